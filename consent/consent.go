@@ -1,0 +1,234 @@
+// Package consent records consent as an append-only, tamper-evident ledger
+// and answers whether a subject's consent for a purpose is live.
+//
+// Every grant, refusal, withdrawal and expiry is a new Record, never an
+// update. Each record carries the hash of its predecessor (PrevHash) and its
+// own hash over a canonical encoding (Hash), so that a changed, inserted or
+// removed record breaks the chain.
+//
+// Field names follow ISO/IEC TS 27560:2023 and the Kantara Consent Receipt
+// v1.1 where they overlap: RecordID (27560 record id), SubjectID (Kantara
+// piiPrincipalId), Controller (piiControllers), Purpose (services[].purposes),
+// Categories (personal data), CollectedAt (event time; Kantara
+// consentTimestamp), Event (event type/state: given, refused, withdrawn,
+// expired, DPV ConsentGiven, ConsentRefused, ConsentWithdrawn,
+// ConsentExpired), Language, Jurisdiction, NoticeHash (the notice shown).
+//
+// Only a consent whose latest event is given, whose expiry has not passed
+// and which was given under the purpose's current policy version permits
+// processing; the policies engine decides that in Rego from the State a
+// Store returns.
+package consent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy"
+)
+
+// Event is what a consent record records.
+type Event string
+
+// The consent events.
+const (
+	// Given: the subject gave consent (DPV ConsentGiven).
+	Given Event = "given"
+	// Refused: the subject was asked and said no (DPV ConsentRefused).
+	Refused Event = "refused"
+	// Withdrawn: the subject withdrew consent (Art. 7(3), DPV ConsentWithdrawn).
+	Withdrawn Event = "withdrawn"
+	// Expired: the consent's expiry passed or it was retired (DPV ConsentExpired).
+	Expired Event = "expired"
+)
+
+func (e Event) valid() bool {
+	switch e {
+	case Given, Refused, Withdrawn, Expired:
+		return true
+	}
+	return false
+}
+
+// Methods of collecting consent. Method is free text; these are the usual ones.
+const (
+	MethodCheckbox      = "checkbox"
+	MethodDoubleOptIn   = "double_opt_in"
+	MethodGuardian      = "guardian"
+	MethodAPI           = "api"
+	MethodCLI           = "cli"
+	MethodPreferencesUI = "preference_center"
+)
+
+// Record is one entry of the consent ledger.
+type Record struct {
+	// RecordID is assigned by the store on append.
+	RecordID string `json:"record_id"`
+	// Seq is the record's position in the ledger, from 1, assigned on append.
+	Seq        int64  `json:"seq"`
+	SubjectID  string `json:"subject_id"`
+	Controller string `json:"controller,omitempty"`
+	Purpose    string `json:"purpose"`
+	// Categories lists the personal-data categories the consent covers.
+	Categories []string `json:"personal_data,omitempty"`
+	Event      Event    `json:"event"`
+	// PolicyVersion is the version of the policy the subject was shown.
+	PolicyVersion string `json:"policy_version"`
+	// NoticeHash is the SHA-256 (hex) of the notice text shown.
+	NoticeHash string `json:"notice_hash,omitempty"`
+	// Method is how consent was collected: checkbox, double opt-in …
+	Method string `json:"method"`
+	// CollectedBy names who or what collected it (a service, a form).
+	CollectedBy  string `json:"collected_by,omitempty"`
+	Language     string `json:"language,omitempty"`
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// CollectedAt is the time of the event.
+	CollectedAt time.Time `json:"collected_at"`
+	// ExpiresAt is when a given consent lapses; zero means it does not.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Guardian reports that the holder of parental responsibility gave or
+	// authorised the consent (Art. 8(1)).
+	Guardian bool `json:"guardian"`
+	// PrevHash is the Hash of the previous record in the ledger ("" for the
+	// first).
+	PrevHash string `json:"prev_hash"`
+	// Hash is the SHA-256 (hex) of the record's canonical encoding,
+	// PrevHash included and Hash excluded.
+	Hash string `json:"hash"`
+}
+
+// Validate checks the fields a caller supplies, naming the first at fault.
+func (r *Record) Validate() error {
+	bad := func(field, msg string) error {
+		return &privacy.ValidationError{Field: field, Message: msg}
+	}
+	switch {
+	case strings.TrimSpace(r.SubjectID) == "":
+		return bad("subject_id", "is required")
+	case strings.TrimSpace(r.Purpose) == "":
+		return bad("purpose", "is required")
+	case !r.Event.valid():
+		return bad("event", fmt.Sprintf("must be given, refused, withdrawn or expired, got %q", r.Event))
+	case r.PolicyVersion != "" && !privacy.ValidVersion(r.PolicyVersion):
+		return bad("policy_version", fmt.Sprintf("must be a dotted version such as 1.2, got %q", r.PolicyVersion))
+	case r.Event == Given && r.PolicyVersion == "":
+		return bad("policy_version", "is required for a given consent")
+	case r.CollectedAt.IsZero():
+		return bad("collected_at", "is required")
+	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.CollectedAt):
+		return bad("expires_at", "must be after collected_at")
+	}
+	return nil
+}
+
+// Digest returns the SHA-256 (hex) of the record's canonical encoding: its
+// JSON with Hash empty and times in UTC with nanoseconds. Seal and Verify
+// use it.
+func (r Record) Digest() string {
+	r.Hash = ""
+	r.CollectedAt = r.CollectedAt.UTC()
+	if !r.ExpiresAt.IsZero() {
+		r.ExpiresAt = r.ExpiresAt.UTC()
+	}
+	b, err := json.Marshal(r)
+	if err != nil { // cannot happen: every field marshals
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Seal links r to its predecessor: it sets PrevHash to prevHash and Hash to
+// the record's digest. Stores call it inside the transaction that appends.
+func (r *Record) Seal(prevHash string) {
+	r.PrevHash = prevHash
+	r.Hash = r.Digest()
+}
+
+// State is the consent a subject has for a purpose at a moment: the latest
+// event at or before that moment. A zero Event means no consent on record.
+type State struct {
+	SubjectID string `json:"subject_id"`
+	Purpose   string `json:"purpose"`
+	// Event is the latest event, or "" when there is none.
+	Event         Event     `json:"event,omitempty"`
+	RecordID      string    `json:"record_id,omitempty"`
+	PolicyVersion string    `json:"policy_version,omitempty"`
+	Guardian      bool      `json:"guardian"`
+	CollectedAt   time.Time `json:"collected_at,omitzero"`
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`
+}
+
+// Live reports whether the state permits processing at t: consent given and
+// not expired. Whether its version is current is for the catalog to say.
+func (s State) Live(t time.Time) bool {
+	return s.Event == Given && (s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt))
+}
+
+// Errors stores return.
+var (
+	// ErrNotFound: no record with that id.
+	ErrNotFound = fmt.Errorf("consent record %w", privacy.ErrNotFound)
+)
+
+// Reader answers the consent state of a subject for a purpose. It is all the
+// policies engine needs.
+type Reader interface {
+	// State returns the latest record for the subject and purpose collected
+	// at or before at, as a State; a zero Event when there is none. It
+	// returns an error only when the store fails.
+	State(ctx context.Context, subjectID, purpose string, at time.Time) (State, error)
+}
+
+// Store is the consent ledger.
+//
+// Guarantees every implementation gives, and the conformance suite checks:
+// Append is atomic and serialised: concurrent appends, for one subject or
+// many, each get a distinct Seq with no gaps, and every record's PrevHash is
+// the Hash of the record with the preceding Seq. A record, once appended, is
+// never changed. A successful Append is visible to the next State and
+// History on the same store, and, for shared stores such as PostgreSQL, to
+// every other process using it.
+type Store interface {
+	Reader
+	// Append validates r, assigns RecordID and Seq, seals it to the last
+	// record and stores it. It returns the stored record, or a
+	// *privacy.ValidationError for a bad record.
+	Append(ctx context.Context, r Record) (Record, error)
+	// History returns every record of the subject in ledger order, or an
+	// empty slice.
+	History(ctx context.Context, subjectID string) ([]Record, error)
+	// Record returns the record with the id, or ErrNotFound.
+	Record(ctx context.Context, recordID string) (Record, error)
+}
+
+// Grant records that the subject gave consent, filling CollectedAt with now
+// when it is zero and Event with Given.
+func Grant(ctx context.Context, s Store, r Record) (Record, error) {
+	r.Event = Given
+	if r.CollectedAt.IsZero() {
+		r.CollectedAt = time.Now().UTC()
+	}
+	return s.Append(ctx, r)
+}
+
+// Withdraw records that the subject withdrew consent for the purpose
+// (Art. 7(3): as easy as giving it). It takes effect on the next decision.
+func Withdraw(ctx context.Context, s Store, subjectID, purpose string) (Record, error) {
+	return s.Append(ctx, Record{
+		SubjectID:   subjectID,
+		Purpose:     purpose,
+		Event:       Withdrawn,
+		Method:      MethodAPI,
+		CollectedAt: time.Now().UTC(),
+	})
+}
+
+// IsNotFound reports whether err means a record was not found.
+func IsNotFound(err error) bool { return errors.Is(err, privacy.ErrNotFound) }

@@ -1,0 +1,264 @@
+package privacy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// SubjectKind names a kind of data subject the catalog knows, such as "user"
+// (an account holder) or "guest" (a person an account holder invites). The
+// catalog says, for each kind, whether the operator is controller or
+// processor of its data.
+type SubjectKind string
+
+// The subject kinds of the reference catalog.
+const (
+	SubjectUser  SubjectKind = "user"
+	SubjectGuest SubjectKind = "guest"
+)
+
+// Subject is the person whose data a request processes.
+type Subject struct {
+	// ID identifies the subject in the calling service. Required.
+	ID string `json:"id"`
+	// Kind is one of the catalog's subject kinds. Required.
+	Kind SubjectKind `json:"kind"`
+	// Age in whole years; 0 means unknown. Used for Art. 8 (age of digital
+	// consent) and the protection of children under legitimate interests.
+	Age int `json:"age"`
+	// Country is the subject's country of residence, ISO 3166-1 alpha-2.
+	Country string `json:"country"`
+	// Controller names the controller of the subject's data where the
+	// operator is only a processor (a guest's account holder company).
+	Controller string `json:"controller"`
+}
+
+// RecipientKind is the kind of party personal data is disclosed to.
+type RecipientKind string
+
+// The recipient kinds a request may name.
+const (
+	RecipientAffiliate       RecipientKind = "affiliate"
+	RecipientProcessor       RecipientKind = "processor"
+	RecipientPartner         RecipientKind = "partner"
+	RecipientThirdParty      RecipientKind = "third_party"
+	RecipientPublicAuthority RecipientKind = "public_authority"
+	RecipientIndividual      RecipientKind = "individual"
+)
+
+// RecipientKinds lists every recipient kind.
+func RecipientKinds() []RecipientKind {
+	return []RecipientKind{RecipientAffiliate, RecipientProcessor, RecipientPartner,
+		RecipientThirdParty, RecipientPublicAuthority, RecipientIndividual}
+}
+
+func (k RecipientKind) valid() bool {
+	for _, v := range RecipientKinds() {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Safeguard is the transfer tool that covers a disclosure to a recipient
+// outside the EEA (GDPR Chapter V).
+type Safeguard string
+
+// The safeguards a request may name. The empty Safeguard means none was
+// named, the same as SafeguardNone.
+const (
+	SafeguardNone Safeguard = "none"
+	// SafeguardSCC: standard contractual clauses of Implementing Decision
+	// (EU) 2021/914 (Art. 46(2)(c)).
+	SafeguardSCC Safeguard = "scc"
+	// SafeguardBCR: binding corporate rules (Art. 46(2)(b), 47).
+	SafeguardBCR Safeguard = "bcr"
+	// SafeguardDPF: the recipient is a US organisation certified under the
+	// EU-US Data Privacy Framework, the only US recipients the adequacy
+	// decision (EU) 2023/1795 covers.
+	SafeguardDPF Safeguard = "dpf"
+	// SafeguardCodeOfConduct: an approved code of conduct (Art. 46(2)(e)).
+	SafeguardCodeOfConduct Safeguard = "code_of_conduct"
+	// SafeguardCertification: an approved certification (Art. 46(2)(f)).
+	SafeguardCertification Safeguard = "certification"
+)
+
+func (s Safeguard) valid() bool {
+	switch s {
+	case "", SafeguardNone, SafeguardSCC, SafeguardBCR, SafeguardDPF, SafeguardCodeOfConduct, SafeguardCertification:
+		return true
+	}
+	return false
+}
+
+// Recipient is the party a request discloses personal data to. A request
+// without a recipient is internal use.
+type Recipient struct {
+	ID   string        `json:"id"`
+	Kind RecipientKind `json:"kind"`
+	// Country is where the recipient processes the data, ISO 3166-1
+	// alpha-2. An empty country cannot be assessed for a transfer and is
+	// treated as outside the EEA without adequacy.
+	Country string `json:"country"`
+	// DPA reports whether a data-processing agreement (Art. 28(3)) is in
+	// place with the recipient.
+	DPA       bool      `json:"dpa"`
+	Safeguard Safeguard `json:"safeguard"`
+	// Sale reports whether the disclosure is a sale or rental of the data.
+	Sale bool `json:"sale"`
+}
+
+// Signals are privacy signals that came with the subject's request.
+type Signals struct {
+	// GPC is the Global Privacy Control signal (Sec-GPC: 1). It counts as an
+	// objection to direct marketing and sale (Art. 21(5)).
+	GPC bool `json:"gpc"`
+}
+
+// Request describes one processing of personal data the caller wants to
+// perform: whose data, which categories, for which purpose, on which basis,
+// disclosed to whom. It marshals to and from the JSON of the decision
+// contract.
+type Request struct {
+	Subject Subject `json:"subject"`
+	Purpose string  `json:"purpose"`
+	// Data lists catalog category keys; a parent key means all its children.
+	Data []string `json:"data"`
+	// Basis is optional: when empty the engine tries the purpose's declared
+	// bases in order.
+	Basis lawfulbasis.Basis `json:"basis,omitempty"`
+	// Recipient is optional: nil means internal use.
+	Recipient *Recipient `json:"recipient,omitempty"`
+	// AutomatedDecision marks a decision based solely on automated
+	// processing with legal or similarly significant effect (Art. 22).
+	AutomatedDecision  bool    `json:"automated_decision"`
+	EncryptedInTransit bool    `json:"encrypted_in_transit"`
+	Signals            Signals `json:"signals"`
+	// Time is the moment of the processing; zero means now. Consent expiry
+	// and retention are judged at this time.
+	Time time.Time `json:"time,omitzero"`
+}
+
+// Validate checks the request's shape without a catalog: required fields,
+// recipient kind, safeguard, country codes and age. It returns a
+// *ValidationError wrapping ErrInvalidRequest that names the first field at
+// fault. Whether the subject kind, purpose and categories exist is for the
+// catalog and the policy to say.
+func (r *Request) Validate() error {
+	switch {
+	case strings.TrimSpace(r.Subject.ID) == "":
+		return invalidRequest("subject.id", "is required")
+	case r.Subject.Kind == "":
+		return invalidRequest("subject.kind", "is required")
+	case r.Subject.Age < 0 || r.Subject.Age > 150:
+		return invalidRequest("subject.age", "must be between 0 (unknown) and 150, got %d", r.Subject.Age)
+	case strings.TrimSpace(r.Purpose) == "":
+		return invalidRequest("purpose", "is required")
+	case len(r.Data) == 0:
+		return invalidRequest("data", "must name at least one category")
+	}
+	if err := checkCountry("subject.country", r.Subject.Country); err != nil {
+		return err
+	}
+	for i, d := range r.Data {
+		if strings.TrimSpace(d) == "" {
+			return invalidRequest(fmt.Sprintf("data[%d]", i), "is empty")
+		}
+	}
+	if r.Basis != "" && !r.Basis.Valid() {
+		return invalidRequest("basis", "unknown lawful basis %q", r.Basis)
+	}
+	if rc := r.Recipient; rc != nil {
+		if rc.Kind == "" {
+			return invalidRequest("recipient.kind", "is required when a recipient is given")
+		}
+		if !rc.Kind.valid() {
+			return invalidRequest("recipient.kind", "unknown recipient kind %q (want one of %v)", rc.Kind, RecipientKinds())
+		}
+		if !rc.Safeguard.valid() {
+			return invalidRequest("recipient.safeguard", "unknown safeguard %q", rc.Safeguard)
+		}
+		if err := checkCountry("recipient.country", rc.Country); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkCountry(field, c string) error {
+	if c == "" {
+		return nil
+	}
+	if len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' {
+		return invalidRequest(field, "must be an upper-case ISO 3166-1 alpha-2 code, got %q", c)
+	}
+	return nil
+}
+
+// DecodeRequest reads one request as JSON from rd. Unknown fields, a value of
+// the wrong type and trailing data are errors wrapping ErrInvalidRequest that
+// name the field. It does not call Validate.
+func DecodeRequest(rd io.Reader) (Request, error) {
+	var req Request
+	if err := decodeStrict(rd, &req); err != nil {
+		return Request{}, err
+	}
+	return req, nil
+}
+
+// decodeStrict decodes exactly one JSON value into v and translates the
+// decoder's errors into *ValidationError naming the field.
+func decodeStrict(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return invalidRequest("", "unexpected data after the JSON value")
+	}
+	var rest json.RawMessage
+	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
+		return invalidRequest("", "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typ *json.UnmarshalTypeError
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &typ):
+		return invalidRequest(typ.Field, "want %s, got JSON %s", typ.Type, typ.Value)
+	case errors.As(err, &syn):
+		return invalidRequest("", "malformed JSON at byte %d: %v", syn.Offset, err)
+	case errors.Is(err, io.EOF):
+		return invalidRequest("", "empty input: want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalidRequest("", "truncated JSON")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return invalidRequest(strings.Trim(f, `"`), "unknown field")
+	}
+	// Errors from UnmarshalText of typed fields (lawful basis) and others.
+	return invalidRequest("", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// MarshalIndent is a convenience for printing requests and decisions.
+func marshalIndent(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
+}

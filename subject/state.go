@@ -1,0 +1,152 @@
+// Package subject holds what the decision needs to know about a data
+// subject beyond consent: objections (Art. 21), restriction (Art. 18) and
+// deactivation, behind the StateStore interface; and (in later work) the
+// workflow of data-subject requests.
+//
+// The policies engine reads State before every decision, so an objection or
+// a restriction written through a StateStore takes effect on the very next
+// decision.
+package subject
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy"
+)
+
+// Objection is a subject's objection to processing (Art. 21).
+type Objection struct {
+	// Purpose is the purpose objected to; empty when DirectMarketing is set.
+	Purpose string `json:"purpose,omitempty"`
+	// DirectMarketing objects to every direct-marketing purpose of the
+	// catalog at once (Art. 21(2)), present and future.
+	DirectMarketing bool      `json:"direct_marketing,omitempty"`
+	At              time.Time `json:"at"`
+}
+
+// State is what the engine reads about a subject. The zero State (no
+// objection, not restricted, active) is the state of a subject never seen.
+type State struct {
+	SubjectID  string      `json:"subject_id"`
+	Objections []Objection `json:"objections"`
+	// Restricted: processing is restricted (Art. 18); only storage and
+	// legal purposes remain.
+	Restricted bool `json:"restricted"`
+	// Deactivated: the account is deactivated or erased; only legal
+	// purposes remain.
+	Deactivated bool      `json:"deactivated"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+}
+
+// ObjectsTo reports whether the state holds an objection to the purpose,
+// counting an objection to all direct marketing when directMarketing is set.
+func (s *State) ObjectsTo(purpose string, directMarketing bool) bool {
+	return slices.ContainsFunc(s.Objections, func(o Objection) bool {
+		return o.Purpose == purpose || (directMarketing && o.DirectMarketing)
+	})
+}
+
+// Object adds an objection unless an equal one is on record.
+func (s *State) Object(o Objection) {
+	if slices.ContainsFunc(s.Objections, func(x Objection) bool {
+		return x.Purpose == o.Purpose && x.DirectMarketing == o.DirectMarketing
+	}) {
+		return
+	}
+	s.Objections = append(s.Objections, o)
+}
+
+// WithdrawObjection removes the objection to the purpose (or, for purpose
+// "", the objection to all direct marketing) and reports whether there was
+// one.
+func (s *State) WithdrawObjection(purpose string) bool {
+	n := len(s.Objections)
+	s.Objections = slices.DeleteFunc(s.Objections, func(o Objection) bool {
+		if purpose == "" {
+			return o.DirectMarketing
+		}
+		return o.Purpose == purpose && !o.DirectMarketing
+	})
+	return len(s.Objections) != n
+}
+
+// StateReader returns a subject's state. It is all the engine needs.
+type StateReader interface {
+	// State returns the subject's state, the zero State (with SubjectID
+	// set) for a subject never seen. It returns an error only when the
+	// store fails.
+	State(ctx context.Context, subjectID string) (State, error)
+}
+
+// StateStore keeps subjects' state.
+//
+// Guarantees every implementation gives, and the conformance suite checks:
+// Update is atomic and serialised per subject: fn sees the latest state and
+// concurrent Updates of one subject never lose a change. A successful Update
+// is visible to the next State on the same store and, for shared stores, in
+// every process using it. Objections come back in the order they were made.
+type StateStore interface {
+	StateReader
+	// Update reads the subject's state, calls fn on it and stores the
+	// result in one transaction; an error from fn aborts and is returned.
+	// UpdatedAt is set by the store.
+	Update(ctx context.Context, subjectID string, fn func(*State) error) error
+}
+
+func checkID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return &privacy.ValidationError{Field: "subject_id", Message: "is required"}
+	}
+	return nil
+}
+
+// Object records an objection of the subject to the purpose.
+func Object(ctx context.Context, s StateStore, subjectID, purpose string) error {
+	if err := checkID(subjectID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(purpose) == "" {
+		return &privacy.ValidationError{Field: "purpose", Message: "is required"}
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		st.Object(Objection{Purpose: purpose, At: time.Now().UTC()})
+		return nil
+	})
+}
+
+// ObjectToDirectMarketing records an objection to all direct marketing
+// (Art. 21(2)).
+func ObjectToDirectMarketing(ctx context.Context, s StateStore, subjectID string) error {
+	if err := checkID(subjectID); err != nil {
+		return err
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		st.Object(Objection{DirectMarketing: true, At: time.Now().UTC()})
+		return nil
+	})
+}
+
+// SetRestricted restricts (Art. 18) or lifts the restriction of the subject.
+func SetRestricted(ctx context.Context, s StateStore, subjectID string, restricted bool) error {
+	if err := checkID(subjectID); err != nil {
+		return err
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		st.Restricted = restricted
+		return nil
+	})
+}
+
+// SetDeactivated deactivates or reactivates the subject's account.
+func SetDeactivated(ctx context.Context, s StateStore, subjectID string, deactivated bool) error {
+	if err := checkID(subjectID); err != nil {
+		return err
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		st.Deactivated = deactivated
+		return nil
+	})
+}
