@@ -490,7 +490,6 @@ func (d *Desk) scope(r *Request) []string {
 				out = append(out, c.Key)
 			}
 		}
-		return out
 	}
 	for _, k := range r.Categories {
 		out = append(out, d.catalog.Leaves(k)...)
@@ -530,10 +529,9 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 			r.Status = StatusInProgress
 			d.note(r, deskActor, "started", "", fmt.Sprintf("fan out to %d sources", len(d.sources)))
 			if r.Kind == KindErasure {
+				// Candidates until the sources say what they hold; finish
+				// keeps those that apply.
 				r.Exemptions = held
-				for _, e := range held {
-					d.note(r, deskActor, "exempted", "", fmt.Sprintf("%s kept and restricted under %s: %s", e.Category, e.Ground.Article(), e.Reason))
-				}
 			}
 		}
 		for _, name := range d.sourceNames() {
@@ -636,7 +634,13 @@ func (d *Desk) call(ctx context.Context, r Request, name string) Outcome {
 		recs, err = src.Export(ctx, r.Subject)
 		o.Records = d.keep(&r, recs)
 	case KindErasure:
-		o.Erased, err = src.Erase(ctx, r.Subject, d.erasable(&r))
+		// Ask first what the source holds in the held categories, so that
+		// the request reports the exemptions that apply to this subject.
+		var recs []Record
+		if recs, err = src.Export(ctx, r.Subject); err == nil {
+			o.Kept = keptCategories(&r, recs)
+			o.Erased, err = src.Erase(ctx, r.Subject, d.erasable(&r))
+		}
 	case KindRectification:
 		o.Rectified, err = src.Rectify(ctx, r.Subject, r.Corrections)
 	}
@@ -646,7 +650,7 @@ func (d *Desk) call(ctx context.Context, r Request, name string) Outcome {
 	}
 	if err != nil {
 		o.Status, o.Error = OutcomeFailed, err.Error()
-		o.Records, o.Erased, o.Rectified = nil, nil, 0
+		o.Records, o.Erased, o.Kept, o.Rectified = nil, nil, nil, 0
 		return o
 	}
 	o.Status, o.Error = OutcomeDone, ""
@@ -710,6 +714,18 @@ func (d *Desk) erasable(r *Request) []string {
 	})
 }
 
+// keptCategories returns the held categories among recs, sorted.
+func keptCategories(r *Request, recs []Record) []string {
+	var out []string
+	for _, rec := range recs {
+		if slices.ContainsFunc(r.Exemptions, func(e Exemption) bool { return e.Category == rec.Category }) {
+			out = append(out, rec.Category)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func doneDetail(k Kind, o Outcome) string {
 	switch k {
 	case KindAccess, KindPortability:
@@ -730,14 +746,27 @@ func doneDetail(k Kind, o Outcome) string {
 // completes the request.
 func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 	var notes []Entry
+	var exemptions []Exemption
 	if r.Kind == KindErasure {
+		kept := map[string]bool{}
+		for _, o := range r.Sources {
+			for _, c := range o.Kept {
+				kept[c] = true
+			}
+		}
+		for _, e := range r.Exemptions {
+			if kept[e.Category] {
+				exemptions = append(exemptions, e)
+				notes = append(notes, Entry{Action: "exempted", Detail: fmt.Sprintf("%s kept and restricted under %s: %s", e.Category, e.Ground.Article(), e.Reason)})
+			}
+		}
 		if d.consent != nil {
 			if err := d.consent.Pseudonymise(ctx, r.Subject.ID); err != nil {
 				return r, fmt.Errorf("run %s: pseudonymise consent evidence: %w", r.ID, err)
 			}
 			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: "consent ledger kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym"})
 		}
-		restrict := len(r.Exemptions) > 0
+		restrict := len(exemptions) > 0
 		if err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {
 			st.Deactivated = true
 			st.Restricted = st.Restricted || restrict
@@ -761,6 +790,9 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 	return d.store.Update(ctx, r.ID, func(r *Request) error {
 		if r.Status.Final() {
 			return nil
+		}
+		if r.Kind == KindErasure {
+			r.Exemptions = exemptions
 		}
 		for _, e := range notes {
 			d.note(r, deskActor, e.Action, "", e.Detail)

@@ -151,7 +151,9 @@ type Request struct {
 
 	// Sources holds each source's outcome, sorted by source name.
 	Sources []Outcome `json:"sources,omitempty"`
-	// Exemptions lists the categories an erasure kept, and why.
+	// Exemptions lists the categories an erasure kept, and why: while it
+	// runs, every held category of its scope; once completed, those the
+	// sources held data in.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
@@ -282,6 +284,9 @@ type Outcome struct {
 	Records []Record `json:"records,omitempty"`
 	// Erased is what the source erased (erasure).
 	Erased []Erased `json:"erased,omitempty"`
+	// Kept lists the categories the source still holds under an exemption
+	// (erasure).
+	Kept []string `json:"kept,omitempty"`
 	// Rectified counts the records the source corrected (rectification).
 	Rectified int `json:"rectified,omitempty"`
 }

@@ -59,7 +59,7 @@ func Sample(id string) subject.Request {
 					{Category: "instance.contact.email", ID: "c-1", Value: "a@example.com", CollectedAt: t0.Add(-time.Hour)},
 					{Category: "instance.meeting.data", Value: map[string]any{"minutes": float64(30), "room": "r-1"}},
 				},
-				Erased: []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}, Rectified: 1},
+				Erased: []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}, Kept: []string{"instance.financial.card"}, Rectified: 1},
 			{Source: "meetings", Status: subject.OutcomeFailed, Attempts: 1, Error: "connection refused"},
 		},
 		Exemptions: []subject.Exemption{{Category: "instance.financial.card", Ground: subject.GroundLegalObligation,
