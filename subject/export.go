@@ -183,14 +183,19 @@ func (e *Export) Summary() string {
 	if e.Kind == KindPortability {
 		name = "Portability"
 	}
-	fmt.Fprintf(&b, "%s request %s (%s) for %s %s, answered %s by %s.\n",
-		name, e.RequestID, e.Article, e.Subject.Kind, e.Subject.ID, e.GeneratedAt.Format(time.DateOnly), e.Controller.Name)
+	fmt.Fprintf(&b, "%s request %s (%s) for %s %s, answered %s\n",
+		name, e.RequestID, e.Article, e.Subject.Kind, e.Subject.ID, e.GeneratedAt.Format(time.DateOnly))
+	fmt.Fprintf(&b, "Controller: %s", e.Controller.Name)
+	if e.Controller.Contact != "" {
+		fmt.Fprintf(&b, " (%s)", e.Controller.Contact)
+	}
+	b.WriteString("\n")
 	if len(e.Records) == 0 {
 		fmt.Fprintf(&b, "We hold no personal data about you in the services searched (%s).\n", strings.Join(e.Sources, ", "))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%d records in %d categories from the services searched (%s):\n",
-		len(e.Records), len(e.Categories), strings.Join(e.Sources, ", "))
+	fmt.Fprintf(&b, "%s in %s from the services searched (%s):\n",
+		plural(len(e.Records), "record"), plural(len(e.Categories), "category"), strings.Join(e.Sources, ", "))
 	for _, c := range e.Categories {
 		n := 0
 		for _, r := range e.Records {
@@ -200,15 +205,22 @@ func (e *Export) Summary() string {
 		}
 		var uses []string
 		for _, p := range c.Purposes {
-			bases := make([]string, len(p.Bases))
-			for i, bs := range p.Bases {
-				bases[i] = string(bs)
-			}
-			uses = append(uses, fmt.Sprintf("%s (%s)", p.Purpose, strings.Join(bases, ", ")))
+			uses = append(uses, p.Purpose)
 		}
-		fmt.Fprintf(&b, "- %s (%s): %d; used for %s; kept %s.\n",
-			c.Category, cmpOr(c.Description, "not in the catalog"), n, cmpOr(strings.Join(uses, ", "), "no declared purpose"), c.Retention)
+		fmt.Fprintf(&b, "- %s (%s): %s; used for %s; kept %s\n",
+			cmpOr(c.Description, "not in the catalog"), c.Category, plural(n, "record"),
+			cmpOr(strings.Join(uses, ", "), "no declared purpose"), c.Retention)
 	}
-	b.WriteString("Recipients, transfers and your rights are listed in the JSON export.\n")
+	b.WriteString("Lawful bases, recipients, transfers and your rights are in the JSON export.\n")
 	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
