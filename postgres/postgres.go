@@ -38,8 +38,8 @@ type DB struct {
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		// pgx's message may quote the DSN, password included.
-		return nil, fmt.Errorf("open postgres database: invalid dsn")
+		// pgconn redacts the password from its message.
+		return nil, fmt.Errorf("open postgres database: %s", err.Error())
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

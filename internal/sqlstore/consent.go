@@ -111,7 +111,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, r consent.Record)
 // or before at, ties broken by ledger order; a State with a zero Event when
 // there is none.
 func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at time.Time) (consent.State, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return consent.State{}, fmt.Errorf("read consent state: %w", s.d.translate(err))
 	}
@@ -151,7 +151,7 @@ LIMIT 1`, subjectID, purpose, clampNanos(at),
 // History returns every record of the subject in ledger order, or an empty
 // slice.
 func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent.Record, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return nil, fmt.Errorf("read consent history: %w", s.d.translate(err))
 	}
@@ -166,7 +166,7 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 // Record returns the record with the id, or an error wrapping
 // consent.ErrNotFound.
 func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return consent.Record{}, fmt.Errorf("read consent record: %w", s.d.translate(err))
 	}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -89,3 +90,8 @@ func (d Dialect) translate(err error) error {
 	}
 	return errors.New(err.Error())
 }
+
+// readOnly returns the options of transactions that only read. On SQLite
+// they begin DEFERRED instead of IMMEDIATE, so that in WAL mode they read a
+// snapshot beside the writer instead of queueing for its lock.
+func readOnly() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }

@@ -28,7 +28,7 @@ func NewStateStore(db *sql.DB, d Dialect, now func() time.Time) *StateStore {
 // State returns the subject's state, the zero State with SubjectID set and
 // no objections for a subject never seen.
 func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return subject.State{}, fmt.Errorf("read subject state: %w", s.d.translate(err))
 	}
