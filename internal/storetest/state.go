@@ -283,8 +283,8 @@ func testConcurrentUpdatesManySubjects(t *testing.T, s subject.StateStore) {
 func testStateCanceledContext(t *testing.T, s subject.StateStore) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := s.State(ctx, "u-1"); err == nil {
-		t.Error("State with a canceled context: no error")
+	if _, err := s.State(ctx, "u-1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("State with a canceled context: got error %v, want one wrapping context.Canceled", err)
 	}
 	called := false
 	err := s.Update(ctx, "u-1", func(st *subject.State) error {
@@ -292,8 +292,8 @@ func testStateCanceledContext(t *testing.T, s subject.StateStore) {
 		st.Restricted = true
 		return nil
 	})
-	if err == nil {
-		t.Error("Update with a canceled context: no error")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Update with a canceled context: got error %v, want one wrapping context.Canceled", err)
 	}
 	if called {
 		t.Error("Update with a canceled context called fn")
