@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -43,27 +44,31 @@ func DSN(t testing.TB) string {
 	rand.Read(b[:])
 	schema := "privacy_test_" + hex.EncodeToString(b[:])
 
-	exec(t, t.Context(), base, "CREATE SCHEMA "+schema)
+	if err := exec(t.Context(), base, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		// t.Context is canceled by now.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		exec(t, ctx, base, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		if err := exec(ctx, base, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Error(err)
+		}
 	})
 	return withSearchPath(t, base, schema)
 }
 
 // exec runs one statement on a connection of its own.
-func exec(t testing.TB, ctx context.Context, dsn, sql string) {
-	t.Helper()
+func exec(ctx context.Context, dsn, sql string) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", EnvDSN, err)
+		return fmt.Errorf("connect to %s: %s", EnvDSN, err)
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
+		return fmt.Errorf("%s: %s", sql, err)
 	}
+	return nil
 }
 
 // withSearchPath returns dsn, a URL or a key=value string, with its

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -34,14 +35,8 @@ func NewConsentStore(db *sql.DB, d Dialect) *ConsentStore {
 // head locked, so that concurrent appends get consecutive Seqs and a
 // chained PrevHash. Times are returned in UTC.
 func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
-	if err := r.Validate(); err != nil {
-		return consent.Record{}, err
-	}
-	if err := checkNanos("collected_at", r.CollectedAt); err != nil {
-		return consent.Record{}, err
-	}
-	if err := checkNanos("expires_at", r.ExpiresAt); err != nil {
-		return consent.Record{}, err
+	if err := cmp.Or(r.Validate(), checkNanos("collected_at", r.CollectedAt), checkNanos("expires_at", r.ExpiresAt)); err != nil {
+		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
