@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/privacykit/privacy"
+)
+
+// Dialect holds everything that differs between the SQL engines the stores
+// run on. Queries are otherwise shared: both engines accept $n placeholders,
+// BIGINT, TEXT and BOOLEAN columns and INSERT … ON CONFLICT.
+type Dialect struct {
+	name string
+	// forUpdate is appended to a SELECT that must lock the rows it reads
+	// until the transaction ends. SQLite has no row locks: the stores open
+	// its transactions with BEGIN IMMEDIATE, which takes the database's
+	// write lock up front.
+	forUpdate string
+	// lockMigrations runs first in the migration transaction so that
+	// processes opening one database at once apply migrations one after the
+	// other. SQLite needs none beyond BEGIN IMMEDIATE.
+	lockMigrations string
+	// conflict reports whether a driver error is a unique or primary-key
+	// violation.
+	conflict func(error) bool
+}
+
+// SQLite returns the dialect of SQLite (modernc.org/sqlite). The database
+// must be opened with _txlock=immediate so that every transaction holds the
+// write lock from its start.
+func SQLite() Dialect {
+	return Dialect{
+		name: "sqlite",
+		conflict: func(err error) bool {
+			// modernc.org/sqlite's *Error; matched by method so that this
+			// package imports no driver.
+			var e interface{ Code() int }
+			if !errors.As(err, &e) {
+				return false
+			}
+			const (
+				constraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+				constraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
+			)
+			return e.Code() == constraintPrimaryKey || e.Code() == constraintUnique
+		},
+	}
+}
+
+// Postgres returns the dialect of PostgreSQL (github.com/jackc/pgx/v5).
+func Postgres() Dialect {
+	return Dialect{
+		name:      "postgres",
+		forUpdate: " FOR UPDATE",
+		// One lock per schema, so that tests in separate schemas of one
+		// database do not wait for each other.
+		lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('privacykit.migrate'), hashtext(coalesce(current_schema(), '')))`,
+		conflict: func(err error) bool {
+			// pgconn's *PgError.
+			var e interface{ SQLState() string }
+			return errors.As(err, &e) && e.SQLState() == "23505" // unique_violation
+		},
+	}
+}
+
+// Name returns the engine's name: "sqlite" or "postgres".
+func (d Dialect) Name() string { return d.name }
+
+// translate turns a driver error into one of the module's: cancellation
+// stays recognisable with errors.Is, a unique violation becomes
+// privacy.ErrConflict, and anything else keeps its message but not the
+// driver's type, so that no driver type leaks through the stores' API.
+func (d Dialect) translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return context.DeadlineExceeded
+	case d.conflict != nil && d.conflict(err):
+		return fmt.Errorf("%w: %s", privacy.ErrConflict, err.Error())
+	}
+	var ve *privacy.ValidationError
+	if errors.As(err, &ve) {
+		return err
+	}
+	return errors.New(err.Error())
+}
+
+// readOnly returns the options of transactions that only read. On SQLite
+// they begin DEFERRED instead of IMMEDIATE, so that in WAL mode they read a
+// snapshot beside the writer instead of queueing for its lock.
+func readOnly() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }

@@ -1,0 +1,15 @@
+// Package sqlstore implements consent.Store and subject.StateStore once,
+// over database/sql, for both SQLite and PostgreSQL. The packages sqlite and
+// postgres open the database, choose the Dialect and wrap these stores.
+//
+// Each public method owns its transaction and calls unexported helpers that
+// take it, so that calls compose. Times are stored as BIGINT unix
+// nanoseconds, so that a record read back hashes as it did when it was
+// sealed; categories as a JSON text column. The schema is created and
+// updated by Migrate from numbered, embedded migrations.
+//
+// Serialisation: on SQLite every transaction begins IMMEDIATE (the DSN sets
+// _txlock=immediate) and so holds the write lock from its start; on
+// PostgreSQL Append locks the one-row ledger head and Update the subject's
+// row with SELECT … FOR UPDATE.
+package sqlstore

@@ -1,0 +1,304 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/privacykit/privacy/subject"
+)
+
+// RunStateStore runs the conformance suite of subject.StateStore. newStore
+// returns an empty store for one subtest, and releases it with t.Cleanup.
+// Subtests run in parallel.
+func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore) {
+	tests := []struct {
+		name string
+		test func(t *testing.T, s subject.StateStore)
+	}{
+		{"UnknownSubjectHasZeroState", testUnknownSubject},
+		{"UpdatePersists", testUpdatePersists},
+		{"UpdateSeesLatestState", testUpdateSeesLatest},
+		{"UpdateFnErrorAborts", testUpdateFnErrorAborts},
+		{"ObjectionOrderKept", testObjectionOrder},
+		{"ObjectionFieldsRoundTrip", testObjectionFields},
+		{"RestrictedDeactivatedRoundTrip", testFlagsRoundTrip},
+		{"SubjectsIsolated", testSubjectsIsolated},
+		{"ConcurrentUpdatesOneSubject", testConcurrentUpdatesOneSubject},
+		{"ConcurrentUpdatesManySubjects", testConcurrentUpdatesManySubjects},
+		{"CanceledContext", testStateCanceledContext},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}
+
+// ignoreUpdatedAt leaves UpdatedAt, which the store's clock sets, out of a
+// comparison.
+func ignoreUpdatedAt() cmp.Option { return cmpopts.IgnoreFields(subject.State{}, "UpdatedAt") }
+
+func mustSubject(t *testing.T, s subject.StateStore, subjectID string) subject.State {
+	t.Helper()
+	st, err := s.State(t.Context(), subjectID)
+	if err != nil {
+		t.Fatalf("State(%s): %v", subjectID, err)
+	}
+	return st
+}
+
+func mustUpdate(t *testing.T, s subject.StateStore, subjectID string, fn func(*subject.State) error) {
+	t.Helper()
+	if err := s.Update(t.Context(), subjectID, fn); err != nil {
+		t.Fatalf("Update(%s): %v", subjectID, err)
+	}
+}
+
+func testUnknownSubject(t *testing.T, s subject.StateStore) {
+	got := mustSubject(t, s, "nobody")
+	want := subject.State{SubjectID: "nobody", Objections: []subject.Objection{}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("State of an unknown subject (-want +got):\n%s", diff)
+	}
+	if got.Objections == nil {
+		t.Error("State of an unknown subject: Objections is nil, want an empty slice")
+	}
+}
+
+func testUpdatePersists(t *testing.T, s subject.StateStore) {
+	o := subject.Objection{Purpose: "marketing.announcements", At: base()}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(o)
+		st.Restricted = true
+		return nil
+	})
+	got := mustSubject(t, s, "u-1")
+	want := subject.State{SubjectID: "u-1", Objections: []subject.Objection{o}, Restricted: true}
+	if diff := cmp.Diff(want, got, ignoreUpdatedAt()); diff != "" {
+		t.Errorf("State after Update (-want +got):\n%s", diff)
+	}
+	if got.UpdatedAt.IsZero() {
+		t.Error("State after Update: UpdatedAt is zero, want the time of the update")
+	}
+}
+
+func testUpdateSeesLatest(t *testing.T, s subject.StateStore) {
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: "a", At: base()})
+		return nil
+	})
+	var seen subject.State
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		seen = *st
+		st.Deactivated = true
+		return nil
+	})
+	want := subject.State{SubjectID: "u-1", Objections: []subject.Objection{{Purpose: "a", At: base()}}}
+	if diff := cmp.Diff(want, seen, ignoreUpdatedAt()); diff != "" {
+		t.Errorf("state fn saw (-want +got):\n%s", diff)
+	}
+	want.Deactivated = true
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-1"), ignoreUpdatedAt()); diff != "" {
+		t.Errorf("State after two Updates (-want +got):\n%s", diff)
+	}
+}
+
+func testUpdateFnErrorAborts(t *testing.T, s subject.StateStore) {
+	errStop := errors.New("stop")
+	change := func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: "b", At: base()})
+		st.Restricted, st.Deactivated = true, true
+		return errStop
+	}
+	// A subject never seen stays unseen.
+	if err := s.Update(t.Context(), "new", change); !errors.Is(err, errStop) {
+		t.Errorf("Update with a failing fn: got error %v, want %v", err, errStop)
+	}
+	want := subject.State{SubjectID: "new", Objections: []subject.Objection{}}
+	if diff := cmp.Diff(want, mustSubject(t, s, "new")); diff != "" {
+		t.Errorf("State after an aborted Update of a new subject (-want +got):\n%s", diff)
+	}
+	// A known subject keeps its state.
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: "a", At: base()})
+		return nil
+	})
+	before := mustSubject(t, s, "u-1")
+	if err := s.Update(t.Context(), "u-1", change); !errors.Is(err, errStop) {
+		t.Errorf("Update with a failing fn: got error %v, want %v", err, errStop)
+	}
+	if diff := cmp.Diff(before, mustSubject(t, s, "u-1")); diff != "" {
+		t.Errorf("State after an aborted Update (-want +got):\n%s", diff)
+	}
+}
+
+func testObjectionOrder(t *testing.T, s subject.StateStore) {
+	purposes := []string{"zeta", "alpha", "mu", "beta", "omega"}
+	for i, p := range purposes {
+		mustUpdate(t, s, "u-1", func(st *subject.State) error {
+			st.Object(subject.Objection{Purpose: p, At: base().Add(-time.Duration(i) * time.Hour)})
+			return nil
+		})
+	}
+	got := func() []string {
+		var ps []string
+		for _, o := range mustSubject(t, s, "u-1").Objections {
+			ps = append(ps, o.Purpose)
+		}
+		return ps
+	}
+	if diff := cmp.Diff(purposes, got()); diff != "" {
+		t.Errorf("objection order (-want +got):\n%s", diff)
+	}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.WithdrawObjection("mu")
+		st.Object(subject.Objection{Purpose: "mu", At: base()})
+		return nil
+	})
+	if diff := cmp.Diff([]string{"zeta", "alpha", "beta", "omega", "mu"}, got()); diff != "" {
+		t.Errorf("objection order after withdrawing and objecting again (-want +got):\n%s", diff)
+	}
+}
+
+func testObjectionFields(t *testing.T, s subject.StateStore) {
+	want := []subject.Objection{
+		{DirectMarketing: true, At: time.Date(2026, 1, 2, 3, 4, 5, 999999999, time.UTC)},
+		{Purpose: "service.personalisation", At: time.Date(2026, 1, 2, 3, 4, 5, 1, time.UTC)},
+		{Purpose: "no.time"},
+	}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Objections = append(st.Objections, want...)
+		return nil
+	})
+	got := mustSubject(t, s, "u-1").Objections
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Objections (-want +got):\n%s", diff)
+	}
+	for i, o := range got {
+		if !o.At.IsZero() && o.At.Nanosecond() != want[i].At.Nanosecond() {
+			t.Errorf("objection %d: At %s, want %s", i, o.At.Format(time.RFC3339Nano), want[i].At.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+func testFlagsRoundTrip(t *testing.T, s subject.StateStore) {
+	for _, tc := range []struct {
+		name                    string
+		restricted, deactivated bool
+	}{
+		{"restricted", true, false},
+		{"both", true, true},
+		{"deactivated", false, true},
+		{"neither", false, false},
+	} {
+		mustUpdate(t, s, "u-1", func(st *subject.State) error {
+			st.Restricted, st.Deactivated = tc.restricted, tc.deactivated
+			return nil
+		})
+		got := mustSubject(t, s, "u-1")
+		if got.Restricted != tc.restricted || got.Deactivated != tc.deactivated {
+			t.Errorf("%s: Restricted %v, Deactivated %v; want %v, %v", tc.name, got.Restricted, got.Deactivated, tc.restricted, tc.deactivated)
+		}
+	}
+}
+
+func testSubjectsIsolated(t *testing.T, s subject.StateStore) {
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: "a", At: base()})
+		st.Restricted = true
+		return nil
+	})
+	mustUpdate(t, s, "u-2", func(st *subject.State) error {
+		st.Deactivated = true
+		return nil
+	})
+	want := subject.State{SubjectID: "u-2", Objections: []subject.Objection{}, Deactivated: true}
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-2"), ignoreUpdatedAt()); diff != "" {
+		t.Errorf("State(u-2) (-want +got):\n%s", diff)
+	}
+	want = subject.State{SubjectID: "u-1", Objections: []subject.Objection{{Purpose: "a", At: base()}}, Restricted: true}
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-1"), ignoreUpdatedAt()); diff != "" {
+		t.Errorf("State(u-1) (-want +got):\n%s", diff)
+	}
+}
+
+// updateConcurrently has goroutines each add one distinct objection to the
+// subject subjectOf gives them.
+func updateConcurrently(t *testing.T, s subject.StateStore, subjectOf func(g int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Go(func() {
+			err := s.Update(t.Context(), subjectOf(g), func(st *subject.State) error {
+				st.Object(subject.Objection{Purpose: fmt.Sprintf("p-%d", g), At: base()})
+				return nil
+			})
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Update: %v", err)
+	}
+}
+
+func testConcurrentUpdatesOneSubject(t *testing.T, s subject.StateStore) {
+	updateConcurrently(t, s, func(int) string { return "u-1" })
+	got := map[string]int{}
+	for _, o := range mustSubject(t, s, "u-1").Objections {
+		got[o.Purpose]++
+	}
+	want := map[string]int{}
+	for g := range goroutines {
+		want[fmt.Sprintf("p-%d", g)] = 1
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objections after %d concurrent Updates (-want +got):\n%s", goroutines, diff)
+	}
+}
+
+func testConcurrentUpdatesManySubjects(t *testing.T, s subject.StateStore) {
+	subjectOf := func(g int) string { return fmt.Sprintf("u-%d", g) }
+	updateConcurrently(t, s, subjectOf)
+	for g := range goroutines {
+		want := []subject.Objection{{Purpose: fmt.Sprintf("p-%d", g), At: base()}}
+		if diff := cmp.Diff(want, mustSubject(t, s, subjectOf(g)).Objections); diff != "" {
+			t.Errorf("Objections of %s (-want +got):\n%s", subjectOf(g), diff)
+		}
+	}
+}
+
+func testStateCanceledContext(t *testing.T, s subject.StateStore) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := s.State(ctx, "u-1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("State with a canceled context: got error %v, want one wrapping context.Canceled", err)
+	}
+	called := false
+	err := s.Update(ctx, "u-1", func(st *subject.State) error {
+		called = true
+		st.Restricted = true
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Update with a canceled context: got error %v, want one wrapping context.Canceled", err)
+	}
+	if called {
+		t.Error("Update with a canceled context called fn")
+	}
+	if got := mustSubject(t, s, "u-1"); got.Restricted {
+		t.Error("Update with a canceled context changed the state")
+	}
+}

@@ -1,0 +1,18 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/subject"
+)
+
+func TestConsentStore(t *testing.T) {
+	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return memory.NewConsentStore() })
+}
+
+func TestStateStore(t *testing.T) {
+	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return memory.NewStateStore() })
+}

@@ -1,0 +1,25 @@
+// Package sqlite stores the module's consent ledger and subject state in a
+// SQLite database file, the embedded default. It uses modernc.org/sqlite, a
+// pure-Go SQLite, so that no cgo is needed.
+//
+// # Basics
+//
+// Open creates the file if it is absent and brings its schema up to date;
+// ConsentStore and StateStore return the stores, which satisfy
+// consent.Store and subject.StateStore and pass the same conformance suite
+// as the memory and postgres stores.
+//
+//	db, err := sqlite.Open(ctx, "privacy.db")
+//	if err != nil { … }
+//	defer db.Close()
+//	rec, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{…})
+//
+// # Caveats
+//
+// Every transaction takes SQLite's write lock when it begins (BEGIN
+// IMMEDIATE), which is what makes appends to the ledger serial; the
+// database runs in WAL mode and a busy connection waits up to ten seconds
+// for the lock. Several processes may open one file on a local disk; use
+// PostgreSQL when several hosts share the data. ":memory:" opens a private
+// in-memory database over a single connection, gone at Close.
+package sqlite

@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/sqlstore"
+	"github.com/privacykit/privacy/subject"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+var (
+	_ consent.Store      = (*ConsentStore)(nil)
+	_ subject.StateStore = (*StateStore)(nil)
+)
+
+// pragmas make every transaction take the write lock at BEGIN, so that
+// appends serialise instead of failing on lock upgrade, let readers run
+// beside the writer (WAL), wait for a busy lock instead of failing, and
+// enforce foreign keys.
+const pragmas = "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+
+// DB is an open SQLite database holding the module's stores.
+type DB struct {
+	// Now returns the current time; it stamps subject-state updates.
+	// Tests may replace it before the stores are used. Open sets
+	// time.Now.
+	Now func() time.Time
+
+	db *sql.DB
+}
+
+// Open opens the SQLite database at path, creating the file if it is
+// absent, and applies the schema migrations it lacks. The path ":memory:"
+// opens a private in-memory database.
+func Open(ctx context.Context, path string) (*DB, error) {
+	memory := path == ":memory:"
+	dsn := ":memory:?" + pragmas
+	if !memory {
+		// A file: URI, so that any character of the path survives.
+		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	}
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	if memory {
+		// Each connection to :memory: is a database of its own: keep
+		// exactly one, forever.
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetMaxIdleConns(1)
+		sqldb.SetConnMaxLifetime(0)
+		sqldb.SetConnMaxIdleTime(0)
+	}
+	db := &DB{Now: time.Now, db: sqldb}
+	if err := sqlstore.Migrate(ctx, sqldb, sqlstore.SQLite(), db.now); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database. Stores obtained from it fail afterwards.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close sqlite database: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) now() time.Time {
+	if db.Now == nil {
+		return time.Now()
+	}
+	return db.Now()
+}
+
+// ConsentStore returns the consent ledger kept in the database.
+func (db *DB) ConsentStore() *ConsentStore {
+	return &ConsentStore{s: sqlstore.NewConsentStore(db.db, sqlstore.SQLite())}
+}
+
+// StateStore returns the subject-state store kept in the database.
+func (db *DB) StateStore() *StateStore {
+	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.SQLite(), db.now)}
+}
+
+// ConsentStore is the consent ledger in a SQLite database. It is safe for
+// concurrent use.
+type ConsentStore struct{ s *sqlstore.ConsentStore }
+
+// Append validates r, assigns RecordID and Seq, seals it to the last record
+// and stores it, serialised with every other append. It returns the stored
+// record (times in UTC), or a *privacy.ValidationError for a bad record.
+func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
+	return s.s.Append(ctx, r)
+}
+
+// State returns the latest record for the subject and purpose collected at
+// or before at, ties broken by ledger order; a zero Event when there is
+// none.
+func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at time.Time) (consent.State, error) {
+	return s.s.State(ctx, subjectID, purpose, at)
+}
+
+// History returns every record of the subject in ledger order, or an empty
+// slice.
+func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent.Record, error) {
+	return s.s.History(ctx, subjectID)
+}
+
+// Record returns the record with the id, or an error wrapping
+// consent.ErrNotFound.
+func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
+	return s.s.Record(ctx, recordID)
+}
+
+// StateStore keeps subjects' state in a SQLite database. It is safe for
+// concurrent use.
+type StateStore struct{ s *sqlstore.StateStore }
+
+// State returns the subject's state, the zero State (SubjectID set, no
+// objections) for a subject never seen.
+func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State, error) {
+	return s.s.State(ctx, subjectID)
+}
+
+// Update reads the subject's state, calls fn on it and stores the result in
+// one transaction, serialised with every other write; an error from fn
+// aborts and is returned. UpdatedAt is set from DB.Now.
+func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subject.State) error) error {
+	return s.s.Update(ctx, subjectID, fn)
+}

@@ -1,0 +1,127 @@
+package sqlite_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/subject"
+)
+
+// open opens a database at path and closes it with t.Cleanup.
+func open(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// tempFile returns the path of a database file that does not exist yet.
+func tempFile(t *testing.T) string { return filepath.Join(t.TempDir(), "privacy.db") }
+
+func TestConsentStore(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, tempFile(t)).ConsentStore() })
+	})
+	t.Run("memory", func(t *testing.T) {
+		storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
+	})
+}
+
+func TestStateStore(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, tempFile(t)).StateStore() })
+	})
+	t.Run("memory", func(t *testing.T) {
+		storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, ":memory:").StateStore() })
+	})
+}
+
+// TestOpenTwice checks that migrations are idempotent and that what one
+// DB wrote another DB on the same file reads, with both open at once.
+func TestOpenTwice(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "dir with space?#%", "privacy.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first := open(t, path)
+	rec, err := first.ConsentStore().Append(t.Context(), consent.Record{
+		SubjectID: "u-1", Purpose: "referral", Event: consent.Given, PolicyVersion: "1.2",
+		CollectedAt: time.Date(2026, 11, 28, 12, 0, 0, 1, time.UTC),
+	})
+	if err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+	second := open(t, path)
+	got, err := second.ConsentStore().Record(t.Context(), rec.RecordID)
+	if err != nil {
+		t.Fatalf("Record through the second DB: %v", err)
+	}
+	if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Record through the second DB (-want +got):\n%s", diff)
+	}
+	next, err := second.ConsentStore().Append(t.Context(), consent.Record{
+		SubjectID: "u-1", Purpose: "referral", Event: consent.Withdrawn,
+		CollectedAt: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		t.Fatalf("Append through the second DB: %v", err)
+	}
+	if next.Seq != 2 || next.PrevHash != rec.Hash {
+		t.Errorf("second append: Seq %d, PrevHash %q; want 2, %q", next.Seq, next.PrevHash, rec.Hash)
+	}
+}
+
+// TestNow checks that DB.Now stamps subject-state updates.
+func TestNow(t *testing.T) {
+	t.Parallel()
+	db := open(t, ":memory:")
+	at := time.Date(2026, 11, 28, 12, 0, 0, 42, time.FixedZone("CET", 3600))
+	db.Now = func() time.Time { return at }
+	s := db.StateStore()
+	if err := subject.SetRestricted(t.Context(), s, "u-1", true); err != nil {
+		t.Fatalf("SetRestricted: %v", err)
+	}
+	st, err := s.State(t.Context(), "u-1")
+	if err != nil {
+		t.Fatalf("State: %v", err)
+	}
+	if !st.UpdatedAt.Equal(at) || st.UpdatedAt.Location() != time.UTC {
+		t.Errorf("UpdatedAt = %s, want %s in UTC", st.UpdatedAt, at.UTC())
+	}
+}
+
+// TestAppendRejectsUnstorableTime checks that a time int64 nanoseconds
+// cannot hold is refused, not silently wrapped.
+func TestAppendRejectsUnstorableTime(t *testing.T) {
+	t.Parallel()
+	s := open(t, ":memory:").ConsentStore()
+	_, err := s.Append(t.Context(), consent.Record{
+		SubjectID: "u-1", Purpose: "referral", Event: consent.Withdrawn,
+		CollectedAt: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC),
+	})
+	var ve *privacy.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "collected_at" {
+		t.Errorf("Append of a record collected in 1500: got %v, want a ValidationError on collected_at", err)
+	}
+}
