@@ -338,7 +338,7 @@ var (
 // RequestStore keeps data-subject requests.
 //
 // Guarantees every implementation gives, and the conformance suite
-// (internal/dsartest) checks: Create and Update are atomic. Update is
+// (internal/storetest) checks: Create and Update are atomic. Update is
 // serialised per request: fn sees the latest stored request, and concurrent
 // Updates of one request (the Desk records each source's outcome from its
 // own goroutine) never lose a change. A successful write is visible to the

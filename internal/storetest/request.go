@@ -1,14 +1,7 @@
-// Package dsartest is the conformance suite of subject.RequestStore. Every
-// implementation runs it from its own tests:
-//
-//	func TestRequestStore(t *testing.T) {
-//		dsartest.Run(t, func(t *testing.T) subject.RequestStore { return NewRequestStore() })
-//	}
-//
-// It checks exactly the guarantees RequestStore documents.
-package dsartest
+package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -21,60 +14,74 @@ import (
 	"github.com/privacykit/privacy/subject"
 )
 
-// Run runs the suite. newStore returns an empty store for one subtest; it
-// may register cleanups on t.
-func Run(t *testing.T, newStore func(t *testing.T) subject.RequestStore) {
-	t.Run("RoundTrip", func(t *testing.T) { t.Parallel(); testRoundTrip(t, newStore(t)) })
-	t.Run("CreateErrors", func(t *testing.T) { t.Parallel(); testCreateErrors(t, newStore(t)) })
-	t.Run("NotFound", func(t *testing.T) { t.Parallel(); testNotFound(t, newStore(t)) })
-	t.Run("UpdateAborts", func(t *testing.T) { t.Parallel(); testUpdateAborts(t, newStore(t)) })
-	t.Run("UpdateConcurrent", func(t *testing.T) { t.Parallel(); testUpdateConcurrent(t, newStore(t)) })
-	t.Run("List", func(t *testing.T) { t.Parallel(); testList(t, newStore(t)) })
+// RunRequestStore runs the conformance suite of subject.RequestStore: it
+// checks exactly the guarantees RequestStore documents. newStore returns an
+// empty store for one subtest, and releases it with t.Cleanup. Subtests run
+// in parallel.
+func RunRequestStore(t *testing.T, newStore func(t *testing.T) subject.RequestStore) {
+	tests := []struct {
+		name string
+		test func(t *testing.T, s subject.RequestStore)
+	}{
+		{"RoundTrip", testRequestRoundTrip},
+		{"CreateErrors", testRequestCreateErrors},
+		{"NotFound", testRequestNotFound},
+		{"UpdateFnErrorAborts", testRequestUpdateAborts},
+		{"ConcurrentUpdatesOneRequest", testRequestConcurrentUpdates},
+		{"List", testRequestList},
+		{"CanceledContext", testRequestCanceledContext},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
 }
 
-var t0 = time.Date(2026, time.January, 31, 9, 30, 0, 123456789, time.UTC)
+var requestTime = time.Date(2026, time.January, 31, 9, 30, 0, 123456789, time.UTC)
 
-// Sample returns a request with every field set, for stores' own tests.
-func Sample(id string) subject.Request {
+// sampleRequest returns a request with every field set.
+func sampleRequest(id string) subject.Request {
 	return subject.Request{
 		ID:          id,
 		Kind:        subject.KindErasure,
 		Subject:     privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"},
 		RequestedBy: "u-1",
 		Channel:     "email",
-		ReceivedAt:  t0,
-		Due:         subject.DueDate(t0, 0),
-		Extension:   &subject.Extension{Months: 2, Reason: "numerous requests", By: "op", At: t0.Add(time.Hour)},
+		ReceivedAt:  requestTime,
+		Due:         subject.DueDate(requestTime, 0),
+		Extension:   &subject.Extension{Months: 2, Reason: "numerous requests", By: "op", At: requestTime.Add(time.Hour)},
 		Status:      subject.StatusInProgress,
 		Verification: subject.Verification{Status: subject.VerificationPassed, Method: "email_link",
-			By: "op", At: t0.Add(time.Minute), Note: "clicked"},
+			By: "op", At: requestTime.Add(time.Minute), Note: "clicked"},
 		Categories:      []string{"instance.contact", "instance.financial.card"},
 		Purposes:        []string{"marketing.announcements"},
 		DirectMarketing: true,
 		Corrections:     []subject.Correction{{Category: "instance.contact.email", Value: "new@example.com"}},
 		Note:            "please hurry",
 		Sources: []subject.Outcome{
-			{Source: "crm", Status: subject.OutcomeDone, Attempts: 2, StartedAt: t0.Add(2 * time.Hour), FinishedAt: t0.Add(3 * time.Hour),
+			{Source: "crm", Status: subject.OutcomeDone, Attempts: 2, StartedAt: requestTime.Add(2 * time.Hour), FinishedAt: requestTime.Add(3 * time.Hour),
 				Records: []subject.Record{
-					{Category: "instance.contact.email", ID: "c-1", Value: "a@example.com", CollectedAt: t0.Add(-time.Hour)},
+					{Category: "instance.contact.email", ID: "c-1", Value: "a@example.com", CollectedAt: requestTime.Add(-time.Hour)},
 					{Category: "instance.meeting.data", Value: map[string]any{"minutes": float64(30), "room": "r-1"}},
 				},
 				Erased: []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}, Kept: []string{"instance.financial.card"}, Rectified: 1},
 			{Source: "meetings", Status: subject.OutcomeFailed, Attempts: 1, Error: "connection refused"},
 		},
 		Exemptions: []subject.Exemption{{Category: "instance.financial.card", Ground: subject.GroundLegalObligation,
-			Reason: "fiscal records", Until: t0.AddDate(7, 0, 0)}},
+			Reason: "fiscal records", Until: requestTime.AddDate(7, 0, 0)}},
 		Trail: []subject.Entry{
-			{At: t0, Actor: "u-1", Action: "opened", Detail: "erasure"},
-			{At: t0.Add(time.Minute), Actor: "op", Action: "verified"},
-			{At: t0.Add(3 * time.Hour), Actor: "desk", Action: "source_done", Source: "crm", Detail: "1 record"},
+			{At: requestTime, Actor: "u-1", Action: "opened", Detail: "erasure"},
+			{At: requestTime.Add(time.Minute), Actor: "op", Action: "verified"},
+			{At: requestTime.Add(3 * time.Hour), Actor: "desk", Action: "source_done", Source: "crm", Detail: "1 record"},
 		},
-		ClosedAt: t0.Add(4 * time.Hour),
+		ClosedAt: requestTime.Add(4 * time.Hour),
 	}
 }
 
-func testRoundTrip(t *testing.T, s subject.RequestStore) {
-	want := Sample("r-1")
+func testRequestRoundTrip(t *testing.T, s subject.RequestStore) {
+	want := sampleRequest("r-1")
 	if err := s.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -87,7 +94,7 @@ func testRoundTrip(t *testing.T, s subject.RequestStore) {
 	}
 
 	want.Status = subject.StatusCompleted
-	want.Trail = append(want.Trail, subject.Entry{At: t0.Add(5 * time.Hour), Actor: "desk", Action: "completed"})
+	want.Trail = append(want.Trail, subject.Entry{At: requestTime.Add(5 * time.Hour), Actor: "desk", Action: "completed"})
 	stored, err := s.Update(t.Context(), "r-1", func(r *subject.Request) error {
 		r.Status = want.Status
 		r.Trail = append(r.Trail, want.Trail[len(want.Trail)-1])
@@ -108,12 +115,12 @@ func testRoundTrip(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testCreateErrors(t *testing.T, s subject.RequestStore) {
-	if err := s.Create(t.Context(), Sample("r-1")); err != nil {
+func testRequestCreateErrors(t *testing.T, s subject.RequestStore) {
+	if err := s.Create(t.Context(), sampleRequest("r-1")); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	noID := Sample("")
-	noSubject := Sample("r-2")
+	noID := sampleRequest("")
+	noSubject := sampleRequest("r-2")
 	noSubject.Subject.ID = ""
 	tests := []struct {
 		name      string
@@ -121,7 +128,7 @@ func testCreateErrors(t *testing.T, s subject.RequestStore) {
 		wantIs    error
 		wantField string
 	}{
-		{name: "duplicate id", r: Sample("r-1"), wantIs: privacy.ErrConflict},
+		{name: "duplicate id", r: sampleRequest("r-1"), wantIs: privacy.ErrConflict},
 		{name: "missing id", r: noID, wantIs: privacy.ErrInvalid, wantField: "id"},
 		{name: "missing subject", r: noSubject, wantIs: privacy.ErrInvalid, wantField: "subject.id"},
 	}
@@ -139,7 +146,7 @@ func testCreateErrors(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testNotFound(t *testing.T, s subject.RequestStore) {
+func testRequestNotFound(t *testing.T, s subject.RequestStore) {
 	if _, err := s.Request(t.Context(), "nope"); !errors.Is(err, subject.ErrNotFound) {
 		t.Errorf("Request: got %v, want ErrNotFound", err)
 	}
@@ -150,8 +157,8 @@ func testNotFound(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testUpdateAborts(t *testing.T, s subject.RequestStore) {
-	want := Sample("r-1")
+func testRequestUpdateAborts(t *testing.T, s subject.RequestStore) {
+	want := sampleRequest("r-1")
 	if err := s.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -177,8 +184,8 @@ func testUpdateAborts(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testUpdateConcurrent(t *testing.T, s subject.RequestStore) {
-	r := Sample("r-1")
+func testRequestConcurrentUpdates(t *testing.T, s subject.RequestStore) {
+	r := sampleRequest("r-1")
 	r.Sources, r.Trail = nil, nil
 	if err := s.Create(t.Context(), r); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -189,7 +196,7 @@ func testUpdateConcurrent(t *testing.T, s subject.RequestStore) {
 		wg.Go(func() {
 			_, err := s.Update(t.Context(), "r-1", func(r *subject.Request) error {
 				r.Sources = append(r.Sources, subject.Outcome{Source: fmt.Sprintf("s-%02d", i), Status: subject.OutcomeDone})
-				r.Trail = append(r.Trail, subject.Entry{At: t0, Actor: "desk", Action: "source_done", Source: fmt.Sprintf("s-%02d", i)})
+				r.Trail = append(r.Trail, subject.Entry{At: requestTime, Actor: "desk", Action: "source_done", Source: fmt.Sprintf("s-%02d", i)})
 				return nil
 			})
 			if err != nil {
@@ -217,9 +224,9 @@ func testUpdateConcurrent(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testList(t *testing.T, s subject.RequestStore) {
+func testRequestList(t *testing.T, s subject.RequestStore) {
 	mk := func(id, subj string, received time.Time, st subject.Status) subject.Request {
-		r := Sample(id)
+		r := sampleRequest(id)
 		r.Subject.ID, r.ReceivedAt, r.Due, r.Status = subj, received, subject.DueDate(received, 0), st
 		return r
 	}
@@ -264,5 +271,34 @@ func testList(t *testing.T, s subject.RequestStore) {
 				t.Errorf("List(%+v) ids (-want +got):\n%s", tc.f, diff)
 			}
 		})
+	}
+}
+
+func testRequestCanceledContext(t *testing.T, s subject.RequestStore) {
+	if err := s.Create(t.Context(), sampleRequest("r-1")); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := s.Request(ctx, "r-1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Request with a canceled context: got %v, want context.Canceled", err)
+	}
+	if err := s.Create(ctx, sampleRequest("r-2")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with a canceled context: got %v, want context.Canceled", err)
+	}
+	if _, err := s.List(ctx, subject.Filter{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("List with a canceled context: got %v, want context.Canceled", err)
+	}
+	called := false
+	_, err := s.Update(ctx, "r-1", func(r *subject.Request) error { called = true; r.Status = subject.StatusRejected; return nil })
+	if !errors.Is(err, context.Canceled) || called {
+		t.Errorf("Update with a canceled context: got %v (fn called %v), want context.Canceled without calling fn", err, called)
+	}
+	got, err := s.Request(t.Context(), "r-1")
+	if err != nil || got.Status != subject.StatusInProgress {
+		t.Errorf("after canceled writes: status %s, error %v; want the request unchanged", got.Status, err)
+	}
+	if _, err := s.Request(t.Context(), "r-2"); !errors.Is(err, subject.ErrNotFound) {
+		t.Errorf("Create with a canceled context stored the request: %v", err)
 	}
 }
