@@ -264,8 +264,11 @@ func (d *Desk) Verify(ctx context.Context, id string, ev Evidence) (Request, err
 	if err != nil {
 		return Request{}, err
 	}
-	if r.Status != StatusReceived || d.processor(r.Subject.Kind) {
-		return r, fmt.Errorf("verify %s: %w: %s requests are not verified here (the controller verifies its subjects)", id, ErrTransition, r.Status)
+	if d.processor(r.Subject.Kind) {
+		return r, fmt.Errorf("verify %s: %w: the controller %s verifies its %s and instructs (Instruct)", id, ErrTransition, r.Subject.Controller, r.Subject.Kind)
+	}
+	if r.Status != StatusReceived {
+		return r, fmt.Errorf("verify %s: %w: %s", id, ErrTransition, r.Status)
 	}
 	ok, err := d.verifier.Verify(ctx, r, ev)
 	if err != nil {
@@ -358,14 +361,16 @@ func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request
 	})
 }
 
-// Reject refuses a request that is not final, for the reason given
-// (Art. 12(4): the subject is told why and of their right to complain).
+// Reject refuses a request that has not started (received, verified or
+// forwarded), for the reason given (Art. 12(4): the subject is told why
+// and of their right to complain). A request in progress has changed data
+// already and must be run to completion; it returns ErrTransition.
 func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, error) {
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why (Art. 12(4))"}
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
-		if r.Status.Final() {
+		if r.Status.Final() || r.Status == StatusInProgress {
 			return fmt.Errorf("reject %s: %w: %s", id, ErrTransition, r.Status)
 		}
 		r.Status, r.ClosedAt = StatusRejected, d.stamp()
@@ -411,6 +416,11 @@ func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
 	}
 	if !r.Kind.fansOut() {
 		return d.writeState(ctx, r)
+	}
+	if len(d.sources) == 0 {
+		// Answering "we hold nothing" because no service is plugged in
+		// would be false.
+		return r, fmt.Errorf("run %s: no sources registered (WithSource)", id)
 	}
 	return d.fanOut(ctx, r)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -585,5 +586,34 @@ func TestReject(t *testing.T) {
 	}
 	if _, err := f.desk.Run(t.Context(), "r-404"); !errors.Is(err, subject.ErrNotFound) || privacy.ErrorCode(err) != privacy.ENOTFOUND {
 		t.Errorf("Run of an unknown request: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestRejectInProgress(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.meetings.failNext(1)
+	r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrIncomplete) {
+		t.Fatalf("Run: got %v, want ErrIncomplete", err)
+	}
+	if _, err := f.desk.Reject(t.Context(), r.ID, "changed my mind", "op"); !errors.Is(err, subject.ErrTransition) {
+		t.Errorf("Reject of an erasure in progress: got %v, want ErrTransition", err)
+	}
+}
+
+func TestRunWithoutSources(t *testing.T) {
+	t.Parallel()
+	desk := subject.NewDesk(memory.NewRequestStore(), memory.NewStateStore())
+	r, err := desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Verify(t.Context(), r.ID, operator); err != nil {
+		t.Fatal(err)
+	}
+	r, err = desk.Run(t.Context(), r.ID)
+	if err == nil || r.Status != subject.StatusVerified {
+		t.Errorf("Run without sources: status %s, error %v; want an error and nothing answered", r.Status, err)
 	}
 }

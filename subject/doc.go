@@ -38,10 +38,15 @@
 //
 // # States
 //
-//	received ──Verify──▶ verified ──Run──▶ in_progress ──Run (all sources done)──▶ completed
-//	   │  └──Run (processor's subject)──▶ forwarded ──Instruct(proceed)──▶ verified
-//	   └──Reject──▶ rejected ◀──Instruct(decline)── forwarded
+//	received ──Verify──▶ verified ──Run──▶ in_progress ──Run (every source done)──▶ completed
+//	   │                    ▲                 ▲    │
+//	   │                    │                 └────┘ Run again: retries only the sources not done
+//	   │                    └──Instruct(proceed)──┐
+//	   ├──Run (a processor's subject)──▶ forwarded ┤
+//	   │                                           └──Instruct(decline)──▶ rejected
+//	   └──Reject (received, verified or forwarded)───────────────────────▶ rejected
 //
-// Any request that is not completed may be rejected (Art. 12(5)); a request
-// carries an extended flag rather than a state of its own for extensions.
+// Objection, restriction and deactivation go from verified to completed in
+// one Run: they only write the subject state. Extension is a flag
+// (Request.Extension), not a state: it moves the due date.
 package subject
