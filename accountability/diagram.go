@@ -90,7 +90,7 @@ func buildFlow(c *privacy.Catalog) flow {
 	recipients := map[privacy.RecipientKind]bool{}
 	for i := range c.Purposes {
 		p := &c.Purposes[i]
-		first := p.Bases[0]
+		first := firstBasis(p.Bases)
 		f.columns[2] = append(f.columns[2], node{id: "p_" + ident(p.Key), label: p.Key, basis: first})
 		used[first] = true
 		// A purpose that may use every category of a subject kind (the
@@ -100,7 +100,7 @@ func buildFlow(c *privacy.Catalog) flow {
 		for _, k := range p.Subjects {
 			if usesAll(c, p, k) {
 				all[k] = true
-				b := p.BasesFor(k)[0]
+				b := firstBasis(p.BasesFor(k))
 				used[b] = true
 				f.edges = append(f.edges, edge{from: "s_" + ident(string(k)), to: "p_" + ident(p.Key), basis: b, label: "all data"})
 			}
@@ -110,7 +110,7 @@ func buildFlow(c *privacy.Catalog) flow {
 			if !slices.Contains(p.Subjects, k) || all[k] || !usesGroup(c, p, g) {
 				continue
 			}
-			b := p.BasesFor(k)[0]
+			b := firstBasis(p.BasesFor(k))
 			used[b] = true
 			f.edges = append(f.edges, edge{from: "c_" + ident(g), to: "p_" + ident(p.Key), basis: b})
 		}
@@ -142,6 +142,15 @@ func buildFlow(c *privacy.Catalog) flow {
 		}
 	}
 	return f
+}
+
+// firstBasis returns the preferred basis, "" for none (a catalog that was
+// not validated), which draws uncoloured.
+func firstBasis(list []lawfulbasis.Basis) lawfulbasis.Basis {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
 }
 
 // usesAll reports whether the purpose may use every category of the
@@ -228,7 +237,9 @@ func WriteMermaid(w io.Writer, c *privacy.Catalog) error {
 		fmt.Fprintf(&b, "  classDef %s fill:%s,stroke:%s,color:#ffffff\n", bs, colourOf(bs), colourOf(bs))
 	}
 	for _, n := range f.columns[2] {
-		fmt.Fprintf(&b, "  class %s %s\n", n.id, n.basis)
+		if n.basis != "" {
+			fmt.Fprintf(&b, "  class %s %s\n", n.id, n.basis)
+		}
 	}
 	for _, bs := range f.bases {
 		fmt.Fprintf(&b, "  class l_%s %s\n", bs, bs)
