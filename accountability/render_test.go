@@ -51,3 +51,24 @@ func TestRenderGraphviz(t *testing.T) {
 		}
 	})
 }
+
+// TestDiagramUnvalidatedCatalog: a catalog built in Go and never validated
+// (no bases, no category index) still draws instead of panicking.
+func TestDiagramUnvalidatedCatalog(t *testing.T) {
+	t.Parallel()
+	c := &privacy.Catalog{
+		SubjectKinds: []privacy.SubjectKindSpec{{Kind: "customer", Role: privacy.RoleController}},
+		Categories:   []privacy.Category{{Key: "customer.email", Subject: "customer"}},
+		Purposes:     []privacy.Purpose{{Key: "orders", Subjects: []privacy.SubjectKind{"customer"}, Categories: []string{"customer.email"}}},
+	}
+	var b bytes.Buffer
+	if err := accountability.WriteMermaid(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := accountability.WriteDOT(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte("p_orders")) {
+		t.Errorf("diagram lacks the purpose node p_orders:\n%s", b.String())
+	}
+}
