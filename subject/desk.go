@@ -530,7 +530,7 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	}
 	now := d.stamp()
 	var claimed []string
-	r, err := d.store.Update(ctx, r.ID, func(r *Request) error {
+	cur, err := d.store.Update(ctx, r.ID, func(r *Request) error {
 		claimed = claimed[:0]
 		if r.Status.Final() {
 			return nil
@@ -567,7 +567,7 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	if err != nil {
 		return r, fmt.Errorf("run %s: %w", r.ID, err)
 	}
-	if r.Status.Final() {
+	if r = cur; r.Status.Final() {
 		return r, nil
 	}
 
@@ -611,10 +611,10 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 		return r, fmt.Errorf("run %s: %w", r.ID, errors.Join(errs...))
 	}
 
-	r, err = d.store.Request(ctx, r.ID)
-	if err != nil {
-		return r, err
+	if cur, err = d.store.Request(ctx, r.ID); err != nil {
+		return r, fmt.Errorf("run %s: %w", r.ID, err)
 	}
+	r = cur
 	var notDone []string
 	for _, name := range d.sourceNames() {
 		if o := r.Outcome(name); o == nil || o.Status != OutcomeDone {
