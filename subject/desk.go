@@ -105,7 +105,7 @@ func NewDesk(store RequestStore, states StateStore, opts ...Option) *Desk {
 		store:       store,
 		states:      states,
 		sources:     map[string]Source{},
-		verifier:    Attestation,
+		verifier:    Attestation{},
 		now:         time.Now,
 		loc:         time.UTC,
 		concurrency: 4,

@@ -617,3 +617,33 @@ func TestRunWithoutSources(t *testing.T) {
 		t.Errorf("Run without sources: status %s, error %v; want an error and nothing answered", r.Status, err)
 	}
 }
+
+func TestAttestation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ev   subject.Evidence
+		want bool
+	}{
+		{name: "method and operator", ev: subject.Evidence{Method: "id_document", By: "op-anna"}, want: true},
+		{name: "no method", ev: subject.Evidence{By: "op-anna"}},
+		{name: "no operator", ev: subject.Evidence{Method: "id_document"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = f.desk.Verify(t.Context(), r.ID, tc.ev)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if got := r.Status == subject.StatusVerified; got != tc.want {
+				t.Errorf("verified = %v, want %v (verification %+v)", got, tc.want, r.Verification)
+			}
+		})
+	}
+}

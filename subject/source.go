@@ -93,9 +93,12 @@ func (f VerifierFunc) Verify(ctx context.Context, r Request, ev Evidence) (bool,
 // Attestation is the default Verifier: an operator attests that they
 // verified the subject. It passes when the evidence names a method and who
 // checked, and proves nothing else; services should plug in a real check.
-var Attestation Verifier = VerifierFunc(func(_ context.Context, _ Request, ev Evidence) (bool, error) {
+type Attestation struct{}
+
+// Verify reports whether ev names a method and who checked.
+func (Attestation) Verify(_ context.Context, _ Request, ev Evidence) (bool, error) {
 	return ev.Method != "" && ev.By != "", nil
-})
+}
 
 // Notifier forwards the request of a subject whose data the operator
 // processes for a controller (Art. 28(3)(e): the processor assists the
