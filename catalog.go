@@ -57,6 +57,15 @@ type Catalog struct {
 	// makes the promise, so that every reason cites the policy.
 	Clauses map[string]string `json:"clauses,omitempty"`
 
+	// --- retention (branch retention) ---
+
+	// Retention lists how long each category is kept, from which event,
+	// and what happens after; see RetentionRule. Package retention
+	// applies them.
+	Retention []RetentionRule `json:"retention,omitempty"`
+
+	// --- end retention ---
+
 	leaves map[string][]string // key or parent -> sorted leaf keys
 	hash   string
 }
@@ -435,6 +444,15 @@ func (c *Catalog) Validate() error {
 			return bad("consent_age", "countries."+cc, "must be between 13 and 16 (Art. 8(1)), got %d", age)
 		}
 	}
+	// --- retention (branch retention) ---
+	roles := map[SubjectKind]Role{}
+	for _, k := range c.SubjectKinds {
+		roles[k.Kind] = k.Role
+	}
+	if err := c.validateRetention(leaves, roles); err != nil {
+		return err
+	}
+	// --- end retention ---
 	c.leaves = leaves
 	c.hash = ""
 	return nil

@@ -42,3 +42,11 @@ const (
 	ObligationLogDisclosure           = "log_disclosure"
 	ObligationRecordTransferSafeguard = "record_transfer_safeguard"
 )
+
+// Retention reason codes (branch retention).
+const (
+	// ReasonRetentionExpired: the subject's data in a category is past the
+	// retention period of the catalog's rule for it (Art. 5(1)(e)) and no
+	// hold keeps it; it may no longer be processed, only erased.
+	ReasonRetentionExpired = "retention.expired"
+)
