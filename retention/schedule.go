@@ -1,0 +1,177 @@
+package retention
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy"
+)
+
+// Status is the verdict on one record.
+type Status string
+
+// The statuses a Schedule gives a record.
+const (
+	// StatusDue: the record's retention has ended and nothing holds it.
+	StatusDue Status = "due"
+	// StatusHeld: the retention has ended but a hold keeps the record.
+	StatusHeld Status = "held"
+	// StatusRetained: the retention has not ended, or its trigger has not
+	// happened.
+	StatusRetained Status = "retained"
+	// StatusUnruled: no rule covers the record's category. The record is
+	// kept, and the plan reports it: the catalog has a gap.
+	StatusUnruled Status = "unruled"
+)
+
+// Verdict is what a Schedule decides about one record at one time.
+type Verdict struct {
+	Status Status `json:"status"`
+	// Rule is the category key of the rule that governs the record.
+	Rule string `json:"rule,omitempty"`
+	// Action is the rule's action.
+	Action privacy.RetentionAction `json:"action,omitempty"`
+	// Period is the period applied: the rule's, or the controller's
+	// choice within the rule's bounds.
+	Period privacy.Period `json:"period"`
+	// DueAt is when the retention ends; zero when the trigger has not
+	// happened.
+	DueAt time.Time `json:"due_at,omitzero"`
+	// HeldBy says, for a held record, what holds it, one line per hold.
+	HeldBy []string `json:"held_by,omitempty"`
+}
+
+// Schedule resolves a catalog's retention rules for leaf categories and
+// applies controllers' choices. It is immutable and safe for concurrent
+// use.
+type Schedule struct {
+	catalog   *privacy.Catalog
+	rules     map[string]*privacy.RetentionRule // leaf -> rule
+	overrides map[string]map[string]privacy.Period
+}
+
+// NewSchedule returns the schedule of a validated catalog with the
+// controllers' overrides, each of which must pass CheckOverride.
+func NewSchedule(c *privacy.Catalog, overrides []Override) (*Schedule, error) {
+	s := &Schedule{catalog: c, rules: map[string]*privacy.RetentionRule{}, overrides: map[string]map[string]privacy.Period{}}
+	for _, cat := range c.Categories {
+		if r := c.RetentionRule(cat.Key); r != nil {
+			s.rules[cat.Key] = r
+		}
+	}
+	for _, o := range overrides {
+		if err := CheckOverride(c, o); err != nil {
+			return nil, err
+		}
+		if s.overrides[o.Controller] == nil {
+			s.overrides[o.Controller] = map[string]privacy.Period{}
+		}
+		s.overrides[o.Controller][o.Category] = o.Period
+	}
+	return s, nil
+}
+
+// CheckOverride checks a controller's choice against the catalog: the
+// category is known and governed by a rule with bounds, and the period is
+// within them. It returns a *privacy.ValidationError naming the field.
+func CheckOverride(c *privacy.Catalog, o Override) error {
+	bad := func(field, format string, args ...any) error {
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if strings.TrimSpace(o.Controller) == "" {
+		return bad("controller", "is required")
+	}
+	leaves := c.Leaves(o.Category)
+	if len(leaves) == 0 {
+		return bad("category", "unknown category %q", o.Category)
+	}
+	for _, leaf := range leaves {
+		r := c.RetentionRule(leaf)
+		if r == nil || !r.Adjustable() {
+			return bad("category", "the retention of %s is not the controller's to choose", leaf)
+		}
+		if o.Period.IsZero() {
+			continue // removes the choice
+		}
+		if o.Period.Compare(*r.Min) < 0 || o.Period.Compare(*r.Max) > 0 {
+			return bad("period", "%s is outside the bounds %s..%s of %s", o.Period, r.Min, r.Max, r.Category)
+		}
+	}
+	return nil
+}
+
+// Rule returns the rule that governs a leaf category, or nil.
+func (s *Schedule) Rule(category string) *privacy.RetentionRule { return s.rules[category] }
+
+// Evaluate judges a record at the time, given the legal holds in force:
+// due, held (statutory or legal holds, each named in HeldBy), retained or
+// unruled.
+func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
+	rule := s.rules[r.Category]
+	if rule == nil {
+		return Verdict{Status: StatusUnruled}
+	}
+	v := Verdict{Status: StatusRetained, Rule: rule.Category, Action: rule.Action, Period: rule.Period}
+	start, ok := r.Times[rule.Trigger]
+	if !ok || start.IsZero() {
+		return v
+	}
+	v.DueAt = rule.Period.AddTo(start)
+	if rule.Adjustable() && r.Controller != "" {
+		if p, ok := s.override(r.Controller, r.Category); ok {
+			// Bounds are enforced on the real dates, where calendar
+			// units have their real length.
+			due := p.AddTo(start)
+			if lo := rule.Min.AddTo(start); due.Before(lo) {
+				p, due = *rule.Min, lo
+			}
+			if hi := rule.Max.AddTo(start); due.After(hi) {
+				p, due = *rule.Max, hi
+			}
+			v.Period, v.DueAt = p, due
+		}
+	}
+	if at.Before(v.DueAt) {
+		return v
+	}
+	if h := rule.StatutoryHold; h != nil {
+		if st, ok := r.Times[h.Trigger]; !ok || st.IsZero() {
+			// Without the time the duty runs from, the duty cannot be
+			// shown to have ended: keep the record.
+			v.HeldBy = append(v.HeldBy, fmt.Sprintf("statutory hold (%s): %s of %s unknown", h.Law, h.Period, h.Trigger))
+		} else if end := h.Period.AddTo(st); at.Before(end) {
+			v.HeldBy = append(v.HeldBy, fmt.Sprintf("statutory hold (%s) until %s", h.Law, end.UTC().Format(time.RFC3339)))
+		}
+	}
+	for i := range holds {
+		if holds[i].ActiveAt(at) && holds[i].Covers(r.SubjectID, r.Category) {
+			v.HeldBy = append(v.HeldBy, holds[i].String())
+		}
+	}
+	if len(v.HeldBy) > 0 {
+		v.Status = StatusHeld
+	} else {
+		v.Status = StatusDue
+	}
+	return v
+}
+
+// override returns the controller's choice for the leaf category: the
+// one on the most specific key.
+func (s *Schedule) override(controller, category string) (privacy.Period, bool) {
+	m := s.overrides[controller]
+	if m == nil {
+		return privacy.Period{}, false
+	}
+	for key := category; ; {
+		if p, ok := m[key]; ok && !p.IsZero() {
+			return p, true
+		}
+		i := strings.LastIndexByte(key, '.')
+		if i < 0 {
+			return privacy.Period{}, false
+		}
+		key = key[:i]
+	}
+}
