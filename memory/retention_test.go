@@ -1,0 +1,13 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/privacykit/privacy/internal/retentiontest"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/retention"
+)
+
+func TestRetentionStore(t *testing.T) {
+	retentiontest.Run(t, func(t *testing.T) retention.Store { return memory.NewRetentionStore() })
+}
