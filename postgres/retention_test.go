@@ -12,3 +12,19 @@ func TestRetentionStore(t *testing.T) {
 	pgtest.Require(t)
 	retentiontest.Run(t, func(t *testing.T) retention.Store { return open(t, pgtest.DSN(t)).RetentionStore() })
 }
+
+// TestSweeper runs, among others, three sweepers on separate connections
+// pools of one database at once and checks that no record reaches two.
+func TestSweeper(t *testing.T) {
+	pgtest.Require(t)
+	retentiontest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() retentiontest.Handle {
+		dsn := pgtest.DSN(t)
+		if err := open(t, dsn).Inventory().Put(t.Context(), recs); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		return func() retentiontest.Handle {
+			db := open(t, dsn)
+			return retentiontest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
+		}
+	})
+}

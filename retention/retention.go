@@ -187,6 +187,9 @@ type Batch struct {
 	// Delete and Anonymise hold the keys of the records to erase.
 	Delete    []string `json:"delete,omitempty"`
 	Anonymise []string `json:"anonymise,omitempty"`
+	// Deleted records that the Delete part was erased and saved, so that
+	// a sweep resumed during the Anonymise part does not repeat it.
+	Deleted bool `json:"deleted,omitempty"`
 	// LastKey is the last inventory key the batch covers: where the next
 	// batch starts.
 	LastKey string `json:"last_key"`

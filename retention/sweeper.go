@@ -328,9 +328,17 @@ func held(holds []Hold, r *Record, now time.Time) []Hold {
 
 // execute erases a saved batch and commits it with its audit record.
 func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summary) (Checkpoint, error) {
-	if len(b.Delete) > 0 {
+	if len(b.Delete) > 0 && !b.Deleted {
 		if err := s.eraser.Erase(ctx, privacy.ActionDelete, b.Delete); err != nil {
 			return cp, fmt.Errorf("sweep %s: batch %d: delete: %w", s.name, b.Seq, err)
+		}
+		if len(b.Anonymise) > 0 {
+			// Narrow what a resumed sweep repeats to the part not done.
+			b.Deleted = true
+			cp.Pending = &b
+			if err := s.store.Save(ctx, s.name, s.owner, cp, nil); err != nil {
+				return cp, fmt.Errorf("sweep %s: batch %d: save: %w", s.name, b.Seq, err)
+			}
 		}
 	}
 	if len(b.Anonymise) > 0 {

@@ -15,3 +15,16 @@ func TestRetentionStore(t *testing.T) {
 		retentiontest.Run(t, func(t *testing.T) retention.Store { return open(t, ":memory:").RetentionStore() })
 	})
 }
+
+func TestSweeper(t *testing.T) {
+	retentiontest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() retentiontest.Handle {
+		path := tempFile(t)
+		if err := open(t, path).Inventory().Put(t.Context(), recs); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		return func() retentiontest.Handle {
+			db := open(t, path)
+			return retentiontest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
+		}
+	})
+}
