@@ -91,7 +91,9 @@ type Inventory struct{ s *sqlstore.Inventory }
 
 // Put registers records, replacing those with the same keys, in one
 // transaction.
-func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error { return inv.s.Put(ctx, recs) }
+func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
+	return inv.s.Put(ctx, recs)
+}
 
 // Records returns up to limit records with keys after the key after, in
 // key order, leaving out anonymised ones.
