@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -30,16 +31,26 @@ const query = "data.privacy.decision.result"
 // Engine decides requests. It is safe for concurrent use; create it once
 // with New and share it.
 type Engine struct {
-	catalog  *privacy.Catalog
-	prepared rego.PreparedEvalQuery
+	// policy is the compiled catalog and modules. It is swapped whole, so
+	// that a decision uses one policy from start to end.
+	policy   atomic.Pointer[policy]
 	consents consent.Reader
 	subjects subject.StateReader
 	now      func() time.Time
 	log      *slog.Logger
+}
+
+// policy is everything compiled from one catalog and one set of modules.
+// It is immutable once built.
+type policy struct {
+	catalog  *privacy.Catalog
+	prepared rego.PreparedEvalQuery
 	// needsConsent[purpose][kind] reports whether consent is among the
 	// purpose's bases for the kind, so that Decide reads the ledger only
 	// when a rule can use what it reads.
 	needsConsent map[string]map[privacy.SubjectKind]bool
+	// generation counts the policies an engine has had, from 1.
+	generation uint64
 }
 
 // Option configures New.
@@ -110,12 +121,24 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
 
+	p, err := compile(ctx, cfg.catalog, cfg.modules, 1)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log}
+	e.policy.Store(p)
+	return e, nil
+}
+
+// compile prepares the decision query for a validated catalog and the
+// caller's extension modules.
+func compile(ctx context.Context, c *privacy.Catalog, modules []module, generation uint64) (*policy, error) {
 	ropts := []func(*rego.Rego){
 		rego.Query(query),
 		// A builtin that fails (a type error, a division by zero) must fail
 		// the decision, not make a deny rule silently undefined.
 		rego.StrictBuiltinErrors(true),
-		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(cfg.catalog)})),
+		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(c)})),
 	}
 	base, err := baseModules()
 	if err != nil {
@@ -124,7 +147,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	for _, m := range base {
 		ropts = append(ropts, rego.Module(m.name, m.source))
 	}
-	for _, m := range cfg.modules {
+	for _, m := range modules {
 		if err := checkExtension(m); err != nil {
 			return nil, err
 		}
@@ -134,24 +157,20 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policies: compile policy: %w", err)
 	}
-
-	e := &Engine{
-		catalog:      cfg.catalog,
+	p := &policy{
+		catalog:      c,
 		prepared:     prepared,
-		consents:     cfg.consents,
-		subjects:     cfg.subjects,
-		now:          cfg.now,
-		log:          cfg.log,
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
+		generation:   generation,
 	}
-	for _, p := range cfg.catalog.Purposes {
+	for _, pur := range c.Purposes {
 		m := map[privacy.SubjectKind]bool{}
-		for _, k := range p.Subjects {
-			m[k] = lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
+		for _, k := range pur.Subjects {
+			m[k] = lawfulbasis.Contains(pur.BasesFor(k), lawfulbasis.Consent)
 		}
-		e.needsConsent[p.Key] = m
+		p.needsConsent[pur.Key] = m
 	}
-	return e, nil
+	return p, nil
 }
 
 // baseModules returns the embedded policy, without its tests.
@@ -186,10 +205,10 @@ func checkExtension(m module) error {
 }
 
 // Catalog returns the catalog the engine decides over. Do not modify it.
-func (e *Engine) Catalog() *privacy.Catalog { return e.catalog }
+func (e *Engine) Catalog() *privacy.Catalog { return e.policy.Load().catalog }
 
 // PolicyVersion returns the catalog's policy version, as decisions carry it.
-func (e *Engine) PolicyVersion() string { return e.catalog.PolicyVersion }
+func (e *Engine) PolicyVersion() string { return e.policy.Load().catalog.PolicyVersion }
 
 // Decide decides a request. It reads the subject's consent and state from
 // the stores, evaluates the policy, and returns the explained decision.
@@ -200,6 +219,7 @@ func (e *Engine) PolicyVersion() string { return e.catalog.PolicyVersion }
 // failure returns reason evaluation.failed and an error wrapping
 // privacy.ErrEvaluation.
 func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decision, error) {
+	p := e.policy.Load()
 	at := req.Time
 	if at.IsZero() {
 		at = e.now()
@@ -212,23 +232,23 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 		err error
 	)
 	if invalid == nil {
-		if e.needsConsent[req.Purpose][req.Subject.Kind] {
+		if p.needsConsent[req.Purpose][req.Subject.Kind] {
 			if cs, err = e.consents.State(ctx, req.Subject.ID, req.Purpose, at); err != nil {
-				return e.fail(fmt.Errorf("read consent: %w", err))
+				return p.fail(e.log, fmt.Errorf("read consent: %w", err))
 			}
 		}
 		if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
-			return e.fail(fmt.Errorf("read subject state: %w", err))
+			return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
 		}
 	}
 
-	rs, err := e.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
 	if err != nil {
-		return e.fail(fmt.Errorf("evaluate: %w", err))
+		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 	}
-	d, err := e.decode(rs)
+	d, err := p.decode(rs)
 	if err != nil {
-		return e.fail(err)
+		return p.fail(e.log, err)
 	}
 
 	if invalid == nil && d.Has(privacy.ReasonRequestInvalid) {
@@ -236,22 +256,22 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 	}
 	if invalid != nil {
 		if !d.Has(privacy.ReasonRequestInvalid) {
-			d.Reasons = append(d.Reasons, e.reason(privacy.ReasonRequestInvalid, invalid.Error()))
+			d.Reasons = append(d.Reasons, p.reason(privacy.ReasonRequestInvalid, invalid.Error()))
 		}
 		d.Normalize()
 		return d, invalid
 	}
 	if !d.Allowed && len(d.Reasons) == 0 {
 		// No reason and no basis: nothing applies and nothing permits.
-		return e.fail(errors.New("the policy chose no lawful basis and gave no reason"))
+		return p.fail(e.log, errors.New("the policy chose no lawful basis and gave no reason"))
 	}
 	return d, nil
 }
 
 // fail returns the closed-failure decision for err.
-func (e *Engine) fail(err error) (privacy.Decision, error) {
-	e.log.Error("privacy decision failed closed", "error", err)
-	d := privacy.Deny(e.catalog.PolicyVersion, e.reason(privacy.ReasonEvaluationFailed, "the decision could not be evaluated: "+err.Error()))
+func (p *policy) fail(log *slog.Logger, err error) (privacy.Decision, error) {
+	log.Error("privacy decision failed closed", "error", err)
+	d := privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonEvaluationFailed, "the decision could not be evaluated: "+err.Error()))
 	return d, fmt.Errorf("%w: %w", privacy.ErrEvaluation, err)
 }
 
@@ -266,7 +286,7 @@ func firstMessage(d privacy.Decision, code string) string {
 
 // decode turns the query result into a decision, failing on any shape it
 // does not expect.
-func (e *Engine) decode(rs rego.ResultSet) (privacy.Decision, error) {
+func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, error) {
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return privacy.Decision{}, fmt.Errorf("policy result: want one result, got %d", len(rs))
 	}
@@ -278,12 +298,12 @@ func (e *Engine) decode(rs rego.ResultSet) (privacy.Decision, error) {
 	if !ok {
 		return privacy.Decision{}, errors.New("policy result: basis is not a string")
 	}
-	d := privacy.Decision{Basis: lawfulbasis.Basis(basis), PolicyVersion: e.catalog.PolicyVersion}
+	d := privacy.Decision{Basis: lawfulbasis.Basis(basis), PolicyVersion: p.catalog.PolicyVersion}
 	if basis != "" && !d.Basis.Valid() {
 		return privacy.Decision{}, fmt.Errorf("policy result: unknown basis %q", basis)
 	}
 	err := eachCodeMessage(obj["reasons"], "reasons", func(code, msg string) {
-		d.Reasons = append(d.Reasons, e.reason(code, msg))
+		d.Reasons = append(d.Reasons, p.reason(code, msg))
 	})
 	if err != nil {
 		return privacy.Decision{}, err
@@ -320,6 +340,6 @@ func eachCodeMessage(v any, field string, fn func(code, msg string)) error {
 
 // reason fills in the article of a code and the policy clause the catalog
 // assigns to it.
-func (e *Engine) reason(code, msg string) privacy.Reason {
-	return privacy.Reason{Code: code, Article: reasonArticle(code), Clause: e.catalog.Clauses[code], Message: msg}
+func (p *policy) reason(code, msg string) privacy.Reason {
+	return privacy.Reason{Code: code, Article: reasonArticle(code), Clause: p.catalog.Clauses[code], Message: msg}
 }
