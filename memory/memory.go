@@ -7,6 +7,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -172,5 +173,6 @@ func cloneState(st subject.State) subject.State {
 	if st.Objections == nil {
 		st.Objections = []subject.Objection{}
 	}
+	st.Lifecycle = maps.Clone(st.Lifecycle)
 	return st
 }

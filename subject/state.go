@@ -29,8 +29,13 @@ type State struct {
 	Restricted bool `json:"restricted"`
 	// Deactivated: the account is deactivated or erased; only legal
 	// purposes remain.
-	Deactivated bool      `json:"deactivated"`
-	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+	Deactivated bool `json:"deactivated"`
+	// Lifecycle holds the times of the subject's retention triggers
+	// (account closed, last activity, consent withdrawn …), so that the
+	// engine can deny processing of a category past its retention
+	// (reason retention.expired). Record them with RecordLifecycle.
+	Lifecycle map[privacy.Trigger]time.Time `json:"lifecycle,omitempty"`
+	UpdatedAt time.Time                     `json:"updated_at,omitzero"`
 }
 
 // ObjectsTo reports whether the state holds an objection to the purpose,
@@ -139,6 +144,30 @@ func SetDeactivated(ctx context.Context, s StateStore, subjectID string, deactiv
 	}
 	return s.Update(ctx, subjectID, func(st *State) error {
 		st.Deactivated = deactivated
+		return nil
+	})
+}
+
+// RecordLifecycle records when a retention trigger happened for the
+// subject, such as privacy.TriggerAccountClosed when the account closes;
+// a zero time forgets it (the account was reopened). Retention periods
+// that run from the trigger start at that time.
+func RecordLifecycle(ctx context.Context, s StateStore, subjectID string, trigger privacy.Trigger, at time.Time) error {
+	if err := checkID(subjectID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(trigger)) == "" {
+		return &privacy.ValidationError{Field: "trigger", Message: "is required"}
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		if at.IsZero() {
+			delete(st.Lifecycle, trigger)
+			return nil
+		}
+		if st.Lifecycle == nil {
+			st.Lifecycle = map[privacy.Trigger]time.Time{}
+		}
+		st.Lifecycle[trigger] = at.UTC()
 		return nil
 	})
 }

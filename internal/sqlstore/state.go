@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -110,13 +111,46 @@ FROM privacy_subject_objections WHERE subject_id = $1 ORDER BY position`, subjec
 		o.At = fromNullNanos(at)
 		st.Objections = append(st.Objections, o)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return subject.State{}, err
+	}
+	rows.Close()
+	return st, s.lifecycle(ctx, tx, &st)
+}
+
+// lifecycle reads the subject's retention trigger times (branch
+// retention).
+func (s *StateStore) lifecycle(ctx context.Context, tx *sql.Tx, st *subject.State) error {
+	rows, err := tx.QueryContext(ctx, `SELECT event, at FROM privacy_subject_lifecycle WHERE subject_id = $1`, st.SubjectID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			tr string
+			at int64
+		)
+		if err := rows.Scan(&tr, &at); err != nil {
+			return err
+		}
+		if st.Lifecycle == nil {
+			st.Lifecycle = map[privacy.Trigger]time.Time{}
+		}
+		st.Lifecycle[privacy.Trigger(tr)] = fromNanos(at)
+	}
+	return rows.Err()
 }
 
 // write stores st over the subject's row and objections.
 func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) error {
 	for i, o := range st.Objections {
 		if err := checkNanos("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
+			return err
+		}
+	}
+	for tr, at := range st.Lifecycle {
+		if err := checkNanos("lifecycle."+string(tr), at); err != nil {
 			return err
 		}
 	}
@@ -134,6 +168,18 @@ func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) er
 	(subject_id, position, purpose, direct_marketing, objected_at) VALUES ($1, $2, $3, $4, $5)`,
 			st.SubjectID, i, o.Purpose, o.DirectMarketing, nullNanos(o.At.UTC()),
 		); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM privacy_subject_lifecycle WHERE subject_id = $1`, st.SubjectID); err != nil {
+		return err
+	}
+	for tr, at := range st.Lifecycle {
+		if at.IsZero() {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO privacy_subject_lifecycle (subject_id, event, at) VALUES ($1, $2, $3)`,
+			st.SubjectID, string(tr), at.UnixNano()); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -33,6 +34,7 @@ func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore)
 		{"ConcurrentUpdatesOneSubject", testConcurrentUpdatesOneSubject},
 		{"ConcurrentUpdatesManySubjects", testConcurrentUpdatesManySubjects},
 		{"CanceledContext", testStateCanceledContext},
+		{"LifecycleRoundTrip", testLifecycleRoundTrip},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,5 +302,32 @@ func testStateCanceledContext(t *testing.T, s subject.StateStore) {
 	}
 	if got := mustSubject(t, s, "u-1"); got.Restricted {
 		t.Error("Update with a canceled context changed the state")
+	}
+}
+
+// testLifecycleRoundTrip checks that retention trigger times (branch
+// retention) are kept to the nanosecond, in UTC, and can be forgotten.
+func testLifecycleRoundTrip(t *testing.T, s subject.StateStore) {
+	closed := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	active := time.Date(2026, 2, 27, 18, 0, 0, 0, time.UTC)
+	if err := subject.RecordLifecycle(t.Context(), s, "u-1", privacy.TriggerAccountClosed, closed); err != nil {
+		t.Fatalf("RecordLifecycle: %v", err)
+	}
+	if err := subject.RecordLifecycle(t.Context(), s, "u-1", privacy.TriggerLastActivity, active); err != nil {
+		t.Fatalf("RecordLifecycle: %v", err)
+	}
+	want := map[privacy.Trigger]time.Time{privacy.TriggerAccountClosed: closed.UTC(), privacy.TriggerLastActivity: active}
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-1").Lifecycle); diff != "" {
+		t.Errorf("Lifecycle (-want +got):\n%s", diff)
+	}
+	if err := subject.RecordLifecycle(t.Context(), s, "u-1", privacy.TriggerAccountClosed, time.Time{}); err != nil {
+		t.Fatalf("RecordLifecycle (forget): %v", err)
+	}
+	delete(want, privacy.TriggerAccountClosed)
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-1").Lifecycle); diff != "" {
+		t.Errorf("Lifecycle after forgetting account_closed (-want +got):\n%s", diff)
+	}
+	if got := mustSubject(t, s, "u-2").Lifecycle; len(got) != 0 {
+		t.Errorf("another subject's Lifecycle = %v, want empty", got)
 	}
 }
