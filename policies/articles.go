@@ -28,6 +28,7 @@ var reasonArticles = map[string]string{
 	"automated_decision.not_permitted":   "GDPR Art. 22",
 	"security.unencrypted_financial":     "GDPR Art. 32(1)(a)",
 	"evaluation.failed":                  "GDPR Art. 5(2), 24(1)",
+	"retention.expired":                  "GDPR Art. 5(1)(e), 17(1)(a)",
 }
 
 var obligationArticles = map[string]string{

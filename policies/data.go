@@ -103,7 +103,26 @@ func catalogData(c *privacy.Catalog) map[string]any {
 			objectionable[string(b)] = true
 		}
 	}
+	// Retention (branch retention): the rule of every leaf that has one,
+	// its period in the calendar units time.add_date takes.
+	retention := map[string]any{}
+	for _, cat := range c.Categories {
+		r := c.RetentionRule(cat.Key)
+		if r == nil {
+			continue
+		}
+		retention[cat.Key] = map[string]any{
+			"rule":    r.Category,
+			"trigger": string(r.Trigger),
+			"period":  r.Period.String(),
+			"years":   r.Period.Years,
+			"months":  r.Period.Months,
+			"days":    7*r.Period.Weeks + r.Period.Days,
+			"hours":   r.Period.Hours,
+		}
+	}
 	return map[string]any{
+		"retention":      retention,
 		"policy_version": c.PolicyVersion,
 		"subject_kinds":  kinds,
 		"categories":     categories,

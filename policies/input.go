@@ -16,6 +16,9 @@ import (
 // internal use.
 //
 //	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N}
+//
+// subject_state.lifecycle maps each retention trigger that happened for
+// the subject to its time in unix nanoseconds.
 func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
@@ -78,9 +81,22 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at t
 			ast.Item(ast.StringTerm("direct_marketing_objection"), ast.BooleanTerm(dmObjection)),
 			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(ss.Restricted)),
 			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(ss.Deactivated)),
+			ast.Item(ast.StringTerm("lifecycle"), lifecycleTerm(ss.Lifecycle)),
 		)),
 		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(at)))),
 	)
+}
+
+// lifecycleTerm gives the subject's retention trigger times as
+// {trigger: unix nanoseconds} (branch retention).
+func lifecycleTerm(m map[privacy.Trigger]time.Time) *ast.Term {
+	items := make([][2]*ast.Term, 0, len(m))
+	for tr, at := range m {
+		if !at.IsZero() {
+			items = append(items, ast.Item(ast.StringTerm(string(tr)), ast.IntNumberTerm(int(at.UnixNano()))))
+		}
+	}
+	return ast.ObjectTerm(items...)
 }
 
 func unixNano(t time.Time) int64 {
