@@ -5,6 +5,7 @@ import (
 
 	"github.com/privacykit/privacy/internal/pgtest"
 	"github.com/privacykit/privacy/internal/retentiontest"
+	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/retention"
 )
 
@@ -28,3 +29,17 @@ func TestSweeper(t *testing.T) {
 		}
 	})
 }
+
+func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db.RetentionStore(), db.Inventory()
+}
+
+// BenchmarkPlan: PRIVACY_TEST_POSTGRES_DSN=… go test ./postgres -run '^$' -bench 'Plan|Sweep' -benchtime 1x
+func BenchmarkPlan(b *testing.B) { retentiontest.BenchmarkPlan(b, openBench) }
+
+func BenchmarkSweep(b *testing.B) { retentiontest.BenchmarkSweep(b, openBench) }

@@ -1,10 +1,12 @@
 package sqlite_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/privacykit/privacy/internal/retentiontest"
 	"github.com/privacykit/privacy/retention"
+	"github.com/privacykit/privacy/sqlite"
 )
 
 func TestRetentionStore(t *testing.T) {
@@ -28,3 +30,17 @@ func TestSweeper(t *testing.T) {
 		}
 	})
 }
+
+func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db.RetentionStore(), db.Inventory()
+}
+
+// BenchmarkPlan: go test ./sqlite -run '^$' -bench 'Plan|Sweep' -benchtime 1x
+func BenchmarkPlan(b *testing.B) { retentiontest.BenchmarkPlan(b, openBench) }
+
+func BenchmarkSweep(b *testing.B) { retentiontest.BenchmarkSweep(b, openBench) }

@@ -320,7 +320,9 @@ func NewInventory(db *sql.DB, d Dialect) *Inventory { return &Inventory{db: db, 
 // transaction. A trigger the table has no column for is a
 // *privacy.ValidationError.
 func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
-	const chunk = 500
+	// Small statements: SQLite looks $n parameters up by name, which costs
+	// quadratically in a statement with thousands of them.
+	const chunk = 50
 	tx, err := inv.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("put inventory records: %w", inv.d.translate(err))
@@ -431,7 +433,7 @@ WHERE key IN (`
 		return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
 	}
 	defer tx.Rollback()
-	const chunk = 500
+	const chunk = 100
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
 		var q strings.Builder
