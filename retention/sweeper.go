@@ -246,8 +246,15 @@ func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
 			// Renew the lease before saving the batch: a lease that
 			// lapsed and was taken over fails here or at Save.
 			now := s.now()
-			if _, err := s.store.Acquire(ctx, s.name, s.owner, now, now.Add(s.lease)); err != nil {
+			got, err := s.store.Acquire(ctx, s.name, s.owner, now, now.Add(s.lease))
+			if err != nil {
 				return sum, fmt.Errorf("sweep %s: renew lease: %w", s.name, err)
+			}
+			if got.SweepID != cp.SweepID || got.Batches != cp.Batches || got.Pending != nil {
+				// The lease lapsed and another sweeper moved the sweep on
+				// (and perhaps finished and released it): our view is
+				// stale.
+				return sum, fmt.Errorf("sweep %s: renew lease: %w: the checkpoint moved on", s.name, ErrLeaseLost)
 			}
 			b.Seq = cp.Batches + 1
 			cp.Pending = &b

@@ -381,3 +381,43 @@ func (e *countingEraser) snapshot() map[string]int {
 	defer e.mu.Unlock()
 	return maps.Clone(e.seen)
 }
+
+// TestSweepStalledSweeperStops lets a sweeper stall past its lease while
+// another finishes the sweep; the stalled one must not commit anything.
+func TestSweepStalledSweeperStops(t *testing.T) {
+	t.Parallel()
+	f := newFixture(120)
+	inv, st := f.setup(t)
+	var clock atomic.Int64 // minutes after t0
+	now := func() time.Time { return t0.Add(time.Duration(clock.Load()) * time.Minute) }
+	var stalled *retention.Sweeper
+	stalled = newSweeper(t, st, inv, inv, retention.WithClock(now), retention.WithOwner("stalled"),
+		retention.WithBatchSize(5), retention.WithLease(time.Minute),
+		retention.WithProgress(func(p retention.Progress) {
+			if p.Batch != 1 {
+				return
+			}
+			// Stall: the lease lapses and another sweeper runs the sweep
+			// to its end.
+			clock.Store(10)
+			other := newSweeper(t, st, inv, inv, retention.WithClock(now), retention.WithOwner("other"), retention.WithBatchSize(5))
+			if _, err := other.Sweep(t.Context()); err != nil {
+				t.Errorf("other Sweep: %v", err)
+			}
+		}))
+	_, err := stalled.Sweep(t.Context())
+	if !errors.Is(err, retention.ErrLeaseLost) {
+		t.Fatalf("stalled Sweep: error %v, want ErrLeaseLost", err)
+	}
+	audits, err := st.Audits(t.Context(), "retention")
+	if err != nil {
+		t.Fatalf("Audits: %v", err)
+	}
+	erased := 0
+	for _, a := range audits {
+		erased += a.Deleted + a.Anonymised
+	}
+	if erased != len(f.due) {
+		t.Errorf("audits count %d erased records, want %d (each once)", erased, len(f.due))
+	}
+}
