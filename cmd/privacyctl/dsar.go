@@ -63,6 +63,7 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	purposes := fs.String("purposes", "", "comma-separated purposes objected to")
 	allMarketing := fs.Bool("all-marketing", false, "an objection to all direct marketing")
 	note := fs.String("note", "", "free text")
+	printID := fs.Bool("print-id", false, "print only the new request's id (for scripts)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -92,6 +93,10 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	}
 	r, err := desk.Open(ctx, req)
 	if err != nil {
+		return err
+	}
+	if *printID {
+		_, err = fmt.Fprintln(c.stdout, r.ID)
 		return err
 	}
 	return printJSON(c.stdout, r)
