@@ -51,6 +51,7 @@ type policy struct {
 	needsConsent map[string]map[privacy.SubjectKind]bool
 	// generation counts the policies an engine has had, from 1.
 	generation uint64
+	kindList   string // the catalog's subject kinds, for error messages
 }
 
 // Option configures New.
@@ -163,6 +164,11 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
 	}
+	kinds := make([]string, len(c.SubjectKinds))
+	for i, k := range c.SubjectKinds {
+		kinds[i] = string(k.Kind)
+	}
+	p.kindList = strings.Join(kinds, ", ")
 	for _, pur := range c.Purposes {
 		m := map[privacy.SubjectKind]bool{}
 		for _, k := range pur.Subjects {
@@ -224,22 +230,24 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 	if at.IsZero() {
 		at = e.now()
 	}
-	invalid := req.Validate()
+	if err := p.validate(&req); err != nil {
+		// Nothing sensible can be evaluated on a malformed request: deny it
+		// with the one reason that applies.
+		return privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonRequestInvalid, err.Error())), err
+	}
 
 	var (
 		cs  consent.State
 		ss  subject.State
 		err error
 	)
-	if invalid == nil {
-		if p.needsConsent[req.Purpose][req.Subject.Kind] {
-			if cs, err = e.consents.State(ctx, req.Subject.ID, req.Purpose, at); err != nil {
-				return p.fail(e.log, fmt.Errorf("read consent: %w", err))
-			}
+	if p.needsConsent[req.Purpose][req.Subject.Kind] {
+		if cs, err = e.consents.State(ctx, req.Subject.ID, req.Purpose, at); err != nil {
+			return p.fail(e.log, fmt.Errorf("read consent: %w", err))
 		}
-		if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
-			return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
-		}
+	}
+	if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
+		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
 	}
 
 	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
@@ -250,22 +258,29 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 	if err != nil {
 		return p.fail(e.log, err)
 	}
-
-	if invalid == nil && d.Has(privacy.ReasonRequestInvalid) {
-		invalid = &privacy.ValidationError{Message: firstMessage(d, privacy.ReasonRequestInvalid), Kind: privacy.ErrInvalidRequest}
-	}
-	if invalid != nil {
-		if !d.Has(privacy.ReasonRequestInvalid) {
-			d.Reasons = append(d.Reasons, p.reason(privacy.ReasonRequestInvalid, invalid.Error()))
-		}
-		d.Normalize()
-		return d, invalid
+	if d.Has(privacy.ReasonRequestInvalid) {
+		// The policy's own checks of the request's shape: a defence in
+		// depth behind validate.
+		return d, &privacy.ValidationError{Message: firstMessage(d, privacy.ReasonRequestInvalid), Kind: privacy.ErrInvalidRequest}
 	}
 	if !d.Allowed && len(d.Reasons) == 0 {
 		// No reason and no basis: nothing applies and nothing permits.
 		return p.fail(e.log, errors.New("the policy chose no lawful basis and gave no reason"))
 	}
 	return d, nil
+}
+
+// validate checks the request's shape and the subject kind against the
+// catalog, naming the field at fault.
+func (p *policy) validate(req *privacy.Request) error {
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if p.catalog.SubjectKind(req.Subject.Kind) == nil {
+		return &privacy.ValidationError{Field: "subject.kind", Kind: privacy.ErrInvalidRequest,
+			Message: fmt.Sprintf("unknown subject kind %q (the catalog declares %s)", req.Subject.Kind, p.kindList)}
+	}
+	return nil
 }
 
 // fail returns the closed-failure decision for err.

@@ -115,6 +115,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 type stores struct {
 	consents consent.Store
 	subjects subject.StateStore
+	requests subject.RequestStore
 	close    func() error
 }
 
@@ -127,7 +128,7 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), close: db.Close}, nil
+		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
 	}
 	if s.db == "" {
 		return nil, usagef("--db must name a file")
@@ -136,7 +137,7 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", s.db, err)
 	}
-	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), close: db.Close}, nil
+	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
 }
 
 // policyFlags choose the catalog and extra Rego modules.

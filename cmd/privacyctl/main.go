@@ -10,6 +10,7 @@
 //	privacyctl consent show     --subject ID
 //	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
+//	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
 //	privacyctl catalog check [FILE]
 //	privacyctl catalog print
 //	privacyctl catalog ropa [--format markdown|csv|json]
@@ -72,6 +73,16 @@ func verbs() map[string]map[string]verb {
 			"deactivate": {"deactivate a subject's account", cmdSubjectFlag(flagDeactivate, true)},
 			"reactivate": {"reactivate a subject's account", cmdSubjectFlag(flagDeactivate, false)},
 			"show":       {"show a subject's objections, restriction and deactivation", cmdSubjectShow},
+		},
+		"dsar": {
+			"open":     {"record a data-subject request (due one month after receipt)", cmdDSAROpen},
+			"verify":   {"record the identity check of a request", cmdDSARVerify},
+			"extend":   {"extend a request by up to two months, with a reason", cmdDSARExtend},
+			"run":      {"run a request (objection, restriction, deactivation; forward a guest's)", cmdDSARRun},
+			"show":     {"show a request with its audit trail", cmdDSARShow},
+			"list":     {"list requests (--subject, --status, --overdue)", cmdDSARList},
+			"instruct": {"record a controller's instruction on a forwarded request", cmdDSARInstruct},
+			"reject":   {"reject a request that has not started", cmdDSARReject},
 		},
 		"catalog": {
 			"check":       {"validate a catalog file (default: the embedded reference catalog)", cmdCatalogCheck},

@@ -27,6 +27,15 @@ deny contains lib.reason("purpose.category_not_permitted", sprintf("purpose %q m
 	not lib.purpose.categories[leaf]
 }
 
+# A purpose that covers several subject kinds (legal.compliance) still only
+# uses each subject's own data: a guest has no account data.
+deny contains lib.reason("purpose.category_not_permitted", sprintf("category %q is %s data, not data of a %s", [leaf, data.catalog.categories[leaf].subject, lib.kind])) if {
+	lib.purpose
+	data.catalog.subject_kinds[lib.kind]
+	some leaf in lib.leaves
+	data.catalog.categories[leaf].subject != lib.kind
+}
+
 deny contains lib.reason("basis.not_declared", sprintf("purpose %q does not declare the basis %q for subjects of kind %q (declared: %v)", [lib.req.purpose, lib.req.basis, lib.kind, lib.declared_bases])) if {
 	lib.req.basis != ""
 	not lib.req.basis in lib.declared_bases

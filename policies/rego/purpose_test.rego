@@ -33,3 +33,12 @@ test_basis_not_declared if {
 	fixtures.codes(purpose.deny) == {"basis.not_declared"} with input as fixtures.with_request({"basis": "consent"})
 	count(purpose.deny) == 0 with input as fixtures.with_request({"basis": "contract"})
 }
+
+test_category_of_another_subject_kind if {
+	fixtures.codes(purpose.deny) == {"purpose.category_not_permitted"} with input as fixtures.with_request({
+		"purpose": "legal.compliance",
+		"data": ["instance.contact.email"],
+		"subject": {"id": "g", "kind": "guest", "age": 0, "country": "", "controller": ""},
+	})
+	count(purpose.deny) == 0 with input as fixtures.with_request({"purpose": "legal.compliance", "data": ["instance"]})
+}
