@@ -344,3 +344,17 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 	}
 	return nil
 }
+
+// Describe states the rule in one line for records, notices and exports,
+// such as "P90D after account_closed, then delete; kept at least
+// P7Y after collected (AWR art. 52(4); BW 2:10(3))".
+func (r *RetentionRule) Describe() string {
+	s := fmt.Sprintf("%s after %s, then %s", r.Period, r.Trigger, r.Action)
+	if h := r.StatutoryHold; h != nil {
+		s += fmt.Sprintf("; kept at least %s after %s (%s)", h.Period, h.Trigger, h.Law)
+	}
+	if r.Adjustable() {
+		s += fmt.Sprintf("; the controller may choose %s to %s", r.Min, r.Max)
+	}
+	return s
+}

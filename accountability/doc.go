@@ -32,11 +32,12 @@
 //
 // # Caveats
 //
-// The catalog has no retention rules and no field for security measures
-// yet. The record and the notice say "not specified in catalog" for
-// retention, and describe security measures in general terms derived from
-// what the catalog makes the engine enforce (encryption in transit of
-// financial data, data-processing agreements with processors).
+// Retention periods come from the catalog's retention rules; a category no
+// rule covers is "not specified in catalog". The catalog has no field for
+// security measures: the record and the notice describe them in general
+// terms derived from what the catalog makes the engine enforce (encryption
+// in transit of financial data, data-processing agreements with
+// processors).
 //
 // DiffNotice matches words, not meaning. Its keyword tables are documented
 // next to the code and in FINDINGS.md; a finding is a prompt for a person to

@@ -59,5 +59,5 @@ func ExampleBuildRecord() {
 	// as processor for each customer (default instructions): support, 4 categories
 	// as processor for each customer (default instructions): security.fraud_prevention, 4 categories
 	// as processor for each customer (default instructions): legal.compliance, 9 categories
-	// retention: not specified in catalog
+	// retention: instance.account: P90D after account_closed, then delete; instance.contact: P90D after account_closed, then delete; instance.profile: P30D after account_closed, then delete
 }

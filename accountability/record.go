@@ -206,11 +206,39 @@ func BuildRecord(c *privacy.Catalog) Record {
 	return r
 }
 
-// retention returns the retention period of the categories a purpose uses.
-// The catalog has no retention rules yet; when it does, this is the one
-// place that reads them.
-func retention(_ *privacy.Catalog, _ *privacy.Purpose, _ []string) string {
-	return NotSpecified
+// retention states the time limits for erasure (Art. 30(1)(f)) of the
+// categories given (all the catalog's categories when cats is nil), one
+// clause per retention rule that governs them, in catalog order.
+func retention(c *privacy.Catalog, _ *privacy.Purpose, cats []string) string {
+	if cats == nil {
+		for _, cat := range c.Categories {
+			cats = append(cats, cat.Key)
+		}
+	}
+	used := map[string]bool{}
+	unruled := false
+	for _, key := range cats {
+		for _, leaf := range c.Leaves(key) {
+			if r := c.RetentionRule(leaf); r != nil {
+				used[r.Category] = true
+			} else {
+				unruled = true
+			}
+		}
+	}
+	var parts []string
+	for i := range c.Retention {
+		if r := &c.Retention[i]; used[r.Category] {
+			parts = append(parts, r.Category+": "+r.Describe())
+		}
+	}
+	if len(parts) == 0 {
+		return NotSpecified
+	}
+	if unruled {
+		parts = append(parts, "other categories: "+NotSpecified)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // transfersFor says how the purpose's data may leave the EEA. The catalog

@@ -80,10 +80,13 @@ type TransferInfo struct {
 	Checked  string   `json:"checked"`
 }
 
-// retentionOf states how long a category is kept. The retention rules,
-// once the catalog holds them, are the one place to read it from.
-func retentionOf(_ *privacy.Catalog, _ string) string {
-	return "as stated in the catalog"
+// retentionOf states how long a category is kept (Art. 15(1)(d)): the
+// catalog's retention rule for it.
+func retentionOf(c *privacy.Catalog, key string) string {
+	if r := c.RetentionRule(key); r != nil {
+		return r.Describe()
+	}
+	return "not specified in the catalog"
 }
 
 // Export builds the export of a completed access or portability request
