@@ -14,6 +14,11 @@
 //	if err != nil { … }
 //	defer db.Close()
 //
+// RetentionStore keeps legal holds, controllers' retention periods and
+// sweep checkpoints (retention.Store); Inventory is a table where services
+// that have no index of their own register the records they hold, for a
+// retention.Sweeper to plan over and erase.
+//
 // # Caveats
 //
 // The tables are created in the first schema of the connection's

@@ -14,6 +14,11 @@
 //	defer db.Close()
 //	rec, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{…})
 //
+// RetentionStore keeps legal holds, controllers' retention periods and
+// sweep checkpoints (retention.Store); Inventory is a table where services
+// that have no index of their own register the records they hold, for a
+// retention.Sweeper to plan over and erase.
+//
 // # Caveats
 //
 // Every transaction takes SQLite's write lock when it begins (BEGIN

@@ -1,6 +1,9 @@
 // Package sqlstore implements consent.Store and subject.StateStore once,
 // over database/sql, for both SQLite and PostgreSQL. The packages sqlite and
 // postgres open the database, choose the Dialect and wrap these stores.
+// retention.go adds retention.Store (holds, controllers' periods, sweep
+// leases, checkpoints and audit) and a ready-made retention inventory
+// table (migrations 0100-0102 belong to the retention work).
 //
 // Each public method owns its transaction and calls unexported helpers that
 // take it, so that calls compose. Times are stored as BIGINT unix
