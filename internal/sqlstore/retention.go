@@ -433,6 +433,14 @@ WHERE key IN (`
 		return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
 	}
 	defer tx.Rollback()
+	if inv.d.name == "postgres" {
+		// One statement with the keys as an array, not one per chunk.
+		q := strings.Replace(stmt, "key IN (", "key = ANY($1", 1) + ")"
+		if _, err := tx.ExecContext(ctx, q, keys); err != nil {
+			return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
+		}
+		return inv.commit(tx)
+	}
 	const chunk = 100
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
@@ -451,6 +459,10 @@ WHERE key IN (`
 			return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
 		}
 	}
+	return inv.commit(tx)
+}
+
+func (inv *Inventory) commit(tx *sql.Tx) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
 	}
