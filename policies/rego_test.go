@@ -1,11 +1,15 @@
 package policies
 
 import (
+	"encoding/json"
 	"io/fs"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
@@ -61,5 +65,37 @@ func TestRego(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("ran %d rego tests, want at least 30: were test files dropped?", n)
+	}
+}
+
+// TestAddPeriodMatchesGo checks, over many starts and periods, that the
+// Rego add_period of retention.rego is privacy.Period.AddTo, so that
+// retention.expired in decisions and the sweeper agree.
+func TestAddPeriodMatchesGo(t *testing.T) {
+	src, err := regoFiles.ReadFile("rego/retention.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, _ := regoFiles.ReadFile("rego/lib.rego")
+	pq, err := rego.New(rego.Query("data.privacy.rules.retention.add_period(input.start, input.rule)"),
+		rego.Module("retention.rego", string(src)), rego.Module("lib.rego", string(lib))).PrepareForEval(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		start := time.Date(2020+rnd.IntN(10), time.Month(1+rnd.IntN(12)), 1+rnd.IntN(31), rnd.IntN(24), rnd.IntN(60), 0, rnd.IntN(1e9), time.UTC)
+		p := privacy.Period{Years: rnd.IntN(3), Months: rnd.IntN(14), Weeks: rnd.IntN(3), Days: rnd.IntN(40), Hours: rnd.IntN(30)}
+		rs, err := pq.Eval(t.Context(), rego.EvalInput(map[string]any{
+			"start": start.UnixNano(),
+			"rule":  map[string]any{"years": p.Years, "months": p.Months, "days": 7*p.Weeks + p.Days, "hours": p.Hours},
+		}))
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("eval: %v %v", rs, err)
+		}
+		got, _ := rs[0].Expressions[0].Value.(json.Number).Int64()
+		if want := p.AddTo(start).UnixNano(); got != want {
+			t.Fatalf("%s + %s: rego %s, go %s", start, p, time.Unix(0, got).UTC(), time.Unix(0, want).UTC())
+		}
 	}
 }

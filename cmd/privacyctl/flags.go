@@ -15,6 +15,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/subject"
 )
@@ -116,7 +117,14 @@ type stores struct {
 	consents consent.Store
 	subjects subject.StateStore
 	requests subject.RequestStore
-	close    func() error
+	// retention and inventory: the retention store and the SQL inventory
+	// table services fill with what they hold.
+	retention retention.Store
+	inventory interface {
+		retention.Inventory
+		retention.Eraser
+	}
+	close func() error
 }
 
 func (s *storeFlags) open(ctx context.Context) (*stores, error) {
@@ -128,7 +136,8 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
+		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+			retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
 	}
 	if s.db == "" {
 		return nil, usagef("--db must name a file")
@@ -137,7 +146,8 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", s.db, err)
 	}
-	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
+	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+		retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
 }
 
 // policyFlags choose the catalog and extra Rego modules.

@@ -11,6 +11,7 @@
 //	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
+//	privacyctl retention plan|sweep|hold|release|holds ...
 //	privacyctl catalog check [FILE]
 //	privacyctl catalog print
 //	privacyctl catalog ropa [--format markdown|csv|json]
@@ -83,6 +84,13 @@ func verbs() map[string]map[string]verb {
 			"list":     {"list requests (--subject, --status, --overdue)", cmdDSARList},
 			"instruct": {"record a controller's instruction on a forwarded request", cmdDSARInstruct},
 			"reject":   {"reject a request that has not started", cmdDSARReject},
+		},
+		"retention": {
+			"plan":    {"dry run: what the inventory holds that is due, held or retained, and why", cmdRetentionPlan},
+			"sweep":   {"erase what is due, in audited, checkpointed batches", cmdRetentionSweep},
+			"hold":    {"place a legal hold on a subject and/or category", cmdRetentionHold},
+			"release": {"release a legal hold", cmdRetentionRelease},
+			"holds":   {"list the active legal holds", cmdRetentionHolds},
 		},
 		"catalog": {
 			"check":       {"validate a catalog file (default: the embedded reference catalog)", cmdCatalogCheck},

@@ -14,5 +14,20 @@ deny contains lib.reason("retention.expired", sprintf("category %q of subject %q
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
-	input.now_ns >= time.add_date(start, rule.years, rule.months, rule.days) + (rule.hours * 3600000000000)
+	input.now_ns >= add_period(start, rule)
+}
+
+day_ns := 86400000000000
+
+# add_period adds a rule's period to a time the way privacy.Period.AddTo
+# does, so that decisions and sweeps agree to the nanosecond: years and
+# months first, clamped to the last day of a shorter month (31 January plus
+# one month is 28 or 29 February, not 3 March as time.add_date would have
+# it), then days and hours.
+add_period(start, rule) := due if {
+	[_, _, d] := time.date(start)
+	first := start - ((d - 1) * day_ns)
+	month := time.add_date(first, rule.years, rule.months, 0)
+	[_, _, last] := time.date(time.add_date(month, 0, 1, -1))
+	due := ((month + ((min([d, last]) - 1) * day_ns)) + (rule.days * day_ns)) + (rule.hours * 3600000000000)
 }

@@ -32,3 +32,13 @@ test_other_trigger_starts_no_clock if {
 test_every_expired_leaf_is_named if {
 	count(retention.deny) == 3 with input as fixtures.with_state({"data": ["instance.contact.email", "instance.account"]}, closed_ago(100))
 }
+
+# 2026-01-31T10:00:00Z plus one month is 2026-02-28T10:00:00Z, as
+# privacy.Period.AddTo computes it.
+test_add_period_clamps_to_month_end if {
+	start := time.parse_rfc3339_ns("2026-01-31T10:00:00Z")
+	retention.add_period(start, {"years": 0, "months": 1, "days": 0, "hours": 0}) == time.parse_rfc3339_ns("2026-02-28T10:00:00Z")
+	retention.add_period(start, {"years": 1, "months": 1, "days": 2, "hours": 3}) == time.parse_rfc3339_ns("2027-03-02T13:00:00Z")
+	retention.add_period(time.parse_rfc3339_ns("2024-01-31T00:00:00Z"), {"years": 0, "months": 1, "days": 0, "hours": 0}) == time.parse_rfc3339_ns("2024-02-29T00:00:00Z")
+	retention.add_period(time.parse_rfc3339_ns("2026-03-15T08:30:00Z"), {"years": 7, "months": 0, "days": 30, "hours": 0}) == time.parse_rfc3339_ns("2033-04-14T08:30:00Z")
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/privacykit/privacy/retention"
+)
+
+// The retention verbs work on the inventory table of the same database
+// (services fill it through the Go API: sqlite.DB.Inventory().Put) and
+// the holds, overrides and sweep journal kept beside it.
+
+func cmdRetentionPlan(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention plan")
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.register(fs)
+	items := fs.Bool("items", false, "print every due or held record as a JSON line before the summary")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cat, err := pf.loadCatalog()
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	sw, err := retention.NewSweeper(cat, st.retention, st.inventory, nil)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(c.stdout)
+	sum, err := sw.Plan(ctx, func(it retention.Item) error {
+		if !*items || (it.Verdict.Status != retention.StatusDue && it.Verdict.Status != retention.StatusHeld) {
+			return nil
+		}
+		return enc.Encode(it)
+	})
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, sum)
+}
+
+func cmdRetentionSweep(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention sweep")
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.register(fs)
+	batch := fs.Int("batch", 500, "records erased per batch (each batch is audited and checkpointed)")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *batch < 1 {
+		return usagef("--batch must be at least 1")
+	}
+	cat, err := pf.loadCatalog()
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	opts := []retention.Option{retention.WithBatchSize(*batch)}
+	if !*quiet {
+		opts = append(opts, retention.WithProgress(func(p retention.Progress) {
+			fmt.Fprintf(c.stderr, "privacyctl: sweep %s batch %d: %d scanned, %d deleted, %d anonymised, %d held\n",
+				p.SweepID, p.Batch, p.Scanned, p.Deleted, p.Anonymised, p.Held)
+		}))
+	}
+	sw, err := retention.NewSweeper(cat, st.retention, st.inventory, st.inventory, opts...)
+	if err != nil {
+		return err
+	}
+	sum, err := sw.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, sum)
+}
+
+func cmdRetentionHold(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention hold")
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "hold one subject's data (default: every subject)")
+	category := fs.String("category", "", "hold a category and its children (default: every category)")
+	by := fs.String("by", "", "the person placing the hold (required)")
+	reason := fs.String("reason", "", "why: the dispute or request it serves (required)")
+	until := fs.String("until", "", "RFC 3339 `time` at which the hold lapses (default: until released)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("by", *by); err != nil {
+		return err
+	}
+	if err := required("reason", *reason); err != nil {
+		return err
+	}
+	h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}
+	if *until != "" {
+		t, err := time.Parse(time.RFC3339, *until)
+		if err != nil {
+			return usagef("--until: want an RFC 3339 time, got %q", *until)
+		}
+		h.Until = t.UTC()
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	placed, err := st.retention.PlaceHold(ctx, h)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, placed)
+}
+
+func cmdRetentionRelease(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention release")
+	var sf storeFlags
+	sf.register(fs)
+	id := fs.String("id", "", "hold `id` (required)")
+	by := fs.String("by", "", "the person releasing the hold (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("id", *id); err != nil {
+		return err
+	}
+	if err := required("by", *by); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	h, err := st.retention.ReleaseHold(ctx, *id, *by, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, h)
+}
+
+func cmdRetentionHolds(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention holds")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	holds, err := st.retention.ActiveHolds(ctx, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if holds == nil {
+		holds = []retention.Hold{}
+	}
+	return printJSON(c.stdout, holds)
+}
