@@ -97,7 +97,11 @@ func catalogData(c *privacy.Catalog) map[string]any {
 	for _, k := range privacy.RecipientKinds() {
 		recipientKinds[string(k)] = true
 	}
-	objectionable := map[string]any{}
+	// Art. 21(1) lets a subject object to processing on public task or
+	// legitimate interests. An objection to processing on consent is taken
+	// as what it means, a withdrawal (Art. 7(3)); contract and legal
+	// obligation are not objectionable.
+	objectionable := map[string]any{string(lawfulbasis.Consent): true}
 	for _, b := range lawfulbasis.All() {
 		if b.Objectionable() {
 			objectionable[string(b)] = true
@@ -138,7 +142,7 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		"recipient_kinds": recipientKinds,
 		// Facts of the law, not of the company.
 		"age_of_majority":     18,
-		"objectionable_bases": objectionable, // Art. 21(1)
+		"objectionable_bases": objectionable, // Art. 21(1), and consent (Art. 7(3))
 		// Art. 22(2): contract, authorised by law, explicit consent.
 		"automated_decision_bases": setOf([]string{string(lawfulbasis.Contract), string(lawfulbasis.LegalObligation), string(lawfulbasis.Consent)}),
 		// Art. 46(2): transfer tools that need no authorisation.

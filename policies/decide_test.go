@@ -232,6 +232,8 @@ func TestDecide(t *testing.T) {
 			wantReasons: []string{"legitimate_interests.child"}},
 		{name: "objection to personalisation", seeds: []seed{object("u-1", "service.personalisation")},
 			req: req(user, "service.personalisation", "instance.meeting.data"), wantReasons: []string{"objection.active"}},
+		{name: "objection to a consent purpose counts as withdrawal", seeds: []seed{grant("u-1", "research.surveys", nil), object("u-1", "research.surveys")},
+			req: req(user, "research.surveys", "instance.contact.email"), wantReasons: []string{"objection.active"}},
 		{name: "objection to all marketing", seeds: []seed{objectAllMarketing("u-1")},
 			req: req(user, "marketing.announcements", "instance.contact.email"), wantReasons: []string{"objection.active"}},
 		{name: "objection to marketing beats consent", seeds: []seed{grant("u-1", "marketing.profiling", nil), object("u-1", "marketing.profiling")},

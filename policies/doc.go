@@ -37,7 +37,9 @@
 //     legitimate_interests.no_assessment; a subject under 18 when the
 //     assessment does not cover children, legitimate_interests.child; an
 //     objection to the purpose without compelling grounds, objection.active
-//     (Art. 21(1)).
+//     (Art. 21(1)). An objection to a purpose on consent is taken as a
+//     withdrawal and also denies (objection.active); on contract, legal
+//     obligation or a controller's instruction it has no effect.
 //   - direct marketing: an objection to the purpose or to all direct
 //     marketing, or a GPC signal, is objection.active whatever the basis
 //     (Art. 21(2)-(3), (5)); GPC also objects to a sale.

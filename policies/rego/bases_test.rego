@@ -52,3 +52,8 @@ test_automated_decision_basis if {
 	not bases.basis_deny.contract with input as fixtures.with_request({"automated_decision": true})
 		with data.catalog.purposes.support.automated_decision as true
 }
+
+test_objection_to_consent_purpose if {
+	fixtures.codes(bases.basis_deny.consent) == {"objection.active"} with input as fixtures.with_state(object.union(surveys, {}), {"objections": ["research.surveys"]})
+		with input.consent as object.union(fixtures.base.consent, given)
+}
