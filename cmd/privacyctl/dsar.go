@@ -67,10 +67,7 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("kind", *kind); err != nil {
-		return err
-	}
-	if err := required("subject", *subjectID); err != nil {
+	if err := required("kind", *kind, "subject", *subjectID); err != nil {
 		return err
 	}
 	desk, closeFn, err := env.open(ctx, c)
@@ -122,10 +119,8 @@ func cmdDSARVerify(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"id": env.id, "method": *method, "by": *by} {
-		if err := required(name, v); err != nil {
-			return err
-		}
+	if err := required("id", env.id, "method", *method, "by", *by); err != nil {
+		return err
 	}
 	desk, closeFn, err := env.open(ctx, c)
 	if err != nil {
@@ -155,10 +150,8 @@ func cmdDSARExtend(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"id": env.id, "reason": *reason, "by": *by} {
-		if err := required(name, v); err != nil {
-			return err
-		}
+	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
+		return err
 	}
 	desk, closeFn, err := env.open(ctx, c)
 	if err != nil {
@@ -257,10 +250,7 @@ func cmdDSARInstruct(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("id", env.id); err != nil {
-		return err
-	}
-	if err := required("by", *by); err != nil {
+	if err := required("id", env.id, "by", *by); err != nil {
 		return err
 	}
 	if *proceed == *decline {
@@ -287,10 +277,8 @@ func cmdDSARReject(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	for name, v := range map[string]string{"id": env.id, "reason": *reason, "by": *by} {
-		if err := required(name, v); err != nil {
-			return err
-		}
+	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
+		return err
 	}
 	desk, closeFn, err := env.open(ctx, c)
 	if err != nil {

@@ -94,9 +94,13 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	return nil
 }
 
-func required(flagName, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return usagef("--%s is required", flagName)
+// required checks flags given as name, value pairs and names the first
+// one that is empty.
+func required(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) == "" {
+			return usagef("--%s is required", pairs[i])
+		}
 	}
 	return nil
 }

@@ -102,10 +102,7 @@ func cmdRetentionHold(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("by", *by); err != nil {
-		return err
-	}
-	if err := required("reason", *reason); err != nil {
+	if err := required("by", *by, "reason", *reason); err != nil {
 		return err
 	}
 	h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}
@@ -137,10 +134,7 @@ func cmdRetentionRelease(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("id", *id); err != nil {
-		return err
-	}
-	if err := required("by", *by); err != nil {
+	if err := required("id", *id, "by", *by); err != nil {
 		return err
 	}
 	st, err := sf.open(ctx)

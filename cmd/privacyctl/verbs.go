@@ -77,10 +77,7 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("subject", *subjectID); err != nil {
-		return err
-	}
-	if err := required("purpose", *purpose); err != nil {
+	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
 		return err
 	}
 	cat, err := pf.loadCatalog()
@@ -138,10 +135,7 @@ func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := required("subject", *subjectID); err != nil {
-		return err
-	}
-	if err := required("purpose", *purpose); err != nil {
+	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
 		return err
 	}
 	st, err := sf.open(ctx)
