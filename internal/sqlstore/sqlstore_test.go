@@ -15,9 +15,12 @@ func TestMigrationsNumbered(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrations: %v", err)
 	}
+	// Each branch numbers its migrations in a block of its own (the
+	// data-subject requests from 0200), so versions may leave gaps; they
+	// must still be positive and strictly increasing.
 	for i, m := range ms {
-		if m.version != i+1 {
-			t.Errorf("migration %s: version %d, want %d (numbered from 1 without gaps)", m.name, m.version, i+1)
+		if m.version <= 0 || (i > 0 && m.version <= ms[i-1].version) {
+			t.Errorf("migration %s: version %d, want a positive version after %d", m.name, m.version, ms[max(i-1, 0)].version)
 		}
 		if m.sql == "" {
 			t.Errorf("migration %s is empty", m.name)
