@@ -72,7 +72,6 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 	}
 	s.mu.Lock()
 	out := make([]consent.Record, 0, len(rs))
-	changes := make([]consent.Change, 0, len(rs))
 	for _, r := range rs {
 		prev := ""
 		if n := len(s.records); n > 0 {
@@ -85,10 +84,9 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 		r.Seal(prev)
 		s.records = append(s.records, r)
 		out = append(out, cloneRecord(r))
-		changes = append(changes, consent.Change{SubjectID: r.SubjectID, Purpose: r.Purpose, Seq: r.Seq})
 	}
 	s.mu.Unlock()
-	s.hub.Publish(changes...)
+	s.hub.Publish(watch.Changes(out)...)
 	return out, nil
 }
 
@@ -167,6 +165,9 @@ func (s *ConsentStore) SubjectRef(subjectID string) string {
 func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
+	}
+	if subjectID == "" {
+		return 0, &privacy.ValidationError{Field: "subject_id", Message: "is required"}
 	}
 	s.mu.Lock()
 	var n int64

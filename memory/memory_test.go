@@ -13,6 +13,10 @@ func TestConsentStore(t *testing.T) {
 	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return memory.NewConsentStore() })
 }
 
+func TestLedger(t *testing.T) {
+	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return memory.NewConsentStore() })
+}
+
 func TestStateStore(t *testing.T) {
 	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return memory.NewStateStore() })
 }

@@ -187,12 +187,15 @@ func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error)
 }
 
 func (db *DB) watch(ctx context.Context) (<-chan consent.Change, error) {
-	if err := db.stop.Err(); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("watch consent ledger: %w", err)
+	}
+	if db.stop.Err() != nil {
 		return nil, errors.New("watch consent ledger: database closed")
 	}
 	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return nil, fmt.Errorf("watch consent ledger: %s", sqlstore.Translate(err))
+		return nil, fmt.Errorf("watch consent ledger: %w", sqlstore.Translate(err))
 	}
 	var schema string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err == nil {

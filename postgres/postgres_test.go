@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/pgtest"
@@ -33,6 +34,30 @@ func open(t *testing.T, dsn string) *postgres.DB {
 func TestConsentStore(t *testing.T) {
 	pgtest.Require(t)
 	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
+}
+
+func TestLedger(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, pgtest.DSN(t)).ConsentStore() })
+}
+
+func TestTamper(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) {
+		dsn := pgtest.DSN(t)
+		db := open(t, dsn)
+		pool, err := pgxpool.New(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return db.ConsentStore(), func(t *testing.T, query string, args ...any) {
+			t.Helper()
+			if _, err := pool.Exec(t.Context(), query, args...); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		}
+	})
 }
 
 func TestStateStore(t *testing.T) {

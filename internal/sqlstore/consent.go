@@ -17,6 +17,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/watch"
 )
 
 // ConsentStore is the consent ledger in SQL tables. It is safe for
@@ -123,7 +124,7 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]co
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
-	changes := changesOf(out)
+	changes := watch.Changes(out)
 	if s.d.notify != "" {
 		subjects, purposes, seqs := make([]string, len(changes)), make([]string, len(changes)), make([]int64, len(changes))
 		for i, c := range changes {
@@ -140,30 +141,6 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]co
 		s.publish(changes...)
 	}
 	return out, nil
-}
-
-// changesOf returns one Change per subject and purpose the records touch,
-// with the last Seq, in ledger order. A subject or purpose too long for a
-// PostgreSQL notification (8000 bytes) becomes the Change that means
-// "anything changed".
-func changesOf(rs []consent.Record) []consent.Change {
-	type key struct{ subject, purpose string }
-	at := map[key]int{}
-	var out []consent.Change
-	for _, r := range rs {
-		c := consent.Change{SubjectID: r.SubjectID, Purpose: r.Purpose, Seq: r.Seq}
-		if len(c.SubjectID)+len(c.Purpose) > 4000 {
-			c.SubjectID, c.Purpose = "", ""
-		}
-		k := key{c.SubjectID, c.Purpose}
-		if i, ok := at[k]; ok {
-			out[i].Seq = c.Seq
-			continue
-		}
-		at[k] = len(out)
-		out = append(out, c)
-	}
-	return out
 }
 
 // insertColumns are the columns of privacy_consent_records in the order
