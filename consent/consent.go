@@ -198,9 +198,10 @@ type Reader interface {
 // Append is atomic and serialised: concurrent appends, for one subject or
 // many, each get a distinct Seq with no gaps, and every record's PrevHash is
 // the Hash of the record with the preceding Seq. A record, once appended, is
-// never changed. A successful Append is visible to the next State and
-// History on the same store, and, for shared stores such as PostgreSQL, to
-// every other process using it.
+// never changed, but for the blanking of its SubjectID on erasure
+// (Pseudonymiser), which its Hash does not cover. A successful Append is
+// visible to the next State and History on the same store, and, for shared
+// stores such as PostgreSQL, to every other process using it.
 type Store interface {
 	Reader
 	// Append validates r, assigns RecordID and Seq, seals it to the last

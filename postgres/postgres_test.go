@@ -140,3 +140,93 @@ func TestConcurrentOpen(t *testing.T) {
 		t.Errorf("History after concurrent Opens: %v", err)
 	}
 }
+
+// TestWatchAcrossProcesses checks that a withdrawal appended through one DB
+// reaches the watcher of another DB on the same schema, as two replicas,
+// and that the other's next State read sees it; and that a DB on another
+// schema of the same database hears nothing of it.
+func TestWatchAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	writer, reader, stranger := open(t, dsn), open(t, dsn), open(t, pgtest.DSN(t))
+	watched, err := reader.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	foreign, err := stranger.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch on another schema: %v", err)
+	}
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	if _, err := consent.Grant(t.Context(), writer.ConsentStore(), consent.Record{
+		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at,
+	}); err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	w, err := consent.Withdraw(t.Context(), writer.ConsentStore(), "u-1", "research.surveys")
+	if err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	want := []consent.Change{
+		{SubjectID: "u-1", Purpose: "research.surveys", Seq: 1},
+		{SubjectID: "u-1", Purpose: "research.surveys", Seq: w.Seq},
+	}
+	var got []consent.Change
+	for range want {
+		select {
+		case c, ok := <-watched:
+			if !ok {
+				t.Fatal("Watch channel closed")
+			}
+			got = append(got, c)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no notification after %d changes", len(got))
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes seen by the other DB (-want +got):\n%s", diff)
+	}
+	st, err := reader.ConsentStore().State(t.Context(), "u-1", "research.surveys", w.CollectedAt)
+	if err != nil {
+		t.Fatalf("State: %v", err)
+	}
+	if st.Event != consent.Withdrawn || st.Live(w.CollectedAt) {
+		t.Errorf("State through the other DB after the withdrawal: %+v, want withdrawn", st)
+	}
+	// The other schema's watcher got nothing: its next change is its own.
+	if _, err := stranger.ConsentStore().Append(t.Context(), consent.Record{
+		SubjectID: "x-1", Purpose: "referral", Event: consent.Refused, Method: consent.MethodAPI, CollectedAt: at,
+	}); err != nil {
+		t.Fatalf("Append on another schema: %v", err)
+	}
+	select {
+	case c := <-foreign:
+		if diff := cmp.Diff(consent.Change{SubjectID: "x-1", Purpose: "referral", Seq: 1}, c); diff != "" {
+			t.Errorf("first change on another schema (-want +got):\n%s", diff)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no notification on another schema")
+	}
+}
+
+// TestCloseEndsWatch checks that Close closes the channels of Watch.
+func TestCloseEndsWatch(t *testing.T) {
+	t.Parallel()
+	db, err := postgres.Open(t.Context(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	ch, err := db.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, ok := <-ch; ok {
+		t.Error("Watch channel open after Close")
+	}
+	if _, err := db.ConsentStore().Watch(t.Context()); err == nil {
+		t.Error("Watch after Close: no error")
+	}
+}
