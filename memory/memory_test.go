@@ -20,3 +20,9 @@ func TestLedger(t *testing.T) {
 func TestStateStore(t *testing.T) {
 	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return memory.NewStateStore() })
 }
+
+// BenchmarkLedger measures the in-memory ledger; its State scans, so keep
+// PRIVACY_BENCH_RECORDS small.
+func BenchmarkLedger(b *testing.B) {
+	storetest.BenchLedger(b, memory.NewConsentStore())
+}

@@ -230,3 +230,14 @@ func TestCloseEndsWatch(t *testing.T) {
 		t.Error("Watch after Close: no error")
 	}
 }
+
+// BenchmarkLedger measures the ledger in PostgreSQL holding 1,000,000
+// records (PRIVACY_BENCH_RECORDS to change), in a schema of its own.
+func BenchmarkLedger(b *testing.B) {
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedger(b, db.ConsentStore())
+}

@@ -153,3 +153,14 @@ func TestAppendRejectsUnstorableTime(t *testing.T) {
 		t.Errorf("Append of a record collected in 1500: got %v, want a ValidationError on collected_at", err)
 	}
 }
+
+// BenchmarkLedger measures the ledger in a SQLite file holding 1,000,000
+// records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedger(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedger(b, db.ConsentStore())
+}

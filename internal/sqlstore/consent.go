@@ -155,8 +155,10 @@ const nInsertColumns = 19
 // stay under the limits of both engines (SQLite 32766, PostgreSQL 65535).
 const insertChunk = 500
 
-// insertSQL returns an INSERT of n records.
-func insertSQL(n int) string {
+// insertSQL returns an INSERT of n records. SQLite gets anonymous ?
+// parameters: it looks $n names up in a list, which makes binding
+// thousands of them quadratic.
+func (s *ConsentStore) insertSQL(n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO privacy_consent_records (" + insertColumns + ") VALUES ")
 	for i := range n {
@@ -167,6 +169,10 @@ func insertSQL(n int) string {
 		for j := range nInsertColumns {
 			if j > 0 {
 				b.WriteString(", ")
+			}
+			if s.d.name == "sqlite" {
+				b.WriteByte('?')
+				continue
 			}
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(i*nInsertColumns + j + 1))
@@ -218,7 +224,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 			r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
 			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash)
 		if n := len(args) / nInsertColumns; n == insertChunk || i == len(in)-1 {
-			if _, err := tx.ExecContext(ctx, insertSQL(n), args...); err != nil {
+			if _, err := tx.ExecContext(ctx, s.insertSQL(n), args...); err != nil {
 				return nil, fmt.Errorf("insert records: %w", err)
 			}
 			args = args[:0]
