@@ -140,3 +140,27 @@ func BatchError(i int, err error) error {
 	}
 	return fmt.Errorf("records[%d]: %w", i, err)
 }
+
+// Reason returns the reason code that denies processing on this state at
+// t, for a purpose whose last material change is at consentVersion, or ""
+// when the consent permits it: privacy.ReasonConsentMissing (no record, or
+// only a refusal), ReasonConsentWithdrawn, ReasonConsentExpired (an Expired
+// record, or a given consent past ExpiresAt) or ReasonConsentStaleVersion.
+// It is the rule the policies engine applies in Rego, for callers that show
+// a subject's consents (privacyctl consent show); decisions come from the
+// engine.
+func (s State) Reason(t time.Time, consentVersion string) string {
+	switch {
+	case s.Event == Withdrawn:
+		return privacy.ReasonConsentWithdrawn
+	case s.Event == Expired:
+		return privacy.ReasonConsentExpired
+	case s.Event != Given:
+		return privacy.ReasonConsentMissing
+	case !s.Live(t):
+		return privacy.ReasonConsentExpired
+	case StaleVersion(s.PolicyVersion, consentVersion):
+		return privacy.ReasonConsentStaleVersion
+	}
+	return ""
+}
