@@ -237,5 +237,19 @@ func Withdraw(ctx context.Context, s Store, subjectID, purpose string) (Record, 
 	})
 }
 
+// Expire records that the subject's consent for the purpose lapsed at at
+// (DPV ConsentExpired), so that the ledger shows the end of a consent
+// whose ExpiresAt passed, or one retired for another reason. State treats
+// a given consent past its ExpiresAt as not live with or without it.
+func Expire(ctx context.Context, s Store, subjectID, purpose string, at time.Time) (Record, error) {
+	return s.Append(ctx, Record{
+		SubjectID:   subjectID,
+		Purpose:     purpose,
+		Event:       Expired,
+		Method:      MethodAPI,
+		CollectedAt: at,
+	})
+}
+
 // IsNotFound reports whether err means a record was not found.
 func IsNotFound(err error) bool { return errors.Is(err, privacy.ErrNotFound) }

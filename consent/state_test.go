@@ -53,3 +53,42 @@ func TestStateReason(t *testing.T) {
 		})
 	}
 }
+
+func TestGrantWithdrawExpire(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	s := memory.NewConsentStore()
+	g, err := consent.Grant(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: at})
+	if err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	e, err := consent.Expire(t.Context(), s, "u-1", "referral", at.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	w, err := consent.Withdraw(t.Context(), s, "u-1", "referral")
+	if err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want consent.Event
+	}{
+		{"after grant", at, consent.Given},
+		{"after expiry", at.Add(time.Hour), consent.Expired},
+		{"after withdrawal", w.CollectedAt, consent.Withdrawn},
+	}
+	for _, tc := range tests {
+		st, err := s.State(t.Context(), "u-1", "referral", tc.at)
+		if err != nil {
+			t.Fatalf("State: %v", err)
+		}
+		if st.Event != tc.want {
+			t.Errorf("%s: Event %q, want %q", tc.name, st.Event, tc.want)
+		}
+	}
+	if g.Event != consent.Given || e.Event != consent.Expired || w.Event != consent.Withdrawn {
+		t.Errorf("events appended: %q %q %q", g.Event, e.Event, w.Event)
+	}
+}
