@@ -71,36 +71,39 @@ func (d Decision) ObligationCodes() []string {
 // String returns the decision as indented JSON.
 func (d Decision) String() string { return marshalIndent(d) }
 
-// Normalize sorts reasons and obligations by code (then message), removes
-// exact duplicates, replaces nil slices with empty ones so that they marshal
-// as [], and sets Allowed to whether no reason remains. A decision with
-// reasons is never allowed, whatever Allowed said before.
+// Normalize puts a decision in its canonical form: one reason per code
+// (the messages of several findings under one code joined with "; "),
+// reasons and obligations sorted by code, nil slices replaced by empty ones
+// so that they marshal as [], and Allowed set to whether no reason remains
+// and a basis was found. A denial carries no basis and no obligations. A
+// decision with reasons is never allowed, whatever Allowed said before.
 func (d *Decision) Normalize() {
-	if d.Reasons == nil {
-		d.Reasons = []Reason{}
-	}
-	if d.Obligations == nil {
-		d.Obligations = []Obligation{}
-	}
-	slices.SortFunc(d.Reasons, func(a, b Reason) int {
-		if c := strings.Compare(a.Code, b.Code); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Message, b.Message)
+	d.Reasons = mergeByCode(d.Reasons, func(r Reason) string { return r.Code }, func(a *Reason, b Reason) {
+		a.Message += "; " + b.Message
 	})
-	d.Reasons = slices.Compact(d.Reasons)
-	slices.SortFunc(d.Obligations, func(a, b Obligation) int {
-		if c := strings.Compare(a.Code, b.Code); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Message, b.Message)
+	d.Obligations = mergeByCode(d.Obligations, func(o Obligation) string { return o.Code }, func(a *Obligation, b Obligation) {
+		a.Message += "; " + b.Message
 	})
-	d.Obligations = slices.Compact(d.Obligations)
 	d.Allowed = len(d.Reasons) == 0 && d.Basis != ""
 	if !d.Allowed {
 		d.Basis = ""
 		d.Obligations = d.Obligations[:0]
 	}
+}
+
+// mergeByCode sorts items by code, then message, and merges the items of
+// one code into the first, skipping repeated messages.
+func mergeByCode[T any](items []T, code func(T) string, merge func(*T, T)) []T {
+	out := make([]T, 0, len(items))
+	slices.SortStableFunc(items, func(a, b T) int { return strings.Compare(code(a), code(b)) })
+	for _, it := range items {
+		if n := len(out); n > 0 && code(out[n-1]) == code(it) {
+			merge(&out[n-1], it)
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // Deny returns a denial with one reason, as the engine returns it when a

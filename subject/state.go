@@ -1,11 +1,3 @@
-// Package subject holds what the decision needs to know about a data
-// subject beyond consent: objections (Art. 21), restriction (Art. 18) and
-// deactivation, behind the StateStore interface; and (in later work) the
-// workflow of data-subject requests.
-//
-// The policies engine reads State before every decision, so an objection or
-// a restriction written through a StateStore takes effect on the very next
-// decision.
 package subject
 
 import (

@@ -1,0 +1,32 @@
+package accountability_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/accountability"
+)
+
+// TestFindingsDocument keeps FINDINGS.md (pasted into the README) true: it
+// must list exactly the findings DiffNotice reports on the reference policy
+// and show the reference catalog's current Mermaid diagram.
+func TestFindingsDocument(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("FINDINGS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := findingsText(accountability.DiffNotice(privacy.DefaultCatalog(), readText(t, "privacy-policy-24sessions-v1.2.txt")))
+	if !strings.Contains(string(doc), "```\n"+got+"```\n") {
+		t.Errorf("FINDINGS.md does not list the current findings on the reference policy; want this block:\n%s", got)
+	}
+	var mmd strings.Builder
+	if err := accountability.WriteMermaid(&mmd, privacy.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```mermaid\n"+mmd.String()+"```\n") {
+		t.Errorf("FINDINGS.md does not show the current Mermaid diagram of the reference catalog (go test ./accountability -update, then copy testdata/golden/reference.diagram.mmd)")
+	}
+}

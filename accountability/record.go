@@ -1,0 +1,448 @@
+package accountability
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// NotSpecified is what the record and the notice say where the catalog has
+// no data yet, such as retention periods.
+const NotSpecified = "not specified in catalog"
+
+// Record is the record of processing activities of GDPR Art. 30, built from
+// a catalog: the activities of the operator as controller (Art. 30(1)) and
+// as processor (Art. 30(2)). It marshals to the JSON that WriteJSON writes.
+type Record struct {
+	// Name names the policy the catalog encodes.
+	Name string `json:"name"`
+	// PolicyVersion is the catalog's policy version.
+	PolicyVersion string `json:"policy_version"`
+	// CatalogHash is the catalog's Hash, so that a record can be traced to
+	// the catalog that produced it.
+	CatalogHash string `json:"catalog_hash"`
+	// Controller names the operator (Art. 30(1)(a), 30(2)(a)).
+	Controller privacy.Party `json:"controller"`
+	// Activities are the processing activities under the operator's own
+	// control, one per purpose that applies to a subject kind the operator
+	// controls (Art. 30(1)(b)-(g)).
+	Activities []Activity `json:"controller_activities"`
+	// ProcessorActivities are the categories of processing the operator
+	// carries out on behalf of each controller (Art. 30(2)(b)-(d)).
+	ProcessorActivities []ProcessorActivity `json:"processor_activities"`
+	// Transfers states the rules for transfers outside the EEA that every
+	// activity follows (Art. 30(1)(e), 30(2)(c)).
+	Transfers TransferRules `json:"transfers"`
+	// Security is the general description of technical and organisational
+	// security measures (Art. 30(1)(g), 30(2)(d), 32(1)).
+	Security string `json:"security_measures"`
+}
+
+// Activity is one processing activity of the operator as controller: a
+// catalog purpose, restricted to the subject kinds the operator controls.
+type Activity struct {
+	// Purpose is the catalog key of the purpose.
+	Purpose string `json:"purpose"`
+	// Description quotes the policy text that declares the purpose.
+	Description string `json:"description"`
+	// DPV is the purpose's W3C DPV IRI, if any.
+	DPV string `json:"dpv,omitempty"`
+	// Bases lists the lawful bases in order of preference.
+	Bases []lawfulbasis.Basis `json:"lawful_bases"`
+	// LegitimateInterest is the interest pursued, for an activity on
+	// legitimate interests (Art. 13(1)(d)).
+	LegitimateInterest string `json:"legitimate_interest,omitempty"`
+	// Subjects lists the categories of data subjects.
+	Subjects []privacy.SubjectKind `json:"data_subjects"`
+	// Categories lists the leaf categories of personal data.
+	Categories []string `json:"personal_data"`
+	// Recipients lists the categories of recipients.
+	Recipients []privacy.RecipientKind `json:"recipients"`
+	// Transfers says whether and how data may leave the EEA.
+	Transfers string `json:"transfers"`
+	// Retention is the time limit for erasure (Art. 30(1)(f)).
+	Retention string `json:"retention"`
+	// DirectMarketing, Profiling and AutomatedDecision copy the purpose's
+	// flags.
+	DirectMarketing   bool `json:"direct_marketing,omitempty"`
+	Profiling         bool `json:"profiling,omitempty"`
+	AutomatedDecision bool `json:"automated_decision,omitempty"`
+}
+
+// ProcessorActivity is one category of processing the operator carries out
+// as processor on behalf of a controller (Art. 30(2)(b)).
+type ProcessorActivity struct {
+	// Controller names the controller on whose behalf the operator acts;
+	// AnyController for the default instructions every customer gives.
+	Controller string `json:"controller"`
+	// Purpose is the catalog key of the instructed purpose.
+	Purpose     string `json:"purpose"`
+	Description string `json:"description"`
+	// Subjects lists the subject kinds for whom the operator is processor.
+	Subjects []privacy.SubjectKind `json:"data_subjects"`
+	// Categories lists the leaf categories processed.
+	Categories []string `json:"personal_data"`
+	// Recipients lists the kinds of recipient (sub-processors,
+	// authorities) the data may be disclosed to.
+	Recipients []privacy.RecipientKind `json:"recipients"`
+	Transfers  string                  `json:"transfers"`
+	Retention  string                  `json:"retention"`
+}
+
+// AnyController is the Controller of a ProcessorActivity done on the
+// default instructions of every controller (the catalog's
+// processor.default_instructions).
+const AnyController = "each customer (default instructions)"
+
+// TransferRules are the rules every transfer outside the EEA follows, as the
+// engine enforces them.
+type TransferRules struct {
+	// Checked is when the facts were last checked (YYYY-MM).
+	Checked string `json:"checked"`
+	// EEA lists the EEA countries.
+	EEA []string `json:"eea"`
+	// Adequacy lists the adequacy decisions relied on (Art. 45).
+	Adequacy []privacy.Adequacy `json:"adequacy"`
+	// Safeguards lists the Art. 46 safeguards a recipient elsewhere must
+	// show.
+	Safeguards []string `json:"safeguards"`
+}
+
+// safeguards are the Art. 46 transfer tools the engine accepts, in words.
+var safeguards = []string{
+	"standard contractual clauses, Implementing Decision (EU) 2021/914 (Art. 46(2)(c))",
+	"binding corporate rules (Art. 46(2)(b), 47)",
+	"an approved code of conduct (Art. 46(2)(e))",
+	"an approved certification (Art. 46(2)(f))",
+}
+
+// BuildRecord builds the record of processing activities from a validated
+// catalog. Activities come in catalog order; categories are expanded to
+// leaves and sorted; recipients are sorted.
+func BuildRecord(c *privacy.Catalog) Record {
+	r := Record{
+		Name:          c.Name,
+		PolicyVersion: c.PolicyVersion,
+		CatalogHash:   c.Hash(),
+		Controller:    c.Controller,
+		Transfers: TransferRules{
+			Checked:    c.Transfers.Checked,
+			EEA:        slices.Clone(c.Transfers.EEA),
+			Adequacy:   slices.Clone(c.Transfers.Adequacy),
+			Safeguards: slices.Clone(safeguards),
+		},
+		Security:            securityMeasures(c),
+		Activities:          []Activity{},
+		ProcessorActivities: []ProcessorActivity{},
+	}
+	for i := range c.Purposes {
+		p := &c.Purposes[i]
+		subjects := subjectsWithRole(c, p, privacy.RoleController)
+		if len(subjects) == 0 {
+			continue
+		}
+		cats := leavesFor(c, p, subjects)
+		a := Activity{
+			Purpose:           p.Key,
+			Description:       p.Reason,
+			DPV:               p.DPV,
+			Bases:             basesFor(p, subjects),
+			Subjects:          subjects,
+			Categories:        cats,
+			Recipients:        sortedRecipients(p.Recipients),
+			Transfers:         transfersFor(p),
+			Retention:         retention(c, p, cats),
+			DirectMarketing:   p.DirectMarketing,
+			Profiling:         p.Profiling,
+			AutomatedDecision: p.AutomatedDecision,
+		}
+		if p.LIA != nil && lawfulbasis.Contains(a.Bases, lawfulbasis.LegitimateInterests) {
+			a.LegitimateInterest = p.LIA.Interest
+		}
+		r.Activities = append(r.Activities, a)
+	}
+	type instr struct {
+		controller string
+		purposes   []string
+	}
+	instructions := []instr{{AnyController, c.Processor.DefaultInstructions}}
+	names := make([]string, 0, len(c.Processor.Controllers))
+	for name := range c.Processor.Controllers {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		instructions = append(instructions, instr{name, c.Processor.Controllers[name]})
+	}
+	for _, in := range instructions {
+		for _, key := range in.purposes {
+			p := c.Purpose(key)
+			if p == nil {
+				continue
+			}
+			subjects := subjectsWithRole(c, p, privacy.RoleProcessor)
+			if len(subjects) == 0 {
+				continue
+			}
+			cats := leavesFor(c, p, subjects)
+			r.ProcessorActivities = append(r.ProcessorActivities, ProcessorActivity{
+				Controller:  in.controller,
+				Purpose:     p.Key,
+				Description: p.Reason,
+				Subjects:    subjects,
+				Categories:  cats,
+				Recipients:  sortedRecipients(p.Recipients),
+				Transfers:   transfersFor(p),
+				Retention:   retention(c, p, cats),
+			})
+		}
+	}
+	return r
+}
+
+// retention returns the retention period of the categories a purpose uses.
+// The catalog has no retention rules yet; when it does, this is the one
+// place that reads them.
+func retention(_ *privacy.Catalog, _ *privacy.Purpose, _ []string) string {
+	return NotSpecified
+}
+
+// transfersFor says how the purpose's data may leave the EEA. The catalog
+// fixes no destination countries: every disclosure names its recipient's
+// country and the engine checks it (transfer.no_safeguard).
+func transfersFor(p *privacy.Purpose) string {
+	if len(p.Recipients) == 0 {
+		return "none: no recipients"
+	}
+	return "possible; only to the EEA, a country with an adequacy decision (Art. 45) or a recipient with an Art. 46 safeguard, checked per disclosure"
+}
+
+// securityMeasures describes the technical and organisational measures in
+// general terms (Art. 30(1)(g)). The catalog has no field for them; the
+// sentences state what the engine enforces for this catalog.
+func securityMeasures(c *privacy.Catalog) string {
+	parts := []string{"Industry-standard security technologies, procedures and organisational measures protect personal data from unauthorised access, use or disclosure (Art. 32)."}
+	if slices.ContainsFunc(c.Categories, func(cat privacy.Category) bool { return cat.Financial }) {
+		parts = append(parts, "Financial data is encrypted in transit (TLS) whenever it leaves the system: the decision engine denies an unencrypted disclosure (security.unencrypted_financial) and obliges encryption in transit (encrypt_in_transit).")
+	}
+	parts = append(parts,
+		"Processors and affiliates receive data only under a data-processing agreement (Art. 28(3); disclosure.processor_without_dpa).",
+		"Every disclosure and every use is decided against this catalog before it happens, and every consent is kept in a tamper-evident ledger.")
+	return strings.Join(parts, " ")
+}
+
+// subjectsWithRole returns the purpose's subject kinds for which the
+// operator has the role, in the purpose's order.
+func subjectsWithRole(c *privacy.Catalog, p *privacy.Purpose, role privacy.Role) []privacy.SubjectKind {
+	var out []privacy.SubjectKind
+	for _, k := range p.Subjects {
+		if spec := c.SubjectKind(k); spec != nil && spec.Role == role {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// leavesFor expands the purpose's categories to sorted leaves about the
+// given subject kinds.
+func leavesFor(c *privacy.Catalog, p *privacy.Purpose, subjects []privacy.SubjectKind) []string {
+	out := []string{}
+	for _, key := range p.Categories {
+		for _, leaf := range c.Leaves(key) {
+			cat := c.Category(leaf)
+			if cat != nil && slices.Contains(subjects, cat.Subject) && !slices.Contains(out, leaf) {
+				out = append(out, leaf)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// basesFor merges the purpose's bases for the subject kinds, keeping the
+// order of preference.
+func basesFor(p *privacy.Purpose, subjects []privacy.SubjectKind) []lawfulbasis.Basis {
+	var out []lawfulbasis.Basis
+	for _, k := range subjects {
+		for _, b := range p.BasesFor(k) {
+			if !lawfulbasis.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// sortedRecipients returns the recipient kinds in the order of
+// privacy.RecipientKinds.
+func sortedRecipients(list []privacy.RecipientKind) []privacy.RecipientKind {
+	out := []privacy.RecipientKind{}
+	for _, k := range privacy.RecipientKinds() {
+		if slices.Contains(list, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func join[T ~string](list []T, sep string) string {
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = string(v)
+	}
+	return strings.Join(s, sep)
+}
+
+// basisLabel names a basis with its article, such as
+// "legitimate_interests (GDPR Art. 6(1)(f))".
+func basisLabel(b lawfulbasis.Basis) string {
+	if a := b.Article(); a != "" {
+		return fmt.Sprintf("%s (%s)", b, a)
+	}
+	return string(b)
+}
+
+func basisLabels(list []lawfulbasis.Basis) string {
+	s := make([]string, len(list))
+	for i, b := range list {
+		s[i] = basisLabel(b)
+	}
+	return strings.Join(s, "; ")
+}
+
+// WriteJSON writes the record as indented JSON.
+func (r Record) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write record json: %w", err)
+	}
+	return nil
+}
+
+// csvHeader is the header row of WriteCSV.
+var csvHeader = []string{"record", "controller", "purpose", "description", "lawful_bases",
+	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "retention", "security_measures"}
+
+// WriteCSV writes the record as one CSV table with a header row: first the
+// controller activities (record "art30_1"), then the processor activities
+// (record "art30_2"). Lists are joined with "; ".
+func (r Record) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	rows := [][]string{csvHeader}
+	for _, a := range r.Activities {
+		rows = append(rows, []string{"art30_1", r.Controller.Name, a.Purpose, a.Description,
+			join(a.Bases, "; "), a.LegitimateInterest, join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
+			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
+	}
+	for _, a := range r.ProcessorActivities {
+		rows = append(rows, []string{"art30_2", a.Controller, a.Purpose, a.Description,
+			string(lawfulbasis.ControllerInstruction), "", join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
+			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write record csv: %w", err)
+	}
+	return nil
+}
+
+// WriteMarkdown writes the record as a Markdown document: the controller's
+// identity, one section per controller activity, one per processor
+// activity, the transfer rules and the security measures.
+func (r Record) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Record of processing activities (GDPR Art. 30)\n\n")
+	fmt.Fprintf(&b, "Generated from the catalog %q, policy version %s (catalog SHA-256 `%s`).\n\n", r.Name, r.PolicyVersion, r.CatalogHash)
+	fmt.Fprintf(&b, "| | |\n| --- | --- |\n")
+	row(&b, "Controller", r.Controller.Name)
+	row(&b, "Address", r.Controller.Address)
+	row(&b, "Contact", r.Controller.Contact)
+	b.WriteString("\n## Art. 30(1): processing as controller\n")
+	if len(r.Activities) == 0 {
+		b.WriteString("\nNone.\n")
+	}
+	for _, a := range r.Activities {
+		fmt.Fprintf(&b, "\n### %s\n\n| | |\n| --- | --- |\n", a.Purpose)
+		row(&b, "Purpose", a.Description)
+		row(&b, "DPV purpose", a.DPV)
+		row(&b, "Lawful basis", basisLabels(a.Bases))
+		row(&b, "Legitimate interest", a.LegitimateInterest)
+		row(&b, "Data subjects", join(a.Subjects, ", "))
+		row(&b, "Personal data", "`"+strings.Join(a.Categories, "`, `")+"`")
+		row(&b, "Recipients", join(a.Recipients, ", "))
+		row(&b, "Transfers outside the EEA", a.Transfers)
+		row(&b, "Retention", a.Retention)
+		var flags []string
+		if a.DirectMarketing {
+			flags = append(flags, "direct marketing (objection is absolute, Art. 21(2)-(3))")
+		}
+		if a.Profiling {
+			flags = append(flags, "profiling (Art. 4(4))")
+		}
+		if a.AutomatedDecision {
+			flags = append(flags, "automated decisions (Art. 22)")
+		}
+		row(&b, "Notes", strings.Join(flags, "; "))
+	}
+	b.WriteString("\n## Art. 30(2): processing as processor\n")
+	if len(r.ProcessorActivities) == 0 {
+		b.WriteString("\nNone.\n")
+	}
+	for _, a := range r.ProcessorActivities {
+		fmt.Fprintf(&b, "\n### %s for %s\n\n| | |\n| --- | --- |\n", a.Purpose, a.Controller)
+		row(&b, "Processor", r.Controller.Name+", "+r.Controller.Contact)
+		row(&b, "On behalf of", a.Controller)
+		row(&b, "Processing", a.Description)
+		row(&b, "Data subjects", join(a.Subjects, ", "))
+		row(&b, "Personal data", "`"+strings.Join(a.Categories, "`, `")+"`")
+		row(&b, "Recipients", join(a.Recipients, ", "))
+		row(&b, "Transfers outside the EEA", a.Transfers)
+		row(&b, "Retention", a.Retention)
+	}
+	fmt.Fprintf(&b, "\n## Transfers outside the EEA\n\n")
+	fmt.Fprintf(&b, "Facts checked %s. No transfer is needed for the EEA (%s).\n\n", r.Transfers.Checked, strings.Join(r.Transfers.EEA, ", "))
+	b.WriteString("Adequacy decisions relied on (Art. 45):\n\n")
+	for _, a := range r.Transfers.Adequacy {
+		b.WriteString("- " + adequacyLabel(a) + "\n")
+	}
+	b.WriteString("\nAny other destination needs one of these safeguards (Art. 46):\n\n")
+	for _, s := range r.Transfers.Safeguards {
+		b.WriteString("- " + s + "\n")
+	}
+	fmt.Fprintf(&b, "\n## Security measures (Art. 30(1)(g), 32)\n\n%s\n", r.Security)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write record markdown: %w", err)
+	}
+	return nil
+}
+
+func adequacyLabel(a privacy.Adequacy) string {
+	s := a.Country
+	if a.Name != "" {
+		s = a.Name
+	}
+	s += ": " + a.Decision
+	if a.Scope != "" {
+		s += "; " + a.Scope
+	}
+	if a.Until != "" {
+		s += "; until " + a.Until
+	}
+	return s
+}
+
+// row writes a Markdown table row, leaving out empty values and escaping
+// the pipe character.
+func row(b *strings.Builder, k, v string) {
+	if v == "" || v == "``" {
+		return
+	}
+	fmt.Fprintf(b, "| %s | %s |\n", k, strings.ReplaceAll(v, "|", `\|`))
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/subject"
+)
+
+// The data-subject request verbs. The command line has no sources of its
+// own (the services that hold the data plug them in through the Go API), so
+// `dsar run` completes objection, restriction and deactivation requests and
+// forwards guests' requests; access, portability, rectification and erasure
+// are run by a service's Desk.
+
+// dsarEnv opens the stores and builds a Desk on them.
+type dsarEnv struct {
+	sf storeFlags
+	pf policyFlags
+	id string
+}
+
+func (d *dsarEnv) register(fs *flag.FlagSet, withID bool) {
+	d.sf.register(fs)
+	d.pf.register(fs)
+	if withID {
+		fs.StringVar(&d.id, "id", "", "request `id` (required)")
+	}
+}
+
+func (d *dsarEnv) open(ctx context.Context, c *cli) (*subject.Desk, func() error, error) {
+	cat, err := d.pf.loadCatalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := d.sf.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	desk := subject.NewDesk(st.requests, st.subjects,
+		subject.WithCatalog(cat),
+		subject.WithNotifier(subject.NotifierFunc(func(ctx context.Context, r subject.Request) error {
+			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s of subject %s) to controller %s\n", r.ID, r.Kind, r.Subject.ID, r.Subject.Controller)
+			return nil
+		})))
+	return desk, st.close, nil
+}
+
+func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar open")
+	var env dsarEnv
+	env.register(fs, false)
+	kind := fs.String("kind", "", "request kind: access, portability, rectification, erasure, restriction, objection, deactivation (required)")
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	subjectKind := fs.String("subject-kind", string(privacy.SubjectUser), "subject kind in the catalog")
+	controller := fs.String("controller", "", "the controller, for a subject kind whose data the operator processes for others")
+	by := fs.String("by", "", "who asked (default: the subject)")
+	channel := fs.String("channel", "cli", "how the request arrived")
+	categories := fs.String("categories", "", "comma-separated catalog categories to narrow the request to")
+	purposes := fs.String("purposes", "", "comma-separated purposes objected to")
+	allMarketing := fs.Bool("all-marketing", false, "an objection to all direct marketing")
+	note := fs.String("note", "", "free text")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("kind", *kind); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	req := subject.Request{
+		Kind:            subject.Kind(*kind),
+		Subject:         privacy.Subject{ID: *subjectID, Kind: privacy.SubjectKind(*subjectKind), Controller: *controller},
+		RequestedBy:     *by,
+		Channel:         *channel,
+		Categories:      splitList(*categories),
+		Purposes:        splitList(*purposes),
+		DirectMarketing: *allMarketing,
+		Note:            *note,
+	}
+	if req.RequestedBy == "" {
+		req.RequestedBy = *subjectID
+	}
+	r, err := desk.Open(ctx, req)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func cmdDSARVerify(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar verify")
+	var env dsarEnv
+	env.register(fs, true)
+	method := fs.String("method", "", "how identity was checked: email_link, login_session, id_document … (required)")
+	by := fs.String("by", "", "the operator who checked (required)")
+	note := fs.String("note", "", "free text")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"id": env.id, "method": *method, "by": *by} {
+		if err := required(name, v); err != nil {
+			return err
+		}
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Verify(ctx, env.id, subject.Evidence{Method: *method, By: *by, Note: *note})
+	if err != nil {
+		return err
+	}
+	if err := printJSON(c.stdout, r); err != nil {
+		return err
+	}
+	if r.Verification.Status != subject.VerificationPassed {
+		return &exitError{code: exitFailure, msg: "identity verification did not pass: nothing will be exported or erased"}
+	}
+	return nil
+}
+
+func cmdDSARExtend(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar extend")
+	var env dsarEnv
+	env.register(fs, true)
+	months := fs.Int("months", 2, "further months, 1 or 2 (Art. 12(3))")
+	reason := fs.String("reason", "", "why the request is complex or numerous (required)")
+	by := fs.String("by", "", "who extends (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"id": env.id, "reason": *reason, "by": *by} {
+		if err := required(name, v); err != nil {
+			return err
+		}
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Extend(ctx, env.id, *months, *reason, *by)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}
+
+func cmdDSARRun(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar run")
+	var env dsarEnv
+	env.register(fs, true)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("id", env.id); err != nil {
+		return err
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Run(ctx, env.id)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}
+
+func cmdDSARShow(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar show")
+	var env dsarEnv
+	env.register(fs, true)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("id", env.id); err != nil {
+		return err
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Request(ctx, env.id)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}
+
+func cmdDSARList(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar list")
+	var env dsarEnv
+	env.register(fs, false)
+	subjectID := fs.String("subject", "", "only this subject's requests")
+	status := fs.String("status", "", "only requests in this status")
+	overdue := fs.Bool("overdue", false, "only open requests past their due date")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	var list []subject.Request
+	if *overdue {
+		list, err = desk.Overdue(ctx)
+	} else {
+		list, err = desk.List(ctx, subject.Filter{SubjectID: *subjectID, Status: subject.Status(*status)})
+	}
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []subject.Request{}
+	}
+	return printJSON(c.stdout, list)
+}
+
+func cmdDSARInstruct(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar instruct")
+	var env dsarEnv
+	env.register(fs, true)
+	by := fs.String("by", "", "who at the controller instructed (required)")
+	proceed := fs.Bool("proceed", false, "fulfil the forwarded request")
+	decline := fs.Bool("decline", false, "decline the forwarded request")
+	reference := fs.String("reference", "", "the controller's reference")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("id", env.id); err != nil {
+		return err
+	}
+	if err := required("by", *by); err != nil {
+		return err
+	}
+	if *proceed == *decline {
+		return usagef("give exactly one of --proceed or --decline")
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Instruct(ctx, env.id, subject.Instruction{By: *by, Proceed: *proceed, Reference: *reference})
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}
+
+func cmdDSARReject(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "dsar reject")
+	var env dsarEnv
+	env.register(fs, true)
+	reason := fs.String("reason", "", "why (the subject is told, with their right to complain) (required)")
+	by := fs.String("by", "", "who rejects (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"id": env.id, "reason": *reason, "by": *by} {
+		if err := required(name, v); err != nil {
+			return err
+		}
+	}
+	desk, closeFn, err := env.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	r, err := desk.Reject(ctx, env.id, *reason, *by)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, r)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+)
+
+func TestDSARObjectionThroughTheCLI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	code, out, errs := ctl(t, "", "dsar", "open", "--db", db, "--kind", "objection", "--subject", "u-9", "--all-marketing")
+	if code != exitOK {
+		t.Fatalf("dsar open = %d; stderr %s", code, errs)
+	}
+	var r struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Due    string `json:"due"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.ID == "" || r.Status != "received" || r.Due == "" {
+		t.Fatalf("dsar open printed %s (%v), want a received request with an id and a due date", out, err)
+	}
+	// Nothing happens before identity is verified.
+	if code, _, _ := ctl(t, "", "dsar", "run", "--db", db, "--id", r.ID); code == exitOK {
+		t.Fatal("dsar run before verification succeeded")
+	}
+	if code, _, errs := ctl(t, "", "dsar", "verify", "--db", db, "--id", r.ID, "--method", "login_session", "--by", "desk"); code != exitOK {
+		t.Fatalf("dsar verify = %d; %s", code, errs)
+	}
+	if code, out, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", r.ID); code != exitOK || !strings.Contains(out, `"status": "completed"`) {
+		t.Fatalf("dsar run = %d %s %s", code, out, errs)
+	}
+	announce := `{"subject":{"id":"u-9","kind":"user"},"purpose":"marketing.announcements","data":["instance.contact.email"]}`
+	_, out, _ = ctl(t, announce, "decide", "--db", db)
+	if diff := cmp.Diff([]string{privacy.ReasonObjectionActive}, decision(t, out).Codes()); diff != "" {
+		t.Fatalf("decision after the objection request (-want +got):\n%s", diff)
+	}
+	_, out, _ = ctl(t, "", "dsar", "list", "--db", db, "--subject", "u-9")
+	if !strings.Contains(out, r.ID) {
+		t.Fatalf("dsar list does not show %s: %s", r.ID, out)
+	}
+	_, out, _ = ctl(t, "", "dsar", "show", "--db", db, "--id", r.ID)
+	if !strings.Contains(out, `"trail"`) || !strings.Contains(out, "verified") {
+		t.Fatalf("dsar show lacks the audit trail: %s", out)
+	}
+}
+
+func TestDSARGuestRequestIsForwarded(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	_, out, _ := ctl(t, "", "dsar", "open", "--db", db, "--kind", "erasure", "--subject", "g-1", "--subject-kind", "guest", "--controller", "acme")
+	var r struct{ ID string }
+	_ = json.Unmarshal([]byte(out), &r)
+	code, out, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", r.ID)
+	if code != exitOK || !strings.Contains(out, `"status": "forwarded"`) || !strings.Contains(errs, "controller acme") {
+		t.Fatalf("guest erasure: exit %d, stdout %s, stderr %s; want forwarded to acme", code, out, errs)
+	}
+	if code, out, _ := ctl(t, "", "dsar", "instruct", "--db", db, "--id", r.ID, "--by", "dpo@acme", "--decline"); code != exitOK || !strings.Contains(out, `"status": "rejected"`) {
+		t.Fatalf("decline: %d %s", code, out)
+	}
+}
+
+func TestDSARBadInput(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	for _, args := range [][]string{
+		{"dsar", "open", "--db", db, "--kind", "teleport", "--subject", "u"},
+		{"dsar", "open", "--db", db, "--kind", "access"},
+		{"dsar", "show", "--db", db},
+		{"dsar", "extend", "--db", db, "--id", "x", "--by", "me"},
+		{"dsar", "instruct", "--db", db, "--id", "x", "--by", "me"},
+	} {
+		if code, _, errs := ctl(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errs)
+		}
+	}
+	if code, _, _ := ctl(t, "", "dsar", "show", "--db", db, "--id", "nope"); code == exitOK {
+		t.Error("dsar show of an unknown id succeeded")
+	}
+}

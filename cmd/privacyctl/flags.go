@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/postgres"
+	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/subject"
+)
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: privacyctl COMMAND [VERB] [flags]")
+	groups := verbs()
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	for _, g := range names {
+		for _, v := range sortedVerbs(groups[g]) {
+			fmt.Fprintf(w, "  %-28s %s\n", strings.TrimSpace(g+" "+v), groups[g][v].summary)
+		}
+	}
+	fmt.Fprintln(w, "Stateful commands take --db FILE (SQLite, default ./privacy.db) or --dsn postgres://...")
+	fmt.Fprintln(w, "Run privacyctl COMMAND VERB -h for the flags of a verb.")
+}
+
+func sortedVerbs(group map[string]verb) []string {
+	out := make([]string, 0, len(group))
+	for v := range group {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func verbNames(group map[string]verb) string { return strings.Join(sortedVerbs(group), ", ") }
+
+// exitError carries an exit status chosen by a verb.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u) || privacy.ErrorCode(err) == privacy.EINVALID
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(c *cli, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("privacyctl "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+// parse parses args and turns flag errors (and stray arguments beyond
+// maxArgs) into usage errors.
+func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: exitOK}
+		}
+		return &exitError{code: exitUsage} // the flag package printed the line
+	}
+	if fs.NArg() > maxArgs {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
+	}
+	return nil
+}
+
+func required(flagName, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return usagef("--%s is required", flagName)
+	}
+	return nil
+}
+
+// storeFlags are the flags of every stateful verb.
+type storeFlags struct {
+	db  string
+	dsn string
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.db, "db", "privacy.db", "SQLite database `file` (created if absent)")
+	fs.StringVar(&s.dsn, "dsn", "", "PostgreSQL `URL` (postgres://...); overrides --db")
+}
+
+// stores are the opened consent and subject-state stores.
+type stores struct {
+	consents consent.Store
+	subjects subject.StateStore
+	requests subject.RequestStore
+	close    func() error
+}
+
+func (s *storeFlags) open(ctx context.Context) (*stores, error) {
+	if s.dsn != "" {
+		if !strings.HasPrefix(s.dsn, "postgres://") && !strings.HasPrefix(s.dsn, "postgresql://") {
+			return nil, usagef("--dsn must be a postgres:// URL")
+		}
+		db, err := postgres.Open(ctx, s.dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
+	}
+	if s.db == "" {
+		return nil, usagef("--db must name a file")
+	}
+	db, err := sqlite.Open(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", s.db, err)
+	}
+	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(), close: db.Close}, nil
+}
+
+// policyFlags choose the catalog and extra Rego modules.
+type policyFlags struct {
+	catalog string
+	policy  string
+}
+
+func (p *policyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.catalog, "catalog", "", "catalog `file` (YAML or JSON; default: the embedded reference catalog)")
+	fs.StringVar(&p.policy, "policy", "", "`dir`ectory of extra Rego modules (package privacy.ext.*) that add denials and obligations")
+}
+
+func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
+	if p.catalog == "" {
+		return privacy.DefaultCatalog(), nil
+	}
+	c, err := privacy.LoadCatalog(p.catalog)
+	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
+		return nil, usagef("--catalog: %v", err) // unreadable file: bad input
+	}
+	return c, err
+}
+
+// options returns the engine options for the catalog and modules.
+func (p *policyFlags) options() ([]policies.Option, error) {
+	cat, err := p.loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	opts := []policies.Option{policies.WithCatalog(cat)}
+	if p.policy != "" {
+		entries, err := os.ReadDir(p.policy)
+		if err != nil {
+			return nil, usagef("--policy: %v", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
+				continue
+			}
+			src, err := os.ReadFile(filepath.Join(p.policy, name))
+			if err != nil {
+				return nil, fmt.Errorf("read policy module: %w", err)
+			}
+			opts = append(opts, policies.WithModule(name, string(src)))
+		}
+	}
+	return opts, nil
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+)
+
+// ctl runs privacyctl in process and returns its exit status and streams.
+func ctl(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(t.Context(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func decision(t *testing.T, stdout string) privacy.Decision {
+	t.Helper()
+	var d privacy.Decision
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		t.Fatalf("decide printed no decision JSON: %v\n%s", err, stdout)
+	}
+	return d
+}
+
+const surveyRequest = `{"subject":{"id":"u-1","kind":"user","age":30,"country":"NL"},
+ "purpose":"research.surveys","data":["instance.contact.email"]}`
+
+func TestDecideFollowsConsentVerbs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+
+	code, out, errs := ctl(t, surveyRequest, "decide", "--db", db)
+	if code != exitOK {
+		t.Fatalf("decide exit = %d, want 0; stderr: %s", code, errs)
+	}
+	if d := decision(t, out); d.Allowed || !d.Has(privacy.ReasonConsentMissing) {
+		t.Fatalf("before consent: got %v, want denial with consent.missing", d.Codes())
+	}
+
+	if code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox"); code != exitOK {
+		t.Fatalf("consent grant exit = %d; stderr: %s", code, errs)
+	}
+	_, out, _ = ctl(t, surveyRequest, "decide", "--db", db)
+	if d := decision(t, out); !d.Allowed || d.Basis != "consent" {
+		t.Fatalf("after grant: got allowed=%v basis=%q reasons=%v, want allowed on consent", d.Allowed, d.Basis, d.Codes())
+	}
+
+	if code, _, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys"); code != exitOK {
+		t.Fatalf("consent withdraw exit = %d; stderr: %s", code, errs)
+	}
+	_, out, _ = ctl(t, surveyRequest, "decide", "--db", db)
+	if diff := cmp.Diff([]string{privacy.ReasonConsentWithdrawn}, decision(t, out).Codes()); diff != "" {
+		t.Fatalf("after withdrawal: reasons (-want +got):\n%s", diff)
+	}
+
+	_, out, _ = ctl(t, "", "consent", "show", "--db", db, "--subject", "u-1")
+	var shown struct {
+		Current map[string]struct{ Event string } `json:"current"`
+		History []struct{ Event string }          `json:"history"`
+	}
+	if err := json.Unmarshal([]byte(out), &shown); err != nil {
+		t.Fatalf("consent show: %v\n%s", err, out)
+	}
+	if len(shown.History) != 2 || shown.Current["research.surveys"].Event != "withdrawn" {
+		t.Fatalf("consent show = %s, want 2 records and current withdrawn", out)
+	}
+}
+
+func TestSubjectVerbsChangeDecisions(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	announce := `{"subject":{"id":"u-2","kind":"user"},"purpose":"marketing.announcements","data":["instance.contact.email"]}`
+	support := `{"subject":{"id":"u-2","kind":"user"},"purpose":"support","data":["instance.contact.email"]}`
+
+	_, out, _ := ctl(t, announce, "decide", "--db", db)
+	if d := decision(t, out); !d.Allowed {
+		t.Fatalf("announcements before objection: %v, want allowed", d.Codes())
+	}
+	if code, _, errs := ctl(t, "", "subject", "object", "--db", db, "--subject", "u-2", "--all-marketing"); code != exitOK {
+		t.Fatalf("subject object exit = %d; stderr %s", code, errs)
+	}
+	_, out, _ = ctl(t, announce, "decide", "--db", db)
+	if diff := cmp.Diff([]string{privacy.ReasonObjectionActive}, decision(t, out).Codes()); diff != "" {
+		t.Fatalf("after objection (-want +got):\n%s", diff)
+	}
+	_, out, _ = ctl(t, support, "decide", "--db", db)
+	if d := decision(t, out); !d.Allowed {
+		t.Fatalf("support after a marketing objection: %v, want allowed", d.Codes())
+	}
+	ctl(t, "", "subject", "restrict", "--db", db, "--subject", "u-2")
+	_, out, _ = ctl(t, support, "decide", "--db", db)
+	if diff := cmp.Diff([]string{privacy.ReasonRestrictionActive}, decision(t, out).Codes()); diff != "" {
+		t.Fatalf("after restriction (-want +got):\n%s", diff)
+	}
+	ctl(t, "", "subject", "unrestrict", "--db", db, "--subject", "u-2")
+	ctl(t, "", "subject", "deactivate", "--db", db, "--subject", "u-2")
+	_, out, _ = ctl(t, support, "decide", "--db", db)
+	if diff := cmp.Diff([]string{privacy.ReasonSubjectDeactivated}, decision(t, out).Codes()); diff != "" {
+		t.Fatalf("after deactivation (-want +got):\n%s", diff)
+	}
+}
+
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	badCatalog := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(badCatalog, []byte("policy_version: \"1\"\nsubject_kinds: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string // in the one stderr line
+	}{
+		{"malformed JSON", `{"subject":`, []string{"decide", "--db", db}, "truncated JSON"},
+		{"wrong type", `{"subject":{"id":"u","kind":"user","age":"old"}}`, []string{"decide", "--db", db}, "subject.age"},
+		{"unknown field", `{"subjekt":{}}`, []string{"decide", "--db", db}, "subjekt"},
+		{"missing purpose", `{"subject":{"id":"u","kind":"user"},"data":["instance.contact.email"]}`, []string{"decide", "--db", db}, "purpose"},
+		{"unknown subject kind", `{"subject":{"id":"u","kind":"robot"},"purpose":"support","data":["instance.contact.email"]}`, []string{"decide", "--db", db}, "robot"},
+		{"bad recipient kind", `{"subject":{"id":"u","kind":"user"},"purpose":"support","data":["instance.contact.email"],"recipient":{"kind":"friend"}}`, []string{"decide", "--db", db}, "recipient.kind"},
+		{"empty stdin", ``, []string{"decide", "--db", db}, "empty input"},
+		{"grant without subject", "", []string{"consent", "grant", "--db", db, "--purpose", "research.surveys"}, "--subject"},
+		{"grant unknown purpose", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
+		{"grant bad expiry", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--expires", "tomorrow"}, "--expires"},
+		{"object without scope", "", []string{"subject", "object", "--db", db, "--subject", "u"}, "--purpose"},
+		{"unknown command", "", []string{"frobnicate"}, "frobnicate"},
+		{"unknown verb", "", []string{"consent", "revoke"}, "revoke"},
+		{"invalid catalog", "", []string{"catalog", "check", badCatalog}, "bad.yaml"},
+		{"missing catalog", "", []string{"catalog", "check", filepath.Join(t.TempDir(), "none.yaml")}, "none.yaml"},
+		{"dsn not postgres", surveyRequest, []string{"decide", "--dsn", "mysql://x"}, "--dsn"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := ctl(t, tc.stdin, tc.args...)
+			if code != exitUsage {
+				t.Fatalf("exit = %d, want 2; stdout %q stderr %q", code, out, errs)
+			}
+			if lines := strings.Count(strings.TrimRight(errs, "\n"), "\n") + 1; lines != 1 || !strings.Contains(errs, tc.want) {
+				t.Fatalf("stderr = %q, want one line containing %q", errs, tc.want)
+			}
+			if strings.Contains(out, `"allowed": true`) {
+				t.Fatalf("bad input printed an allow: %s", out)
+			}
+		})
+	}
+}
+
+func TestCatalogCheckAndPrint(t *testing.T) {
+	code, out, errs := ctl(t, "", "catalog", "check")
+	if code != exitOK || !strings.HasPrefix(out, "ok: reference catalog") {
+		t.Fatalf("catalog check = %d %q %q", code, out, errs)
+	}
+	code, printed, _ := ctl(t, "", "catalog", "print")
+	if code != exitOK {
+		t.Fatalf("catalog print exit %d", code)
+	}
+	file := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(file, []byte(printed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := ctl(t, "", "catalog", "check", file); code != exitOK || !strings.Contains(out, "14 purposes") {
+		t.Fatalf("catalog check of the printed catalog = %d %q %q", code, out, errs)
+	}
+}
+
+func TestDecideWithCustomCatalogAndPolicy(t *testing.T) {
+	dir := t.TempDir()
+	rego := `package privacy.ext.nl_only
+
+import rego.v1
+
+deny contains {"code": "ext.recipient_outside_nl", "message": "recipients must be in NL"} if {
+	input.request.recipient.country != "NL"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "nl.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	req := `{"subject":{"id":"u-3","kind":"user"},"purpose":"support","data":["instance.contact.email"],
+	 "recipient":{"id":"desk","kind":"processor","country":"DE","dpa":true}}`
+	_, out, errs := ctl(t, req, "decide", "--db", filepath.Join(dir, "p.db"), "--policy", dir)
+	d := decision(t, out)
+	if d.Allowed || !d.Has("ext.recipient_outside_nl") {
+		t.Fatalf("with extension module: %v (stderr %s), want denial by ext.recipient_outside_nl", d.Codes(), errs)
+	}
+}

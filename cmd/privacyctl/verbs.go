@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/subject"
+)
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func cmdDecide(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "decide")
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.register(fs)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	req, err := privacy.DecodeRequest(c.stdin)
+	if err != nil {
+		return fmt.Errorf("request on stdin: %w", err)
+	}
+	opts, err := pf.options()
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects))
+	eng, err := policies.New(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	d, err := eng.Decide(ctx, req)
+	if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
+		return fmt.Errorf("request on stdin: %w", err)
+	}
+	if perr := printJSON(c.stdout, d); perr != nil {
+		return perr
+	}
+	return err // an evaluation failure: the denial is printed, the status is 1
+}
+
+func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "consent grant")
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` (required)")
+	version := fs.String("version", "", "policy `version` the subject was shown (default: the purpose's consent_version)")
+	method := fs.String("method", consent.MethodCLI, "how consent was collected (checkbox, double_opt_in, guardian, api …)")
+	guardian := fs.Bool("guardian", false, "the holder of parental responsibility gave or authorised the consent (Art. 8)")
+	expires := fs.String("expires", "", "RFC 3339 `time` at which the consent lapses")
+	collectedBy := fs.String("collected-by", "privacyctl", "who or what collected the consent")
+	notice := fs.String("notice-hash", "", "SHA-256 of the notice text shown")
+	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	if err := required("purpose", *purpose); err != nil {
+		return err
+	}
+	cat, err := pf.loadCatalog()
+	if err != nil {
+		return err
+	}
+	p := cat.Purpose(*purpose)
+	if p == nil {
+		return usagef("--purpose: the catalog declares no purpose %q", *purpose)
+	}
+	r := consent.Record{
+		SubjectID:     *subjectID,
+		Purpose:       *purpose,
+		PolicyVersion: *version,
+		Method:        *method,
+		Guardian:      *guardian,
+		CollectedBy:   *collectedBy,
+		NoticeHash:    *notice,
+		Controller:    *controller,
+	}
+	if r.PolicyVersion == "" {
+		r.PolicyVersion = p.ConsentVersion
+		if r.PolicyVersion == "" {
+			r.PolicyVersion = cat.PolicyVersion
+		}
+	}
+	if r.Controller == "" {
+		r.Controller = cat.Controller.Name
+	}
+	if *expires != "" {
+		t, err := time.Parse(time.RFC3339, *expires)
+		if err != nil {
+			return usagef("--expires: want an RFC 3339 time such as 2027-01-31T00:00:00Z, got %q", *expires)
+		}
+		r.ExpiresAt = t.UTC()
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	rec, err := consent.Grant(ctx, st.consents, r)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, rec)
+}
+
+func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "consent withdraw")
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	if err := required("purpose", *purpose); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	rec, err := consent.Withdraw(ctx, st.consents, *subjectID, *purpose)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, rec)
+}
+
+func cmdConsentShow(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "consent show")
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	history, err := st.consents.History(ctx, *subjectID)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	current := map[string]consent.State{}
+	for _, r := range history {
+		if _, done := current[r.Purpose]; done {
+			continue
+		}
+		s, err := st.consents.State(ctx, *subjectID, r.Purpose, now)
+		if err != nil {
+			return err
+		}
+		current[r.Purpose] = s
+	}
+	return printJSON(c.stdout, struct {
+		SubjectID string                   `json:"subject_id"`
+		Current   map[string]consent.State `json:"current"`
+		History   []consent.Record         `json:"history"`
+	}{*subjectID, current, history})
+}
+
+func cmdSubjectObject(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "subject object")
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` objected to")
+	all := fs.Bool("all-marketing", false, "object to every direct-marketing purpose (Art. 21(2))")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	if (*purpose == "") == !*all {
+		return usagef("give exactly one of --purpose or --all-marketing")
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if *all {
+		err = subject.ObjectToDirectMarketing(ctx, st.subjects, *subjectID)
+	} else {
+		err = subject.Object(ctx, st.subjects, *subjectID, *purpose)
+	}
+	if err != nil {
+		return err
+	}
+	return showSubject(ctx, c, st, *subjectID)
+}
+
+const (
+	flagRestrict   = "restrict"
+	flagDeactivate = "deactivate"
+)
+
+func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string) error {
+	return func(ctx context.Context, c *cli, args []string) error {
+		fs := newFlags(c, "subject "+which)
+		var sf storeFlags
+		sf.register(fs)
+		subjectID := fs.String("subject", "", "subject `id` (required)")
+		if err := parse(fs, args, 0); err != nil {
+			return err
+		}
+		if err := required("subject", *subjectID); err != nil {
+			return err
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if which == flagRestrict {
+			err = subject.SetRestricted(ctx, st.subjects, *subjectID, on)
+		} else {
+			err = subject.SetDeactivated(ctx, st.subjects, *subjectID, on)
+		}
+		if err != nil {
+			return err
+		}
+		return showSubject(ctx, c, st, *subjectID)
+	}
+}
+
+func cmdSubjectShow(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "subject show")
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID); err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	return showSubject(ctx, c, st, *subjectID)
+}
+
+func showSubject(ctx context.Context, c *cli, st *stores, id string) error {
+	s, err := st.subjects.State(ctx, id)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, s)
+}
+
+func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "catalog check")
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	var (
+		cat  *privacy.Catalog
+		name = "reference catalog (embedded)"
+		err  error
+	)
+	if fs.NArg() == 1 {
+		name = fs.Arg(0)
+		cat, err = privacy.LoadCatalog(name)
+		if err != nil {
+			return usagef("%v", err) // unreadable or invalid: bad input either way
+		}
+	} else {
+		cat = privacy.DefaultCatalog()
+	}
+	// The engine compiles the catalog into its Rego data: check that too.
+	if _, err := policies.New(ctx, policies.WithCatalog(cat)); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "ok: %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
+		name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
+	return nil
+}
+
+func cmdCatalogPrint(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "catalog print")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	_, err := io.WriteString(c.stdout, strings.TrimLeft(string(privacy.ReferenceCatalogYAML()), "\n"))
+	return err
+}

@@ -1,0 +1,164 @@
+package policies
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// catalogData turns a validated catalog into the document Rego reads as
+// data.catalog: sets as objects of true, parents expanded to leaves,
+// versions as number arrays, and the few facts of the law the rules need.
+// Rules never hold lists of their own.
+func catalogData(c *privacy.Catalog) map[string]any {
+	kinds := map[string]any{}
+	for _, k := range c.SubjectKinds {
+		kinds[string(k.Kind)] = string(k.Role)
+	}
+	categories := map[string]any{}
+	leaves := map[string]any{}
+	for _, cat := range c.Categories {
+		categories[cat.Key] = map[string]any{"subject": string(cat.Subject), "financial": cat.Financial}
+		for p := cat.Key; ; {
+			leaves[p] = stringsToAny(c.Leaves(p))
+			i := strings.LastIndexByte(p, '.')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
+	purposes := map[string]any{}
+	for i := range c.Purposes {
+		p := &c.Purposes[i]
+		subjects := map[string]any{}
+		bases := map[string]any{}
+		for _, k := range p.Subjects {
+			subjects[string(k)] = true
+			list := []any{}
+			for _, b := range p.BasesFor(k) {
+				list = append(list, string(b))
+			}
+			bases[string(k)] = list
+		}
+		cats := map[string]any{}
+		for _, key := range p.Categories {
+			for _, leaf := range c.Leaves(key) {
+				cats[leaf] = true
+			}
+		}
+		recipients := map[string]any{}
+		for _, r := range p.Recipients {
+			recipients[string(r)] = true
+		}
+		entry := map[string]any{
+			"subjects":           subjects,
+			"categories":         cats,
+			"bases":              bases,
+			"recipients":         recipients,
+			"direct_marketing":   p.DirectMarketing,
+			"profiling":          p.Profiling,
+			"automated_decision": p.AutomatedDecision,
+			"legal":              p.Legal,
+		}
+		if p.LIA != nil {
+			entry["lia"] = map[string]any{
+				"covers_children":    p.LIA.CoversChildren,
+				"compelling_grounds": p.LIA.CompellingGrounds,
+			}
+		}
+		if p.ConsentVersion != "" {
+			entry["consent_version"] = versionArray(p.ConsentVersion)
+			entry["consent_version_text"] = p.ConsentVersion
+		}
+		purposes[p.Key] = entry
+	}
+	eea := map[string]any{}
+	for _, cc := range c.Transfers.EEA {
+		eea[cc] = true
+	}
+	adequacy := map[string]any{}
+	for _, a := range c.Transfers.Adequacy {
+		if a.Country != "" {
+			adequacy[a.Country] = string(a.Requires)
+		}
+	}
+	ages := map[string]any{}
+	for cc, age := range c.ConsentAge.Countries {
+		ages[cc] = age
+	}
+	controllers := map[string]any{}
+	for ctrl, list := range c.Processor.Controllers {
+		controllers[ctrl] = setOf(list)
+	}
+	recipientKinds := map[string]any{}
+	for _, k := range privacy.RecipientKinds() {
+		recipientKinds[string(k)] = true
+	}
+	objectionable := map[string]any{}
+	for _, b := range lawfulbasis.All() {
+		if b.Objectionable() {
+			objectionable[string(b)] = true
+		}
+	}
+	return map[string]any{
+		"policy_version": c.PolicyVersion,
+		"subject_kinds":  kinds,
+		"categories":     categories,
+		"leaves":         leaves,
+		"purposes":       purposes,
+		"eea":            eea,
+		"adequacy":       adequacy,
+		"consent_age":    map[string]any{"default": c.ConsentAge.Default, "countries": ages},
+		"instructions": map[string]any{
+			"default":     setOf(c.Processor.DefaultInstructions),
+			"controllers": controllers,
+		},
+		"recipient_kinds": recipientKinds,
+		// Facts of the law, not of the company.
+		"age_of_majority":     18,
+		"objectionable_bases": objectionable, // Art. 21(1)
+		// Art. 22(2): contract, authorised by law, explicit consent.
+		"automated_decision_bases": setOf([]string{string(lawfulbasis.Contract), string(lawfulbasis.LegalObligation), string(lawfulbasis.Consent)}),
+		// Art. 46(2): transfer tools that need no authorisation.
+		"art46_safeguards": setOf([]string{string(privacy.SafeguardSCC), string(privacy.SafeguardBCR), string(privacy.SafeguardCodeOfConduct), string(privacy.SafeguardCertification)}),
+		// Art. 28(3): recipients that process on the operator's behalf.
+		"dpa_required": setOf([]string{string(privacy.RecipientProcessor), string(privacy.RecipientAffiliate)}),
+	}
+}
+
+func setOf(list []string) map[string]any {
+	m := make(map[string]any, len(list))
+	for _, s := range list {
+		m[s] = true
+	}
+	return m
+}
+
+func stringsToAny(list []string) []any {
+	out := make([]any, len(list))
+	for i, s := range list {
+		out[i] = s
+	}
+	return out
+}
+
+// versionWidth is how many parts a version is padded to, so that Rego's
+// array order compares "1.2" and "1.2.0" as equal and "1.10" after "1.9".
+const versionWidth = 4
+
+// versionArray turns a dotted version into a fixed-width number array.
+func versionArray(v string) []any {
+	out := make([]any, versionWidth)
+	parts := strings.Split(v, ".")
+	for i := range out {
+		n := 0
+		if i < len(parts) {
+			n, _ = strconv.Atoi(parts[i])
+		}
+		out[i] = n
+	}
+	return out
+}

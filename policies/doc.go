@@ -1,0 +1,72 @@
+// Package policies is the decision point: it decides whether a processing
+// of personal data is permitted by evaluating embedded OPA Rego (v1) over a
+// privacy.Catalog, with the state it reads from the stores.
+//
+// # Basics
+//
+// New prepares everything once: it validates the catalog, turns it into the
+// Rego data document data.catalog, compiles the embedded modules and any
+// extension modules, and prepares the query. Decide then reads the subject's
+// consent (consent.Reader) and state (subject.StateReader) — it never trusts
+// the caller for them — and makes one evaluation. An Engine is safe for
+// concurrent use; a withdrawal or objection written to the stores takes
+// effect on the very next Decide.
+//
+// The Rego is organised one package per concern under privacy.rules
+// (request, purpose, processor, rights, bases, disclosure, obligations); each
+// adds reasons to a `deny` set, or, for conditions of a lawful basis, to
+// `basis_deny[basis]`. Package privacy.decision takes the union and chooses
+// the first declared basis (or the requested one) under which no reason
+// applies. Rules read the catalog from data.catalog and never hold lists of
+// their own. Each rule file has a *_test.rego file, run by `go test`.
+//
+// # Semantics
+//
+// A data key may name a parent category; it stands for all its leaves. A
+// denial carries every reason that applies, one per code, sorted; when no
+// basis works, the reasons of every basis tried. Obligations come only with
+// allowed decisions. The rules, in short:
+//
+//   - consent: no record or a refusal is consent.missing; a withdrawal,
+//     consent.withdrawn; an expiry event or an expiry time at or before the
+//     request's time, consent.expired; consent given under a policy version
+//     older than the purpose's consent_version, consent.stale_version; a
+//     subject younger than the age of digital consent of their country
+//     without a guardian's consent, consent.guardian_required (Art. 8).
+//   - legitimate interests: without an assessment,
+//     legitimate_interests.no_assessment; a subject under 18 when the
+//     assessment does not cover children, legitimate_interests.child; an
+//     objection to the purpose without compelling grounds, objection.active
+//     (Art. 21(1)).
+//   - direct marketing: an objection to the purpose or to all direct
+//     marketing, or a GPC signal, is objection.active whatever the basis
+//     (Art. 21(2)-(3), (5)); GPC also objects to a sale.
+//   - restriction and deactivation stop everything but the catalog's legal
+//     purposes.
+//   - guests (a subject kind for which the operator is processor) only for
+//     the controller's instructions: processor.outside_instructions.
+//   - recipients: a sale, or a third party for direct marketing, is
+//     disclosure.sale_prohibited; processors and affiliates need a DPA; the
+//     purpose must allow the recipient kind; outside the EEA the country
+//     needs an adequacy decision (the US only with dpf) or an Art. 46
+//     safeguard (scc, bcr, code_of_conduct, certification); an unknown
+//     country counts as outside without adequacy.
+//   - automated decisions only where the catalog allows them and on
+//     contract, consent or legal obligation (Art. 22(2)).
+//   - financial categories sent to a recipient need encryption in transit.
+//
+// # Extension modules
+//
+// WithModule adds a caller's Rego. Its package must be under privacy.ext; its
+// `deny` and `obligation` sets are added to the base ones. It cannot remove a
+// base reason: the base sets are unions of rules the caller cannot reach.
+//
+// # Failure
+//
+// Failure is closed. A store error, an evaluation error (builtin errors are
+// strict), or a result of an unexpected shape returns a denial with reason
+// evaluation.failed and an error wrapping privacy.ErrEvaluation. An invalid
+// request returns a denial with request.invalid and an error wrapping
+// privacy.ErrInvalidRequest that names the field. Decide never returns an
+// allowed decision together with an error.
+package policies

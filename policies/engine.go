@@ -1,0 +1,360 @@
+package policies
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/lawfulbasis"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/subject"
+)
+
+//go:embed rego/*.rego
+var regoFiles embed.FS
+
+// query is the one query the engine prepares.
+const query = "data.privacy.decision.result"
+
+// Engine decides requests. It is safe for concurrent use; create it once
+// with New and share it.
+type Engine struct {
+	// policy is the compiled catalog and modules. It is swapped whole, so
+	// that a decision uses one policy from start to end.
+	policy   atomic.Pointer[policy]
+	consents consent.Reader
+	subjects subject.StateReader
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// policy is everything compiled from one catalog and one set of modules.
+// It is immutable once built.
+type policy struct {
+	catalog  *privacy.Catalog
+	prepared rego.PreparedEvalQuery
+	// needsConsent[purpose][kind] reports whether consent is among the
+	// purpose's bases for the kind, so that Decide reads the ledger only
+	// when a rule can use what it reads.
+	needsConsent map[string]map[privacy.SubjectKind]bool
+	// generation counts the policies an engine has had, from 1.
+	generation uint64
+	kindList   string // the catalog's subject kinds, for error messages
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	catalog  *privacy.Catalog
+	consents consent.Reader
+	subjects subject.StateReader
+	modules  []module
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+type module struct{ name, source string }
+
+// WithCatalog decides over c instead of the embedded reference catalog. New
+// validates it.
+func WithCatalog(c *privacy.Catalog) Option { return func(o *config) { o.catalog = c } }
+
+// WithConsents reads consent state from r (default: an empty in-memory
+// ledger).
+func WithConsents(r consent.Reader) Option { return func(o *config) { o.consents = r } }
+
+// WithSubjects reads subject state from r (default: an empty in-memory
+// store).
+func WithSubjects(r subject.StateReader) Option { return func(o *config) { o.subjects = r } }
+
+// WithModule adds a Rego module (v1 syntax) of the caller's. Its package
+// must be under privacy.ext (such as privacy.ext.mycompany); its `deny` and
+// `obligation` sets are added to the base policy's, so it can add denials
+// and obligations but never remove one.
+func WithModule(name, source string) Option {
+	return func(o *config) { o.modules = append(o.modules, module{name, source}) }
+}
+
+// WithClock sets the clock that stands for "now" when a request has no
+// time (default time.Now).
+func WithClock(now func() time.Time) Option { return func(o *config) { o.now = now } }
+
+// WithLogger logs evaluation failures to l (default: nothing is logged).
+func WithLogger(l *slog.Logger) Option { return func(o *config) { o.log = l } }
+
+// New prepares an engine: it validates the catalog, compiles the embedded
+// Rego and the caller's modules with the catalog as data, and prepares the
+// decision query once. With no options it decides over the embedded
+// reference catalog with empty in-memory stores.
+func New(ctx context.Context, opts ...Option) (*Engine, error) {
+	var cfg config
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if cfg.catalog == nil {
+		cfg.catalog = privacy.DefaultCatalog()
+	} else if err := cfg.catalog.Validate(); err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	if cfg.consents == nil {
+		cfg.consents = memory.NewConsentStore()
+	}
+	if cfg.subjects == nil {
+		cfg.subjects = memory.NewStateStore()
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+	}
+
+	p, err := compile(ctx, cfg.catalog, cfg.modules, 1)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log}
+	e.policy.Store(p)
+	return e, nil
+}
+
+// compile prepares the decision query for a validated catalog and the
+// caller's extension modules.
+func compile(ctx context.Context, c *privacy.Catalog, modules []module, generation uint64) (*policy, error) {
+	ropts := []func(*rego.Rego){
+		rego.Query(query),
+		// A builtin that fails (a type error, a division by zero) must fail
+		// the decision, not make a deny rule silently undefined.
+		rego.StrictBuiltinErrors(true),
+		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(c)})),
+	}
+	base, err := baseModules()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range base {
+		ropts = append(ropts, rego.Module(m.name, m.source))
+	}
+	for _, m := range modules {
+		if err := checkExtension(m); err != nil {
+			return nil, err
+		}
+		ropts = append(ropts, rego.Module("ext/"+m.name, m.source))
+	}
+	prepared, err := rego.New(ropts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policies: compile policy: %w", err)
+	}
+	p := &policy{
+		catalog:      c,
+		prepared:     prepared,
+		needsConsent: map[string]map[privacy.SubjectKind]bool{},
+		generation:   generation,
+	}
+	kinds := make([]string, len(c.SubjectKinds))
+	for i, k := range c.SubjectKinds {
+		kinds[i] = string(k.Kind)
+	}
+	p.kindList = strings.Join(kinds, ", ")
+	for _, pur := range c.Purposes {
+		m := map[privacy.SubjectKind]bool{}
+		for _, k := range pur.Subjects {
+			m[k] = lawfulbasis.Contains(pur.BasesFor(k), lawfulbasis.Consent)
+		}
+		p.needsConsent[pur.Key] = m
+	}
+	return p, nil
+}
+
+// baseModules returns the embedded policy, without its tests.
+func baseModules() ([]module, error) {
+	var out []module
+	err := fs.WalkDir(regoFiles, "rego", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.rego") {
+			return err
+		}
+		b, err := regoFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, module{name: p, source: string(b)})
+		return nil
+	})
+	return out, err
+}
+
+// checkExtension parses a caller's module and refuses any package outside
+// privacy.ext, so that it cannot redefine the base policy.
+func checkExtension(m module) error {
+	mod, err := ast.ParseModuleWithOpts(m.name, m.source, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return fmt.Errorf("policies: module %s: %w", m.name, err)
+	}
+	p := mod.Package.Path
+	if len(p) < 4 || !p[1].Equal(ast.StringTerm("privacy")) || !p[2].Equal(ast.StringTerm("ext")) {
+		return fmt.Errorf("policies: module %s: package %s is not under privacy.ext: extension modules may only add denials and obligations", m.name, strings.TrimPrefix(p.String(), "data."))
+	}
+	return nil
+}
+
+// Catalog returns the catalog the engine decides over. Do not modify it.
+func (e *Engine) Catalog() *privacy.Catalog { return e.policy.Load().catalog }
+
+// PolicyVersion returns the catalog's policy version, as decisions carry it.
+func (e *Engine) PolicyVersion() string { return e.policy.Load().catalog.PolicyVersion }
+
+// Decide decides a request. It reads the subject's consent and state from
+// the stores, evaluates the policy, and returns the explained decision.
+//
+// The decision is a denial whenever the error is not nil: an invalid request
+// returns reason request.invalid and an error wrapping
+// privacy.ErrInvalidRequest that names the field; a store or evaluation
+// failure returns reason evaluation.failed and an error wrapping
+// privacy.ErrEvaluation.
+func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decision, error) {
+	p := e.policy.Load()
+	at := req.Time
+	if at.IsZero() {
+		at = e.now()
+	}
+	if err := p.validate(&req); err != nil {
+		// Nothing sensible can be evaluated on a malformed request: deny it
+		// with the one reason that applies.
+		return privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonRequestInvalid, err.Error())), err
+	}
+
+	var (
+		cs  consent.State
+		ss  subject.State
+		err error
+	)
+	if p.needsConsent[req.Purpose][req.Subject.Kind] {
+		if cs, err = e.consents.State(ctx, req.Subject.ID, req.Purpose, at); err != nil {
+			return p.fail(e.log, fmt.Errorf("read consent: %w", err))
+		}
+	}
+	if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
+		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
+	}
+
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
+	if err != nil {
+		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
+	}
+	d, err := p.decode(rs)
+	if err != nil {
+		return p.fail(e.log, err)
+	}
+	if d.Has(privacy.ReasonRequestInvalid) {
+		// The policy's own checks of the request's shape: a defence in
+		// depth behind validate.
+		return d, &privacy.ValidationError{Message: firstMessage(d, privacy.ReasonRequestInvalid), Kind: privacy.ErrInvalidRequest}
+	}
+	if !d.Allowed && len(d.Reasons) == 0 {
+		// No reason and no basis: nothing applies and nothing permits.
+		return p.fail(e.log, errors.New("the policy chose no lawful basis and gave no reason"))
+	}
+	return d, nil
+}
+
+// validate checks the request's shape and the subject kind against the
+// catalog, naming the field at fault.
+func (p *policy) validate(req *privacy.Request) error {
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	if p.catalog.SubjectKind(req.Subject.Kind) == nil {
+		return &privacy.ValidationError{Field: "subject.kind", Kind: privacy.ErrInvalidRequest,
+			Message: fmt.Sprintf("unknown subject kind %q (the catalog declares %s)", req.Subject.Kind, p.kindList)}
+	}
+	return nil
+}
+
+// fail returns the closed-failure decision for err.
+func (p *policy) fail(log *slog.Logger, err error) (privacy.Decision, error) {
+	log.Error("privacy decision failed closed", "error", err)
+	d := privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonEvaluationFailed, "the decision could not be evaluated: "+err.Error()))
+	return d, fmt.Errorf("%w: %w", privacy.ErrEvaluation, err)
+}
+
+func firstMessage(d privacy.Decision, code string) string {
+	for _, r := range d.Reasons {
+		if r.Code == code {
+			return r.Message
+		}
+	}
+	return ""
+}
+
+// decode turns the query result into a decision, failing on any shape it
+// does not expect.
+func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, error) {
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return privacy.Decision{}, fmt.Errorf("policy result: want one result, got %d", len(rs))
+	}
+	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return privacy.Decision{}, fmt.Errorf("policy result: want an object, got %T", rs[0].Expressions[0].Value)
+	}
+	basis, ok := obj["basis"].(string)
+	if !ok {
+		return privacy.Decision{}, errors.New("policy result: basis is not a string")
+	}
+	d := privacy.Decision{Basis: lawfulbasis.Basis(basis), PolicyVersion: p.catalog.PolicyVersion}
+	if basis != "" && !d.Basis.Valid() {
+		return privacy.Decision{}, fmt.Errorf("policy result: unknown basis %q", basis)
+	}
+	err := eachCodeMessage(obj["reasons"], "reasons", func(code, msg string) {
+		d.Reasons = append(d.Reasons, p.reason(code, msg))
+	})
+	if err != nil {
+		return privacy.Decision{}, err
+	}
+	err = eachCodeMessage(obj["obligations"], "obligations", func(code, msg string) {
+		d.Obligations = append(d.Obligations, privacy.Obligation{Code: code, Article: obligationArticle(code), Message: msg})
+	})
+	if err != nil {
+		return privacy.Decision{}, err
+	}
+	d.Normalize()
+	return d, nil
+}
+
+func eachCodeMessage(v any, field string, fn func(code, msg string)) error {
+	list, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("policy result: %s is not a set", field)
+	}
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return fmt.Errorf("policy result: an entry of %s is not an object", field)
+		}
+		code, _ := m["code"].(string)
+		msg, _ := m["message"].(string)
+		if code == "" {
+			return fmt.Errorf("policy result: an entry of %s has no code", field)
+		}
+		fn(code, msg)
+	}
+	return nil
+}
+
+// reason fills in the article of a code and the policy clause the catalog
+// assigns to it.
+func (p *policy) reason(code, msg string) privacy.Reason {
+	return privacy.Reason{Code: code, Article: reasonArticle(code), Clause: p.catalog.Clauses[code], Message: msg}
+}

@@ -1,0 +1,55 @@
+package policies_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/policies"
+)
+
+func ExampleNew() {
+	ctx := context.Background()
+	eng, err := policies.New(ctx) // the reference catalog, in-memory stores
+	if err != nil {
+		panic(err)
+	}
+	d, err := eng.Decide(ctx, privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"},
+		Purpose: "billing",
+		Data:    []string{"instance.contact.email"},
+	})
+	fmt.Println(d.Allowed, d.Basis, err)
+	// Output: true contract <nil>
+}
+
+func ExampleEngine_Decide() {
+	ctx := context.Background()
+	consents := memory.NewConsentStore()
+	eng, err := policies.New(ctx, policies.WithConsents(consents))
+	if err != nil {
+		panic(err)
+	}
+	survey := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose: "research.surveys",
+		Data:    []string{"instance.contact.email"},
+	}
+	d, _ := eng.Decide(ctx, survey)
+	fmt.Println(d.Allowed, d.Codes())
+
+	_, _ = consent.Grant(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox})
+	d, _ = eng.Decide(ctx, survey)
+	fmt.Println(d.Allowed, d.Basis)
+
+	_, _ = consent.Withdraw(ctx, consents, "u-1", "research.surveys")
+	d, _ = eng.Decide(ctx, survey)
+	fmt.Println(d.Allowed, d.Codes())
+	// Output:
+	// false [consent.missing]
+	// true consent
+	// false [consent.withdrawn]
+}

@@ -1,0 +1,100 @@
+package policies
+
+import (
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/subject"
+)
+
+// buildInput hands OPA the request and the state the engine gathered as an
+// ast.Value, skipping the JSON round trip of a Go struct. Every field is
+// present (empty when not given) except the recipient, which is absent for
+// internal use.
+//
+//	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N}
+func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) ast.Value {
+	s := req.Subject
+	data := make([]*ast.Term, len(req.Data))
+	for i, d := range req.Data {
+		data[i] = ast.StringTerm(d)
+	}
+	reqItems := [][2]*ast.Term{
+		ast.Item(ast.StringTerm("subject"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("id"), ast.StringTerm(s.ID)),
+			ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(s.Kind))),
+			ast.Item(ast.StringTerm("age"), ast.IntNumberTerm(s.Age)),
+			ast.Item(ast.StringTerm("country"), ast.StringTerm(s.Country)),
+			ast.Item(ast.StringTerm("controller"), ast.StringTerm(s.Controller)),
+		)),
+		ast.Item(ast.StringTerm("purpose"), ast.StringTerm(req.Purpose)),
+		ast.Item(ast.StringTerm("data"), ast.ArrayTerm(data...)),
+		ast.Item(ast.StringTerm("basis"), ast.StringTerm(string(req.Basis))),
+		ast.Item(ast.StringTerm("automated_decision"), ast.BooleanTerm(req.AutomatedDecision)),
+		ast.Item(ast.StringTerm("encrypted_in_transit"), ast.BooleanTerm(req.EncryptedInTransit)),
+		ast.Item(ast.StringTerm("signals"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("gpc"), ast.BooleanTerm(req.Signals.GPC)),
+		)),
+	}
+	if r := req.Recipient; r != nil {
+		reqItems = append(reqItems, ast.Item(ast.StringTerm("recipient"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("id"), ast.StringTerm(r.ID)),
+			ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(r.Kind))),
+			ast.Item(ast.StringTerm("country"), ast.StringTerm(r.Country)),
+			ast.Item(ast.StringTerm("dpa"), ast.BooleanTerm(r.DPA)),
+			ast.Item(ast.StringTerm("safeguard"), ast.StringTerm(string(r.Safeguard))),
+			ast.Item(ast.StringTerm("sale"), ast.BooleanTerm(r.Sale)),
+		)))
+	}
+
+	consentItems := [][2]*ast.Term{
+		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
+		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
+		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
+		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
+	}
+	if privacy.ValidVersion(cs.PolicyVersion) {
+		consentItems = append(consentItems, ast.Item(ast.StringTerm("policy_version"), versionTerm(cs.PolicyVersion)))
+	}
+
+	var objections []*ast.Term
+	dmObjection := false
+	for _, o := range ss.Objections {
+		if o.DirectMarketing {
+			dmObjection = true
+		} else {
+			objections = append(objections, ast.StringTerm(o.Purpose))
+		}
+	}
+
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("request"), ast.ObjectTerm(reqItems...)),
+		ast.Item(ast.StringTerm("consent"), ast.ObjectTerm(consentItems...)),
+		ast.Item(ast.StringTerm("subject_state"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("objections"), ast.ArrayTerm(objections...)),
+			ast.Item(ast.StringTerm("direct_marketing_objection"), ast.BooleanTerm(dmObjection)),
+			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(ss.Restricted)),
+			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(ss.Deactivated)),
+		)),
+		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(at)))),
+	)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func versionTerm(v string) *ast.Term {
+	parts := versionArray(v)
+	terms := make([]*ast.Term, len(parts))
+	for i, p := range parts {
+		terms[i] = ast.IntNumberTerm(p.(int))
+	}
+	return ast.ArrayTerm(terms...)
+}

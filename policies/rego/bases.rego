@@ -1,0 +1,90 @@
+# The conditions of each lawful basis, per candidate basis: basis_deny[b]
+# holds the reasons the processing fails on basis b.
+package privacy.rules.bases
+
+import data.privacy.lib
+
+# Consent (Art. 6(1)(a), 7, 8).
+
+basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of subject %q for purpose %q on record", [lib.req.subject.id, lib.req.purpose])) if {
+	some b in lib.candidates
+	b == "consent"
+	input.consent.event in {"", "refused"}
+}
+
+basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("subject %q withdrew consent for purpose %q", [lib.req.subject.id, lib.req.purpose])) if {
+	some b in lib.candidates
+	b == "consent"
+	input.consent.event == "withdrawn"
+}
+
+basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of subject %q for purpose %q has expired", [lib.req.subject.id, lib.req.purpose])) if {
+	some b in lib.candidates
+	b == "consent"
+	expired
+}
+
+expired if input.consent.event == "expired"
+
+expired if {
+	input.consent.event == "given"
+	input.consent.expires_ns > 0
+	input.consent.expires_ns <= input.now_ns
+}
+
+basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [lib.req.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
+	some b in lib.candidates
+	b == "consent"
+	input.consent.event == "given"
+	input.consent.policy_version < lib.purpose.consent_version
+}
+
+basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is %d, under the age of digital consent in %q (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, lib.req.subject.age, lib.req.subject.country, age])) if {
+	some b in lib.candidates
+	b == "consent"
+	age := object.get(data.catalog.consent_age.countries, lib.req.subject.country, data.catalog.consent_age.default)
+	lib.req.subject.age > 0
+	lib.req.subject.age < age
+	not guardian_consent
+}
+
+guardian_consent if {
+	input.consent.event == "given"
+	input.consent.guardian
+}
+
+# Legitimate interests (Art. 6(1)(f), 5(2), 21(1)).
+
+basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf("purpose %q has no legitimate-interest assessment in the catalog", [lib.req.purpose])) if {
+	some b in lib.candidates
+	b == "legitimate_interests"
+	not lib.purpose.lia
+}
+
+basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("subject %q is a child (%d) and the legitimate-interest assessment of %q does not cover children", [lib.req.subject.id, lib.req.subject.age, lib.req.purpose])) if {
+	some b in lib.candidates
+	b == "legitimate_interests"
+	lib.child
+	lia := lib.purpose.lia
+	not lia.covers_children
+}
+
+# Art. 21(1): an objection to processing on public task or legitimate
+# interests stops it unless compelling grounds override it. Direct
+# marketing is handled, absolutely, in privacy.rules.rights.
+basis_deny[b] contains lib.reason("objection.active", sprintf("subject %q objected to %q and the controller has no compelling grounds that override the objection (Art. 21(1))", [lib.req.subject.id, lib.req.purpose])) if {
+	some b in lib.candidates
+	data.catalog.objectionable_bases[b]
+	lib.objected_to_purpose
+	not lib.purpose.direct_marketing
+	not lib.purpose.lia.compelling_grounds
+}
+
+# Automated decisions (Art. 22(2)): only where the catalog allows them and
+# on contract, explicit consent or a legal authorisation.
+basis_deny[b] contains lib.reason("automated_decision.not_permitted", sprintf("an automated decision for purpose %q may not rest on %q (Art. 22(2))", [lib.req.purpose, b])) if {
+	some b in lib.candidates
+	lib.req.automated_decision
+	lib.purpose.automated_decision
+	not data.catalog.automated_decision_bases[b]
+}

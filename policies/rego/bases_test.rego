@@ -1,0 +1,54 @@
+package privacy.rules.bases_test
+
+import data.privacy.fixtures
+import data.privacy.rules.bases
+
+surveys := {"purpose": "research.surveys", "data": ["instance.contact.email"]}
+
+given := {"event": "given", "policy_version": [1, 2, 0, 0], "policy_version_text": "1.2"}
+
+test_consent_states if {
+	fixtures.codes(bases.basis_deny.consent) == {"consent.missing"} with input as fixtures.with_request(surveys)
+	fixtures.codes(bases.basis_deny.consent) == {"consent.missing"} with input as fixtures.with_consent(surveys, {"event": "refused"})
+	fixtures.codes(bases.basis_deny.consent) == {"consent.withdrawn"} with input as fixtures.with_consent(surveys, {"event": "withdrawn"})
+	fixtures.codes(bases.basis_deny.consent) == {"consent.expired"} with input as fixtures.with_consent(surveys, {"event": "expired"})
+	fixtures.codes(bases.basis_deny.consent) == {"consent.expired"} with input as fixtures.with_consent(surveys, object.union(given, {"expires_ns": 1}))
+	not bases.basis_deny.consent with input as fixtures.with_consent(surveys, object.union(given, {"expires_ns": 1895000000000000000}))
+}
+
+test_stale_version if {
+	fixtures.codes(bases.basis_deny.consent) == {"consent.stale_version"} with input as fixtures.with_consent(surveys, {"event": "given", "policy_version": [1, 1, 0, 0], "policy_version_text": "1.1"})
+	not bases.basis_deny.consent with input as fixtures.with_consent(surveys, {"event": "given", "policy_version": [1, 10, 0, 0], "policy_version_text": "1.10"})
+}
+
+test_guardian_by_country if {
+	child := {"id": "c", "kind": "user", "age": 14, "country": "NL", "controller": ""}
+	fixtures.codes(bases.basis_deny.consent) == {"consent.guardian_required"} with input as fixtures.with_consent(object.union(surveys, {"subject": child}), given)
+	not bases.basis_deny.consent with input as fixtures.with_consent(object.union(surveys, {"subject": child}), object.union(given, {"guardian": true}))
+	not bases.basis_deny.consent with input as fixtures.with_consent(object.union(surveys, {"subject": object.union(child, {"country": "BE"})}), given)
+}
+
+announce := {"purpose": "marketing.announcements"}
+
+test_legitimate_interests if {
+	not bases.basis_deny.legitimate_interests with input as fixtures.with_request(announce)
+	fixtures.codes(bases.basis_deny.legitimate_interests) == {"legitimate_interests.child"} with input as fixtures.with_request(object.union(announce, {"subject": {"id": "c", "kind": "user", "age": 17, "country": "NL", "controller": ""}}))
+	fixtures.codes(bases.basis_deny.legitimate_interests) == {"legitimate_interests.no_assessment"} with input as fixtures.with_request(announce)
+		with data.catalog.purposes["marketing.announcements"] as announce_without_lia
+}
+
+announce_without_lia := object.remove(data.catalog.purposes["marketing.announcements"], ["lia"])
+
+test_objection_under_article_21_1 if {
+	personalise := {"purpose": "service.personalisation"}
+	fixtures.codes(bases.basis_deny.legitimate_interests) == {"objection.active"} with input as fixtures.with_state(personalise, {"objections": ["service.personalisation"]})
+	not bases.basis_deny.legitimate_interests with input as fixtures.with_state({"purpose": "security.fraud_prevention"}, {"objections": ["security.fraud_prevention"]})
+	not bases.basis_deny.contract with input as fixtures.with_state({}, {"objections": ["support"]})
+}
+
+test_automated_decision_basis if {
+	fixtures.codes(bases.basis_deny.legitimate_interests) == {"automated_decision.not_permitted"} with input as fixtures.with_request(object.union(announce, {"automated_decision": true}))
+		with data.catalog.purposes["marketing.announcements"].automated_decision as true
+	not bases.basis_deny.contract with input as fixtures.with_request({"automated_decision": true})
+		with data.catalog.purposes.support.automated_decision as true
+}

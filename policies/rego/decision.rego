@@ -1,0 +1,51 @@
+# The decision: every reason that applies, the first workable basis, and
+# the obligations. It reads the rule packages' sets and the callers'
+# extension packages (privacy.ext.*), which can only add to them.
+package privacy.decision
+
+import data.privacy.lib
+
+general contains r if {
+	some name
+	some r in data.privacy.rules[name].deny
+}
+
+general contains r if {
+	some name
+	some r in data.privacy.ext[name].deny
+}
+
+per_basis[b] := {r | some name; some r in data.privacy.rules[name].basis_deny[b]} if some b in lib.candidates
+
+workable := [b | some b in lib.candidates; count(per_basis[b]) == 0]
+
+default basis := ""
+
+basis := workable[0] if {
+	count(general) == 0
+	count(workable) > 0
+}
+
+reasons := general if basis != ""
+
+reasons := general | {r | some b in lib.candidates; some r in per_basis[b]} if basis == ""
+
+default candidates := []
+
+candidates := lib.candidates
+
+obligations contains o if {
+	some name
+	some o in data.privacy.rules[name].obligation
+}
+
+obligations contains o if {
+	some name
+	some o in data.privacy.ext[name].obligation
+}
+
+result := {
+	"basis": basis,
+	"reasons": reasons,
+	"obligations": obligations,
+}

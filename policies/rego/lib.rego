@@ -1,0 +1,53 @@
+# Facts every rule package shares, derived from the input and the catalog.
+# Nothing here decides: the rule packages under privacy.rules do.
+package privacy.lib
+
+req := input.request
+
+kind := input.request.subject.kind
+
+# The purpose's catalog entry; undefined for an undeclared purpose.
+purpose := data.catalog.purposes[input.request.purpose]
+
+# The operator's role for the subject's kind: controller or processor.
+role := data.catalog.subject_kinds[kind]
+
+has_recipient if input.request.recipient
+
+recipient := input.request.recipient
+
+# Every leaf category the request names, parents expanded.
+leaves contains leaf if {
+	some key in input.request.data
+	some leaf in data.catalog.leaves[key]
+}
+
+financial_leaves contains leaf if {
+	some leaf in leaves
+	data.catalog.categories[leaf].financial
+}
+
+declared_bases := purpose.bases[kind]
+
+# The bases to try, in order: the one the request names, if declared, or
+# every declared basis.
+candidates := [input.request.basis] if {
+	input.request.basis != ""
+	input.request.basis in declared_bases
+}
+
+candidates := declared_bases if input.request.basis == ""
+
+outside_eea if {
+	has_recipient
+	not data.catalog.eea[recipient.country]
+}
+
+objected_to_purpose if input.request.purpose in input.subject_state.objections
+
+child if {
+	input.request.subject.age > 0
+	input.request.subject.age < data.catalog.age_of_majority
+}
+
+reason(code, message) := {"code": code, "message": message}

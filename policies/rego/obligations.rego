@@ -1,0 +1,26 @@
+# What the caller must do when it goes ahead. The engine returns
+# obligations only on allowed decisions.
+package privacy.rules.obligations
+
+import data.privacy.lib
+
+obligation contains lib.reason("encrypt_in_transit", "send the financial data only over an encrypted channel (TLS)") if {
+	lib.has_recipient
+	count(lib.financial_leaves) > 0
+}
+
+obligation contains lib.reason("minimize", sprintf("give partner %q only the minimum personal data necessary for the requested product or transaction", [lib.recipient.id])) if {
+	lib.recipient.kind == "partner"
+}
+
+obligation contains lib.reason("include_unsubscribe", "include a working unsubscribe link in every message") if lib.purpose.direct_marketing
+
+obligation contains lib.reason("inform_profiling", "inform the subject of the profiling, its significance and its likely consequences") if lib.purpose.profiling
+
+obligation contains lib.reason("human_review", "offer human intervention, a way to express a view and to contest the decision") if lib.req.automated_decision
+
+obligation contains lib.reason("human_review", "offer human intervention, a way to express a view and to contest decisions based on the profile") if lib.purpose.profiling
+
+obligation contains lib.reason("log_disclosure", sprintf("log the disclosure to %s %q for the subject's right of access", [lib.recipient.kind, lib.recipient.id])) if lib.has_recipient
+
+obligation contains lib.reason("record_transfer_safeguard", sprintf("record the transfer to %q and the adequacy decision or safeguard (%q) that covers it", [lib.recipient.country, object.get(lib.recipient, "safeguard", "")])) if lib.outside_eea

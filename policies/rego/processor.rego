@@ -1,0 +1,16 @@
+# Where the operator is a processor (guest data), it acts only on the
+# controller's documented instructions (Art. 28(3)(a), 28(10)).
+package privacy.rules.processor
+
+import data.privacy.lib
+
+instructions := data.catalog.instructions.controllers[lib.req.subject.controller]
+
+instructions := data.catalog.instructions.default if not data.catalog.instructions.controllers[lib.req.subject.controller]
+
+deny contains lib.reason("processor.outside_instructions", sprintf("the operator processes %s data as a processor: purpose %q is not among the instructions of controller %q", [lib.kind, lib.req.purpose, controller])) if {
+	lib.role == "processor"
+	trim_space(lib.req.purpose) != ""
+	not instructions[lib.req.purpose]
+	controller := object.get({"": "(default instructions)"}, lib.req.subject.controller, lib.req.subject.controller)
+}

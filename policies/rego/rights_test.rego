@@ -1,0 +1,28 @@
+package privacy.rules.rights_test
+
+import data.privacy.fixtures
+import data.privacy.rules.rights
+
+announce := {"purpose": "marketing.announcements"}
+
+test_no_state_no_denial if {
+	count(rights.deny) == 0 with input as fixtures.with_request(announce)
+}
+
+test_restriction_and_deactivation_spare_legal_purposes if {
+	fixtures.codes(rights.deny) == {"restriction.active"} with input as fixtures.with_state({}, {"restricted": true})
+	fixtures.codes(rights.deny) == {"subject.deactivated"} with input as fixtures.with_state({}, {"deactivated": true})
+	count(rights.deny) == 0 with input as fixtures.with_state({"purpose": "legal.compliance"}, {"restricted": true, "deactivated": true})
+}
+
+test_direct_marketing_objection_is_absolute if {
+	fixtures.codes(rights.deny) == {"objection.active"} with input as fixtures.with_state(announce, {"objections": ["marketing.announcements"]})
+	fixtures.codes(rights.deny) == {"objection.active"} with input as fixtures.with_state(announce, {"direct_marketing_objection": true})
+	count(rights.deny) == 0 with input as fixtures.with_state({}, {"direct_marketing_objection": true})
+}
+
+test_gpc_objects_to_marketing_and_sale if {
+	fixtures.codes(rights.deny) == {"objection.active"} with input as fixtures.with_request(object.union(announce, {"signals": {"gpc": true}}))
+	fixtures.codes(rights.deny) == {"objection.active"} with input as fixtures.with_request({"signals": {"gpc": true}, "recipient": object.union(fixtures.processor, {"sale": true})})
+	count(rights.deny) == 0 with input as fixtures.with_request({"signals": {"gpc": true}})
+}

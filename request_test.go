@@ -1,0 +1,128 @@
+package privacy_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+)
+
+// The request JSON of SPEC.md decodes into Request and encodes back to the
+// same document.
+func TestRequestJSONContract(t *testing.T) {
+	t.Parallel()
+	const spec = `{
+  "subject":   {"id": "u-1", "kind": "user", "age": 34, "country": "NL", "controller": ""},
+  "purpose":   "marketing.announcements",
+  "data":      ["instance.contact.email"],
+  "basis":     "legitimate_interests",
+  "recipient": {"id": "mailer", "kind": "processor", "country": "US", "dpa": true,
+                "safeguard": "scc", "sale": false},
+  "automated_decision": false,
+  "encrypted_in_transit": true,
+  "signals":   {"gpc": false},
+  "time":      "2026-11-28T12:00:00Z"
+}`
+	req, err := privacy.DecodeRequest(strings.NewReader(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: "user", Age: 34, Country: "NL"},
+		Purpose: "marketing.announcements", Data: []string{"instance.contact.email"}, Basis: "legitimate_interests",
+		Recipient:          &privacy.Recipient{ID: "mailer", Kind: "processor", Country: "US", DPA: true, Safeguard: "scc"},
+		EncryptedInTransit: true, Time: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+	}
+	if diff := cmp.Diff(want, req); diff != "" {
+		t.Fatalf("decoded (-want +got):\n%s", diff)
+	}
+	if err := req.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	out, _ := json.Marshal(req)
+	var a, b any
+	_ = json.Unmarshal([]byte(spec), &a)
+	_ = json.Unmarshal(out, &b)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("re-encoded (-spec +got):\n%s", diff)
+	}
+}
+
+func TestDecisionJSONContract(t *testing.T) {
+	t.Parallel()
+	d := privacy.Deny("1.2", privacy.Reason{Code: "consent.missing", Article: "GDPR Art. 6(1)(a), 7(1)", Clause: "How do we use your data?", Message: "..."})
+	out, _ := json.Marshal(d)
+	const want = `{"allowed":false,"basis":"","reasons":[{"code":"consent.missing","article":"GDPR Art. 6(1)(a), 7(1)","clause":"How do we use your data?","message":"..."}],"obligations":[],"policy_version":"1.2"}`
+	if string(out) != want {
+		t.Errorf("decision JSON\n got %s\nwant %s", out, want)
+	}
+	var back privacy.Decision
+	if err := json.Unmarshal(out, &back); err != nil || !back.Has("consent.missing") {
+		t.Errorf("round trip: %v %v", back, err)
+	}
+}
+
+func TestNormalizeNeverAllowsWithReasons(t *testing.T) {
+	t.Parallel()
+	d := privacy.Decision{Allowed: true, Basis: "consent",
+		Reasons:     []privacy.Reason{{Code: "b", Message: "2"}, {Code: "a"}, {Code: "b", Message: "1"}},
+		Obligations: []privacy.Obligation{{Code: "log_disclosure"}}}
+	d.Normalize()
+	if d.Allowed || d.Basis != "" || len(d.Obligations) != 0 {
+		t.Fatalf("Normalize kept an allow with reasons: %+v", d)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, d.Codes()); diff != "" {
+		t.Errorf("codes (-want +got):\n%s", diff)
+	}
+	if d.Reasons[1].Message != "2; 1" {
+		t.Errorf("merged message = %q", d.Reasons[1].Message)
+	}
+}
+
+func TestDecodeRequestErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"wrong type", `{"subject":{"age":"x"}}`, "subject.age"},
+		{"unknown field", `{"subject":{"idd":"x"}}`, "idd"},
+		{"bad basis", `{"basis":"vibes"}`, "vibes"},
+		{"bad time", `{"time":"yesterday"}`, "time"},
+		{"trailing data", `{} {}`, "after the JSON value"},
+		{"empty", ``, "empty input"},
+		{"truncated", `{"subject":`, "truncated"},
+		{"syntax", `{"subject" 1}`, "malformed JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := privacy.DecodeRequest(strings.NewReader(tc.in))
+			if !errors.Is(err, privacy.ErrInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrInvalidRequest mentioning %q", err, tc.want)
+			}
+			if privacy.ErrorCode(err) != privacy.EINVALID {
+				t.Errorf("ErrorCode = %q, want %q", privacy.ErrorCode(err), privacy.EINVALID)
+			}
+		})
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add([]byte(`{"subject":{"id":"u-1","kind":"user","age":34,"country":"NL"},"purpose":"billing","data":["instance.financial"]}`))
+	f.Add([]byte(`{"recipient":{"kind":"processor","safeguard":"dpf","country":"us"}}`))
+	f.Add([]byte(`{"time":"2026-11-28T12:00:00Z","basis":"consent"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := privacy.DecodeRequest(strings.NewReader(string(data)))
+		if err != nil {
+			if !errors.Is(err, privacy.ErrInvalidRequest) {
+				t.Fatalf("decode error does not wrap ErrInvalidRequest: %v", err)
+			}
+			return
+		}
+		if err := req.Validate(); err != nil && !errors.Is(err, privacy.ErrInvalidRequest) {
+			t.Fatalf("validate error does not wrap ErrInvalidRequest: %v", err)
+		}
+	})
+}

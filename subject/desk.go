@@ -1,0 +1,842 @@
+package subject
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// Desk runs data-subject requests: it records them, gates them on identity
+// verification, keeps their deadlines, fans them out to the registered
+// sources and writes the subject state the policies engine reads. It is
+// safe for concurrent use; several processes may run Desks over one shared
+// RequestStore (see WithLease).
+type Desk struct {
+	store       RequestStore
+	states      StateStore
+	catalog     *privacy.Catalog
+	sources     map[string]Source
+	verifier    Verifier
+	notifier    Notifier
+	holds       Holds
+	consent     ConsentEraser
+	now         func() time.Time
+	loc         *time.Location
+	concurrency int
+	lease       time.Duration
+	newID       func() string
+	log         *slog.Logger
+}
+
+// Option configures a Desk.
+type Option func(*Desk)
+
+// WithCatalog sets the catalog that says which categories a subject kind
+// has, what they are used for (the access export) and whether the operator
+// is a processor. The default is privacy.DefaultCatalog().
+func WithCatalog(c *privacy.Catalog) Option { return func(d *Desk) { d.catalog = c } }
+
+// WithSource registers a service that holds personal data under a name
+// that is unique within the Desk and stable across restarts: outcomes are
+// recorded by name, and a resumed request skips the names already done.
+func WithSource(name string, s Source) Option {
+	return func(d *Desk) { d.sources[name] = s }
+}
+
+// WithVerifier sets the identity check. The default is Attestation.
+func WithVerifier(v Verifier) Option { return func(d *Desk) { d.verifier = v } }
+
+// WithNotifier sets how requests of a processor's subjects reach their
+// controller. Without one, such requests stay received.
+func WithNotifier(n Notifier) Option { return func(d *Desk) { d.notifier = n } }
+
+// WithHolds sets what erasure must keep. The default is a CatalogHolds over
+// the Desk's catalog with no legal holds.
+func WithHolds(h Holds) Option { return func(d *Desk) { d.holds = h } }
+
+// WithConsent registers the consent ledger's pseudonymisation, called when
+// an erasure completes. Without it the ledger is left as it is.
+func WithConsent(c ConsentEraser) Option { return func(d *Desk) { d.consent = c } }
+
+// WithClock sets the clock that stamps receipts, trails and deadlines. The
+// default is time.Now.
+func WithClock(now func() time.Time) Option { return func(d *Desk) { d.now = now } }
+
+// WithLocation sets the time zone in which dates of receipt and "today" are
+// read for deadlines: the controller's. The default is UTC.
+func WithLocation(loc *time.Location) Option { return func(d *Desk) { d.loc = loc } }
+
+// WithConcurrency bounds how many sources one Run calls at once. The
+// default is 4.
+func WithConcurrency(n int) Option {
+	return func(d *Desk) {
+		if n > 0 {
+			d.concurrency = n
+		}
+	}
+}
+
+// WithLease sets how long a source claimed by a Run is left alone by other
+// Runs: after a crash, its source is retried once the lease has passed. The
+// default is 10 minutes; it must exceed the slowest source.
+func WithLease(l time.Duration) Option { return func(d *Desk) { d.lease = l } }
+
+// WithIDs sets the generator of request ids. The default draws 12 random
+// hex digits after "dsar-".
+func WithIDs(next func() string) Option { return func(d *Desk) { d.newID = next } }
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(d *Desk) { d.log = l } }
+
+// NewDesk returns a Desk that keeps requests in store and writes subject
+// state (objections, restriction, deactivation) to states.
+func NewDesk(store RequestStore, states StateStore, opts ...Option) *Desk {
+	d := &Desk{
+		store:       store,
+		states:      states,
+		sources:     map[string]Source{},
+		verifier:    Attestation{},
+		now:         time.Now,
+		loc:         time.UTC,
+		concurrency: 4,
+		lease:       10 * time.Minute,
+		newID:       randomID,
+		log:         slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.catalog == nil {
+		d.catalog = privacy.DefaultCatalog()
+	}
+	if d.holds == nil {
+		d.holds = &CatalogHolds{Catalog: d.catalog}
+	}
+	return d
+}
+
+func randomID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "dsar-" + hex.EncodeToString(b[:])
+}
+
+const deskActor = "desk"
+
+func (d *Desk) stamp() time.Time { return d.now().UTC() }
+
+func (d *Desk) note(r *Request, actor, action, source, detail string) {
+	r.Trail = append(r.Trail, Entry{At: d.stamp(), Actor: actor, Action: action, Source: source, Detail: detail})
+}
+
+func (d *Desk) processor(kind privacy.SubjectKind) bool {
+	spec := d.catalog.SubjectKind(kind)
+	return spec != nil && spec.Role == privacy.RoleProcessor
+}
+
+// Open records a new request: it validates the request against the
+// catalog, assigns its id, stamps its receipt (ReceivedAt, now when zero)
+// and sets its due date one calendar month later. The caller fills Kind,
+// Subject, RequestedBy and what the kind needs (Purposes or
+// DirectMarketing for an objection, Corrections for a rectification,
+// optionally Categories); anything else it sets is replaced. Open calls no
+// source and no notifier.
+func (d *Desk) Open(ctx context.Context, r Request) (Request, error) {
+	if err := d.check(&r); err != nil {
+		return Request{}, err
+	}
+	if r.ReceivedAt.IsZero() {
+		r.ReceivedAt = d.now()
+	}
+	r.ReceivedAt = r.ReceivedAt.UTC()
+	r.ID = d.newID()
+	r.Due = DueDate(r.ReceivedAt.In(d.loc), 0)
+	r.Status = StatusReceived
+	r.Extension, r.Verification, r.ClosedAt = nil, Verification{}, time.Time{}
+	r.Sources, r.Exemptions, r.Trail = nil, nil, nil
+	r.Trail = []Entry{{At: d.stamp(), Actor: r.RequestedBy, Action: "opened",
+		Detail: fmt.Sprintf("%s request (%s) received via %s, due %s",
+			r.Kind, r.Kind.Article(), cmpOr(r.Channel, "unstated channel"), r.Due.Format(time.DateOnly))}}
+	if err := d.store.Create(ctx, r); err != nil {
+		return Request{}, fmt.Errorf("open %s request: %w", r.Kind, err)
+	}
+	return r, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// check validates a new request against the catalog.
+func (d *Desk) check(r *Request) error {
+	bad := func(field, format string, args ...any) error {
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if !r.Kind.Valid() {
+		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
+	}
+	if strings.TrimSpace(r.Subject.ID) == "" {
+		return bad("subject.id", "is required")
+	}
+	if d.catalog.SubjectKind(r.Subject.Kind) == nil {
+		return bad("subject.kind", "unknown subject kind %q", r.Subject.Kind)
+	}
+	if d.processor(r.Subject.Kind) && strings.TrimSpace(r.Subject.Controller) == "" {
+		return bad("subject.controller", "is required for a %s: the operator is a processor and forwards the request to the controller", r.Subject.Kind)
+	}
+	if strings.TrimSpace(r.RequestedBy) == "" {
+		r.RequestedBy = r.Subject.ID
+	}
+	for i, key := range r.Categories {
+		if err := d.checkCategory(r.Subject.Kind, key); err != nil {
+			return bad(fmt.Sprintf("categories[%d]", i), "%v", err)
+		}
+	}
+	for i, c := range r.Corrections {
+		if err := d.checkCategory(r.Subject.Kind, c.Category); err != nil {
+			return bad(fmt.Sprintf("corrections[%d].category", i), "%v", err)
+		}
+	}
+	for i, p := range r.Purposes {
+		if d.catalog.Purpose(p) == nil {
+			return bad(fmt.Sprintf("purposes[%d]", i), "unknown purpose %q", p)
+		}
+	}
+	switch {
+	case r.Kind == KindObjection && len(r.Purposes) == 0 && !r.DirectMarketing:
+		return bad("purposes", "an objection names at least one purpose or direct_marketing")
+	case r.Kind == KindRectification && len(r.Corrections) == 0:
+		return bad("corrections", "a rectification names at least one correction")
+	}
+	return nil
+}
+
+func (d *Desk) checkCategory(kind privacy.SubjectKind, key string) error {
+	leaves := d.catalog.Leaves(key)
+	if leaves == nil {
+		return fmt.Errorf("unknown category %q", key)
+	}
+	for _, l := range leaves {
+		if c := d.catalog.Category(l); c == nil || c.Subject != kind {
+			return fmt.Errorf("category %q is not data of a %s", key, kind)
+		}
+	}
+	return nil
+}
+
+// Request returns the request with the id, or an error wrapping
+// ErrNotFound.
+func (d *Desk) Request(ctx context.Context, id string) (Request, error) {
+	return d.store.Request(ctx, id)
+}
+
+// List returns the requests the filter selects, oldest first.
+func (d *Desk) List(ctx context.Context, f Filter) ([]Request, error) {
+	return d.store.List(ctx, f)
+}
+
+// Overdue returns the open requests whose due date has passed, today read
+// in the Desk's location.
+func (d *Desk) Overdue(ctx context.Context) ([]Request, error) {
+	return d.store.List(ctx, Filter{OverdueOn: Date(d.now().In(d.loc))})
+}
+
+// Verify checks the subject's identity with the Desk's Verifier and
+// records the result. A request that passes becomes verified; one that
+// fails stays received with a failed verification, and may be verified
+// again with better evidence or rejected. It returns an error wrapping
+// ErrTransition unless the request is received.
+func (d *Desk) Verify(ctx context.Context, id string, ev Evidence) (Request, error) {
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return Request{}, err
+	}
+	if d.processor(r.Subject.Kind) {
+		return r, fmt.Errorf("verify %s: %w: the controller %s verifies its %s and instructs (Instruct)", id, ErrTransition, r.Subject.Controller, r.Subject.Kind)
+	}
+	if r.Status != StatusReceived {
+		return r, fmt.Errorf("verify %s: %w: %s", id, ErrTransition, r.Status)
+	}
+	ok, err := d.verifier.Verify(ctx, r, ev)
+	if err != nil {
+		return r, fmt.Errorf("verify %s: %w", id, err)
+	}
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if r.Status != StatusReceived {
+			return fmt.Errorf("verify %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		v := Verification{Status: VerificationFailed, Method: ev.Method, By: ev.By, At: d.stamp(), Note: ev.Note}
+		action := "verification_failed"
+		if ok {
+			v.Status, action = VerificationPassed, "verified"
+			r.Status = StatusVerified
+		}
+		r.Verification = v
+		d.note(r, cmpOr(ev.By, deskActor), action, "", "method "+cmpOr(ev.Method, "none"))
+		return nil
+	})
+}
+
+// Extend extends the deadline by months (1 or 2) further months for the
+// reason given (Art. 12(3): complex or numerous requests), counted from the
+// date of receipt. It is allowed only while the first month runs, on an
+// open request, and may raise an earlier extension up to two months; the
+// subject must be told of it and of the reason within that month, which
+// the trail records as the operator's duty. It returns a
+// *privacy.ValidationError for bad arguments and an error wrapping
+// ErrTransition when the request may not be extended.
+func (d *Desk) Extend(ctx context.Context, id string, months int, reason, by string) (Request, error) {
+	if months < 1 || months > MaxExtensionMonths {
+		return Request{}, &privacy.ValidationError{Field: "months", Message: fmt.Sprintf("must be 1 or 2 (Art. 12(3)), got %d", months)}
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why"}
+	}
+	today := Date(d.now().In(d.loc))
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if !r.Status.Open() {
+			return fmt.Errorf("extend %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		first := DueDate(r.ReceivedAt.In(d.loc), 0)
+		if today.After(first) {
+			return fmt.Errorf("extend %s: %w: the first month ended on %s", id, ErrTransition, first.Format(time.DateOnly))
+		}
+		if r.Extension != nil && r.Extension.Months >= months {
+			return fmt.Errorf("extend %s: %w: already extended by %d months", id, ErrTransition, r.Extension.Months)
+		}
+		r.Extension = &Extension{Months: months, Reason: reason, By: by, At: d.stamp()}
+		r.Due = DueDate(r.ReceivedAt.In(d.loc), months)
+		d.note(r, cmpOr(by, deskActor), "extended",
+			"", fmt.Sprintf("by %d months to %s: %s; inform the subject by %s", months, r.Due.Format(time.DateOnly), reason, first.Format(time.DateOnly)))
+		return nil
+	})
+}
+
+// Instruction is a controller's answer to a forwarded request.
+type Instruction struct {
+	// By names who at the controller instructed.
+	By string
+	// Proceed: fulfil the request; otherwise it is rejected.
+	Proceed bool
+	// Reference is the controller's reference (a ticket, an email).
+	Reference string
+	Note      string
+}
+
+// Instruct records the controller's instruction on a forwarded request
+// (Art. 28(3)(a)): to proceed makes it verified (the controller vouches for
+// the subject's identity) and ready to Run; to decline rejects it. It
+// returns an error wrapping ErrTransition unless the request is forwarded.
+func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request, error) {
+	if strings.TrimSpace(in.By) == "" {
+		return Request{}, &privacy.ValidationError{Field: "by", Message: "is required"}
+	}
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if r.Status != StatusForwarded {
+			return fmt.Errorf("instruct %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		detail := strings.TrimSpace(fmt.Sprintf("controller %s: %s %s", r.Subject.Controller, in.Reference, in.Note))
+		if in.Proceed {
+			r.Status = StatusVerified
+			r.Verification = Verification{Status: VerificationPassed, Method: "controller_instruction", By: in.By, At: d.stamp(), Note: in.Reference}
+			d.note(r, in.By, "instructed", "", "proceed; "+detail)
+			return nil
+		}
+		r.Status, r.ClosedAt = StatusRejected, d.stamp()
+		d.note(r, in.By, "rejected", "", "controller declined; "+detail)
+		return nil
+	})
+}
+
+// Reject refuses a request that has not started (received, verified or
+// forwarded), for the reason given (Art. 12(4): the subject is told why
+// and of their right to complain). A request in progress has changed data
+// already and must be run to completion; it returns ErrTransition.
+func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, error) {
+	if strings.TrimSpace(reason) == "" {
+		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why (Art. 12(4))"}
+	}
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if r.Status.Final() || r.Status == StatusInProgress {
+			return fmt.Errorf("reject %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		r.Status, r.ClosedAt = StatusRejected, d.stamp()
+		d.note(r, cmpOr(by, deskActor), "rejected", "", reason)
+		return nil
+	})
+}
+
+// Run advances the request as far as it can go:
+//
+//   - a received request of a processor's subject is forwarded to its
+//     controller through the Notifier (never fulfilled);
+//   - a received request of anyone else returns ErrNotVerified;
+//   - a forwarded request returns ErrTransition until the controller
+//     instructs;
+//   - a verified or in-progress request is fulfilled. Objection,
+//     restriction and deactivation write the subject state. Access,
+//     portability, rectification and erasure fan out to every registered
+//     source that is not done, at most WithConcurrency at once, and record
+//     each outcome as it arrives; when every source is done, an erasure
+//     pseudonymises the consent evidence, deactivates the subject
+//     (restricting it too when something was kept) and clears earlier
+//     exports, and the request completes.
+//
+// A Run that leaves sources failed returns the request in progress and an
+// error wrapping ErrIncomplete that names them; run it again to retry only
+// those. A final request is returned as it is.
+func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return Request{}, err
+	}
+	switch r.Status {
+	case StatusCompleted, StatusRejected:
+		return r, nil
+	case StatusForwarded:
+		return r, fmt.Errorf("run %s: %w: forwarded to %s, awaiting its instruction", id, ErrTransition, r.Subject.Controller)
+	case StatusReceived:
+		if d.processor(r.Subject.Kind) {
+			return d.forward(ctx, r)
+		}
+		return r, fmt.Errorf("run %s: %w", id, ErrNotVerified)
+	}
+	if !r.Kind.fansOut() {
+		return d.writeState(ctx, r)
+	}
+	if len(d.sources) == 0 {
+		// Answering "we hold nothing" because no service is plugged in
+		// would be false.
+		return r, fmt.Errorf("run %s: no sources registered (WithSource)", id)
+	}
+	return d.fanOut(ctx, r)
+}
+
+func (d *Desk) forward(ctx context.Context, r Request) (Request, error) {
+	if d.notifier == nil {
+		return r, fmt.Errorf("forward %s to %s: no notifier configured", r.ID, r.Subject.Controller)
+	}
+	if err := d.notifier.Forward(ctx, r); err != nil {
+		return r, fmt.Errorf("forward %s to %s: %w", r.ID, r.Subject.Controller, err)
+	}
+	return d.store.Update(ctx, r.ID, func(r *Request) error {
+		if r.Status != StatusReceived {
+			return nil // forwarded by a concurrent Run
+		}
+		r.Status = StatusForwarded
+		d.note(r, deskActor, "forwarded", "", fmt.Sprintf("to controller %s: the operator is its processor (Art. 28(3)(e)) and acts only on its instruction", r.Subject.Controller))
+		return nil
+	})
+}
+
+// writeState fulfils the requests that the subject state answers.
+func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
+	at := d.stamp()
+	var detail string
+	err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {
+		switch r.Kind {
+		case KindObjection:
+			if r.DirectMarketing {
+				st.Object(Objection{DirectMarketing: true, At: at})
+			}
+			for _, p := range r.Purposes {
+				st.Object(Objection{Purpose: p, At: at})
+			}
+			detail = fmt.Sprintf("objection to %s", strings.Join(objectionList(r), ", "))
+		case KindRestriction:
+			st.Restricted = true
+			detail = "processing restricted to storage and legal purposes (Art. 18(2))"
+		case KindDeactivation:
+			st.Deactivated = true
+			detail = "account deactivated; only legal purposes remain"
+		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("run %s: write subject state: %w", r.ID, err)
+	}
+	return d.store.Update(ctx, r.ID, func(r *Request) error {
+		if r.Status.Final() {
+			return nil
+		}
+		d.note(r, deskActor, "state_written", "", detail)
+		d.complete(r)
+		return nil
+	})
+}
+
+func objectionList(r Request) []string {
+	var out []string
+	if r.DirectMarketing {
+		out = append(out, "all direct marketing")
+	}
+	return append(out, r.Purposes...)
+}
+
+func (d *Desk) complete(r *Request) {
+	r.Status, r.ClosedAt = StatusCompleted, d.stamp()
+	d.note(r, deskActor, "completed", "", "")
+}
+
+// scope returns the leaf categories the request covers.
+func (d *Desk) scope(r *Request) []string {
+	var out []string
+	if len(r.Categories) == 0 {
+		for _, c := range d.catalog.Categories {
+			if c.Subject == r.Subject.Kind {
+				out = append(out, c.Key)
+			}
+		}
+	}
+	for _, k := range r.Categories {
+		out = append(out, d.catalog.Leaves(k)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (d *Desk) sourceNames() []string {
+	names := make([]string, 0, len(d.sources))
+	for n := range d.sources {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
+	// An erasure asks what the law keeps once, when it starts, and keeps
+	// the answer with the request so that a resumed run erases the same.
+	var held []Exemption
+	if r.Kind == KindErasure && r.Status == StatusVerified {
+		var err error
+		held, err = d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
+		if err != nil {
+			return r, fmt.Errorf("run %s: holds: %w", r.ID, err)
+		}
+	}
+	now := d.stamp()
+	var claimed []string
+	cur, err := d.store.Update(ctx, r.ID, func(r *Request) error {
+		claimed = claimed[:0]
+		if r.Status.Final() {
+			return nil
+		}
+		if r.Status == StatusVerified {
+			r.Status = StatusInProgress
+			d.note(r, deskActor, "started", "", fmt.Sprintf("fan out to %d sources", len(d.sources)))
+			if r.Kind == KindErasure {
+				// Candidates until the sources say what they hold; finish
+				// keeps those that apply.
+				r.Exemptions = held
+			}
+		}
+		for _, name := range d.sourceNames() {
+			if r.Outcome(name) == nil {
+				r.Sources = append(r.Sources, Outcome{Source: name, Status: OutcomePending})
+			}
+		}
+		slices.SortFunc(r.Sources, func(a, b Outcome) int { return strings.Compare(a.Source, b.Source) })
+		for i := range r.Sources {
+			o := &r.Sources[i]
+			if _, ok := d.sources[o.Source]; !ok {
+				continue
+			}
+			stale := o.Status == OutcomeRunning && !now.Before(o.StartedAt.Add(d.lease))
+			if o.Status == OutcomePending || o.Status == OutcomeFailed || stale {
+				o.Status, o.StartedAt, o.FinishedAt = OutcomeRunning, now, time.Time{}
+				o.Attempts++
+				claimed = append(claimed, o.Source)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("run %s: %w", r.ID, err)
+	}
+	if r = cur; r.Status.Final() {
+		return r, nil
+	}
+
+	// Outcomes are recorded even when ctx is cancelled, so that a cancelled
+	// run does not leave its sources claimed until the lease passes.
+	recordCtx := context.WithoutCancel(ctx)
+	sem := make(chan struct{}, d.concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, name := range claimed {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			o := d.call(ctx, r, name)
+			_, err := d.store.Update(recordCtx, r.ID, func(r *Request) error {
+				cur := r.Outcome(name)
+				if cur == nil || cur.Status != OutcomeRunning || cur.Attempts != o.Attempts {
+					return nil // reclaimed by another run after our lease passed
+				}
+				*cur = o
+				if o.Status == OutcomeDone {
+					d.note(r, deskActor, "source_done", name, doneDetail(r.Kind, o))
+				} else {
+					d.note(r, deskActor, "source_failed", name, o.Error)
+				}
+				return nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("record outcome of %s: %w", name, err))
+			}
+			if o.Status == OutcomeFailed {
+				d.log.WarnContext(ctx, "dsar source failed", "request", r.ID, "source", name, "error", o.Error)
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return r, fmt.Errorf("run %s: %w", r.ID, errors.Join(errs...))
+	}
+
+	if cur, err = d.store.Request(ctx, r.ID); err != nil {
+		return r, fmt.Errorf("run %s: %w", r.ID, err)
+	}
+	r = cur
+	var notDone []string
+	for _, name := range d.sourceNames() {
+		if o := r.Outcome(name); o == nil || o.Status != OutcomeDone {
+			msg := name
+			if o != nil && o.Error != "" {
+				msg += ": " + o.Error
+			} else if o != nil {
+				msg += ": " + string(o.Status)
+			}
+			notDone = append(notDone, msg)
+		}
+	}
+	if len(notDone) > 0 {
+		return r, fmt.Errorf("run %s: %w: %s", r.ID, ErrIncomplete, strings.Join(notDone, "; "))
+	}
+	return d.finish(ctx, r)
+}
+
+// call runs one source's step and returns its outcome.
+func (d *Desk) call(ctx context.Context, r Request, name string) Outcome {
+	o := *r.Outcome(name)
+	src := d.sources[name]
+	var err error
+	switch r.Kind {
+	case KindAccess, KindPortability:
+		var recs []Record
+		recs, err = src.Export(ctx, r.Subject)
+		o.Records = d.keep(&r, recs)
+	case KindErasure:
+		// Ask first what the source holds in the held categories, so that
+		// the request reports the exemptions that apply to this subject.
+		var recs []Record
+		if recs, err = src.Export(ctx, r.Subject); err == nil {
+			o.Kept = keptCategories(&r, recs)
+			o.Erased, err = src.Erase(ctx, r.Subject, d.erasable(&r))
+		}
+	case KindRectification:
+		o.Rectified, err = src.Rectify(ctx, r.Subject, r.Corrections)
+	}
+	o.FinishedAt = d.stamp()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		o.Status, o.Error = OutcomeFailed, err.Error()
+		o.Records, o.Erased, o.Kept, o.Rectified = nil, nil, nil, 0
+		return o
+	}
+	o.Status, o.Error = OutcomeDone, ""
+	return o
+}
+
+// keep filters exported records to the request's scope; for portability,
+// to the data processed on consent or contract (Art. 20(1)(a)).
+func (d *Desk) keep(r *Request, recs []Record) []Record {
+	if len(r.Categories) == 0 && r.Kind != KindPortability {
+		return recs
+	}
+	scope := d.scope(r)
+	var out []Record
+	for _, rec := range recs {
+		if len(r.Categories) > 0 && !slices.Contains(scope, rec.Category) {
+			continue
+		}
+		if r.Kind == KindPortability && !d.portable(r.Subject.Kind, rec.Category) {
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func (d *Desk) portable(kind privacy.SubjectKind, category string) bool {
+	for _, p := range d.usedBy(kind, category) {
+		for _, b := range p.BasesFor(kind) {
+			if b == lawfulbasis.Consent || b == lawfulbasis.Contract {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// usedBy returns the purposes that apply to the subject kind and may use the
+// category.
+func (d *Desk) usedBy(kind privacy.SubjectKind, category string) []*privacy.Purpose {
+	var out []*privacy.Purpose
+	for i := range d.catalog.Purposes {
+		p := &d.catalog.Purposes[i]
+		if !slices.Contains(p.Subjects, kind) {
+			continue
+		}
+		if slices.ContainsFunc(p.Categories, func(k string) bool {
+			return slices.Contains(d.catalog.Leaves(k), category)
+		}) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// erasable returns the categories an erasure erases: its scope less what
+// is held.
+func (d *Desk) erasable(r *Request) []string {
+	return slices.DeleteFunc(d.scope(r), func(k string) bool {
+		return slices.ContainsFunc(r.Exemptions, func(e Exemption) bool { return e.Category == k })
+	})
+}
+
+// keptCategories returns the held categories among recs, sorted.
+func keptCategories(r *Request, recs []Record) []string {
+	var out []string
+	for _, rec := range recs {
+		if slices.ContainsFunc(r.Exemptions, func(e Exemption) bool { return e.Category == rec.Category }) {
+			out = append(out, rec.Category)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func doneDetail(k Kind, o Outcome) string {
+	switch k {
+	case KindAccess, KindPortability:
+		return fmt.Sprintf("%d records exported", len(o.Records))
+	case KindErasure:
+		n := 0
+		for _, e := range o.Erased {
+			n += e.Count
+		}
+		return fmt.Sprintf("%d records erased in %d categories", n, len(o.Erased))
+	case KindRectification:
+		return fmt.Sprintf("%d records corrected", o.Rectified)
+	}
+	return ""
+}
+
+// finish runs the steps after every source is done, each idempotent, and
+// completes the request.
+func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
+	var notes []Entry
+	var exemptions []Exemption
+	if r.Kind == KindErasure {
+		kept := map[string]bool{}
+		for _, o := range r.Sources {
+			for _, c := range o.Kept {
+				kept[c] = true
+			}
+		}
+		for _, e := range r.Exemptions {
+			if kept[e.Category] {
+				exemptions = append(exemptions, e)
+				notes = append(notes, Entry{Action: "exempted", Detail: fmt.Sprintf("%s kept and restricted under %s: %s", e.Category, e.Ground.Article(), e.Reason)})
+			}
+		}
+		if d.consent != nil {
+			if err := d.consent.Pseudonymise(ctx, r.Subject.ID); err != nil {
+				return r, fmt.Errorf("run %s: pseudonymise consent evidence: %w", r.ID, err)
+			}
+			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: "consent ledger kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym"})
+		}
+		restrict := len(exemptions) > 0
+		if err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {
+			st.Deactivated = true
+			st.Restricted = st.Restricted || restrict
+			return nil
+		}); err != nil {
+			return r, fmt.Errorf("run %s: write subject state: %w", r.ID, err)
+		}
+		detail := "subject deactivated; only legal purposes remain"
+		if restrict {
+			detail = "subject deactivated and restricted: kept categories serve only their legal purpose"
+		}
+		notes = append(notes, Entry{Action: "state_written", Detail: detail})
+		n, err := d.clearExports(ctx, r)
+		if err != nil {
+			return r, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		if n > 0 {
+			notes = append(notes, Entry{Action: "exports_cleared", Detail: fmt.Sprintf("records cleared from %d earlier access or portability requests", n)})
+		}
+	}
+	return d.store.Update(ctx, r.ID, func(r *Request) error {
+		if r.Status.Final() {
+			return nil
+		}
+		if r.Kind == KindErasure {
+			r.Exemptions = exemptions
+		}
+		for _, e := range notes {
+			d.note(r, deskActor, e.Action, "", e.Detail)
+		}
+		d.complete(r)
+		return nil
+	})
+}
+
+// clearExports removes the copies of the subject's data held in earlier
+// access and portability requests, keeping their trails.
+func (d *Desk) clearExports(ctx context.Context, erasure Request) (int, error) {
+	reqs, err := d.store.List(ctx, Filter{SubjectID: erasure.Subject.ID})
+	if err != nil {
+		return 0, fmt.Errorf("clear earlier exports: %w", err)
+	}
+	n := 0
+	for _, q := range reqs {
+		if q.ID == erasure.ID || (q.Kind != KindAccess && q.Kind != KindPortability) {
+			continue
+		}
+		if !slices.ContainsFunc(q.Sources, func(o Outcome) bool { return len(o.Records) > 0 }) {
+			continue
+		}
+		if _, err := d.store.Update(ctx, q.ID, func(q *Request) error {
+			for i := range q.Sources {
+				q.Sources[i].Records = nil
+			}
+			d.note(q, deskActor, "exports_cleared", "", "exported records cleared by erasure request "+erasure.ID)
+			return nil
+		}); err != nil {
+			return n, fmt.Errorf("clear export of %s: %w", q.ID, err)
+		}
+		n++
+	}
+	return n, nil
+}

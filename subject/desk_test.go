@@ -1,0 +1,649 @@
+package subject_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/subject"
+)
+
+func TestKinds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		req   subject.Request
+		check func(t *testing.T, f *fixture, r subject.Request)
+	}{
+		{
+			name: "access exports every source's records",
+			req:  subject.Request{Kind: subject.KindAccess, Subject: user},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				e, err := f.desk.Export(t.Context(), r.ID)
+				if err != nil {
+					t.Fatalf("Export: %v", err)
+				}
+				want := []subject.ExportRecord{
+					{Source: "crm", Record: subject.Record{Category: "instance.contact.email", ID: "c-1", Value: "ann@example.com"}},
+					{Source: "crm", Record: subject.Record{Category: "instance.account.username", ID: "c-1", Value: "ann"}},
+					{Source: "meetings", Record: subject.Record{Category: "instance.meeting.data", ID: "m-1", Value: "weekly sync, 30 min"}},
+					{Source: "meetings", Record: subject.Record{Category: "instance.meeting.data", ID: "m-2", Value: "intake, 15 min"}},
+				}
+				if diff := cmp.Diff(want, e.Records); diff != "" {
+					t.Errorf("export records (-want +got):\n%s", diff)
+				}
+			},
+		},
+		{
+			name: "access narrowed to categories",
+			req:  subject.Request{Kind: subject.KindAccess, Subject: user, Categories: []string{"instance.contact"}},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				e, err := f.desk.Export(t.Context(), r.ID)
+				if err != nil {
+					t.Fatalf("Export: %v", err)
+				}
+				if len(e.Records) != 1 || e.Records[0].Category != "instance.contact.email" {
+					t.Errorf("export records = %+v, want only the email", e.Records)
+				}
+			},
+		},
+		{
+			name: "portability exports data processed on consent or contract",
+			req:  subject.Request{Kind: subject.KindPortability, Subject: user},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				e, err := f.desk.Export(t.Context(), r.ID)
+				if err != nil {
+					t.Fatalf("Export: %v", err)
+				}
+				if len(e.Records) != 4 || e.Article != "GDPR Art. 20" {
+					t.Errorf("portability export: %d records under %s, want 4 under GDPR Art. 20", len(e.Records), e.Article)
+				}
+			},
+		},
+		{
+			name: "rectification corrects in every source",
+			req: subject.Request{Kind: subject.KindRectification, Subject: user,
+				Corrections: []subject.Correction{{Category: "instance.contact.email", Value: "ann@new.example"}}},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				if got := r.Outcome("crm").Rectified; got != 1 {
+					t.Errorf("crm rectified %d records, want 1", got)
+				}
+				if got := r.Outcome("meetings").Rectified; got != 0 {
+					t.Errorf("meetings rectified %d records, want 0", got)
+				}
+				recs, _ := f.crm.Export(t.Context(), user)
+				if recs[0].Value != "ann@new.example" {
+					t.Errorf("crm email = %v, want the correction", recs[0].Value)
+				}
+			},
+		},
+		{
+			name: "erasure erases every source and deactivates",
+			req:  subject.Request{Kind: subject.KindErasure, Subject: user},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				want := []subject.Erased{{Category: "instance.meeting.data", Method: subject.Deleted, Count: 2}}
+				if diff := cmp.Diff(want, r.Outcome("meetings").Erased); diff != "" {
+					t.Errorf("meetings erased (-want +got):\n%s", diff)
+				}
+				st, _ := f.states.State(t.Context(), user.ID)
+				if !st.Deactivated || st.Restricted {
+					t.Errorf("state after erasure: deactivated %v restricted %v, want deactivated only", st.Deactivated, st.Restricted)
+				}
+			},
+		},
+		{
+			name: "restriction restricts the subject",
+			req:  subject.Request{Kind: subject.KindRestriction, Subject: user},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				st, _ := f.states.State(t.Context(), user.ID)
+				if !st.Restricted || st.Deactivated {
+					t.Errorf("state: restricted %v deactivated %v, want restricted only", st.Restricted, st.Deactivated)
+				}
+			},
+		},
+		{
+			name: "objection to a purpose and to direct marketing",
+			req: subject.Request{Kind: subject.KindObjection, Subject: user,
+				Purposes: []string{"service.personalisation"}, DirectMarketing: true},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				st, _ := f.states.State(t.Context(), user.ID)
+				want := []subject.Objection{{DirectMarketing: true, At: received}, {Purpose: "service.personalisation", At: received}}
+				if diff := cmp.Diff(want, st.Objections); diff != "" {
+					t.Errorf("objections (-want +got):\n%s", diff)
+				}
+				if !st.ObjectsTo("marketing.announcements", true) {
+					t.Errorf("state does not object to direct marketing")
+				}
+			},
+		},
+		{
+			name: "deactivation deactivates the account",
+			req:  subject.Request{Kind: subject.KindDeactivation, Subject: user},
+			check: func(t *testing.T, f *fixture, r subject.Request) {
+				st, _ := f.states.State(t.Context(), user.ID)
+				if !st.Deactivated {
+					t.Errorf("state not deactivated")
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.openVerified(t, tc.req)
+			r = f.run(t, r.ID)
+			if r.Status != subject.StatusCompleted || !r.ClosedAt.Equal(received) {
+				t.Fatalf("after Run: status %s closed %s, want completed at %s", r.Status, r.ClosedAt, received)
+			}
+			stored, err := f.desk.Request(t.Context(), r.ID)
+			if err != nil {
+				t.Fatalf("Request: %v", err)
+			}
+			if diff := cmp.Diff(r, stored); diff != "" {
+				t.Errorf("stored request differs from Run's result (-want +got):\n%s", diff)
+			}
+			if got := actions(r); got[0] != "opened" || got[1] != "verified" || got[len(got)-1] != "completed" {
+				t.Errorf("trail = %v, want opened, verified, …, completed", got)
+			}
+			tc.check(t, f, r)
+		})
+	}
+}
+
+func TestNothingHappensBeforeVerification(t *testing.T) {
+	t.Parallel()
+	refuse := subject.VerifierFunc(func(_ context.Context, _ subject.Request, ev subject.Evidence) (bool, error) {
+		return ev.Token == "right", nil
+	})
+	f := newFixture(t, subject.WithVerifier(refuse))
+	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindErasure, Subject: user, Channel: "email"})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrNotVerified) {
+		t.Fatalf("Run before Verify: got %v, want ErrNotVerified", err)
+	}
+	r, err = f.desk.Verify(t.Context(), r.ID, subject.Evidence{Method: "email_link", By: "op", Token: "wrong"})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if r.Status != subject.StatusReceived || r.Verification.Status != subject.VerificationFailed {
+		t.Fatalf("after a failed check: status %s verification %s, want received and failed", r.Status, r.Verification.Status)
+	}
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrNotVerified) {
+		t.Fatalf("Run after failed Verify: got %v, want ErrNotVerified", err)
+	}
+	for name, s := range map[string]*source{"crm": f.crm, "meetings": f.meetings} {
+		if n := s.count("export") + s.count("erase") + s.count("rectify"); n != 0 {
+			t.Errorf("source %s called %d times before verification", name, n)
+		}
+	}
+	r, err = f.desk.Verify(t.Context(), r.ID, subject.Evidence{Method: "email_link", By: "op", Token: "right"})
+	if err != nil || r.Status != subject.StatusVerified {
+		t.Fatalf("Verify with the right token: status %s, error %v", r.Status, err)
+	}
+	if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, subject.ErrTransition) {
+		t.Errorf("Verify twice: got %v, want ErrTransition", err)
+	}
+	if diff := cmp.Diff([]string{"opened", "verification_failed", "verified"}, actions(r)); diff != "" {
+		t.Errorf("trail (-want +got):\n%s", diff)
+	}
+}
+
+func TestFailingSourceIsRetriedAlone(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []subject.Kind{subject.KindAccess, subject.KindErasure} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.meetings.failNext(1)
+			r := f.openVerified(t, subject.Request{Kind: kind, Subject: user})
+
+			r, err := f.desk.Run(t.Context(), r.ID)
+			if !errors.Is(err, subject.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: connection refused") {
+				t.Fatalf("first Run: got %v, want ErrIncomplete naming meetings", err)
+			}
+			if r.Status != subject.StatusInProgress {
+				t.Fatalf("after a failed source: status %s, want in_progress", r.Status)
+			}
+			wantOutcomes := []subject.Outcome{
+				{Source: "crm", Status: subject.OutcomeDone, Attempts: 1},
+				{Source: "meetings", Status: subject.OutcomeFailed, Attempts: 1, Error: "connection refused"},
+			}
+			ignore := cmpopts.IgnoreFields(subject.Outcome{}, "StartedAt", "FinishedAt", "Records", "Erased")
+			if diff := cmp.Diff(wantOutcomes, r.Sources, ignore); diff != "" {
+				t.Errorf("outcomes after the first Run (-want +got):\n%s", diff)
+			}
+
+			crmCalls, meetingsCalls := f.crm.total(), f.meetings.total()
+			r = f.run(t, r.ID)
+			if r.Status != subject.StatusCompleted {
+				t.Fatalf("after the retry: status %s, want completed", r.Status)
+			}
+			if got := f.crm.total(); got != crmCalls {
+				t.Errorf("crm called %d times in all, want %d as before the retry: a finished source was redone", got, crmCalls)
+			}
+			if got := f.meetings.total(); got <= meetingsCalls {
+				t.Errorf("meetings called %d times in all, want more than %d: the failed source was not retried", got, meetingsCalls)
+			}
+			method := map[subject.Kind]string{subject.KindAccess: "export", subject.KindErasure: "erase"}[kind]
+			if got := f.crm.count(method); got != 1 {
+				t.Errorf("crm %s called %d times, want 1", method, got)
+			}
+			if got := f.meetings.count(method); got != map[subject.Kind]int{subject.KindAccess: 2, subject.KindErasure: 1}[kind] {
+				t.Errorf("meetings %s called %d times", method, got)
+			}
+			wantOutcomes[1] = subject.Outcome{Source: "meetings", Status: subject.OutcomeDone, Attempts: 2}
+			if diff := cmp.Diff(wantOutcomes, r.Sources, ignore); diff != "" {
+				t.Errorf("outcomes after the retry (-want +got):\n%s", diff)
+			}
+			if _, err := f.desk.Run(t.Context(), r.ID); err != nil {
+				t.Errorf("Run of a completed request: %v", err)
+			}
+			if f.crm.total() != crmCalls {
+				t.Errorf("Run of a completed request called crm again")
+			}
+		})
+	}
+}
+
+func TestResumeAfterCrash(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, subject.WithLease(5*time.Minute))
+	r := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	// A process claimed meetings and died: its outcome stays running.
+	if _, err := f.requests.Update(t.Context(), r.ID, func(r *subject.Request) error {
+		r.Status = subject.StatusInProgress
+		r.Sources = []subject.Outcome{{Source: "meetings", Status: subject.OutcomeRunning, Attempts: 1, StartedAt: received}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.clock.Add(time.Minute)
+	r, err := f.desk.Run(t.Context(), r.ID)
+	if !errors.Is(err, subject.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: running") {
+		t.Fatalf("Run within the lease: got %v, want ErrIncomplete with meetings running", err)
+	}
+	if f.crm.count("export") != 1 || f.meetings.count("export") != 0 {
+		t.Fatalf("within the lease: crm %d, meetings %d exports, want 1 and 0", f.crm.count("export"), f.meetings.count("export"))
+	}
+
+	f.clock.Add(5 * time.Minute)
+	r = f.run(t, r.ID)
+	if r.Status != subject.StatusCompleted {
+		t.Fatalf("after the lease: status %s, want completed", r.Status)
+	}
+	if f.crm.count("export") != 1 || f.meetings.count("export") != 1 {
+		t.Errorf("after the lease: crm %d, meetings %d exports, want 1 each", f.crm.count("export"), f.meetings.count("export"))
+	}
+	if got := r.Outcome("meetings").Attempts; got != 2 {
+		t.Errorf("meetings attempts = %d, want 2", got)
+	}
+}
+
+func TestConcurrentRunsCallEachSourceOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gate := make(chan struct{})
+	f.crm.gate, f.meetings.gate = gate, gate
+	r := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() { _, _ = f.desk.Run(t.Context(), r.ID) })
+	}
+	// Whichever order the runs claim in, and whether or not a source has
+	// answered by then, a source is claimed once.
+	close(gate)
+	wg.Wait()
+	r = f.run(t, r.ID)
+	if r.Status != subject.StatusCompleted {
+		t.Fatalf("status %s, want completed", r.Status)
+	}
+	if f.crm.count("export") != 1 || f.meetings.count("export") != 1 {
+		t.Errorf("crm %d, meetings %d exports, want 1 each", f.crm.count("export"), f.meetings.count("export"))
+	}
+}
+
+func TestErasureKeepsWhatTheLawKeeps(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name           string
+		holds          subject.Holds
+		wantExemptions []subject.Exemption
+		wantLeft       []string // categories left in the sources
+	}{
+		{
+			name: "financial record under the fiscal duty",
+			wantExemptions: []subject.Exemption{
+				{Category: "instance.financial.payment", Ground: subject.GroundLegalObligation, Reason: "fiscal records are kept 7 years (AWR art. 52(4), BW 2:10(3))"},
+			},
+			wantLeft: []string{"instance.financial.payment"},
+		},
+		{
+			name: "meeting data under a legal hold",
+			holds: &subject.CatalogHolds{Catalog: privacy.DefaultCatalog(), FiscalReason: "fiscal duty",
+				LegalHolds: []subject.LegalHold{{SubjectID: user.ID, Categories: []string{"instance.meeting"}, Reason: "dispute 2026-17"}}},
+			wantExemptions: []subject.Exemption{
+				{Category: "instance.financial.payment", Ground: subject.GroundLegalObligation, Reason: "fiscal duty"},
+				{Category: "instance.meeting.data", Ground: subject.GroundLegalClaims, Reason: "dispute 2026-17"},
+			},
+			wantLeft: []string{"instance.financial.payment", "instance.meeting.data", "instance.meeting.data"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			billing := newSource(user.ID,
+				subject.Record{Category: "instance.financial.payment", ID: "inv-2026-001", Value: "EUR 49.00 paid 2026-01-02"},
+				subject.Record{Category: "instance.contact.email", ID: "inv-2026-001", Value: "ann@example.com"})
+			opts := []subject.Option{subject.WithSource("billing", billing)}
+			if tc.holds != nil {
+				opts = append(opts, subject.WithHolds(tc.holds))
+			}
+			f := newFixture(t, opts...)
+			r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+			r = f.run(t, r.ID)
+			if r.Status != subject.StatusCompleted {
+				t.Fatalf("status %s, want completed", r.Status)
+			}
+			if diff := cmp.Diff(tc.wantExemptions, r.Exemptions); diff != "" {
+				t.Errorf("exemptions (-want +got):\n%s", diff)
+			}
+			wantBilling := []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}
+			if diff := cmp.Diff(wantBilling, r.Outcome("billing").Erased); diff != "" {
+				t.Errorf("billing erased (-want +got):\n%s", diff)
+			}
+			st, _ := f.states.State(t.Context(), user.ID)
+			if !st.Deactivated || !st.Restricted {
+				t.Errorf("state: deactivated %v restricted %v, want both: kept data is restricted", st.Deactivated, st.Restricted)
+			}
+			if !strings.Contains(strings.Join(actions(r), " "), "exempted") {
+				t.Errorf("trail %v records no exemption", actions(r))
+			}
+
+			// What is left is exactly what was kept: an access request shows it.
+			a := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+			f.run(t, a.ID)
+			e, err := f.desk.Export(t.Context(), a.ID)
+			if err != nil {
+				t.Fatalf("Export: %v", err)
+			}
+			left := []string{}
+			for _, rec := range e.Records {
+				left = append(left, rec.Category)
+			}
+			if diff := cmp.Diff(tc.wantLeft, left); diff != "" {
+				t.Errorf("categories left after erasure (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAccessAfterErasureReturnsNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	before := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	f.run(t, before.ID)
+	erasure := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	f.run(t, erasure.ID)
+	after := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	f.run(t, after.ID)
+
+	e, err := f.desk.Export(t.Context(), after.ID)
+	if err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	if len(e.Records) != 0 || len(e.Categories) != 0 {
+		t.Errorf("access after erasure: %d records in %d categories, want none", len(e.Records), len(e.Categories))
+	}
+	if diff := cmp.Diff([]string{"crm", "meetings"}, e.Sources); diff != "" {
+		t.Errorf("sources searched (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(e.Summary(), "We hold no personal data about you") {
+		t.Errorf("summary does not say so:\n%s", e.Summary())
+	}
+	// The copy made by the earlier access request is gone too.
+	old, err := f.desk.Export(t.Context(), before.ID)
+	if err != nil {
+		t.Fatalf("Export of the earlier request: %v", err)
+	}
+	if len(old.Records) != 0 {
+		t.Errorf("earlier access request still holds %d records after the erasure", len(old.Records))
+	}
+}
+
+type pseudonymiser struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (p *pseudonymiser) Pseudonymise(_ context.Context, subjectID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, subjectID)
+	return nil
+}
+
+func TestErasurePseudonymisesConsentEvidence(t *testing.T) {
+	t.Parallel()
+	p := &pseudonymiser{}
+	f := newFixture(t, subject.WithConsent(p))
+	r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	r = f.run(t, r.ID)
+	if diff := cmp.Diff([]string{user.ID}, p.calls); diff != "" {
+		t.Errorf("Pseudonymise calls (-want +got):\n%s", diff)
+	}
+	want := []string{"opened", "verified", "started", "source_done", "source_done", "consent_pseudonymised", "state_written", "completed"}
+	if diff := cmp.Diff(want, actions(r)); diff != "" {
+		t.Errorf("trail (-want +got):\n%s", diff)
+	}
+}
+
+func TestGuestRequestIsForwardedNotFulfilled(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		proceed    bool
+		wantStatus subject.Status
+		wantErased int
+	}{
+		{name: "controller instructs to proceed", proceed: true, wantStatus: subject.StatusCompleted, wantErased: 1},
+		{name: "controller declines", proceed: false, wantStatus: subject.StatusRejected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var forwarded []subject.Request
+			notify := subject.NotifierFunc(func(_ context.Context, r subject.Request) error {
+				mu.Lock()
+				defer mu.Unlock()
+				forwarded = append(forwarded, r)
+				return nil
+			})
+			f := newFixture(t, subject.WithNotifier(notify))
+			f.meetings.data[guest.ID] = []subject.Record{{Category: "guest.contact.email", Value: "gina@example.com"}}
+
+			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindErasure, Subject: guest, RequestedBy: "gina@example.com"})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, subject.ErrTransition) {
+				t.Errorf("Verify of a guest request: got %v, want ErrTransition (the controller verifies)", err)
+			}
+			r = f.run(t, r.ID)
+			if r.Status != subject.StatusForwarded {
+				t.Fatalf("after Run: status %s, want forwarded", r.Status)
+			}
+			if len(forwarded) != 1 || forwarded[0].ID != r.ID || forwarded[0].Subject.Controller != "acme" {
+				t.Fatalf("forwarded %+v, want the request once, to acme", forwarded)
+			}
+			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrTransition) {
+				t.Errorf("Run while awaiting the controller: got %v, want ErrTransition", err)
+			}
+			if n := f.crm.count("erase") + f.meetings.count("erase"); n != 0 {
+				t.Fatalf("sources erased %d times before the controller's instruction", n)
+			}
+			if _, err := f.desk.Overdue(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+
+			r, err = f.desk.Instruct(t.Context(), r.ID, subject.Instruction{By: "dpo@acme.example", Proceed: tc.proceed, Reference: "ACME-42"})
+			if err != nil {
+				t.Fatalf("Instruct: %v", err)
+			}
+			r = f.run(t, r.ID)
+			if r.Status != tc.wantStatus {
+				t.Fatalf("after the instruction: status %s, want %s", r.Status, tc.wantStatus)
+			}
+			erased := 0
+			for _, o := range r.Sources {
+				for _, e := range o.Erased {
+					erased += e.Count
+				}
+			}
+			if erased != tc.wantErased {
+				t.Errorf("erased %d records, want %d", erased, tc.wantErased)
+			}
+		})
+	}
+}
+
+func TestGuestRequestWithoutNotifierStaysReceived(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: guest})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	r, err = f.desk.Run(t.Context(), r.ID)
+	if err == nil || r.Status != subject.StatusReceived {
+		t.Errorf("Run without a notifier: status %s, error %v; want received and an error", r.Status, err)
+	}
+}
+
+func TestOpenValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		req       subject.Request
+		wantField string
+	}{
+		{name: "unknown kind", req: subject.Request{Kind: "forget", Subject: user}, wantField: "kind"},
+		{name: "no subject id", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{Kind: "user"}}, wantField: "subject.id"},
+		{name: "unknown subject kind", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{ID: "x", Kind: "robot"}}, wantField: "subject.kind"},
+		{name: "guest without controller", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{ID: "g", Kind: "guest"}}, wantField: "subject.controller"},
+		{name: "unknown category", req: subject.Request{Kind: subject.KindErasure, Subject: user, Categories: []string{"instance.shoe_size"}}, wantField: "categories[0]"},
+		{name: "another kind's category", req: subject.Request{Kind: subject.KindErasure, Subject: user, Categories: []string{"guest.it"}}, wantField: "categories[0]"},
+		{name: "objection to nothing", req: subject.Request{Kind: subject.KindObjection, Subject: user}, wantField: "purposes"},
+		{name: "objection to an unknown purpose", req: subject.Request{Kind: subject.KindObjection, Subject: user, Purposes: []string{"spam"}}, wantField: "purposes[0]"},
+		{name: "rectification without corrections", req: subject.Request{Kind: subject.KindRectification, Subject: user}, wantField: "corrections"},
+		{name: "correction of an unknown category", req: subject.Request{Kind: subject.KindRectification, Subject: user,
+			Corrections: []subject.Correction{{Category: "nope", Value: 1}}}, wantField: "corrections[0].category"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			_, err := f.desk.Open(t.Context(), tc.req)
+			var ve *privacy.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.wantField || privacy.ErrorCode(err) != privacy.EINVALID {
+				t.Errorf("Open: got %v, want a ValidationError on %s", err, tc.wantField)
+			}
+		})
+	}
+}
+
+func TestReject(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Reject(t.Context(), r.ID, "", "op"); !errors.Is(err, privacy.ErrInvalid) {
+		t.Errorf("Reject without a reason: got %v, want ErrInvalid", err)
+	}
+	r, err = f.desk.Reject(t.Context(), r.ID, "identity could not be established (Art. 12(6))", "op")
+	if err != nil || r.Status != subject.StatusRejected {
+		t.Fatalf("Reject: status %s, error %v", r.Status, err)
+	}
+	if _, err := f.desk.Reject(t.Context(), r.ID, "again", "op"); !errors.Is(err, subject.ErrTransition) {
+		t.Errorf("Reject twice: got %v, want ErrTransition", err)
+	}
+	if _, err := f.desk.Export(t.Context(), r.ID); !errors.Is(err, subject.ErrTransition) {
+		t.Errorf("Export of a rejected request: got %v, want ErrTransition", err)
+	}
+	if _, err := f.desk.Run(t.Context(), "r-404"); !errors.Is(err, subject.ErrNotFound) || privacy.ErrorCode(err) != privacy.ENOTFOUND {
+		t.Errorf("Run of an unknown request: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestRejectInProgress(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.meetings.failNext(1)
+	r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrIncomplete) {
+		t.Fatalf("Run: got %v, want ErrIncomplete", err)
+	}
+	if _, err := f.desk.Reject(t.Context(), r.ID, "changed my mind", "op"); !errors.Is(err, subject.ErrTransition) {
+		t.Errorf("Reject of an erasure in progress: got %v, want ErrTransition", err)
+	}
+}
+
+func TestRunWithoutSources(t *testing.T) {
+	t.Parallel()
+	desk := subject.NewDesk(memory.NewRequestStore(), memory.NewStateStore())
+	r, err := desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Verify(t.Context(), r.ID, operator); err != nil {
+		t.Fatal(err)
+	}
+	r, err = desk.Run(t.Context(), r.ID)
+	if err == nil || r.Status != subject.StatusVerified {
+		t.Errorf("Run without sources: status %s, error %v; want an error and nothing answered", r.Status, err)
+	}
+}
+
+func TestAttestation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ev   subject.Evidence
+		want bool
+	}{
+		{name: "method and operator", ev: subject.Evidence{Method: "id_document", By: "op-anna"}, want: true},
+		{name: "no method", ev: subject.Evidence{By: "op-anna"}},
+		{name: "no operator", ev: subject.Evidence{Method: "id_document"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err = f.desk.Verify(t.Context(), r.ID, tc.ev)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if got := r.Status == subject.StatusVerified; got != tc.want {
+				t.Errorf("verified = %v, want %v (verification %+v)", got, tc.want, r.Verification)
+			}
+		})
+	}
+}

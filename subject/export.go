@@ -1,0 +1,226 @@
+package subject
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// Export is the answer to an access or portability request: the subject's
+// records from every source and, for each category they fall in, what the
+// catalog says about its processing: the Art. 15(1) information (purposes,
+// lawful bases, recipients, retention, transfers, profiling). It marshals
+// to the machine-readable JSON given to the subject; Summary is the short
+// text that goes with it.
+type Export struct {
+	RequestID     string          `json:"request_id"`
+	Kind          Kind            `json:"kind"`
+	Article       string          `json:"article"`
+	Subject       privacy.Subject `json:"subject"`
+	Controller    privacy.Party   `json:"controller"`
+	PolicyVersion string          `json:"policy_version"`
+	GeneratedAt   time.Time       `json:"generated_at"`
+	// Sources lists the services searched, including those that hold
+	// nothing about the subject.
+	Sources []string `json:"sources"`
+	// Records are the subject's data, by source.
+	Records []ExportRecord `json:"records"`
+	// Categories describes each category the records fall in.
+	Categories []CategoryInfo `json:"categories"`
+	Transfers  TransferInfo   `json:"transfers"`
+	// Rights reminds the subject of their other rights (Art. 15(1)(e)-(f)).
+	Rights []string `json:"rights"`
+}
+
+// ExportRecord is one record with the source that holds it.
+type ExportRecord struct {
+	Source string `json:"source"`
+	Record
+}
+
+// CategoryInfo is what the catalog says about one category of the
+// subject's data.
+type CategoryInfo struct {
+	Category    string `json:"category"`
+	Description string `json:"description,omitempty"`
+	DPV         string `json:"dpv,omitempty"`
+	// Purposes are those that may use the category for this kind of
+	// subject.
+	Purposes []PurposeInfo `json:"purposes"`
+	// Retention is how long the category is kept (Art. 15(1)(d)).
+	Retention string `json:"retention"`
+}
+
+// PurposeInfo is a purpose of processing as the export states it.
+type PurposeInfo struct {
+	Purpose     string              `json:"purpose"`
+	Description string              `json:"description"`
+	Bases       []lawfulbasis.Basis `json:"bases"`
+	// Recipients are the kinds of recipient the purpose may disclose to
+	// (Art. 15(1)(c)).
+	Recipients        []privacy.RecipientKind `json:"recipients"`
+	Profiling         bool                    `json:"profiling,omitempty"`
+	AutomatedDecision bool                    `json:"automated_decision,omitempty"`
+}
+
+// TransferInfo states how transfers outside the EEA are safeguarded
+// (Art. 15(2)).
+type TransferInfo struct {
+	Statement string `json:"statement"`
+	// Adequacy lists the countries and organisations with an adequacy
+	// decision (Art. 45) as the catalog records them.
+	Adequacy []string `json:"adequacy"`
+	Checked  string   `json:"checked"`
+}
+
+// retentionOf states how long a category is kept. The retention rules,
+// once the catalog holds them, are the one place to read it from.
+func retentionOf(_ *privacy.Catalog, _ string) string {
+	return "as stated in the catalog"
+}
+
+// Export builds the export of a completed access or portability request
+// from the records its sources returned and the Desk's catalog. It returns
+// an error wrapping ErrTransition for another kind of request or one not
+// completed.
+func (d *Desk) Export(ctx context.Context, id string) (*Export, error) {
+	r, err := d.store.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Kind != KindAccess && r.Kind != KindPortability {
+		return nil, fmt.Errorf("export %s: %w: a %s request has no export", id, ErrTransition, r.Kind)
+	}
+	if r.Status != StatusCompleted {
+		return nil, fmt.Errorf("export %s: %w: %s", id, ErrTransition, r.Status)
+	}
+	c := d.catalog
+	e := &Export{
+		RequestID:     r.ID,
+		Kind:          r.Kind,
+		Article:       r.Kind.Article(),
+		Subject:       privacy.Subject{ID: r.Subject.ID, Kind: r.Subject.Kind, Controller: r.Subject.Controller},
+		Controller:    c.Controller,
+		PolicyVersion: c.PolicyVersion,
+		GeneratedAt:   r.ClosedAt,
+		Sources:       []string{},
+		Records:       []ExportRecord{},
+		Categories:    []CategoryInfo{},
+		Transfers: TransferInfo{
+			Statement: "Data may be stored or transferred outside the EEA only to a country or organisation with an adequacy decision (GDPR Art. 45) or under a safeguard of Art. 46 such as the standard contractual clauses of Implementing Decision (EU) 2021/914.",
+			Checked:   c.Transfers.Checked,
+		},
+		Rights: []string{
+			"rectification of inaccurate data (GDPR Art. 16)",
+			"erasure (GDPR Art. 17)",
+			"restriction of processing (GDPR Art. 18)",
+			"data portability (GDPR Art. 20)",
+			"objection to processing (GDPR Art. 21)",
+			"withdrawal of consent at any time (GDPR Art. 7(3))",
+			"a complaint to a supervisory authority (GDPR Art. 77)",
+		},
+	}
+	for _, a := range c.Transfers.Adequacy {
+		name := cmpOr(a.Country, a.Name)
+		if a.Scope != "" {
+			name += " (" + a.Scope + ")"
+		}
+		e.Transfers.Adequacy = append(e.Transfers.Adequacy, name)
+	}
+	var cats []string
+	for _, o := range r.Sources {
+		e.Sources = append(e.Sources, o.Source)
+		for _, rec := range o.Records {
+			e.Records = append(e.Records, ExportRecord{Source: o.Source, Record: rec})
+			cats = append(cats, rec.Category)
+		}
+	}
+	slices.Sort(cats)
+	for _, key := range slices.Compact(cats) {
+		info := CategoryInfo{Category: key, Purposes: []PurposeInfo{}, Retention: retentionOf(c, key)}
+		if cat := c.Category(key); cat != nil {
+			info.Description, info.DPV = cat.Description, cat.DPV
+		}
+		for _, p := range d.usedBy(r.Subject.Kind, key) {
+			info.Purposes = append(info.Purposes, PurposeInfo{
+				Purpose:           p.Key,
+				Description:       p.Reason,
+				Bases:             p.BasesFor(r.Subject.Kind),
+				Recipients:        p.Recipients,
+				Profiling:         p.Profiling,
+				AutomatedDecision: p.AutomatedDecision,
+			})
+		}
+		e.Categories = append(e.Categories, info)
+	}
+	return e, nil
+}
+
+// JSON returns the export as indented JSON.
+func (e *Export) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return nil, fmt.Errorf("encode export %s: %w", e.RequestID, err)
+	}
+	return b.Bytes(), nil
+}
+
+// Summary returns a short human-readable account of the export: how many
+// records, from which services, in which categories, used for what.
+func (e *Export) Summary() string {
+	var b strings.Builder
+	name := "Access"
+	if e.Kind == KindPortability {
+		name = "Portability"
+	}
+	fmt.Fprintf(&b, "%s request %s (%s) for %s %s, answered %s\n",
+		name, e.RequestID, e.Article, e.Subject.Kind, e.Subject.ID, e.GeneratedAt.Format(time.DateOnly))
+	fmt.Fprintf(&b, "Controller: %s", e.Controller.Name)
+	if e.Controller.Contact != "" {
+		fmt.Fprintf(&b, " (%s)", e.Controller.Contact)
+	}
+	b.WriteString("\n")
+	if len(e.Records) == 0 {
+		fmt.Fprintf(&b, "We hold no personal data about you in the services searched (%s).\n", strings.Join(e.Sources, ", "))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s in %s from the services searched (%s):\n",
+		plural(len(e.Records), "record"), plural(len(e.Categories), "category"), strings.Join(e.Sources, ", "))
+	for _, c := range e.Categories {
+		n := 0
+		for _, r := range e.Records {
+			if r.Category == c.Category {
+				n++
+			}
+		}
+		var uses []string
+		for _, p := range c.Purposes {
+			uses = append(uses, p.Purpose)
+		}
+		fmt.Fprintf(&b, "- %s (%s): %s; used for %s; kept %s\n",
+			cmpOr(c.Description, "not in the catalog"), c.Category, plural(n, "record"),
+			cmpOr(strings.Join(uses, ", "), "no declared purpose"), c.Retention)
+	}
+	b.WriteString("Lawful bases, recipients, transfers and your rights are in the JSON export.\n")
+	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
