@@ -17,6 +17,10 @@ func TestLedger(t *testing.T) {
 	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return memory.NewConsentStore() })
 }
 
+func TestDecisions(t *testing.T) {
+	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return memory.NewConsentStore() })
+}
+
 func TestStateStore(t *testing.T) {
 	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return memory.NewStateStore() })
 }

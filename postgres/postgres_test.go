@@ -9,9 +9,11 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/pgtest"
 	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/subject"
 )
@@ -58,6 +60,11 @@ func TestTamper(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestDecisions(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
 }
 
 func TestStateStore(t *testing.T) {
@@ -240,4 +247,47 @@ func BenchmarkLedger(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchLedger(b, db.ConsentStore())
+}
+
+// TestWithdrawalAcrossEngines runs two policies engines, as two replicas,
+// on one PostgreSQL schema: a withdrawal through one is seen by the other's
+// next decision.
+func TestWithdrawalAcrossEngines(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	first, second := open(t, dsn), open(t, dsn)
+	engine := func(db *postgres.DB) *policies.Engine {
+		e, err := policies.New(t.Context(), policies.WithConsents(db.ConsentStore()), policies.WithSubjects(db.StateStore()))
+		if err != nil {
+			t.Fatalf("policies.New: %v", err)
+		}
+		return e
+	}
+	a, b := engine(first), engine(second)
+	req := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose: "research.surveys",
+		Data:    []string{"instance.contact.email"},
+	}
+	if _, err := consent.Grant(t.Context(), first.ConsentStore(), consent.Record{
+		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
+		CollectedAt: time.Now().Add(-time.Hour),
+	}); err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	for name, e := range map[string]*policies.Engine{"first": a, "second": b} {
+		if d := storetest.Decide(t, e, req); !d.Allowed {
+			t.Fatalf("%s engine after the grant: denied %v", name, storetest.Codes(d))
+		}
+	}
+	if _, err := consent.Withdraw(t.Context(), first.ConsentStore(), "u-1", "research.surveys"); err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	d := storetest.Decide(t, b, req)
+	if d.Allowed {
+		t.Fatal("second engine after a withdrawal through the first: allowed")
+	}
+	if diff := cmp.Diff([]string{privacy.ReasonConsentWithdrawn}, storetest.Codes(d)); diff != "" {
+		t.Errorf("second engine's reasons (-want +got):\n%s", diff)
+	}
 }

@@ -72,6 +72,10 @@ func TestTamper(t *testing.T) {
 	})
 }
 
+func TestDecisions(t *testing.T) {
+	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
+}
+
 func TestStateStore(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
 		storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, tempFile(t)).StateStore() })
