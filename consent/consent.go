@@ -1,27 +1,8 @@
-// Package consent records consent as an append-only, tamper-evident ledger
-// and answers whether a subject's consent for a purpose is live.
-//
-// Every grant, refusal, withdrawal and expiry is a new Record, never an
-// update. Each record carries the hash of its predecessor (PrevHash) and its
-// own hash over a canonical encoding (Hash), so that a changed, inserted or
-// removed record breaks the chain.
-//
-// Field names follow ISO/IEC TS 27560:2023 and the Kantara Consent Receipt
-// v1.1 where they overlap: RecordID (27560 record id), SubjectID (Kantara
-// piiPrincipalId), Controller (piiControllers), Purpose (services[].purposes),
-// Categories (personal data), CollectedAt (event time; Kantara
-// consentTimestamp), Event (event type/state: given, refused, withdrawn,
-// expired, DPV ConsentGiven, ConsentRefused, ConsentWithdrawn,
-// ConsentExpired), Language, Jurisdiction, NoticeHash (the notice shown).
-//
-// Only a consent whose latest event is given, whose expiry has not passed
-// and which was given under the purpose's current policy version permits
-// processing; the policies engine decides that in Rego from the State a
-// Store returns.
 package consent
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,8 +52,15 @@ type Record struct {
 	// RecordID is assigned by the store on append.
 	RecordID string `json:"record_id"`
 	// Seq is the record's position in the ledger, from 1, assigned on append.
-	Seq        int64  `json:"seq"`
-	SubjectID  string `json:"subject_id"`
+	Seq int64 `json:"seq"`
+	// SubjectID identifies the data subject. It is "" in a record whose
+	// subject was erased (see Pseudonymiser); SubjectRef remains.
+	SubjectID string `json:"subject_id"`
+	// SubjectRef is the subject's pseudonym in the ledger,
+	// HMAC-SHA256(ledger key, SubjectID) in hex, set by the store on
+	// append. The hash covers it instead of SubjectID, so that erasing
+	// SubjectID leaves the chain verifiable.
+	SubjectRef string `json:"subject_ref,omitempty"`
 	Controller string `json:"controller,omitempty"`
 	Purpose    string `json:"purpose"`
 	// Categories lists the personal-data categories the consent covers.
@@ -128,10 +116,17 @@ func (r *Record) Validate() error {
 }
 
 // Digest returns the SHA-256 (hex) of the record's canonical encoding: its
-// JSON with Hash empty and times in UTC with nanoseconds. Seal and Verify
-// use it.
+// JSON (encoding/json, fields in declaration order) with Hash empty, times
+// in UTC with nanoseconds, and SubjectID empty when SubjectRef is set. Seal
+// and Verify use it.
+//
+// A record without SubjectRef (written before the ledger had keys) is
+// hashed with its SubjectID, as it was sealed.
 func (r Record) Digest() string {
 	r.Hash = ""
+	if r.SubjectRef != "" {
+		r.SubjectID = ""
+	}
 	r.CollectedAt = r.CollectedAt.UTC()
 	if !r.ExpiresAt.IsZero() {
 		r.ExpiresAt = r.ExpiresAt.UTC()
@@ -177,6 +172,17 @@ var (
 	ErrNotFound = fmt.Errorf("consent record %w", privacy.ErrNotFound)
 )
 
+// SubjectRef returns the pseudonym of subjectID under key:
+// HMAC-SHA256(key, subjectID), hex encoded. Stores set Record.SubjectRef
+// with it on append; with the same key, anyone who knows a subject's id can
+// find that subject's records after erasure, and no one can turn a
+// pseudonym back into an id without guessing and the key.
+func SubjectRef(key []byte, subjectID string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(subjectID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // Reader answers the consent state of a subject for a purpose. It is all the
 // policies engine needs.
 type Reader interface {
@@ -192,9 +198,10 @@ type Reader interface {
 // Append is atomic and serialised: concurrent appends, for one subject or
 // many, each get a distinct Seq with no gaps, and every record's PrevHash is
 // the Hash of the record with the preceding Seq. A record, once appended, is
-// never changed. A successful Append is visible to the next State and
-// History on the same store, and, for shared stores such as PostgreSQL, to
-// every other process using it.
+// never changed, but for the blanking of its SubjectID on erasure
+// (Pseudonymiser), which its Hash does not cover. A successful Append is
+// visible to the next State and History on the same store, and, for shared
+// stores such as PostgreSQL, to every other process using it.
 type Store interface {
 	Reader
 	// Append validates r, assigns RecordID and Seq, seals it to the last
@@ -227,6 +234,20 @@ func Withdraw(ctx context.Context, s Store, subjectID, purpose string) (Record, 
 		Event:       Withdrawn,
 		Method:      MethodAPI,
 		CollectedAt: time.Now().UTC(),
+	})
+}
+
+// Expire records that the subject's consent for the purpose lapsed at at
+// (DPV ConsentExpired), so that the ledger shows the end of a consent
+// whose ExpiresAt passed, or one retired for another reason. State treats
+// a given consent past its ExpiresAt as not live with or without it.
+func Expire(ctx context.Context, s Store, subjectID, purpose string, at time.Time) (Record, error) {
+	return s.Append(ctx, Record{
+		SubjectID:   subjectID,
+		Purpose:     purpose,
+		Event:       Expired,
+		Method:      MethodAPI,
+		CollectedAt: at,
 	})
 }
 

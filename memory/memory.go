@@ -6,52 +6,195 @@ package memory
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/watch"
 	"github.com/privacykit/privacy/subject"
 )
 
 var (
-	_ consent.Store      = (*ConsentStore)(nil)
+	_ consent.Ledger     = (*ConsentStore)(nil)
 	_ subject.StateStore = (*StateStore)(nil)
 )
 
-// ConsentStore is an in-memory consent ledger.
+// ConsentStore is an in-memory consent ledger. It implements every
+// capability of consent.Ledger; its watchers see the appends of this store
+// only.
 type ConsentStore struct {
 	mu      sync.RWMutex
 	records []consent.Record
+	key     []byte
+	hub     watch.Hub
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
 
-// NewConsentStore returns an empty ledger.
-func NewConsentStore() *ConsentStore { return &ConsentStore{Now: time.Now} }
+// NewConsentStore returns an empty ledger with a random pseudonymisation
+// key.
+func NewConsentStore() *ConsentStore {
+	key := make([]byte, 32)
+	rand.Read(key) // never fails: crypto/rand crashes the program instead
+	return &ConsentStore{Now: time.Now, key: key}
+}
 
 // Append validates, seals and stores r.
 func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
-	if err := ctx.Err(); err != nil {
+	rs, err := s.appendAll(ctx, []consent.Record{r}, false)
+	if err != nil {
 		return consent.Record{}, err
 	}
-	if err := r.Validate(); err != nil {
-		return consent.Record{}, err
+	return rs[0], nil
+}
+
+// AppendBatch validates every record, then seals and stores them all, in
+// order and with consecutive Seqs, or none.
+func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	return s.appendAll(ctx, rs, true)
+}
+
+func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch bool) ([]consent.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if err := rs[i].Validate(); err != nil {
+			if batch {
+				return nil, consent.BatchError(i, err)
+			}
+			return nil, err
+		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	prev := ""
-	if n := len(s.records); n > 0 {
-		prev = s.records[n-1].Hash
+	out := make([]consent.Record, 0, len(rs))
+	for _, r := range rs {
+		prev := ""
+		if n := len(s.records); n > 0 {
+			prev = s.records[n-1].Hash
+		}
+		r.Seq = int64(len(s.records)) + 1
+		r.RecordID = fmt.Sprintf("cr-%d", r.Seq)
+		r.Categories = slices.Clone(r.Categories)
+		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
+		r.Seal(prev)
+		s.records = append(s.records, r)
+		out = append(out, cloneRecord(r))
 	}
-	r.Seq = int64(len(s.records)) + 1
-	r.RecordID = fmt.Sprintf("cr-%d", r.Seq)
-	r.Categories = slices.Clone(r.Categories)
-	r.Seal(prev)
-	s.records = append(s.records, r)
-	return cloneRecord(r), nil
+	s.mu.Unlock()
+	s.hub.Publish(watch.Changes(out)...)
+	return out, nil
+}
+
+// Scan calls fn with every record after afterSeq in Seq order, from a
+// snapshot taken when it starts.
+func (s *ConsentStore) Scan(ctx context.Context, afterSeq int64, fn func(consent.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	snapshot := s.records[min(max(afterSeq, 0), int64(len(s.records))):]
+	s.mu.RUnlock()
+	// Records are never changed in place but by Pseudonymise, which
+	// replaces them under the write lock: read each under the read lock.
+	for i := range snapshot {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.mu.RLock()
+		r := cloneRecord(snapshot[i])
+		s.mu.RUnlock()
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Head returns the last record's Seq and Hash.
+func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
+	if err := ctx.Err(); err != nil {
+		return consent.Head{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if n := len(s.records); n > 0 {
+		return consent.Head{Seq: s.records[n-1].Seq, Hash: s.records[n-1].Hash}, nil
+	}
+	return consent.Head{}, nil
+}
+
+// Stale returns, sorted, the subjects whose latest record for the purpose
+// is a given consent under a version older than version.
+func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	latest := map[string]*consent.Record{}
+	for i := range s.records {
+		r := &s.records[i]
+		if r.Purpose != purpose || r.SubjectID == "" {
+			continue
+		}
+		if l := latest[r.SubjectID]; l == nil || !r.CollectedAt.Before(l.CollectedAt) {
+			latest[r.SubjectID] = r
+		}
+	}
+	out := []string{}
+	for id, r := range latest {
+		if r.Event == consent.Given && privacy.CompareVersions(r.PolicyVersion, version) < 0 {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// SubjectRef returns the subject's pseudonym in this ledger.
+func (s *ConsentStore) SubjectRef(subjectID string) string {
+	return consent.SubjectRef(s.key, subjectID)
+}
+
+// Pseudonymise blanks SubjectID in the subject's records.
+func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if subjectID == "" {
+		return 0, &privacy.ValidationError{Field: "subject_id", Message: "is required"}
+	}
+	s.mu.Lock()
+	var n int64
+	for i := range s.records {
+		if s.records[i].SubjectID == subjectID && s.records[i].SubjectRef != "" {
+			r := cloneRecord(s.records[i])
+			r.SubjectID = ""
+			s.records[i] = r
+			n++
+		}
+	}
+	s.mu.Unlock()
+	if n > 0 {
+		s.hub.Publish(consent.Change{SubjectID: subjectID})
+	}
+	return n, nil
+}
+
+// Watch returns a channel of the changes committed to this store after it
+// returns. It is closed when ctx is done, or when the watcher falls more
+// than 1024 changes behind.
+func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.hub.Subscribe(ctx), nil
 }
 
 // State returns the latest record of the subject and purpose at or before at.
@@ -65,7 +208,7 @@ func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at 
 	var latest *consent.Record
 	for i := range s.records {
 		r := &s.records[i]
-		if r.SubjectID != subjectID || r.Purpose != purpose || r.CollectedAt.After(at) {
+		if r.SubjectID != subjectID || r.Purpose != purpose || r.CollectedAt.After(at) || subjectID == "" {
 			continue
 		}
 		// Ledger order breaks ties between records with the same time.
@@ -93,7 +236,7 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 	defer s.mu.RUnlock()
 	out := []consent.Record{}
 	for _, r := range s.records {
-		if r.SubjectID == subjectID {
+		if r.SubjectID == subjectID && subjectID != "" {
 			out = append(out, cloneRecord(r))
 		}
 	}

@@ -19,11 +19,19 @@
 // that have no index of their own register the records they hold, for a
 // retention.Sweeper to plan over and erase.
 //
+// The consent store is a full consent.Ledger. Every append and erasure
+// sends NOTIFY privacy_consent inside its transaction (payload: JSON with
+// the schema, subject, purpose and seq), and Watch LISTENs on a connection
+// of its own, so that a withdrawal through one replica reaches every other
+// replica's watchers when it commits, without polling.
+//
 // # Caveats
 //
 // The tables are created in the first schema of the connection's
 // search_path, which the DSN may set. Replicas that open one fresh database
 // at once apply the migrations one after the other, under an advisory lock.
 // Appends to the ledger are serialised on a one-row head table: the ledger
-// is a single chain, and its write throughput is that of one row lock.
+// is a single chain, and its write throughput is that of one row lock:
+// batch appends (AppendBatch) where you can. Each Watch holds one
+// connection outside the pool until its context ends or the DB closes.
 package postgres

@@ -3,9 +3,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -15,7 +19,7 @@ import (
 )
 
 var (
-	_ consent.Store      = (*ConsentStore)(nil)
+	_ consent.Ledger     = (*ConsentStore)(nil)
 	_ subject.StateStore = (*StateStore)(nil)
 )
 
@@ -30,6 +34,12 @@ type DB struct {
 	// such as LISTEN/NOTIFY.
 	pool *pgxpool.Pool
 	db   *sql.DB
+	key  []byte
+
+	// stop ends the watchers' goroutines at Close; watchers counts them.
+	stop     context.Context
+	cancel   context.CancelFunc
+	watchers sync.WaitGroup
 }
 
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or
@@ -47,16 +57,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
 	db := &DB{Now: time.Now, pool: pool, db: sqldb}
+	db.stop, db.cancel = context.WithCancel(context.Background())
 	if err := sqlstore.Migrate(ctx, sqldb, sqlstore.Postgres(), db.now); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres database: %w", err)
+	}
+	if db.key, err = sqlstore.LoadSubjectKey(ctx, sqldb, sqlstore.Postgres()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres database: %w", err)
 	}
 	return db, nil
 }
 
-// Close closes the database's connections. Stores obtained from it fail
-// afterwards.
+// Close stops the watchers, closing their channels, and closes the
+// database's connections. Stores obtained from it fail afterwards.
 func (db *DB) Close() error {
+	db.cancel()
+	db.watchers.Wait()
 	err := db.db.Close()
 	db.pool.Close()
 	if err != nil {
@@ -74,7 +91,7 @@ func (db *DB) now() time.Time {
 
 // ConsentStore returns the consent ledger kept in the database.
 func (db *DB) ConsentStore() *ConsentStore {
-	return &ConsentStore{s: sqlstore.NewConsentStore(db.db, sqlstore.Postgres())}
+	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.Postgres(), sqlstore.ConsentOptions{SubjectKey: db.key})}
 }
 
 // StateStore returns the subject-state store kept in the database.
@@ -83,8 +100,12 @@ func (db *DB) StateStore() *StateStore {
 }
 
 // ConsentStore is the consent ledger in a PostgreSQL database. It is safe
-// for concurrent use, by any number of processes.
-type ConsentStore struct{ s *sqlstore.ConsentStore }
+// for concurrent use, by any number of processes. It implements every
+// capability of consent.Ledger.
+type ConsentStore struct {
+	db *DB
+	s  *sqlstore.ConsentStore
+}
 
 // Append validates r, assigns RecordID and Seq, seals it to the last record
 // and stores it, serialised with every other append in every process. It
@@ -111,6 +132,116 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 // consent.ErrNotFound.
 func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
 	return s.s.Record(ctx, recordID)
+}
+
+// AppendBatch validates every record, then appends them all in one
+// transaction, in the order given, with consecutive Seqs: all or none. It
+// returns the stored records, or a *privacy.ValidationError whose Field
+// names the record ("records[2].purpose").
+func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	return s.s.AppendBatch(ctx, rs)
+}
+
+// Scan calls fn with every record whose Seq is greater than afterSeq, in
+// Seq order, reading a thousand records per transaction.
+func (s *ConsentStore) Scan(ctx context.Context, afterSeq int64, fn func(consent.Record) error) error {
+	return s.s.Scan(ctx, afterSeq, fn)
+}
+
+// Head returns the Seq and Hash of the last record appended, as the
+// ledger's head row holds them.
+func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
+	return s.s.Head(ctx)
+}
+
+// Stale returns, sorted, the subjects whose latest record for the purpose
+// is a given consent under a policy version older than version: those who
+// must be asked again.
+func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+	return s.s.Stale(ctx, purpose, version)
+}
+
+// SubjectRef returns the subject's pseudonym in this ledger, keyed with the
+// database's subject key.
+func (s *ConsentStore) SubjectRef(subjectID string) string { return s.s.SubjectRef(subjectID) }
+
+// Pseudonymise blanks the subject's id in every record that has a
+// SubjectRef, keeping the records and the chain, and returns how many it
+// changed.
+func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
+	return s.s.Pseudonymise(ctx, subjectID)
+}
+
+// Watch returns a channel of the changes committed to the ledger after it
+// returns, by this process or any other using the same schema. Each append
+// or erasure sends NOTIFY privacy_consent in its transaction; Watch holds a
+// connection of its own (outside the pool) that LISTENs and waits for
+// notifications, so that nothing polls. Watch returns once LISTEN is in
+// effect.
+//
+// The channel is closed when ctx is done, when the DB is closed, or when
+// the connection fails: then changes may have been missed. A slow reader
+// holds notifications back in the server's queue; none is dropped.
+func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error) {
+	return s.db.watch(ctx)
+}
+
+func (db *DB) watch(ctx context.Context) (<-chan consent.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("watch consent ledger: %w", err)
+	}
+	if db.stop.Err() != nil {
+		return nil, errors.New("watch consent ledger: database closed")
+	}
+	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("watch consent ledger: %w", sqlstore.Translate(err))
+	}
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err == nil {
+		_, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{sqlstore.NotifyChannel}.Sanitize())
+	}
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, fmt.Errorf("watch consent ledger: %w", sqlstore.Translate(err))
+	}
+
+	wctx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(db.stop, cancel)
+	ch := make(chan consent.Change, 64)
+	db.watchers.Add(1)
+	go func() {
+		defer db.watchers.Done()
+		defer close(ch)
+		defer stopOnClose()
+		defer cancel()
+		defer conn.Close(context.Background())
+		for {
+			n, err := conn.WaitForNotification(wctx)
+			if err != nil {
+				return
+			}
+			var p struct {
+				Schema  string `json:"schema"`
+				Subject string `json:"subject"`
+				Purpose string `json:"purpose"`
+				Seq     int64  `json:"seq"`
+			}
+			if json.Unmarshal([]byte(n.Payload), &p) != nil {
+				// Not ours to read: whatever changed, say so.
+				p.Schema, p.Subject, p.Purpose, p.Seq = schema, "", "", 0
+			}
+			if p.Schema != schema {
+				continue
+			}
+			select {
+			case ch <- consent.Change{SubjectID: p.Subject, Purpose: p.Purpose, Seq: p.Seq}:
+			case <-wctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
 }
 
 // StateStore keeps subjects' state in a PostgreSQL database. It is safe for

@@ -7,10 +7,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/pgtest"
 	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/subject"
 )
@@ -33,6 +36,35 @@ func open(t *testing.T, dsn string) *postgres.DB {
 func TestConsentStore(t *testing.T) {
 	pgtest.Require(t)
 	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
+}
+
+func TestLedger(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, pgtest.DSN(t)).ConsentStore() })
+}
+
+func TestTamper(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) {
+		dsn := pgtest.DSN(t)
+		db := open(t, dsn)
+		pool, err := pgxpool.New(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return db.ConsentStore(), func(t *testing.T, query string, args ...any) {
+			t.Helper()
+			if _, err := pool.Exec(t.Context(), query, args...); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		}
+	})
+}
+
+func TestDecisions(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
 }
 
 func TestStateStore(t *testing.T) {
@@ -113,5 +145,149 @@ func TestConcurrentOpen(t *testing.T) {
 	db := open(t, dsn)
 	if _, err := db.ConsentStore().History(t.Context(), "u-1"); err != nil {
 		t.Errorf("History after concurrent Opens: %v", err)
+	}
+}
+
+// TestWatchAcrossProcesses checks that a withdrawal appended through one DB
+// reaches the watcher of another DB on the same schema, as two replicas,
+// and that the other's next State read sees it; and that a DB on another
+// schema of the same database hears nothing of it.
+func TestWatchAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	writer, reader, stranger := open(t, dsn), open(t, dsn), open(t, pgtest.DSN(t))
+	watched, err := reader.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	foreign, err := stranger.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch on another schema: %v", err)
+	}
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	if _, err := consent.Grant(t.Context(), writer.ConsentStore(), consent.Record{
+		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at,
+	}); err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	w, err := consent.Withdraw(t.Context(), writer.ConsentStore(), "u-1", "research.surveys")
+	if err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	want := []consent.Change{
+		{SubjectID: "u-1", Purpose: "research.surveys", Seq: 1},
+		{SubjectID: "u-1", Purpose: "research.surveys", Seq: w.Seq},
+	}
+	var got []consent.Change
+	for range want {
+		select {
+		case c, ok := <-watched:
+			if !ok {
+				t.Fatal("Watch channel closed")
+			}
+			got = append(got, c)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no notification after %d changes", len(got))
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes seen by the other DB (-want +got):\n%s", diff)
+	}
+	st, err := reader.ConsentStore().State(t.Context(), "u-1", "research.surveys", w.CollectedAt)
+	if err != nil {
+		t.Fatalf("State: %v", err)
+	}
+	if st.Event != consent.Withdrawn || st.Live(w.CollectedAt) {
+		t.Errorf("State through the other DB after the withdrawal: %+v, want withdrawn", st)
+	}
+	// The other schema's watcher got nothing: its next change is its own.
+	if _, err := stranger.ConsentStore().Append(t.Context(), consent.Record{
+		SubjectID: "x-1", Purpose: "referral", Event: consent.Refused, Method: consent.MethodAPI, CollectedAt: at,
+	}); err != nil {
+		t.Fatalf("Append on another schema: %v", err)
+	}
+	select {
+	case c := <-foreign:
+		if diff := cmp.Diff(consent.Change{SubjectID: "x-1", Purpose: "referral", Seq: 1}, c); diff != "" {
+			t.Errorf("first change on another schema (-want +got):\n%s", diff)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no notification on another schema")
+	}
+}
+
+// TestCloseEndsWatch checks that Close closes the channels of Watch.
+func TestCloseEndsWatch(t *testing.T) {
+	t.Parallel()
+	db, err := postgres.Open(t.Context(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	ch, err := db.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, ok := <-ch; ok {
+		t.Error("Watch channel open after Close")
+	}
+	if _, err := db.ConsentStore().Watch(t.Context()); err == nil {
+		t.Error("Watch after Close: no error")
+	}
+}
+
+// BenchmarkLedger measures the ledger in PostgreSQL holding 1,000,000
+// records (PRIVACY_BENCH_RECORDS to change), in a schema of its own.
+func BenchmarkLedger(b *testing.B) {
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedger(b, db.ConsentStore())
+}
+
+// TestWithdrawalAcrossEngines runs two policies engines, as two replicas,
+// on one PostgreSQL schema: a withdrawal through one is seen by the other's
+// next decision.
+func TestWithdrawalAcrossEngines(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	first, second := open(t, dsn), open(t, dsn)
+	engine := func(db *postgres.DB) *policies.Engine {
+		e, err := policies.New(t.Context(), policies.WithConsents(db.ConsentStore()), policies.WithSubjects(db.StateStore()))
+		if err != nil {
+			t.Fatalf("policies.New: %v", err)
+		}
+		return e
+	}
+	a, b := engine(first), engine(second)
+	req := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose: "research.surveys",
+		Data:    []string{"instance.contact.email"},
+	}
+	if _, err := consent.Grant(t.Context(), first.ConsentStore(), consent.Record{
+		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
+		CollectedAt: time.Now().Add(-time.Hour),
+	}); err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	for name, e := range map[string]*policies.Engine{"first": a, "second": b} {
+		if d := storetest.Decide(t, e, req); !d.Allowed {
+			t.Fatalf("%s engine after the grant: denied %v", name, storetest.Codes(d))
+		}
+	}
+	if _, err := consent.Withdraw(t.Context(), first.ConsentStore(), "u-1", "research.surveys"); err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	d := storetest.Decide(t, b, req)
+	if d.Allowed {
+		t.Fatal("second engine after a withdrawal through the first: allowed")
+	}
+	if diff := cmp.Diff([]string{privacy.ReasonConsentWithdrawn}, storetest.Codes(d)); diff != "" {
+		t.Errorf("second engine's reasons (-want +got):\n%s", diff)
 	}
 }

@@ -19,12 +19,20 @@
 // that have no index of their own register the records they hold, for a
 // retention.Sweeper to plan over and erase.
 //
+// The consent store is a full consent.Ledger: besides Append, State,
+// History and Record it scans the chain for consent.Verify, appends
+// batches in one transaction, lists stale consents, pseudonymises an
+// erased subject's records and reports changes to watchers in this process.
+//
 // # Caveats
 //
 // Every transaction takes SQLite's write lock when it begins (BEGIN
 // IMMEDIATE), which is what makes appends to the ledger serial; the
 // database runs in WAL mode and a busy connection waits up to ten seconds
 // for the lock. Several processes may open one file on a local disk; use
-// PostgreSQL when several hosts share the data. ":memory:" opens a private
+// PostgreSQL when several hosts share the data. Watch sees the changes made
+// through one DB only: another process writing to the same file is not
+// heard (SQLite has no notifications), so a cache in that process must not
+// be trusted for withdrawals made elsewhere. ":memory:" opens a private
 // in-memory database over a single connection, gone at Close.
 package sqlite

@@ -9,13 +9,14 @@ import (
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
+	"github.com/privacykit/privacy/internal/watch"
 	"github.com/privacykit/privacy/subject"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 var (
-	_ consent.Store      = (*ConsentStore)(nil)
+	_ consent.Ledger     = (*ConsentStore)(nil)
 	_ subject.StateStore = (*StateStore)(nil)
 )
 
@@ -32,7 +33,9 @@ type DB struct {
 	// time.Now.
 	Now func() time.Time
 
-	db *sql.DB
+	db  *sql.DB
+	key []byte
+	hub watch.Hub
 }
 
 // Open opens the SQLite database at path, creating the file if it is
@@ -62,6 +65,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
+	if db.key, err = sqlstore.LoadSubjectKey(ctx, sqldb, sqlstore.SQLite()); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -82,7 +89,10 @@ func (db *DB) now() time.Time {
 
 // ConsentStore returns the consent ledger kept in the database.
 func (db *DB) ConsentStore() *ConsentStore {
-	return &ConsentStore{s: sqlstore.NewConsentStore(db.db, sqlstore.SQLite())}
+	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.SQLite(), sqlstore.ConsentOptions{
+		SubjectKey: db.key,
+		Publish:    db.hub.Publish,
+	})}
 }
 
 // StateStore returns the subject-state store kept in the database.
@@ -91,8 +101,11 @@ func (db *DB) StateStore() *StateStore {
 }
 
 // ConsentStore is the consent ledger in a SQLite database. It is safe for
-// concurrent use.
-type ConsentStore struct{ s *sqlstore.ConsentStore }
+// concurrent use. It implements every capability of consent.Ledger.
+type ConsentStore struct {
+	db *DB
+	s  *sqlstore.ConsentStore
+}
 
 // Append validates r, assigns RecordID and Seq, seals it to the last record
 // and stores it, serialised with every other append. It returns the stored
@@ -118,6 +131,56 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 // consent.ErrNotFound.
 func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
 	return s.s.Record(ctx, recordID)
+}
+
+// AppendBatch validates every record, then appends them all in one
+// transaction, in the order given, with consecutive Seqs: all or none. It
+// returns the stored records, or a *privacy.ValidationError whose Field
+// names the record ("records[2].purpose").
+func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	return s.s.AppendBatch(ctx, rs)
+}
+
+// Scan calls fn with every record whose Seq is greater than afterSeq, in
+// Seq order, reading a thousand records per transaction.
+func (s *ConsentStore) Scan(ctx context.Context, afterSeq int64, fn func(consent.Record) error) error {
+	return s.s.Scan(ctx, afterSeq, fn)
+}
+
+// Head returns the Seq and Hash of the last record appended, as the
+// ledger's head row holds them.
+func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
+	return s.s.Head(ctx)
+}
+
+// Stale returns, sorted, the subjects whose latest record for the purpose
+// is a given consent under a policy version older than version: those who
+// must be asked again.
+func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+	return s.s.Stale(ctx, purpose, version)
+}
+
+// SubjectRef returns the subject's pseudonym in this ledger, keyed with the
+// database's subject key.
+func (s *ConsentStore) SubjectRef(subjectID string) string { return s.s.SubjectRef(subjectID) }
+
+// Pseudonymise blanks the subject's id in every record that has a
+// SubjectRef, keeping the records and the chain, and returns how many it
+// changed.
+func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
+	return s.s.Pseudonymise(ctx, subjectID)
+}
+
+// Watch returns a channel of the changes committed through this DB after
+// it returns, by any of its ConsentStores. Another process writing to the
+// same file is not seen: SQLite has no notifications. The channel is
+// closed when ctx is done, or when the watcher falls more than 1024
+// changes behind.
+func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.db.hub.Subscribe(ctx), nil
 }
 
 // StateStore keeps subjects' state in a SQLite database. It is safe for

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -42,6 +43,37 @@ func TestConsentStore(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
 	})
+}
+
+func TestLedger(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, tempFile(t)).ConsentStore() })
+	})
+	t.Run("memory", func(t *testing.T) {
+		storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, ":memory:").ConsentStore() })
+	})
+}
+
+func TestTamper(t *testing.T) {
+	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) {
+		path := tempFile(t)
+		s := open(t, path).ConsentStore()
+		raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.Close() })
+		return s, func(t *testing.T, query string, args ...any) {
+			t.Helper()
+			if _, err := raw.ExecContext(t.Context(), query, args...); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+		}
+	})
+}
+
+func TestDecisions(t *testing.T) {
+	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
 }
 
 func TestStateStore(t *testing.T) {
@@ -124,4 +156,15 @@ func TestAppendRejectsUnstorableTime(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Field != "collected_at" {
 		t.Errorf("Append of a record collected in 1500: got %v, want a ValidationError on collected_at", err)
 	}
+}
+
+// BenchmarkLedger measures the ledger in a SQLite file holding 1,000,000
+// records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedger(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedger(b, db.ConsentStore())
 }

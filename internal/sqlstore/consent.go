@@ -11,23 +11,67 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/watch"
 )
 
 // ConsentStore is the consent ledger in SQL tables. It is safe for
 // concurrent use, and by several processes sharing one database.
 type ConsentStore struct {
-	db *sql.DB
-	d  Dialect
+	db      *sql.DB
+	d       Dialect
+	key     []byte
+	publish func(...consent.Change)
+}
+
+// ConsentOptions configures a ConsentStore.
+type ConsentOptions struct {
+	// SubjectKey is the key of the subjects' pseudonyms (LoadSubjectKey).
+	SubjectKey []byte
+	// Publish, if set, is called with the changes of each committed write,
+	// for the watchers of this process.
+	Publish func(...consent.Change)
 }
 
 // NewConsentStore returns the ledger stored in db, whose schema Migrate has
 // brought up to date.
-func NewConsentStore(db *sql.DB, d Dialect) *ConsentStore {
-	return &ConsentStore{db: db, d: d}
+func NewConsentStore(db *sql.DB, d Dialect, o ConsentOptions) *ConsentStore {
+	return &ConsentStore{db: db, d: d, key: o.SubjectKey, publish: o.Publish}
+}
+
+// LoadSubjectKey returns the database's pseudonymisation key, generating
+// and storing a random one if it has none yet. Processes that open a fresh
+// database at once all get the key the first of them stored.
+func LoadSubjectKey(ctx context.Context, db *sql.DB, d Dialect) ([]byte, error) {
+	var fresh [32]byte
+	rand.Read(fresh[:])
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("load subject key: %w", d.translate(err))
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO privacy_consent_keys (id, subject_key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`,
+		hex.EncodeToString(fresh[:])); err != nil {
+		return nil, fmt.Errorf("load subject key: %w", d.translate(err))
+	}
+	var h string
+	if err := tx.QueryRowContext(ctx, `SELECT subject_key FROM privacy_consent_keys WHERE id = 1`).Scan(&h); err != nil {
+		return nil, fmt.Errorf("load subject key: %w", d.translate(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("load subject key: %w", d.translate(err))
+	}
+	key, err := hex.DecodeString(h)
+	if err != nil || len(key) == 0 {
+		return nil, fmt.Errorf("load subject key: privacy_consent_keys holds no hex key")
+	}
+	return key, nil
 }
 
 // Append validates r, assigns RecordID and Seq, seals it to the last record
@@ -35,25 +79,110 @@ func NewConsentStore(db *sql.DB, d Dialect) *ConsentStore {
 // head locked, so that concurrent appends get consecutive Seqs and a
 // chained PrevHash. Times are returned in UTC.
 func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
-	if err := cmp.Or(r.Validate(), checkNanos("collected_at", r.CollectedAt), checkNanos("expires_at", r.ExpiresAt)); err != nil {
+	if err := checkRecord(r); err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	rs, err := s.appendAll(ctx, []consent.Record{r})
 	if err != nil {
-		return consent.Record{}, fmt.Errorf("append consent record: %w", s.d.translate(err))
+		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
-	defer tx.Rollback()
-	r, err = s.append(ctx, tx, r)
-	if err != nil {
-		return consent.Record{}, fmt.Errorf("append consent record: %w", s.d.translate(err))
-	}
-	if err := tx.Commit(); err != nil {
-		return consent.Record{}, fmt.Errorf("append consent record: %w", s.d.translate(err))
-	}
-	return r, nil
+	return rs[0], nil
 }
 
-func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, r consent.Record) (consent.Record, error) {
+// AppendBatch validates every record, then appends them all in one
+// transaction, in order, with consecutive Seqs; all or none.
+func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	for i, r := range rs {
+		if err := checkRecord(r); err != nil {
+			return nil, fmt.Errorf("append consent records: %w", consent.BatchError(i, err))
+		}
+	}
+	if len(rs) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return []consent.Record{}, nil
+	}
+	out, err := s.appendAll(ctx, rs)
+	if err != nil {
+		return nil, fmt.Errorf("append consent records: %w", err)
+	}
+	return out, nil
+}
+
+func checkRecord(r consent.Record) error {
+	return cmp.Or(r.Validate(), checkNanos("collected_at", r.CollectedAt), checkNanos("expires_at", r.ExpiresAt))
+}
+
+func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	defer tx.Rollback()
+	out, err := s.append(ctx, tx, rs)
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	changes := watch.Changes(out)
+	if s.d.notify != "" {
+		subjects, purposes, seqs := make([]string, len(changes)), make([]string, len(changes)), make([]int64, len(changes))
+		for i, c := range changes {
+			subjects[i], purposes[i], seqs[i] = c.SubjectID, c.Purpose, c.Seq
+		}
+		if _, err := tx.ExecContext(ctx, s.d.notify, subjects, purposes, seqs); err != nil {
+			return nil, fmt.Errorf("notify: %w", s.d.translate(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, s.d.translate(err)
+	}
+	if s.publish != nil {
+		s.publish(changes...)
+	}
+	return out, nil
+}
+
+// insertColumns are the columns of privacy_consent_records in the order
+// append writes them.
+const insertColumns = `seq, record_id, subject_id, subject_ref, controller, purpose, categories, event,
+	policy_version, notice_hash, method, collected_by, language, jurisdiction,
+	collected_at, expires_at, guardian, prev_hash, hash`
+
+const nInsertColumns = 19
+
+// insertChunk is how many records one INSERT writes: 19 × 500 parameters
+// stay under the limits of both engines (SQLite 32766, PostgreSQL 65535).
+const insertChunk = 500
+
+// insertSQL returns an INSERT of n records. SQLite gets anonymous ?
+// parameters: it looks $n names up in a list, which makes binding
+// thousands of them quadratic.
+func (s *ConsentStore) insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO privacy_consent_records (" + insertColumns + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range nInsertColumns {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			if s.d.name == "sqlite" {
+				b.WriteByte('?')
+				continue
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i*nInsertColumns + j + 1))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Record) ([]consent.Record, error) {
 	var (
 		seq  int64
 		prev string
@@ -61,45 +190,52 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, r consent.Record)
 	if err := tx.QueryRowContext(ctx,
 		`SELECT seq, hash FROM privacy_consent_head WHERE id = 1`+s.d.forUpdate,
 	).Scan(&seq, &prev); err != nil {
-		return consent.Record{}, fmt.Errorf("read ledger head: %w", err)
+		return nil, fmt.Errorf("read ledger head: %w", err)
 	}
-	r.Seq = seq + 1
-	r.RecordID = newRecordID()
-	// An empty list reads back as nil; the digest cannot tell them apart.
-	r.Categories = slices.Clone(r.Categories)
-	if len(r.Categories) == 0 {
-		r.Categories = nil
-	}
-	r.CollectedAt = r.CollectedAt.UTC()
-	if !r.ExpiresAt.IsZero() {
-		r.ExpiresAt = r.ExpiresAt.UTC()
-	}
-	r.Seal(prev)
+	out := make([]consent.Record, len(in))
+	args := make([]any, 0, min(len(in), insertChunk)*nInsertColumns)
+	for i, r := range in {
+		seq++
+		r.Seq = seq
+		r.RecordID = newRecordID()
+		// An empty list reads back as nil; the digest cannot tell them apart.
+		r.Categories = slices.Clone(r.Categories)
+		if len(r.Categories) == 0 {
+			r.Categories = nil
+		}
+		r.CollectedAt = r.CollectedAt.UTC()
+		if !r.ExpiresAt.IsZero() {
+			r.ExpiresAt = r.ExpiresAt.UTC()
+		}
+		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
+		r.Seal(prev)
+		prev = r.Hash
+		out[i] = r
 
-	categories := []byte("[]")
-	if r.Categories != nil {
-		var err error
-		if categories, err = json.Marshal(r.Categories); err != nil {
-			return consent.Record{}, err
+		categories := []byte("[]")
+		if r.Categories != nil {
+			var err error
+			if categories, err = json.Marshal(r.Categories); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args,
+			r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose, string(categories), string(r.Event),
+			r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
+			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash)
+		if n := len(args) / nInsertColumns; n == insertChunk || i == len(in)-1 {
+			if _, err := tx.ExecContext(ctx, s.insertSQL(n), args...); err != nil {
+				return nil, fmt.Errorf("insert records: %w", err)
+			}
+			args = args[:0]
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO privacy_consent_records (
-	seq, record_id, subject_id, controller, purpose, categories, event,
-	policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-		r.Seq, r.RecordID, r.SubjectID, r.Controller, r.Purpose, string(categories), string(r.Event),
-		r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-		r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash,
-	); err != nil {
-		return consent.Record{}, fmt.Errorf("insert record: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE privacy_consent_head SET seq = $1, hash = $2 WHERE id = 1`, r.Seq, r.Hash,
+		`UPDATE privacy_consent_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev,
 	); err != nil {
-		return consent.Record{}, fmt.Errorf("move ledger head: %w", err)
+		return nil, fmt.Errorf("move ledger head: %w", err)
 	}
-	return r, nil
+	return out, nil
 }
 
 // State returns the latest record of the subject and purpose collected at
@@ -120,6 +256,10 @@ func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at 
 
 func (s *ConsentStore) state(ctx context.Context, tx *sql.Tx, subjectID, purpose string, at time.Time) (consent.State, error) {
 	st := consent.State{SubjectID: subjectID, Purpose: purpose}
+	if subjectID == "" {
+		// Erased subjects' records have an empty subject_id.
+		return st, nil
+	}
 	var (
 		event     string
 		collected int64
@@ -151,7 +291,7 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 		return nil, fmt.Errorf("read consent history: %w", s.d.translate(err))
 	}
 	defer tx.Rollback()
-	rs, err := s.records(ctx, tx, `WHERE subject_id = $1 ORDER BY seq`, subjectID)
+	rs, err := s.records(ctx, tx, `WHERE subject_id = $1 AND subject_id <> '' ORDER BY seq`, subjectID)
 	if err != nil {
 		return nil, fmt.Errorf("read consent history of %s: %w", subjectID, s.d.translate(err))
 	}
@@ -178,7 +318,7 @@ func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Rec
 
 // records returns the records the clause selects.
 func (s *ConsentStore) records(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([]consent.Record, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id, subject_id, controller, purpose, categories,
+	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id, subject_id, subject_ref, controller, purpose, categories,
 	event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
 	collected_at, expires_at, guardian, prev_hash, hash
 FROM privacy_consent_records `+clause, args...)
@@ -195,7 +335,7 @@ FROM privacy_consent_records `+clause, args...)
 			collected  int64
 			expires    sql.NullInt64
 		)
-		if err := rows.Scan(&r.Seq, &r.RecordID, &r.SubjectID, &r.Controller, &r.Purpose, &categories,
+		if err := rows.Scan(&r.Seq, &r.RecordID, &r.SubjectID, &r.SubjectRef, &r.Controller, &r.Purpose, &categories,
 			&event, &r.PolicyVersion, &r.NoticeHash, &r.Method, &r.CollectedBy, &r.Language, &r.Jurisdiction,
 			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash); err != nil {
 			return nil, err
@@ -212,6 +352,133 @@ FROM privacy_consent_records `+clause, args...)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// scanPage is how many records Scan reads per transaction.
+const scanPage = 1000
+
+// Scan calls fn with every record after afterSeq in Seq order. It reads
+// pages of records, each in a transaction of its own, and calls fn outside
+// them, so that a slow fn holds no lock and no snapshot.
+func (s *ConsentStore) Scan(ctx context.Context, afterSeq int64, fn func(consent.Record) error) error {
+	for {
+		page, err := s.page(ctx, afterSeq)
+		if err != nil {
+			return fmt.Errorf("scan consent ledger after %d: %w", afterSeq, err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+			afterSeq = r.Seq
+		}
+		if len(page) < scanPage {
+			return nil
+		}
+	}
+}
+
+func (s *ConsentStore) page(ctx context.Context, afterSeq int64) ([]consent.Record, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly())
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	defer tx.Rollback()
+	rs, err := s.records(ctx, tx, `WHERE seq > $1 ORDER BY seq LIMIT `+strconv.Itoa(scanPage), afterSeq)
+	return rs, s.d.translate(err)
+}
+
+// Head returns the Seq and Hash of the last record appended, as the head
+// row holds them.
+func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
+	var h consent.Head
+	tx, err := s.db.BeginTx(ctx, readOnly())
+	if err != nil {
+		return h, fmt.Errorf("read ledger head: %w", s.d.translate(err))
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM privacy_consent_head WHERE id = 1`).Scan(&h.Seq, &h.Hash); err != nil {
+		return consent.Head{}, fmt.Errorf("read ledger head: %w", s.d.translate(err))
+	}
+	return h, nil
+}
+
+// Stale returns, sorted, the subjects whose latest record for the purpose
+// is a given consent under a policy version older than version. The
+// comparison of versions is numeric, so it is done here, not in SQL.
+func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly())
+	if err != nil {
+		return nil, fmt.Errorf("list stale consents: %w", s.d.translate(err))
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT r.subject_id, r.policy_version
+FROM privacy_consent_records r
+WHERE r.purpose = $1 AND r.subject_id <> '' AND r.event = $2
+AND NOT EXISTS (
+	SELECT 1 FROM privacy_consent_records n
+	WHERE n.subject_id = r.subject_id AND n.purpose = r.purpose
+	AND (n.collected_at > r.collected_at OR (n.collected_at = r.collected_at AND n.seq > r.seq))
+)`, purpose, string(consent.Given))
+	if err != nil {
+		return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id, v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+		}
+		if privacy.CompareVersions(v, version) < 0 {
+			out = append(out, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// SubjectRef returns the subject's pseudonym in this ledger.
+func (s *ConsentStore) SubjectRef(subjectID string) string {
+	return consent.SubjectRef(s.key, subjectID)
+}
+
+// Pseudonymise blanks subject_id in every record of the subject that has a
+// subject_ref, in one transaction, and returns how many it changed.
+func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
+	if subjectID == "" {
+		return 0, &privacy.ValidationError{Field: "subject_id", Message: "is required"}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`UPDATE privacy_consent_records SET subject_id = '' WHERE subject_id = $1 AND subject_ref <> ''`, subjectID)
+	if err != nil {
+		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+	}
+	change := consent.Change{SubjectID: subjectID}
+	if n > 0 && s.d.notify != "" {
+		if _, err := tx.ExecContext(ctx, s.d.notify, []string{change.SubjectID}, []string{""}, []int64{0}); err != nil {
+			return 0, fmt.Errorf("pseudonymise %s: notify: %w", subjectID, s.d.translate(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+	}
+	if n > 0 && s.publish != nil {
+		s.publish(change)
+	}
+	return n, nil
 }
 
 // newRecordID returns a random version-4 UUID.

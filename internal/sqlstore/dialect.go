@@ -23,6 +23,10 @@ type Dialect struct {
 	// processes opening one database at once apply migrations one after the
 	// other. SQLite needs none beyond BEGIN IMMEDIATE.
 	lockMigrations string
+	// notify, if set, is run in each transaction that changes the ledger,
+	// with three arrays ($1 subjects, $2 purposes, $3 seqs), to tell other
+	// processes (PostgreSQL NOTIFY). SQLite has no such thing.
+	notify string
 	// conflict reports whether a driver error is a unique or primary-key
 	// violation.
 	conflict func(error) bool
@@ -58,6 +62,11 @@ func Postgres() Dialect {
 		// One lock per schema, so that tests in separate schemas of one
 		// database do not wait for each other.
 		lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('privacykit.migrate'), hashtext(coalesce(current_schema(), '')))`,
+		// One channel for every schema; the payload names the schema so
+		// that listeners can skip the others. Delivered at commit.
+		notify: `SELECT pg_notify(` + NotifyChannelLiteral + `, json_build_object(
+	'schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text)
+FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(s, p, q)`,
 		conflict: func(err error) bool {
 			// pgconn's *PgError.
 			var e interface{ SQLState() string }
@@ -65,6 +74,13 @@ func Postgres() Dialect {
 		},
 	}
 }
+
+// NotifyChannel is the PostgreSQL channel of ledger changes. Its payload is
+// JSON: {"schema": …, "subject": …, "purpose": …, "seq": …}.
+const NotifyChannel = "privacy_consent"
+
+// NotifyChannelLiteral is NotifyChannel as an SQL string literal.
+const NotifyChannelLiteral = "'" + NotifyChannel + "'"
 
 // Name returns the engine's name: "sqlite" or "postgres".
 func (d Dialect) Name() string { return d.name }
@@ -90,6 +106,10 @@ func (d Dialect) translate(err error) error {
 	}
 	return errors.New(err.Error())
 }
+
+// Translate turns a driver error into one of the module's, as the stores
+// do, for code beside them that talks to the driver directly.
+func Translate(err error) error { return Postgres().translate(err) }
 
 // readOnly returns the options of transactions that only read. On SQLite
 // they begin DEFERRED instead of IMMEDIATE, so that in WAL mode they read a

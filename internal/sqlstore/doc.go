@@ -15,4 +15,9 @@
 // _txlock=immediate) and so holds the write lock from its start; on
 // PostgreSQL Append locks the one-row ledger head and Update the subject's
 // row with SELECT … FOR UPDATE.
+//
+// The ledger's migrations are numbered from 0300: 0300 adds subject_ref
+// (the pseudonym the record hash covers) and the table of the key it is
+// made with. On PostgreSQL, writes to the ledger send NOTIFY in their
+// transaction (Dialect.notify); the postgres package listens.
 package sqlstore

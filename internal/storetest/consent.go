@@ -185,7 +185,10 @@ func testAppendReturnsStored(t *testing.T, s consent.Store) {
 	}
 	got := mustAppend(t, s, in)
 	want := in
-	want.Seq, want.RecordID, want.PrevHash, want.Hash = 1, got.RecordID, "", got.Hash
+	want.Seq, want.RecordID, want.PrevHash, want.Hash, want.SubjectRef = 1, got.RecordID, "", got.Hash, got.SubjectRef
+	if got.SubjectRef == "" {
+		t.Error("Append returned no SubjectRef")
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Append returned (-want +got):\n%s", diff)
 	}

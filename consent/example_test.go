@@ -1,0 +1,97 @@
+package consent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/memory"
+)
+
+// Grant and withdraw a consent, read its state, verify the ledger and hand
+// the subject a receipt.
+func Example() {
+	ctx := context.Background()
+	ledger := memory.NewConsentStore()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+	g, err := consent.Grant(ctx, ledger, consent.Record{
+		SubjectID:     "u-1",
+		Purpose:       "research.surveys",
+		PolicyVersion: "1.2",
+		Method:        consent.MethodCheckbox,
+		CollectedAt:   at,
+	})
+	if err != nil {
+		panic(err)
+	}
+	st, live, _ := consent.Current(ctx, ledger, "u-1", "research.surveys", at.Add(time.Hour))
+	fmt.Println("after grant:", st.Event, live)
+
+	if _, err := consent.Withdraw(ctx, ledger, "u-1", "research.surveys"); err != nil {
+		panic(err)
+	}
+	st, live, _ = consent.Current(ctx, ledger, "u-1", "research.surveys", time.Now())
+	fmt.Println("after withdrawal:", st.Event, live)
+
+	rep, err := consent.Verify(ctx, ledger)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("ledger intact:", rep.Intact, rep.Checked)
+
+	receipt, err := consent.NewReceipt(g, privacy.DefaultCatalog())
+	if err != nil {
+		panic(err)
+	}
+	b, _ := json.Marshal(receipt.Services[0].Purposes[0].PurposeCategory)
+	fmt.Println(receipt.Version, receipt.ConsentTimestamp, receipt.PIIPrincipalID, string(b))
+	// Output:
+	// after grant: given true
+	// after withdrawal: withdrawn false
+	// ledger intact: true 2
+	// KI-CR-v1.1.0 1795867200 u-1 ["https://w3id.org/dpv#ServiceImprovement"]
+}
+
+// A consent given under an older policy version is stale once the catalog
+// records a material change of the purpose; Stale lists whom to ask again.
+func ExampleStaleVersion() {
+	ctx := context.Background()
+	ledger := memory.NewConsentStore()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	for _, r := range []consent.Record{
+		{SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.1", CollectedAt: at},
+		{SubjectID: "u-2", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: at},
+	} {
+		if _, err := consent.Grant(ctx, ledger, r); err != nil {
+			panic(err)
+		}
+	}
+	current := privacy.DefaultCatalog().Purpose("referral").ConsentVersion
+	fmt.Println(consent.StaleVersion("1.1", current), consent.StaleVersion("1.2", current))
+	again, _ := ledger.Stale(ctx, "referral", current)
+	fmt.Println(again)
+	// Output:
+	// true false
+	// [u-1]
+}
+
+// Erasure keeps the proof: the records stay, under a pseudonym, and the
+// chain still verifies.
+func ExampleVerify_afterErasure() {
+	ctx := context.Background()
+	ledger := memory.NewConsentStore()
+	if _, err := consent.Grant(ctx, ledger, consent.Record{
+		SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: time.Now(),
+	}); err != nil {
+		panic(err)
+	}
+	n, _ := ledger.Pseudonymise(ctx, "u-1")
+	history, _ := ledger.History(ctx, "u-1")
+	rep, _ := consent.Verify(ctx, ledger)
+	fmt.Println(n, len(history), rep.Intact)
+	// Output: 1 0 true
+}

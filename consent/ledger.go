@@ -1,0 +1,166 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/privacykit/privacy"
+)
+
+// Head names the last record of a ledger: its Seq and Hash. Publish it, or
+// keep it where whoever can write to the ledger cannot, and VerifyAgainst
+// proves later that no record up to it was changed or removed, including
+// the last ones, which the chain alone cannot show.
+type Head struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// Scanner walks the whole ledger. Verify needs nothing else.
+type Scanner interface {
+	// Scan calls fn with every record whose Seq is greater than afterSeq,
+	// in Seq order, as stored: it does not check or repair anything. It
+	// stops at the first error fn returns and returns it. Records appended
+	// while Scan runs may or may not be seen.
+	Scan(ctx context.Context, afterSeq int64, fn func(Record) error) error
+}
+
+// HeadReader returns the head a store keeps beside its records. Verify
+// checks the records against it, which shows the removal of the last
+// records unless whoever removed them also moved the head back.
+type HeadReader interface {
+	// Head returns the Seq and Hash of the last record appended, the zero
+	// Head for an empty ledger.
+	Head(ctx context.Context) (Head, error)
+}
+
+// Batcher appends several records at once.
+type Batcher interface {
+	// AppendBatch validates every record, then appends them all in one
+	// transaction, in the order given, with consecutive Seqs: either all
+	// are stored or none. It returns the stored records, or a
+	// *privacy.ValidationError naming the first bad record's field (as
+	// "records[i].field").
+	AppendBatch(ctx context.Context, rs []Record) ([]Record, error)
+}
+
+// Resubscriber lists the subjects who must be asked for consent again
+// after a purpose's material change (Art. 7(1): consent covers the notice
+// it was given under).
+type Resubscriber interface {
+	// Stale returns, sorted, the subjects whose latest record for the
+	// purpose (by CollectedAt, then Seq) is a given consent under a policy
+	// version older than version (privacy.CompareVersions), expired or
+	// not. Erased subjects are not listed.
+	Stale(ctx context.Context, purpose, version string) ([]string, error)
+}
+
+// Pseudonymiser removes a subject's identity from the ledger while keeping
+// the proof of their consent (Art. 7(1) beside Art. 17).
+type Pseudonymiser interface {
+	// SubjectRef returns the subject's pseudonym in this ledger, the
+	// SubjectRef of their records.
+	SubjectRef(subjectID string) string
+	// Pseudonymise blanks SubjectID in every record of the subject that
+	// has a SubjectRef, and returns how many it changed. The records stay
+	// in the ledger and the chain stays intact; State and History no
+	// longer find them by the id. It is the one change a stored record
+	// may undergo.
+	Pseudonymise(ctx context.Context, subjectID string) (int64, error)
+}
+
+// Change tells a watcher that a subject's consent may have changed.
+type Change struct {
+	// SubjectID is the subject; "" means any subject: drop everything
+	// cached.
+	SubjectID string `json:"subject_id"`
+	// Purpose is the purpose; "" means every purpose of the subject.
+	Purpose string `json:"purpose"`
+	// Seq is the record appended, 0 when the change is not an append
+	// (an erasure).
+	Seq int64 `json:"seq"`
+}
+
+// Watcher reports changes to the ledger as they commit, without polling,
+// so that a cache of consent state can drop what changed before the next
+// decision reads it.
+type Watcher interface {
+	// Watch returns a channel that receives a Change for every record
+	// committed after Watch returns, by this process and, for a shared
+	// store such as PostgreSQL, by every other. The channel is closed when
+	// ctx is done. A store may also close it when the watcher falls behind
+	// or the connection fails: a closed channel while ctx is live means
+	// changes may have been missed, and whoever caches must drop
+	// everything and watch again.
+	Watch(ctx context.Context) (<-chan Change, error)
+}
+
+// Ledger is everything the module's stores implement: the Store and each
+// optional capability.
+type Ledger interface {
+	Store
+	Scanner
+	HeadReader
+	Batcher
+	Resubscriber
+	Pseudonymiser
+	Watcher
+}
+
+// Current returns the state of the subject's consent for the purpose at t
+// and whether it is live (given and not expired at t). It is Reader.State
+// with State.Live applied; whether the consent's version is current is the
+// catalog's to say (see Stale).
+func Current(ctx context.Context, r Reader, subjectID, purpose string, t time.Time) (State, bool, error) {
+	st, err := r.State(ctx, subjectID, purpose, t)
+	if err != nil {
+		return State{}, false, err
+	}
+	return st, st.Live(t), nil
+}
+
+// StaleVersion reports whether a consent given under version is stale for
+// a purpose whose last material change is at consentVersion (the catalog's
+// privacy.Purpose.ConsentVersion): decisions deny it with
+// consent.stale_version.
+func StaleVersion(version, consentVersion string) bool {
+	return consentVersion != "" && privacy.CompareVersions(version, consentVersion) < 0
+}
+
+// BatchError returns err, a record's validation error, with its field
+// prefixed by the record's index, as AppendBatch reports it.
+func BatchError(i int, err error) error {
+	var ve *privacy.ValidationError
+	if errors.As(err, &ve) {
+		c := *ve
+		c.Field = fmt.Sprintf("records[%d].%s", i, ve.Field)
+		return &c
+	}
+	return fmt.Errorf("records[%d]: %w", i, err)
+}
+
+// Reason returns the reason code that denies processing on this state at
+// t, for a purpose whose last material change is at consentVersion, or ""
+// when the consent permits it: privacy.ReasonConsentMissing (no record, or
+// only a refusal), ReasonConsentWithdrawn, ReasonConsentExpired (an Expired
+// record, or a given consent past ExpiresAt) or ReasonConsentStaleVersion.
+// It is the rule the policies engine applies in Rego, for callers that show
+// a subject's consents (privacyctl consent show); decisions come from the
+// engine.
+func (s State) Reason(t time.Time, consentVersion string) string {
+	switch {
+	case s.Event == Withdrawn:
+		return privacy.ReasonConsentWithdrawn
+	case s.Event == Expired:
+		return privacy.ReasonConsentExpired
+	case s.Event != Given:
+		return privacy.ReasonConsentMissing
+	case !s.Live(t):
+		return privacy.ReasonConsentExpired
+	case StaleVersion(s.PolicyVersion, consentVersion):
+		return privacy.ReasonConsentStaleVersion
+	}
+	return ""
+}

@@ -1,0 +1,184 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Problem is what Verify found wrong at the first bad record.
+type Problem string
+
+// The problems Verify reports.
+const (
+	// Altered: the record's content does not hash to its Hash, or its
+	// SubjectID does not match its SubjectRef: it was edited after it was
+	// sealed (or renumbered).
+	Altered Problem = "altered"
+	// Missing: a Seq is absent: the record was removed.
+	Missing Problem = "missing"
+	// Inserted: the record before this one is not the predecessor this one
+	// was sealed to, but the one before that is: a record was inserted.
+	Inserted Problem = "inserted"
+	// Unlinked: the record was sealed to a predecessor that is not the
+	// record before it: records were reordered, or removed and the rest
+	// renumbered, or the record before was edited and sealed again.
+	Unlinked Problem = "unlinked"
+	// Truncated: the ledger ends before a head that was recorded (the
+	// store's own head or one given to VerifyAgainst), or the record at
+	// that head's Seq has another hash: the last records were removed or
+	// replaced.
+	Truncated Problem = "truncated"
+)
+
+// Report is the result of Verify.
+type Report struct {
+	// Intact reports that every record checked is as it was sealed.
+	Intact bool `json:"intact"`
+	// Checked is the number of records found good before the first bad
+	// one (all of them when Intact).
+	Checked int64 `json:"checked"`
+	// Head is the last good record: publish it when Intact, and pass it to
+	// VerifyAgainst later.
+	Head Head `json:"head"`
+	// Problem, Seq, RecordID and Message describe the first bad record
+	// when the ledger is not intact. For Missing and Truncated, Seq is the
+	// first Seq absent and RecordID is empty.
+	Problem  Problem `json:"problem,omitempty"`
+	Seq      int64   `json:"seq,omitempty"`
+	RecordID string  `json:"record_id,omitempty"`
+	Message  string  `json:"message,omitempty"`
+}
+
+// String returns one line: "intact: N records, head SEQ HASH" or the
+// problem.
+func (r Report) String() string {
+	if r.Intact {
+		return fmt.Sprintf("intact: %d records, head %d %s", r.Checked, r.Head.Seq, r.Head.Hash)
+	}
+	return fmt.Sprintf("broken at seq %d: %s: %s", r.Seq, r.Problem, r.Message)
+}
+
+// errStop ends a scan at the first problem.
+var errStop = errors.New("stop")
+
+// Verify walks the ledger in Seq order and checks that every record hashes
+// to its Hash, is chained to the record before it by PrevHash, and follows
+// it by exactly one Seq; that the ledger reaches the head the store keeps
+// beside the records, when s is a HeadReader; and that each SubjectID
+// matches its SubjectRef, when s is a Pseudonymiser. It reports the first
+// bad record. The error is for a failure to read, never for a broken
+// ledger.
+//
+// The chain shows any change to, insertion before, removal of or
+// reordering of records that have a successor. It cannot show that the
+// last records were removed by someone who also moved the store's head
+// back, nor that records were appended by someone who computed their
+// hashes: for that, keep a Head elsewhere and use VerifyAgainst.
+func Verify(ctx context.Context, s Scanner) (Report, error) {
+	return verify(ctx, s, nil)
+}
+
+// VerifyAgainst is Verify that also checks that the ledger still holds the
+// record head names, with that hash: a Head published earlier proves that
+// nothing up to it was removed or replaced since. Records appended after it
+// are checked as Verify checks them.
+func VerifyAgainst(ctx context.Context, s Scanner, head Head) (Report, error) {
+	return verify(ctx, s, &head)
+}
+
+func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
+	var anchors []Head
+	if anchor != nil && anchor.Seq > 0 {
+		anchors = append(anchors, *anchor)
+	}
+	// Read the store's head before the records, so that appends during
+	// the scan cannot make it look truncated.
+	if hr, ok := s.(HeadReader); ok {
+		h, err := hr.Head(ctx)
+		if err != nil {
+			return Report{}, fmt.Errorf("verify consent ledger: read head: %w", err)
+		}
+		if h.Seq > 0 {
+			anchors = append(anchors, h)
+		}
+	}
+	ps, _ := s.(Pseudonymiser)
+
+	var (
+		rep          Report
+		prev, before string // hashes of the last two good records
+		prevID       string // id of the last good record
+	)
+	fail := func(p Problem, r Record, format string, args ...any) error {
+		rep.Problem, rep.Seq, rep.RecordID = p, r.Seq, r.RecordID
+		rep.Message = fmt.Sprintf(format, args...)
+		return errStop
+	}
+	err := s.Scan(ctx, 0, func(r Record) error {
+		want := rep.Head.Seq + 1
+		switch {
+		case r.Seq > want:
+			rep.Problem, rep.Seq = Missing, want
+			if r.Seq == want+1 {
+				rep.Message = fmt.Sprintf("record %d is missing before record %d (%s)", want, r.Seq, r.RecordID)
+			} else {
+				rep.Message = fmt.Sprintf("records %d to %d are missing before record %d (%s)", want, r.Seq-1, r.Seq, r.RecordID)
+			}
+			return errStop
+		case r.Seq < want:
+			return fail(Unlinked, r, "record %d (%s) comes after record %d", r.Seq, r.RecordID, want-1)
+		case r.PrevHash != prev:
+			if want >= 2 && r.PrevHash == before {
+				// Sealed to the record two back: the one between was not
+				// there when this one was appended.
+				rep.Problem, rep.Seq, rep.RecordID = Inserted, rep.Head.Seq, prevID
+				rep.Message = fmt.Sprintf("record %d (%s) was inserted: record %d (%s) is sealed to the record before it", rep.Head.Seq, prevID, r.Seq, r.RecordID)
+				rep.Checked--
+				rep.Head = Head{Seq: rep.Head.Seq - 1, Hash: before}
+				return errStop
+			}
+			return fail(Unlinked, r, "record %d (%s) is not sealed to record %d: its prev_hash %s is not %s", r.Seq, r.RecordID, r.Seq-1, short(r.PrevHash), short(prev))
+		}
+		if d := r.Digest(); d != r.Hash {
+			return fail(Altered, r, "record %d (%s) was changed: it hashes to %s, not %s", r.Seq, r.RecordID, short(d), short(r.Hash))
+		}
+		if ps != nil && r.SubjectID != "" && r.SubjectRef != "" && ps.SubjectRef(r.SubjectID) != r.SubjectRef {
+			return fail(Altered, r, "record %d (%s) was changed: its subject_id does not match its subject_ref", r.Seq, r.RecordID)
+		}
+		for _, a := range anchors {
+			if a.Seq == r.Seq && a.Hash != r.Hash {
+				return fail(Truncated, r, "record %d (%s) hashes to %s, but the head recorded %s", r.Seq, r.RecordID, short(r.Hash), short(a.Hash))
+			}
+		}
+		before, prev, prevID = prev, r.Hash, r.RecordID
+		rep.Checked++
+		rep.Head = Head{Seq: r.Seq, Hash: r.Hash}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return Report{}, fmt.Errorf("verify consent ledger: %w", err)
+	}
+	if rep.Problem == "" {
+		for _, a := range anchors {
+			if a.Seq > rep.Head.Seq {
+				rep.Problem, rep.Seq = Truncated, rep.Head.Seq+1
+				rep.Message = fmt.Sprintf("the ledger ends at record %d, but the head recorded %d: records %d to %d were removed", rep.Head.Seq, a.Seq, rep.Head.Seq+1, a.Seq)
+				break
+			}
+		}
+	}
+	rep.Intact = rep.Problem == ""
+	return rep, nil
+}
+
+// short abbreviates a hash for messages.
+func short(h string) string {
+	if h == "" {
+		return `""`
+	}
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

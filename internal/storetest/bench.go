@@ -1,0 +1,117 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/privacykit/privacy/consent"
+)
+
+// EnvBenchRecords overrides how many records BenchLedger preloads
+// (default 1,000,000), for quick runs.
+const EnvBenchRecords = "PRIVACY_BENCH_RECORDS"
+
+// benchPurposes are the consent purposes of the reference catalog.
+var benchPurposes = []string{"site.personalisation", "research.surveys", "marketing.profiling", "referral"}
+
+// BenchLedger fills s with 1,000,000 records (or PRIVACY_BENCH_RECORDS)
+// through AppendBatch in batches of 10,000, the bulk loader, and then
+// measures, on that full ledger: single appends, batched appends of 100
+// records, and current-state lookups, serial and parallel. Each reports its
+// rate per second as a metric beside ns/op.
+func BenchLedger(b *testing.B, s consent.Ledger) {
+	ctx := b.Context()
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv(EnvBenchRecords)); err == nil && v > 0 {
+		n = v
+	}
+	subjects := max(n/10, 1) // ten records per subject
+	start := time.Now()
+	at := base().Add(-time.Duration(n) * time.Second)
+	const chunk = 10_000
+	for done := 0; done < n; {
+		rs := make([]consent.Record, 0, min(chunk, n-done))
+		for i := done; i < done+cap(rs); i++ {
+			r := grant(fmt.Sprintf("u-%d", i%subjects), benchPurposes[(i/subjects)%len(benchPurposes)], at.Add(time.Duration(i)*time.Second))
+			if (i/subjects/len(benchPurposes))%2 == 1 {
+				r = withdrawal(r.SubjectID, r.Purpose, r.CollectedAt)
+			}
+			rs = append(rs, r)
+		}
+		if _, err := s.AppendBatch(ctx, rs); err != nil {
+			b.Fatalf("load: %v", err)
+		}
+		done += len(rs)
+	}
+	b.Logf("loaded %d records for %d subjects in %s (%.0f records/s)", n, subjects, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
+
+	rate := func(b *testing.B, perOp int, unit string) {
+		b.ReportMetric(float64(b.N*perOp)/b.Elapsed().Seconds(), unit)
+	}
+	b.Run("Append", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := s.Append(ctx, grant(fmt.Sprintf("a-%d", i), "referral", base())); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		rate(b, 1, "records/s")
+	})
+	b.Run("AppendBatch100", func(b *testing.B) {
+		rs := make([]consent.Record, 100)
+		i := 0
+		for b.Loop() {
+			for j := range rs {
+				rs[j] = grant(fmt.Sprintf("b-%d", i), "referral", base())
+				i++
+			}
+			if _, err := s.AppendBatch(ctx, rs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rate(b, len(rs), "records/s")
+	})
+	lookup := func(ctx context.Context, i int) error {
+		st, err := s.State(ctx, fmt.Sprintf("u-%d", (i*7919)%subjects), benchPurposes[i%len(benchPurposes)], base())
+		if err == nil && st.Event == "" {
+			err = fmt.Errorf("state of %s for %s: no record", st.SubjectID, st.Purpose)
+		}
+		return err
+	}
+	b.Run("State", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if err := lookup(ctx, i); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		rate(b, 1, "lookups/s")
+	})
+	b.Run("StateParallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				if err := lookup(ctx, i); err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+		})
+		rate(b, 1, "lookups/s")
+	})
+	b.Run("Verify", func(b *testing.B) {
+		for b.Loop() {
+			rep, err := consent.Verify(ctx, s)
+			if err != nil || !rep.Intact {
+				b.Fatalf("Verify: %v %s", err, rep)
+			}
+		}
+	})
+}

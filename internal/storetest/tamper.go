@@ -1,0 +1,242 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy/consent"
+)
+
+// Exec runs one SQL statement against the database behind a store, as an
+// attacker with write access to the tables would.
+type Exec func(t *testing.T, query string, args ...any)
+
+// RunTamper checks that consent.Verify finds records changed, removed,
+// inserted or reordered by hand in the SQL tables, and names the first bad
+// one. open returns an empty ledger and a way to run SQL on its database.
+func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
+	type want struct {
+		problem consent.Problem
+		seq     int64
+		// recordID: "" for none, "seq N" for the id of the record
+		// originally at seq N, "forged" for the forged record.
+		recordID string
+		checked  int64
+	}
+	tests := []struct {
+		name string
+		// tamper changes the ledger of five records; rs are they, as
+		// appended. It returns the id of a forged record, if any.
+		tamper func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) (forged string)
+		// head, if set, is the head kept elsewhere, for VerifyAgainst.
+		head func(rs []consent.Record) consent.Head
+		want want
+	}{
+		{
+			name:   "untouched",
+			tamper: func(*testing.T, consent.Ledger, Exec, []consent.Record) string { return "" },
+			want:   want{checked: 5},
+		},
+		{
+			name: "edit a purpose",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET purpose = 'marketing.profiling' WHERE seq = 3`)
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 3, recordID: "seq 3", checked: 2},
+		},
+		{
+			name: "turn a withdrawal into a grant",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET event = 'given', policy_version = '1.2' WHERE seq = 4`)
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
+		},
+		{
+			name: "move a record to another subject",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET subject_id = 'u-9' WHERE seq = 2`)
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 2, recordID: "seq 2", checked: 1},
+		},
+		{
+			name: "move a record in time",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, rs []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET collected_at = $1 WHERE seq = 1`, rs[0].CollectedAt.Add(-time.Hour).UnixNano())
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 1, recordID: "seq 1", checked: 0},
+		},
+		{
+			name: "edit and seal again",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, rs []consent.Record) string {
+				r := rs[2]
+				r.Purpose = "marketing.profiling"
+				exec(t, `UPDATE privacy_consent_records SET purpose = $1, hash = $2 WHERE seq = 3`, r.Purpose, r.Digest())
+				return ""
+			},
+			// The resealed record hashes right; its successor is no
+			// longer sealed to it.
+			want: want{problem: consent.Unlinked, seq: 4, recordID: "seq 4", checked: 3},
+		},
+		{
+			name: "delete a record",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 3`)
+				return ""
+			},
+			want: want{problem: consent.Missing, seq: 3, checked: 2},
+		},
+		{
+			name: "delete the first record",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 1`)
+				return ""
+			},
+			want: want{problem: consent.Missing, seq: 1, checked: 0},
+		},
+		{
+			name: "delete and renumber",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 3`)
+				exec(t, `UPDATE privacy_consent_records SET seq = -seq WHERE seq > 3`)
+				exec(t, `UPDATE privacy_consent_records SET seq = -seq - 1 WHERE seq < 0`)
+				exec(t, `UPDATE privacy_consent_head SET seq = 4`)
+				return ""
+			},
+			want: want{problem: consent.Unlinked, seq: 3, recordID: "seq 4", checked: 2},
+		},
+		{
+			name: "delete the last record",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 5`)
+				return ""
+			},
+			// The head row remembers it.
+			want: want{problem: consent.Truncated, seq: 5, checked: 4},
+		},
+		{
+			name: "delete the last record and move the head back",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, rs []consent.Record) string {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 5`)
+				exec(t, `UPDATE privacy_consent_head SET seq = 4, hash = $1`, rs[3].Hash)
+				return ""
+			},
+			// Only a head kept elsewhere shows it.
+			head: func(rs []consent.Record) consent.Head { return consent.Head{Seq: 5, Hash: rs[4].Hash} },
+			want: want{problem: consent.Truncated, seq: 5, checked: 4},
+		},
+		{
+			name: "insert a forged record and renumber",
+			tamper: func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET seq = -seq WHERE seq >= 3`)
+				exec(t, `UPDATE privacy_consent_records SET seq = -seq + 1 WHERE seq < 0`)
+				forged := grant("u-1", "marketing.profiling", rs[1].CollectedAt)
+				forged.Seq, forged.RecordID, forged.SubjectRef = 3, "forged-1", s.SubjectRef("u-1")
+				forged.Seal(rs[1].Hash)
+				insert(t, exec, forged)
+				return forged.RecordID
+			},
+			want: want{problem: consent.Inserted, seq: 3, recordID: "forged", checked: 2},
+		},
+		{
+			name: "append a record with a made-up hash",
+			tamper: func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) string {
+				forged := grant("u-1", "marketing.profiling", rs[1].CollectedAt)
+				forged.Seq, forged.RecordID, forged.SubjectRef = 6, "forged-2", s.SubjectRef("u-1")
+				forged.PrevHash, forged.Hash = rs[4].Hash, rs[4].Hash
+				insert(t, exec, forged)
+				return forged.RecordID
+			},
+			want: want{problem: consent.Altered, seq: 6, recordID: "forged", checked: 5},
+		},
+		{
+			name: "swap two records",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET seq = -1 WHERE seq = 3`)
+				exec(t, `UPDATE privacy_consent_records SET seq = 3 WHERE seq = 4`)
+				exec(t, `UPDATE privacy_consent_records SET seq = 4 WHERE seq = -1`)
+				return ""
+			},
+			want: want{problem: consent.Unlinked, seq: 3, recordID: "seq 4", checked: 2},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, exec := open(t)
+			var rs []consent.Record
+			for _, r := range []consent.Record{
+				grant("u-1", "research.surveys", base()),
+				grant("u-2", "research.surveys", base().Add(time.Minute)),
+				grant("u-1", "referral", base().Add(2*time.Minute)),
+				withdrawal("u-1", "research.surveys", base().Add(3*time.Minute)),
+				grant("u-3", "referral", base().Add(4*time.Minute)),
+			} {
+				rs = append(rs, mustAppend(t, s, r))
+			}
+			forged := tc.tamper(t, s, exec, rs)
+
+			var (
+				got consent.Report
+				err error
+			)
+			if tc.head != nil {
+				got, err = consent.VerifyAgainst(t.Context(), s, tc.head(rs))
+			} else {
+				got, err = consent.Verify(t.Context(), s)
+			}
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			wantID := ""
+			switch id := tc.want.recordID; {
+			case id == "forged":
+				wantID = forged
+			case id != "":
+				var seq int
+				if _, err := fmt.Sscanf(id, "seq %d", &seq); err != nil {
+					t.Fatalf("bad test: record %q", id)
+				}
+				wantID = rs[seq-1].RecordID
+			}
+			type summary struct {
+				Intact   bool
+				Problem  consent.Problem
+				Seq      int64
+				RecordID string
+				Checked  int64
+			}
+			w := summary{Intact: tc.want.problem == "", Problem: tc.want.problem, Seq: tc.want.seq, RecordID: wantID, Checked: tc.want.checked}
+			g := summary{Intact: got.Intact, Problem: got.Problem, Seq: got.Seq, RecordID: got.RecordID, Checked: got.Checked}
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("Verify (-want +got):\n%s\nreport: %s", diff, got)
+			}
+			if !got.Intact && got.Message == "" {
+				t.Error("Verify reported a problem without a message")
+			}
+		})
+	}
+}
+
+// insert writes r into the records table as it stands.
+func insert(t *testing.T, exec Exec, r consent.Record) {
+	t.Helper()
+	categories, err := json.Marshal(r.Categories)
+	if err != nil || r.Categories == nil {
+		categories = []byte("[]")
+	}
+	exec(t, `INSERT INTO privacy_consent_records (seq, record_id, subject_id, subject_ref, controller, purpose,
+	categories, event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
+	collected_at, expires_at, guardian, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $18)`,
+		r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose,
+		string(categories), string(r.Event), r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
+		r.CollectedAt.UnixNano(), r.Guardian, r.PrevHash, r.Hash)
+}
