@@ -771,10 +771,11 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			}
 		}
 		if d.consent != nil {
-			if err := d.consent.Pseudonymise(ctx, r.Subject.ID); err != nil {
+			n, err := d.consent.Pseudonymise(ctx, r.Subject.ID)
+			if err != nil {
 				return r, fmt.Errorf("run %s: pseudonymise consent evidence: %w", r.ID, err)
 			}
-			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: "consent ledger kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym"})
+			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: fmt.Sprintf("%d consent records kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym", n)})
 		}
 		restrict := len(exemptions) > 0
 		if err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {

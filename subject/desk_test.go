@@ -427,11 +427,11 @@ type pseudonymiser struct {
 	calls []string
 }
 
-func (p *pseudonymiser) Pseudonymise(_ context.Context, subjectID string) error {
+func (p *pseudonymiser) Pseudonymise(_ context.Context, subjectID string) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, subjectID)
-	return nil
+	return 1, nil
 }
 
 func TestErasurePseudonymisesConsentEvidence(t *testing.T) {
@@ -647,3 +647,8 @@ func TestAttestation(t *testing.T) {
 		})
 	}
 }
+
+// The consent ledgers of the module are ConsentErasers as they are.
+var (
+	_ subject.ConsentEraser = (*memory.ConsentStore)(nil)
+)

@@ -122,7 +122,9 @@ func (f NotifierFunc) Forward(ctx context.Context, r Request) error { return f(c
 // registered with WithConsent; the Desk calls it once an erasure's sources
 // are done. It must be idempotent.
 type ConsentEraser interface {
-	Pseudonymise(ctx context.Context, subjectID string) error
+	// Pseudonymise replaces the subject's id in their consent records by
+	// a pseudonym and returns how many records it changed.
+	Pseudonymise(ctx context.Context, subjectID string) (int64, error)
 }
 
 // Ground is an exemption from erasure of Art. 17(3).

@@ -24,6 +24,8 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver of the service's own database
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/subject"
 )
@@ -175,11 +177,21 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		return err
 	}
 	defer db.Close()
+	cat := privacy.DefaultCatalog()
 	desk := subject.NewDesk(db.RequestStore(), db.StateStore(),
+		subject.WithCatalog(cat),
 		subject.WithSource("meetings", meetings{svc}),
 		subject.WithSource("contacts", book),
+		// Erasure keeps what the law keeps: statutory and legal holds.
+		subject.WithHolds(&retention.ErasureHolds{Catalog: cat, Holds: db.RetentionStore()}),
+		// Erasure keeps the proof of consent, under a pseudonym.
+		subject.WithConsent(db.ConsentStore()),
 	)
 	ann := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"}
+	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{SubjectID: ann.ID, Purpose: "research.surveys",
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedBy: "signup form"}); err != nil {
+		return err
+	}
 	support := subject.Evidence{Method: "email_link", By: "support@24sessions.com"}
 
 	// answer opens, verifies and runs one request, printing each step.
@@ -254,6 +266,15 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		return err
 	}
 	fmt.Fprintf(out, "   subject state: deactivated=%v restricted=%v (the policies engine reads this before every decision)\n", st.Deactivated, st.Restricted)
+	history, err := db.ConsentStore().History(ctx, ann.ID)
+	if err != nil {
+		return err
+	}
+	rep, err := consent.Verify(ctx, db.ConsentStore())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   consent ledger: %d records still found under %s's id; %s\n", len(history), ann.ID, rep)
 	if r, err = answer(subject.Request{Kind: subject.KindAccess, Subject: ann, Channel: "email"}); err != nil {
 		return err
 	}
