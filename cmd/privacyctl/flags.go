@@ -118,7 +118,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 
 // stores are the opened consent and subject-state stores.
 type stores struct {
-	consents consent.Store
+	consents consent.Ledger
 	subjects subject.StateStore
 	requests subject.RequestStore
 	// retention and inventory: the retention store and the SQL inventory

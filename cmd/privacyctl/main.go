@@ -8,6 +8,9 @@
 //	privacyctl consent grant    --subject ID --purpose P [--version V] [--method M] [--guardian] [--expires RFC3339]
 //	privacyctl consent withdraw --subject ID --purpose P
 //	privacyctl consent show     --subject ID
+//	privacyctl consent receipt  --record ID
+//	privacyctl consent stale    --purpose P [--version V]
+//	privacyctl ledger verify [--head SEQ:HASH]
 //	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
@@ -66,6 +69,11 @@ func verbs() map[string]map[string]verb {
 			"grant":    {"record that a subject gave consent for a purpose", cmdConsentGrant},
 			"withdraw": {"record that a subject withdrew consent for a purpose", cmdConsentWithdraw},
 			"show":     {"show a subject's consent history and current state", cmdConsentShow},
+			"receipt":  {"print the consent receipt (Kantara CR v1.1, ISO/IEC 27560) of a record", cmdConsentReceipt},
+			"stale":    {"list the subjects who must be asked again after a purpose's material change", cmdConsentStale},
+		},
+		"ledger": {
+			"verify": {"walk the consent ledger's hash chain; exit 1 if a record was changed, inserted or removed", cmdLedgerVerify},
 		},
 		"subject": {
 			"object":     {"record an objection to a purpose or to all direct marketing", cmdSubjectObject},
