@@ -248,10 +248,16 @@ func TestWatchBundle(t *testing.T) {
 	// Write the module until the watcher reloads it: the watcher may start
 	// after a first write and take it for the initial state. The wait is
 	// bounded so that a broken watcher fails the test.
+	staging := t.TempDir()
 	deadline := time.After(30 * time.Second)
 	for i := 0; eng.Generation() < 2; i++ {
-		src := freeze + strings.Repeat("\n", i)
-		if err := os.WriteFile(filepath.Join(dir, "freeze.rego"), []byte(src), 0o644); err != nil {
+		// Write beside the bundle and rename into it, so that the watcher
+		// never reads half a module.
+		tmp := filepath.Join(staging, "freeze.rego")
+		if err := os.WriteFile(tmp, []byte(freeze+strings.Repeat("\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "freeze.rego")); err != nil {
 			t.Fatal(err)
 		}
 		select {
