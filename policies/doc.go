@@ -63,6 +63,26 @@
 // `deny` and `obligation` sets are added to the base ones. It cannot remove a
 // base reason: the base sets are unions of rules the caller cannot reach.
 //
+// # Bundles and reloads
+//
+// LoadBundle reads a catalog file and extension modules from an OPA bundle
+// (directory or .tar.gz) with OPA's bundle loader; WithBundle starts an
+// engine on it. Reload compiles a new bundle fully, validates its catalog,
+// and only then swaps the policy in one atomic step with Generation one
+// higher; a bundle that fails is rejected and the running policy keeps
+// deciding. Decide loads the policy once at its start, so a decision is
+// made wholly under the old or wholly under the new policy and never waits
+// for a compile. WatchBundle polls a bundle's files and reloads on change.
+//
+// # Decision log
+//
+// WithDecisionLog writes every decision to a slog.Logger: the policy
+// (version, catalog hash, modules hash, bundle revision, generation), the
+// request with the subject id replaced by Pseudonym(key, id), the consent and
+// subject state the engine read, and the outcome by codes. The raw subject
+// id is never written, so the log can be kept where the stores' data cannot;
+// an auditor reproduces a decision from the record as the README describes.
+//
 // # Failure
 //
 // Failure is closed. A store error, an evaluation error (builtin errors are

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,11 @@ type Engine struct {
 	subjects subject.StateReader
 	now      func() time.Time
 	log      *slog.Logger
+	// dlog writes every decision when WithDecisionLog is given; nil
+	// otherwise.
+	dlog *decisionLog
+	// reloading serialises Reload, so that generations only grow.
+	reloading sync.Mutex
 }
 
 // policy is everything compiled from one catalog and one set of modules.
@@ -52,6 +58,10 @@ type policy struct {
 	// generation counts the policies an engine has had, from 1.
 	generation uint64
 	kindList   string // the catalog's subject kinds, for error messages
+	// modulesHash is the SHA-256 of the extension modules, and revision
+	// the bundle's revision, both for the decision log.
+	modulesHash string
+	revision    string
 }
 
 // Option configures New.
@@ -64,6 +74,8 @@ type config struct {
 	modules  []module
 	now      func() time.Time
 	log      *slog.Logger
+	dlog     *decisionLog
+	revision string
 }
 
 type module struct{ name, source string }
@@ -126,7 +138,8 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log}
+	p.revision = cfg.revision
+	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log, dlog: cfg.dlog}
 	e.policy.Store(p)
 	return e, nil
 }
@@ -163,12 +176,16 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		prepared:     prepared,
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
+		modulesHash:  hashModules(modules),
 	}
 	kinds := make([]string, len(c.SubjectKinds))
 	for i, k := range c.SubjectKinds {
 		kinds[i] = string(k.Kind)
 	}
 	p.kindList = strings.Join(kinds, ", ")
+	// Hash caches on first use; computing it before the policy is published
+	// keeps later calls read-only and free of races.
+	c.Hash()
 	for _, pur := range c.Purposes {
 		m := map[privacy.SubjectKind]bool{}
 		for _, k := range pur.Subjects {
@@ -226,6 +243,18 @@ func (e *Engine) PolicyVersion() string { return e.policy.Load().catalog.PolicyV
 // privacy.ErrEvaluation.
 func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decision, error) {
 	p := e.policy.Load()
+	if e.dlog == nil {
+		return e.decide(ctx, p, req, nil)
+	}
+	var f facts
+	d, err := e.decide(ctx, p, req, &f)
+	e.dlog.write(ctx, p, &req, &f, d, err)
+	return d, err
+}
+
+// decide decides req under p. When f is not nil it records there the state
+// the decision read, for the decision log.
+func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *facts) (privacy.Decision, error) {
 	at := req.Time
 	if at.IsZero() {
 		at = e.now()
@@ -248,6 +277,9 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 	}
 	if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
 		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
+	}
+	if f != nil {
+		*f = facts{at: at, consent: cs, state: ss}
 	}
 
 	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))

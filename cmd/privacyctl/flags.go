@@ -158,14 +158,36 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 type policyFlags struct {
 	catalog string
 	policy  string
+	bundle  string
 }
 
 func (p *policyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.catalog, "catalog", "", "catalog `file` (YAML or JSON; default: the embedded reference catalog)")
 	fs.StringVar(&p.policy, "policy", "", "`dir`ectory of extra Rego modules (package privacy.ext.*) that add denials and obligations")
+	fs.StringVar(&p.bundle, "bundle", "", "OPA bundle (`dir`ectory or .tar.gz) with catalog.yaml and Rego modules; replaces --catalog")
+}
+
+// loadBundle loads --bundle; a bundle whose catalog is invalid keeps the
+// error's privacy.ErrInvalidCatalog, anything else is bad input.
+func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
+	if p.catalog != "" {
+		return nil, usagef("--bundle and --catalog: give one")
+	}
+	b, err := policies.LoadBundle(context.Background(), p.bundle)
+	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
+		return nil, usagef("--bundle: %v", err)
+	}
+	return b, err
 }
 
 func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
+	if p.bundle != "" {
+		b, err := p.loadBundle()
+		if err != nil {
+			return nil, err
+		}
+		return b.Catalog, nil
+	}
 	if p.catalog == "" {
 		return privacy.DefaultCatalog(), nil
 	}
@@ -178,11 +200,20 @@ func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
 
 // options returns the engine options for the catalog and modules.
 func (p *policyFlags) options() ([]policies.Option, error) {
-	cat, err := p.loadCatalog()
-	if err != nil {
-		return nil, err
+	var opts []policies.Option
+	if p.bundle != "" {
+		b, err := p.loadBundle()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, policies.WithBundle(b))
+	} else {
+		cat, err := p.loadCatalog()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, policies.WithCatalog(cat))
 	}
-	opts := []policies.Option{policies.WithCatalog(cat)}
 	if p.policy != "" {
 		entries, err := os.ReadDir(p.policy)
 		if err != nil {

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	privacyctl decide  [--db FILE|--dsn URL] [--catalog FILE] [--policy DIR] < request.json
+//	privacyctl decide  [--db FILE|--dsn URL] [--catalog FILE | --bundle DIR|TAR.GZ] [--policy DIR] < request.json
 //	privacyctl consent grant    --subject ID --purpose P [--version V] [--method M] [--guardian] [--expires RFC3339]
 //	privacyctl consent withdraw --subject ID --purpose P
 //	privacyctl consent show     --subject ID
@@ -15,12 +15,15 @@
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
 //	privacyctl retention plan|sweep|hold|release|holds ...
-//	privacyctl catalog check [FILE]
+//	privacyctl catalog check [FILE | --bundle DIR|TAR.GZ]
 //	privacyctl catalog print
 //	privacyctl catalog ropa [--format markdown|csv|json]
 //	privacyctl catalog notice
 //	privacyctl catalog diff-notice FILE
 //	privacyctl catalog diagram [--format mermaid|dot|svg|png]
+//
+// Every verb that takes --catalog also takes --bundle: an OPA bundle holding
+// catalog.yaml and Rego modules (package privacy.ext.*).
 //
 // Every stateful verb takes --db FILE (SQLite, created if absent, default
 // ./privacy.db) or --dsn postgres://…. Exit status: 0 on success (decide:

@@ -284,6 +284,7 @@ func showSubject(ctx context.Context, c *cli, st *stores, id string) error {
 
 func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "catalog check")
+	bundlePath := fs.String("bundle", "", "check an OPA bundle (`dir`ectory or .tar.gz): its catalog and modules")
 	if err := parse(fs, args, 1); err != nil {
 		return err
 	}
@@ -292,6 +293,23 @@ func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
 		name = "reference catalog (embedded)"
 		err  error
 	)
+	if *bundlePath != "" {
+		if fs.NArg() == 1 {
+			return usagef("catalog check: give a FILE or --bundle, not both")
+		}
+		pf := policyFlags{bundle: *bundlePath}
+		opts, err := pf.options()
+		if err != nil {
+			return err
+		}
+		if _, err := policies.New(ctx, opts...); err != nil {
+			return usagef("--bundle %s: %v", *bundlePath, err)
+		}
+		cat, _ = pf.loadCatalog()
+		fmt.Fprintf(c.stdout, "ok: bundle %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
+			*bundlePath, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
+		return nil
+	}
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 		cat, err = privacy.LoadCatalog(name)

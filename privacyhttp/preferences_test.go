@@ -1,0 +1,104 @@
+package privacyhttp_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/privacyhttp"
+	"github.com/privacykit/privacy/privacytest"
+)
+
+func TestPreferenceCenter(t *testing.T) {
+	env := privacytest.New(t)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, byHeader, nil)
+	srv := httptest.NewServer(http.StripPrefix("/privacy", pc))
+	defer srv.Close()
+
+	surveys := privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
+		Purpose: "research.surveys", Data: []string{"instance.contact.email"}}
+	announce := surveys
+	announce.Purpose = "marketing.announcements"
+
+	do := func(t *testing.T, method, path, user string, header ...string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+"/privacy"+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.Header.Set("X-User", user)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+
+	steps := []struct {
+		name       string
+		method     string
+		path       string
+		user       string
+		header     []string
+		wantStatus int
+		wantBody   string
+		// then is checked after the step.
+		then func(t *testing.T)
+	}{
+		{"show before anything", "GET", "/preferences", "u-1", nil, 200, `"purpose": "research.surveys"`,
+			func(t *testing.T) { privacytest.AssertDenied(t, env.Engine, surveys, privacy.ReasonConsentMissing) }},
+		{"grant", "POST", "/consents/research.surveys", "u-1", nil, 200, `"given": true`,
+			func(t *testing.T) { privacytest.AssertAllowed(t, env.Engine, surveys) }},
+		{"withdraw", "DELETE", "/consents/research.surveys", "u-1", nil, 200, `"consent_event": "withdrawn"`,
+			func(t *testing.T) { privacytest.AssertDenied(t, env.Engine, surveys, privacy.ReasonConsentWithdrawn) }},
+		{"object", "POST", "/objections/marketing.announcements", "u-1", nil, 200, `"objected": true`,
+			func(t *testing.T) { privacytest.AssertDenied(t, env.Engine, announce, privacy.ReasonObjectionActive) }},
+		{"withdraw objection", "DELETE", "/objections/marketing.announcements", "u-1", nil, 200, `"objected": false`,
+			func(t *testing.T) { privacytest.AssertAllowed(t, env.Engine, announce) }},
+		{"object to all direct marketing", "POST", "/objections/direct-marketing", "u-1", nil, 200, `"direct_marketing_objection": true`,
+			func(t *testing.T) { privacytest.AssertDenied(t, env.Engine, announce, privacy.ReasonObjectionActive) }},
+		{"unknown purpose", "POST", "/consents/no.such", "u-1", nil, 404, "unknown purpose no.such", nil},
+		{"consent to a contract purpose", "POST", "/consents/billing", "u-1", nil, 400, "not one you can consent to", nil},
+		{"object to a legal purpose", "POST", "/objections/legal.compliance", "u-1", nil, 400, "not one you can object to", nil},
+		{"anonymous", "GET", "/preferences", "", nil, 401, "sign in", nil},
+		{"cross-origin change refused", "POST", "/consents/research.surveys", "u-2", []string{"Sec-Fetch-Site", "cross-site"}, 403, "",
+			func(t *testing.T) {
+				privacytest.AssertDenied(t, env.Engine, privacy.Request{Subject: privacy.Subject{ID: "u-2", Kind: privacy.SubjectUser},
+					Purpose: "research.surveys", Data: []string{"instance.contact.email"}}, privacy.ReasonConsentMissing)
+			}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			status, body := do(t, st.method, st.path, st.user, st.header...)
+			if status != st.wantStatus {
+				t.Fatalf("status %d, want %d; body:\n%s", status, st.wantStatus, body)
+			}
+			if !strings.Contains(body, st.wantBody) {
+				t.Errorf("body lacks %q:\n%s", st.wantBody, body)
+			}
+			if status == 200 {
+				var p privacyhttp.Preferences
+				if err := json.Unmarshal([]byte(body), &p); err != nil || p.SubjectID != st.user {
+					t.Errorf("answer is not the caller's preferences (%v):\n%s", err, body)
+				}
+			}
+			if st.then != nil {
+				st.then(t)
+			}
+		})
+	}
+}

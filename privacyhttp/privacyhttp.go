@@ -1,0 +1,214 @@
+package privacyhttp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/privacykit/privacy"
+)
+
+// GPCHeader is the header of the Global Privacy Control signal.
+const GPCHeader = "Sec-GPC"
+
+// GPC reports whether r carries the Global Privacy Control signal: a
+// Sec-GPC header whose value is exactly "1". Any other value is ignored;
+// when several Sec-GPC headers arrive, one with the value "1" is enough.
+func GPC(r *http.Request) bool {
+	for _, v := range r.Header.Values(GPCHeader) {
+		if v == "1" {
+			return true
+		}
+	}
+	return false
+}
+
+// Decider decides privacy requests; *policies.Engine is one.
+type Decider interface {
+	Decide(ctx context.Context, req privacy.Request) (privacy.Decision, error)
+}
+
+// Resolver returns the subject an HTTP request is made by or for, as the
+// service knows it (from its session, a token, a path parameter). An error
+// wrapping privacy.ErrNotFound means the request has no subject (an
+// anonymous visitor); any other error is a failure and answered with 500.
+type Resolver func(r *http.Request) (privacy.Subject, error)
+
+type ctxKey int
+
+const (
+	subjectKey ctxKey = iota
+	signalsKey
+	decisionKey
+)
+
+// WithSubject returns a copy of ctx carrying the subject.
+func WithSubject(ctx context.Context, s privacy.Subject) context.Context {
+	return context.WithValue(ctx, subjectKey, s)
+}
+
+// SubjectFrom returns the subject Middleware.Handler or WithSubject put in
+// ctx, and whether there is one.
+func SubjectFrom(ctx context.Context) (privacy.Subject, bool) {
+	s, ok := ctx.Value(subjectKey).(privacy.Subject)
+	return s, ok
+}
+
+// WithSignals returns a copy of ctx carrying the privacy signals.
+func WithSignals(ctx context.Context, s privacy.Signals) context.Context {
+	return context.WithValue(ctx, signalsKey, s)
+}
+
+// SignalsFrom returns the signals Middleware.Handler or WithSignals put in
+// ctx, and whether there are any.
+func SignalsFrom(ctx context.Context) (privacy.Signals, bool) {
+	s, ok := ctx.Value(signalsKey).(privacy.Signals)
+	return s, ok
+}
+
+// DecisionFrom returns the allowed decision RequirePurpose made for the
+// request, so that the handler can honour its obligations.
+func DecisionFrom(ctx context.Context) (privacy.Decision, bool) {
+	d, ok := ctx.Value(decisionKey).(privacy.Decision)
+	return d, ok
+}
+
+// Middleware guards handlers with privacy decisions. Create it with New.
+type Middleware struct {
+	decider Decider
+	resolve Resolver
+	log     *slog.Logger
+}
+
+// New returns a Middleware that decides with d and finds subjects with
+// resolve. Failures are logged to log, which may be nil (nothing is
+// logged).
+func New(d Decider, resolve Resolver, log *slog.Logger) *Middleware {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Middleware{decider: d, resolve: resolve, log: log}
+}
+
+// Handler reads the GPC signal and the subject into the request's context
+// for next, which finds them with SignalsFrom and SubjectFrom. A request
+// without a subject passes without one; a resolver failure is answered with
+// 500.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := WithSignals(r.Context(), privacy.Signals{GPC: GPC(r)})
+		s, ok, err := m.subject(r)
+		if err != nil {
+			m.log.ErrorContext(ctx, "privacy: resolve subject", "error", err)
+			writeError(w, http.StatusInternalServerError, "the subject could not be resolved")
+			return
+		}
+		if ok {
+			ctx = WithSubject(ctx, s)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (m *Middleware) subject(r *http.Request) (privacy.Subject, bool, error) {
+	if s, ok := SubjectFrom(r.Context()); ok {
+		return s, true, nil
+	}
+	if m.resolve == nil {
+		return privacy.Subject{}, false, nil
+	}
+	s, err := m.resolve(r)
+	switch {
+	case errors.Is(err, privacy.ErrNotFound):
+		return privacy.Subject{}, false, nil
+	case err != nil:
+		return privacy.Subject{}, false, err
+	}
+	return s, true, nil
+}
+
+// RequirePurpose returns middleware that lets a request through only when
+// the policy allows processing the subject's data categories for purpose.
+// The subject and signals come from the context (Handler) or, without
+// Handler, from the resolver and the request's headers. The allowed
+// decision is in the context for next (DecisionFrom).
+//
+// Answers: 401 with {"error": …} when the request has no subject; 403 with
+// the decision JSON on a denial; 400 with the decision JSON when the request
+// is invalid (a subject kind the catalog does not know); 500 with
+// {"error": …} when the decision could not be evaluated, without details.
+func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Handler) http.Handler {
+	data = append([]string(nil), data...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			s, ok, err := m.subject(r)
+			if err != nil {
+				m.log.ErrorContext(ctx, "privacy: resolve subject", "error", err)
+				writeError(w, http.StatusInternalServerError, "the subject could not be resolved")
+				return
+			}
+			if !ok {
+				writeError(w, http.StatusUnauthorized, "a subject is required for "+purpose)
+				return
+			}
+			signals, ok := SignalsFrom(ctx)
+			if !ok {
+				signals = privacy.Signals{GPC: GPC(r)}
+			}
+			d, err := m.decider.Decide(ctx, privacy.Request{Subject: s, Purpose: purpose, Data: data, Signals: signals})
+			if err != nil {
+				if privacy.ErrorCode(err) == privacy.EINVALID {
+					writeJSON(w, http.StatusBadRequest, d)
+					return
+				}
+				m.log.ErrorContext(ctx, "privacy: decision failed closed", "purpose", purpose, "error", err)
+				writeError(w, http.StatusInternalServerError, "the privacy decision could not be evaluated")
+				return
+			}
+			if !d.Allowed {
+				writeJSON(w, http.StatusForbidden, d)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, decisionKey, d)))
+		})
+	}
+}
+
+// Status returns the HTTP status for an error of this module by its
+// privacy.ErrorCode: 400 for invalid input, 404, 409, and 500 for anything
+// else.
+func Status(err error) int {
+	switch privacy.ErrorCode(err) {
+	case "":
+		return http.StatusOK
+	case privacy.EINVALID:
+		return http.StatusBadRequest
+	case privacy.ENOTFOUND:
+		return http.StatusNotFound
+	case privacy.ECONFLICT:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// errorBody is the JSON of an error answer.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: strings.TrimSpace(msg)})
+}
