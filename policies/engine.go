@@ -38,6 +38,9 @@ type Engine struct {
 	subjects subject.StateReader
 	now      func() time.Time
 	log      *slog.Logger
+	// cache holds decisions by everything they were made from; nil when
+	// WithCache(0) turned it off.
+	cache *decisionCache
 }
 
 // policy is everything compiled from one catalog and one set of modules.
@@ -51,6 +54,10 @@ type policy struct {
 	needsConsent map[string]map[privacy.SubjectKind]bool
 	// generation counts the policies an engine has had, from 1.
 	generation uint64
+	// readsID reports whether a rule may read the subject's id for more
+	// than quoting it (any extension module may), so that cached decisions
+	// must be keyed by the id.
+	readsID bool
 }
 
 // Option configures New.
@@ -63,6 +70,9 @@ type config struct {
 	modules  []module
 	now      func() time.Time
 	log      *slog.Logger
+	// cacheSize bounds the decision cache when cacheSet.
+	cacheSize int
+	cacheSet  bool
 }
 
 type module struct{ name, source string }
@@ -126,6 +136,12 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log}
+	if !cfg.cacheSet {
+		cfg.cacheSize = DefaultCacheSize
+	}
+	if cfg.cacheSize > 0 {
+		e.cache = newDecisionCache(cfg.cacheSize)
+	}
 	e.policy.Store(p)
 	return e, nil
 }
@@ -162,6 +178,7 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		prepared:     prepared,
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
+		readsID:      len(modules) > 0,
 	}
 	for _, pur := range c.Purposes {
 		m := map[privacy.SubjectKind]bool{}
@@ -242,7 +259,16 @@ func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decis
 		}
 	}
 
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
+	if invalid == nil && e.cache != nil {
+		return e.decideCached(ctx, p, &req, &cs, &ss, at)
+	}
+	return e.evaluate(ctx, p, &req, &cs, &ss, at, invalid)
+}
+
+// evaluate asks OPA for the decision on a request and the state gathered
+// for it. invalid is the request's validation error, if any.
+func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time, invalid error) (privacy.Decision, error) {
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, at)))
 	if err != nil {
 		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 	}
