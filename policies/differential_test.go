@@ -118,8 +118,9 @@ func TestDifferential(t *testing.T) {
 	wg.Wait()
 	total := templates * perTemplate
 	t.Logf("%d decisions, %d allowed", total, allowed)
-	// A generator that allows nothing or everything would prove nothing.
-	if allowed < total/50 || allowed > total/2 {
+	// A generator that allows nothing or everything would prove nothing
+	// (checked on runs large enough for the 5% allowed to show).
+	if templates >= 100 && (allowed < total/50 || allowed > total/2) {
 		t.Errorf("%d of %d decisions allowed: the generator does not exercise both outcomes", allowed, total)
 	}
 }
