@@ -239,14 +239,15 @@ func appendKey(b []byte, generation uint64, withID bool, req *privacy.Request, c
 func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) (privacy.Decision, error) {
 	c := e.cache
 	c.sync(p.generation)
+	byID := p.readsID || hasNUL(req)
 	bp := c.bufs.Get().(*[]byte)
-	key := appendKey((*bp)[:0], p.generation, p.readsID, req, cs, ss, at)
+	key := appendKey((*bp)[:0], p.generation, byID, req, cs, ss, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	if ent := c.get(key); ent != nil {
 		return ent.decision(req.Subject.ID), nil
 	}
-	if p.readsID {
+	if byID {
 		d, err := e.evaluate(ctx, p, req, cs, ss, at, nil)
 		if err == nil {
 			c.put(key, newEntry(d))
@@ -262,4 +263,25 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	ent := newEntry(d)
 	c.put(key, ent)
 	return ent.decision(req.Subject.ID), nil
+}
+
+// hasNUL reports whether a string of the request other than the subject's
+// id contains a NUL byte, and so might quote as the placeholder does: such
+// a request is cached by its id and evaluated with it, so that replacing
+// the placeholder can never touch another field's text.
+func hasNUL(req *privacy.Request) bool {
+	nul := func(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+	s := &req.Subject
+	if nul(string(s.Kind)) || nul(s.Country) || nul(s.Controller) || nul(req.Purpose) || nul(string(req.Basis)) {
+		return true
+	}
+	for _, d := range req.Data {
+		if nul(d) {
+			return true
+		}
+	}
+	if r := req.Recipient; r != nil {
+		return nul(r.ID) || nul(string(r.Kind)) || nul(r.Country) || nul(string(r.Safeguard))
+	}
+	return false
 }

@@ -156,4 +156,21 @@ func TestCacheSharesAcrossSubjects(t *testing.T) {
 	if n := cached.cache.len(); n != 1 {
 		t.Errorf("cache holds %d decisions for five subjects with the same facts, want 1", n)
 	}
+
+	// A recipient whose id is the placeholder keeps its own id in the
+	// messages: such a request is cached by the subject's id.
+	for _, id := range []string{"u-1", "u-2"} {
+		req := privacy.Request{
+			Subject:   privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+			Purpose:   "marketing.announcements",
+			Data:      []string{"instance.contact.email"},
+			Recipient: &privacy.Recipient{ID: placeholderID, Kind: privacy.RecipientThirdParty, Country: "NL", Sale: true},
+			Time:      time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+		}
+		want, _ := plain.Decide(ctx, req)
+		got, _ := cached.Decide(ctx, req)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("recipient named like the placeholder, subject %s (-want +got):\n%s", id, diff)
+		}
+	}
 }
