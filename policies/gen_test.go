@@ -158,3 +158,22 @@ func (g *gen) subject(st *fixedState, at time.Time) privacy.Subject {
 	}
 	return s
 }
+
+// like draws a new subject with the facts and state of s but an id of its
+// own, so that decisions share cache entries and differ only in the id.
+func (g *gen) like(st *fixedState, s privacy.Subject) privacy.Subject {
+	g.n++
+	t := s
+	t.ID = fmt.Sprintf("%s%d", pick(g, "t-", `t"q-`, "tü-"), g.n)
+	for _, p := range g.purposes {
+		if cs, ok := st.consents[[2]string{s.ID, p}]; ok {
+			cs.SubjectID = t.ID
+			st.consents[[2]string{t.ID, p}] = cs
+		}
+	}
+	if ss, ok := st.subjects[s.ID]; ok {
+		ss.SubjectID = t.ID
+		st.subjects[t.ID] = ss
+	}
+	return t
+}
