@@ -165,14 +165,15 @@ func (e *cacheEntry) decision(id string) privacy.Decision {
 }
 
 // appendKey appends the canonical encoding of everything the evaluation of
-// req reads. withID includes the subject's id, for policies whose rules may
-// read it (any extension module). Strings are length-prefixed, so no two
-// inputs share an encoding.
+// req reads. withID includes the subject's id. Strings are length-prefixed,
+// so no two inputs share an encoding.
 //
-// Time enters only through consent expiry: the rules compare expires_ns
-// with now_ns for a given consent and nothing else reads either, so the key
-// carries the outcome of that comparison rather than the time.
-func appendKey(b []byte, generation uint64, withID bool, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) []byte {
+// Under the base policy time enters only through consent expiry: the rules
+// compare expires_ns with now_ns for a given consent and nothing else reads
+// either, so the key carries the outcome of that comparison. rawTime adds
+// both times as they are, for policies with extension modules, whose rules
+// may read them for anything.
+func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) []byte {
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -220,6 +221,11 @@ func appendKey(b []byte, generation uint64, withID bool, req *privacy.Request, c
 	str(cs.PolicyVersion)
 	exp := unixNano(cs.ExpiresAt)
 	flag(exp > 0 && exp <= unixNano(at))
+	flag(rawTime)
+	if rawTime {
+		b = binary.LittleEndian.AppendUint64(b, uint64(exp))
+		b = binary.LittleEndian.AppendUint64(b, uint64(unixNano(at)))
+	}
 
 	b = binary.AppendUvarint(b, uint64(len(ss.Objections)))
 	for _, o := range ss.Objections {
@@ -241,7 +247,7 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	c.sync(p.generation)
 	byID := p.readsID || hasNUL(req)
 	bp := c.bufs.Get().(*[]byte)
-	key := appendKey((*bp)[:0], p.generation, byID, req, cs, ss, at)
+	key := appendKey((*bp)[:0], p.generation, byID, p.readsID, req, cs, ss, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	if ent := c.get(key); ent != nil {

@@ -174,3 +174,49 @@ func TestCacheSharesAcrossSubjects(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheExtensionModules: with an extension module the rules may read
+// the subject's id and the time for anything, and the cache must key by
+// both.
+func TestCacheExtensionModules(t *testing.T) {
+	t.Parallel()
+	const ext = `package privacy.ext.office_hours
+
+deny contains {"code": "ext.after_hours", "message": "only during office hours"} if {
+	hour := time.clock([input.now_ns, "UTC"])[0]
+	hour >= 18
+}
+
+deny contains {"code": "ext.test_account", "message": "no test accounts"} if startswith(input.request.subject.id, "test-")
+`
+	e, err := New(t.Context(), WithModule("office.rego", ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		id    string
+		at    time.Time
+		codes []string
+	}{
+		{"noon", "u-1", day, []string{}},
+		{"evening", "u-1", day.Add(7 * time.Hour), []string{"ext.after_hours"}},
+		{"noon again", "u-1", day, []string{}},
+		{"test account", "test-1", day, []string{"ext.test_account"}},
+		{"real account", "u-2", day, []string{}},
+	}
+	for _, tc := range tests {
+		req := privacy.Request{
+			Subject: privacy.Subject{ID: tc.id, Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+			Purpose: "account.profile", Data: []string{"instance.account.username"}, Time: tc.at,
+		}
+		d, err := e.Decide(t.Context(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if diff := cmp.Diff(tc.codes, d.Codes()); diff != "" {
+			t.Errorf("%s: reasons (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

@@ -66,7 +66,8 @@
 // entry; a new policy generation empties the cache. Under the base policy
 // the subject's id is only quoted in messages, so entries are made with a
 // placeholder id and serve every subject with the same facts; with
-// extension modules the id is part of the key. A differential test holds
+// extension modules, whose rules may read anything, the id and the raw
+// request and expiry times are part of the key. A differential test holds
 // cached decisions equal to plain evaluations. Decisions from the cache
 // share their Reasons and Obligations slices: read them, do not modify them.
 //

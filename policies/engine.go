@@ -55,8 +55,9 @@ type policy struct {
 	// generation counts the policies an engine has had, from 1.
 	generation uint64
 	// readsID reports whether a rule may read the subject's id for more
-	// than quoting it (any extension module may), so that cached decisions
-	// must be keyed by the id.
+	// than quoting it, or the times for more than consent expiry (any
+	// extension module may), so that cached decisions must be keyed by the
+	// id and the raw times.
 	readsID bool
 }
 
