@@ -57,6 +57,29 @@
 //     contract, consent or legal obligation (Art. 22(2)).
 //   - financial categories sent to a recipient need encryption in transit.
 //
+// # Decision cache
+//
+// Decide keeps the decisions it makes in a bounded cache (WithCache; on by
+// default). The key is a canonical encoding of everything the evaluation
+// reads: the policy generation, every request field, the consent and
+// subject state read for the decision, and whether the consent had expired
+// at the request's time. State is still read from the stores on every
+// Decide, so a write changes the key and is never answered from an older
+// entry; a new policy generation empties the cache. Under the base policy
+// the subject's id is only quoted in messages, so entries are made with a
+// placeholder id and serve every subject with the same facts; with
+// extension modules, whose rules may read anything, the id and the raw
+// request and expiry times are part of the key. A differential test holds
+// cached decisions equal to plain evaluations. Decisions from the cache
+// share their Reasons and Obligations slices: read them, do not modify them.
+//
+// # Audiences
+//
+// Filter decides one request template for a stream of subjects (a
+// newsletter run) and yields the allowed ones, or every one with
+// IncludeDenied. It streams and, through the cache, evaluates about once
+// per distinct group of subject facts and state.
+//
 // # Extension modules
 //
 // WithModule adds a caller's Rego. Its package must be under privacy.ext; its

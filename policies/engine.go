@@ -44,6 +44,9 @@ type Engine struct {
 	dlog *decisionLog
 	// reloading serialises Reload, so that generations only grow.
 	reloading sync.Mutex
+	// cache holds decisions by everything they were made from; nil when
+	// WithCache(0) turned it off.
+	cache *decisionCache
 }
 
 // policy is everything compiled from one catalog and one set of modules.
@@ -62,6 +65,11 @@ type policy struct {
 	// the bundle's revision, both for the decision log.
 	modulesHash string
 	revision    string
+	// readsID reports whether a rule may read the subject's id for more
+	// than quoting it, or the times for more than consent expiry (any
+	// extension module may), so that cached decisions must be keyed by the
+	// id and the raw times.
+	readsID bool
 }
 
 // Option configures New.
@@ -76,6 +84,9 @@ type config struct {
 	log      *slog.Logger
 	dlog     *decisionLog
 	revision string
+	// cacheSize bounds the decision cache when cacheSet.
+	cacheSize int
+	cacheSet  bool
 }
 
 type module struct{ name, source string }
@@ -140,6 +151,12 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	p.revision = cfg.revision
 	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log, dlog: cfg.dlog}
+	if !cfg.cacheSet {
+		cfg.cacheSize = DefaultCacheSize
+	}
+	if cfg.cacheSize > 0 {
+		e.cache = newDecisionCache(cfg.cacheSize)
+	}
 	e.policy.Store(p)
 	return e, nil
 }
@@ -177,6 +194,7 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
 		modulesHash:  hashModules(modules),
+		readsID:      len(modules) > 0,
 	}
 	kinds := make([]string, len(c.SubjectKinds))
 	for i, k := range c.SubjectKinds {
@@ -282,7 +300,16 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 		*f = facts{at: at, consent: cs, state: ss}
 	}
 
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(&req, &cs, &ss, at)))
+	if e.cache != nil {
+		return e.decideCached(ctx, p, &req, &cs, &ss, at)
+	}
+	return e.evaluate(ctx, p, &req, &cs, &ss, at)
+}
+
+// evaluate asks OPA for the decision on a request and the state gathered
+// for it; the request has passed validate.
+func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) (privacy.Decision, error) {
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, at)))
 	if err != nil {
 		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 	}

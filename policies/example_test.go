@@ -8,6 +8,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/subject"
 )
 
 func ExampleNew() {
@@ -52,4 +53,37 @@ func ExampleEngine_Decide() {
 	// false [consent.missing]
 	// true consent
 	// false [consent.withdrawn]
+}
+
+func ExampleEngine_Filter() {
+	ctx := context.Background()
+	states := memory.NewStateStore()
+	eng, err := policies.New(ctx, policies.WithSubjects(states))
+	if err != nil {
+		panic(err)
+	}
+	_ = subject.ObjectToDirectMarketing(ctx, states, "u-2")
+
+	customers := func(yield func(privacy.Subject, error) bool) {
+		for _, id := range []string{"u-1", "u-2", "u-3"} {
+			if !yield(privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 40, Country: "NL"}, nil) {
+				return
+			}
+		}
+	}
+	newsletter := privacy.Request{
+		Purpose:   "marketing.announcements",
+		Data:      []string{"instance.contact.email"},
+		Recipient: &privacy.Recipient{ID: "mailer", Kind: privacy.RecipientProcessor, Country: "NL", DPA: true},
+	}
+	for r, err := range eng.Filter(ctx, newsletter, customers, policies.IncludeDenied()) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(r.Subject.ID, r.Decision.Allowed, r.Decision.Codes())
+	}
+	// Output:
+	// u-1 true []
+	// u-2 false [objection.active]
+	// u-3 true []
 }

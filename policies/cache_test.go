@@ -1,0 +1,222 @@
+package policies
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/subject"
+)
+
+func (c *decisionCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.m)
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// TestCacheNeverServesStaleState asks each question twice (the second
+// answer comes from the cache), writes through the stores, and asks again:
+// the answer after the write must reflect it.
+func TestCacheNeverServesStaleState(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	consents, states := memory.NewConsentStore(), memory.NewStateStore()
+	e, err := New(ctx, WithConsents(consents), WithSubjects(states))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(time.Hour) // after every write below
+	user := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"}
+	survey := privacy.Request{Subject: user, Purpose: "research.surveys", Data: []string{"instance.contact.email"}, Time: at}
+	announce := privacy.Request{Subject: user, Purpose: "marketing.announcements", Data: []string{"instance.contact.email"}, Time: at}
+
+	steps := []struct {
+		name  string
+		write func(context.Context) error
+		req   privacy.Request
+		codes []string
+	}{
+		{"no consent", nil, survey, []string{"consent.missing"}},
+		{"granted", func(ctx context.Context) error {
+			_, err := consent.Grant(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox})
+			return err
+		}, survey, []string{}},
+		{"withdrawn", func(ctx context.Context) error {
+			_, err := consent.Withdraw(ctx, consents, "u-1", "research.surveys")
+			return err
+		}, survey, []string{"consent.withdrawn"}},
+		{"no objection", nil, announce, []string{}},
+		{"objected to direct marketing", func(ctx context.Context) error {
+			return subject.ObjectToDirectMarketing(ctx, states, "u-1")
+		}, announce, []string{"objection.active"}},
+		{"objection withdrawn", func(ctx context.Context) error {
+			return states.Update(ctx, "u-1", func(s *subject.State) error { s.WithdrawObjection(""); return nil })
+		}, announce, []string{}},
+		{"restricted", func(ctx context.Context) error {
+			return subject.SetRestricted(ctx, states, "u-1", true)
+		}, announce, []string{"restriction.active"}},
+	}
+	for _, s := range steps {
+		if s.write != nil {
+			if err := s.write(ctx); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+		for i := range 2 {
+			d, err := e.Decide(ctx, s.req)
+			if err != nil {
+				t.Fatalf("%s: Decide: %v", s.name, err)
+			}
+			if diff := cmp.Diff(s.codes, d.Codes()); diff != "" {
+				t.Errorf("%s, decision %d: reasons (-want +got):\n%s", s.name, i+1, diff)
+			}
+		}
+	}
+	if n := e.cache.len(); n == 0 {
+		t.Errorf("the cache holds no decision: the test did not exercise it")
+	}
+}
+
+// TestCacheNewPolicy: a new policy generation (what a reload stores)
+// empties the cache, and no decision of the old policy is served.
+func TestCacheNewPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e, err := New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose: "account.profile", Data: []string{"instance.account.username"},
+	}
+	if d, err := e.Decide(ctx, req); err != nil || d.PolicyVersion != "1.2" {
+		t.Fatalf("Decide: %s, %v", d.PolicyVersion, err)
+	}
+	c, err := privacy.ParseCatalog("next.yaml", privacy.ReferenceCatalogYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.PolicyVersion = "1.3"
+	p, err := compile(ctx, c, nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.policy.Store(p)
+	d, err := e.Decide(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PolicyVersion != "1.3" {
+		t.Errorf("policy version after the new policy = %q, want 1.3", d.PolicyVersion)
+	}
+	if n := e.cache.len(); n != 1 {
+		t.Errorf("cache holds %d decisions after the new policy's first, want 1", n)
+	}
+}
+
+// TestCacheSharesAcrossSubjects: subjects with the same facts share one
+// entry, and each decision quotes its own subject's id, exactly as an
+// uncached engine says it.
+func TestCacheSharesAcrossSubjects(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	cached, err := New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := New(ctx, WithCache(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u-1", `q"uote`, "ünï", `back\slash`, placeholderID} {
+		t.Run(id, func(t *testing.T) {
+			req := privacy.Request{
+				Subject: privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+				Purpose: "research.surveys", Data: []string{"instance.contact.email"},
+				Time: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+			}
+			want, wantErr := plain.Decide(ctx, req)
+			got, gotErr := cached.Decide(ctx, req)
+			if diff := cmp.Diff(want, got); diff != "" || (wantErr == nil) != (gotErr == nil) {
+				t.Errorf("decision (-want +got):\n%s\nerrors: want %v, got %v", diff, wantErr, gotErr)
+			}
+		})
+	}
+	if n := cached.cache.len(); n != 1 {
+		t.Errorf("cache holds %d decisions for five subjects with the same facts, want 1", n)
+	}
+
+	// A recipient whose id is the placeholder keeps its own id in the
+	// messages: such a request is cached by the subject's id.
+	for _, id := range []string{"u-1", "u-2"} {
+		req := privacy.Request{
+			Subject:   privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+			Purpose:   "marketing.announcements",
+			Data:      []string{"instance.contact.email"},
+			Recipient: &privacy.Recipient{ID: placeholderID, Kind: privacy.RecipientThirdParty, Country: "NL", Sale: true},
+			Time:      time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+		}
+		want, _ := plain.Decide(ctx, req)
+		got, _ := cached.Decide(ctx, req)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("recipient named like the placeholder, subject %s (-want +got):\n%s", id, diff)
+		}
+	}
+}
+
+// TestCacheExtensionModules: with an extension module the rules may read
+// the subject's id and the time for anything, and the cache must key by
+// both.
+func TestCacheExtensionModules(t *testing.T) {
+	t.Parallel()
+	const ext = `package privacy.ext.office_hours
+
+deny contains {"code": "ext.after_hours", "message": "only during office hours"} if {
+	hour := time.clock([input.now_ns, "UTC"])[0]
+	hour >= 18
+}
+
+deny contains {"code": "ext.test_account", "message": "no test accounts"} if startswith(input.request.subject.id, "test-")
+`
+	e, err := New(t.Context(), WithModule("office.rego", ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		id    string
+		at    time.Time
+		codes []string
+	}{
+		{"noon", "u-1", day, []string{}},
+		{"evening", "u-1", day.Add(7 * time.Hour), []string{"ext.after_hours"}},
+		{"noon again", "u-1", day, []string{}},
+		{"test account", "test-1", day, []string{"ext.test_account"}},
+		{"real account", "u-2", day, []string{}},
+	}
+	for _, tc := range tests {
+		req := privacy.Request{
+			Subject: privacy.Subject{ID: tc.id, Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+			Purpose: "account.profile", Data: []string{"instance.account.username"}, Time: tc.at,
+		}
+		d, err := e.Decide(t.Context(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if diff := cmp.Diff(tc.codes, d.Codes()); diff != "" {
+			t.Errorf("%s: reasons (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}

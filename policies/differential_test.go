@@ -1,0 +1,211 @@
+package policies
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+)
+
+// TestDifferential decides seeded random requests over random state three
+// ways: plain Rego (no cache), through a cache small enough to evict all
+// the time, and through Filter over the subjects of each template (on the
+// same cached engine, so that Filter is checked both on entries Decide made
+// and on entries evicted since). All three
+// must give the same decision and the same error. It is the judge of every
+// shortcut the cache and Filter take (the subject-id placeholder, expiry
+// encoded as a fact instead of a time).
+func TestDifferential(t *testing.T) {
+	t.Parallel()
+	const perTemplate = 100
+	templates := 1000 // 100,000 decisions
+	switch {
+	case raceEnabled: // the race detector slows OPA tenfold
+		templates = 20
+	case testing.Short():
+		templates = 100
+	}
+
+	st := newFixedState()
+	g := newGen(20261129, privacy.DefaultCatalog())
+	type group struct {
+		tmpl     privacy.Request
+		subjects []privacy.Subject
+	}
+	groups := make([]group, templates)
+	for i := range groups {
+		groups[i].tmpl = g.template()
+		// Half the subjects are new, half share the facts and state of
+		// one of ten others: the cache must tell them apart by id alone.
+		var pool []privacy.Subject
+		for range 10 {
+			pool = append(pool, g.subject(st, groups[i].tmpl.Time))
+		}
+		for range perTemplate {
+			s := pool[g.r.IntN(len(pool))]
+			if g.chance(0.5) {
+				s = g.subject(st, groups[i].tmpl.Time)
+			} else {
+				s = g.like(st, s)
+			}
+			groups[i].subjects = append(groups[i].subjects, s)
+		}
+	}
+
+	engine := func(opts ...Option) *Engine {
+		e, err := New(t.Context(), append(opts, WithConsents(st), WithSubjects(fixedSubjects{st}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	plain, cached := engine(WithCache(0)), engine(WithCache(4096))
+
+	type outcome struct {
+		D   privacy.Decision
+		Err string
+	}
+	out := func(d privacy.Decision, err error) outcome {
+		o := outcome{D: d}
+		if err != nil {
+			o.Err = err.Error()
+		}
+		return o
+	}
+
+	var (
+		mu       sync.Mutex
+		failures int
+		allowed  int
+	)
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures++; failures <= 10 {
+			t.Errorf(format, args...)
+		}
+	}
+	const workers = 2
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(groups); i += workers {
+				gr := groups[i]
+				want := make([]outcome, len(gr.subjects))
+				for j, s := range gr.subjects {
+					req := gr.tmpl
+					req.Subject = s
+					want[j] = out(plain.Decide(t.Context(), req))
+					if want[j].D.Allowed {
+						mu.Lock()
+						allowed++
+						mu.Unlock()
+					}
+					if got := out(cached.Decide(t.Context(), req)); !cmp.Equal(want[j], got) {
+						fail("cached Decide of %+v differs from plain Rego (-want +got):\n%s", req, cmp.Diff(want[j], got))
+					}
+				}
+				var subjects iter.Seq2[privacy.Subject, error] = func(yield func(privacy.Subject, error) bool) {
+					for _, s := range gr.subjects {
+						if !yield(s, nil) {
+							return
+						}
+					}
+				}
+				var got []outcome
+				for r, err := range cached.Filter(t.Context(), gr.tmpl, subjects, IncludeDenied()) {
+					got = append(got, out(r.Decision, err))
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					fail("Filter of template %d differs from plain Rego (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := templates * perTemplate
+	t.Logf("%d decisions, %d allowed", total, allowed)
+	// A generator that allows nothing or everything would prove nothing
+	// (checked on runs large enough for the 2-5% allowed to show).
+	if templates >= 100 && (allowed < total/100 || allowed > total/2) {
+		t.Errorf("%d of %d decisions allowed: the generator does not exercise both outcomes", allowed, total)
+	}
+}
+
+// TestFilterAllowedOnly checks that without IncludeDenied Filter yields
+// exactly the allowed subjects, in order, and that a source error ends the
+// run.
+func TestFilterAllowedOnly(t *testing.T) {
+	t.Parallel()
+	st := newFixedState()
+	g := newGen(7, privacy.DefaultCatalog())
+	tmpl := privacy.Request{
+		Purpose:   "marketing.announcements",
+		Data:      []string{"instance.contact.email"},
+		Recipient: &privacy.Recipient{ID: "mailer", Kind: privacy.RecipientProcessor, Country: "NL", DPA: true},
+		Time:      g.base,
+	}
+	var subjects []privacy.Subject
+	for range 500 {
+		s := g.subject(st, tmpl.Time)
+		s.Kind = privacy.SubjectUser // no invalid kinds: they are errors here
+		subjects = append(subjects, s)
+	}
+	e, err := New(t.Context(), WithConsents(st), WithSubjects(fixedSubjects{st}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range subjects {
+		req := tmpl
+		req.Subject = s
+		if d, err := e.Decide(t.Context(), req); err == nil && d.Allowed {
+			want = append(want, s.ID)
+		}
+	}
+	if len(want) == 0 || len(want) == len(subjects) {
+		t.Fatalf("%d of %d allowed: want a mix", len(want), len(subjects))
+	}
+	var got []string
+	for r, err := range e.Filter(t.Context(), tmpl, seq(subjects, nil)) {
+		if err != nil {
+			t.Fatalf("Filter: %v", err)
+		}
+		got = append(got, r.Subject.ID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("allowed subjects (-want +got):\n%s", diff)
+	}
+
+	boom := errors.New("boom")
+	n, sawErr := 0, false
+	for _, err := range e.Filter(t.Context(), tmpl, seq(subjects[:10], boom), IncludeDenied()) {
+		if err != nil {
+			sawErr = errors.Is(err, boom)
+			continue
+		}
+		n++
+	}
+	if n != 10 || !sawErr {
+		t.Errorf("got %d results and source error %v, want 10 and the source error", n, sawErr)
+	}
+}
+
+// seq yields subjects, then err if it is not nil.
+func seq(subjects []privacy.Subject, err error) iter.Seq2[privacy.Subject, error] {
+	return func(yield func(privacy.Subject, error) bool) {
+		for _, s := range subjects {
+			if !yield(s, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(privacy.Subject{}, fmt.Errorf("source: %w", err))
+		}
+	}
+}
