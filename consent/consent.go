@@ -166,6 +166,38 @@ func (s State) Live(t time.Time) bool {
 	return s.Event == Given && (s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt))
 }
 
+// StateAt returns the state of the subject's consent to the purpose at t
+// read from records in ledger order: the latest record of the subject and
+// purpose collected at or before t, ties broken by ledger order, as
+// Reader.State returns it. An erased subject ("") has no state. Stores and
+// caches that hold records in memory use it, so that all of them answer
+// alike.
+func StateAt(records []Record, subjectID, purpose string, t time.Time) State {
+	st := State{SubjectID: subjectID, Purpose: purpose}
+	if subjectID == "" {
+		return st
+	}
+	var latest *Record
+	for i := range records {
+		r := &records[i]
+		if r.SubjectID != subjectID || r.Purpose != purpose || r.CollectedAt.After(t) {
+			continue
+		}
+		if latest == nil || !r.CollectedAt.Before(latest.CollectedAt) {
+			latest = r
+		}
+	}
+	if latest != nil {
+		st.Event = latest.Event
+		st.RecordID = latest.RecordID
+		st.PolicyVersion = latest.PolicyVersion
+		st.Guardian = latest.Guardian
+		st.CollectedAt = latest.CollectedAt
+		st.ExpiresAt = latest.ExpiresAt
+	}
+	return st
+}
+
 // Errors stores return.
 var (
 	// ErrNotFound: no record with that id.

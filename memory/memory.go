@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -204,27 +203,7 @@ func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at 
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := consent.State{SubjectID: subjectID, Purpose: purpose}
-	var latest *consent.Record
-	for i := range s.records {
-		r := &s.records[i]
-		if r.SubjectID != subjectID || r.Purpose != purpose || r.CollectedAt.After(at) || subjectID == "" {
-			continue
-		}
-		// Ledger order breaks ties between records with the same time.
-		if latest == nil || !r.CollectedAt.Before(latest.CollectedAt) {
-			latest = r
-		}
-	}
-	if latest != nil {
-		st.Event = latest.Event
-		st.RecordID = latest.RecordID
-		st.PolicyVersion = latest.PolicyVersion
-		st.Guardian = latest.Guardian
-		st.CollectedAt = latest.CollectedAt
-		st.ExpiresAt = latest.ExpiresAt
-	}
-	return st, nil
+	return consent.StateAt(s.records, subjectID, purpose, at), nil
 }
 
 // History returns the subject's records in ledger order.
@@ -283,7 +262,7 @@ func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return cloneState(s.get(subjectID)), nil
+	return s.get(subjectID).Clone(), nil
 }
 
 func (s *StateStore) get(subjectID string) subject.State {
@@ -301,21 +280,12 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := cloneState(s.get(subjectID))
+	st := s.get(subjectID).Clone()
 	if err := fn(&st); err != nil {
 		return err
 	}
 	st.SubjectID = subjectID
 	st.UpdatedAt = s.Now().UTC()
-	s.states[subjectID] = cloneState(st)
+	s.states[subjectID] = st.Clone()
 	return nil
-}
-
-func cloneState(st subject.State) subject.State {
-	st.Objections = slices.Clone(st.Objections)
-	if st.Objections == nil {
-		st.Objections = []subject.Objection{}
-	}
-	st.Lifecycle = maps.Clone(st.Lifecycle)
-	return st
 }

@@ -2,6 +2,7 @@ package subject
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,17 @@ type State struct {
 	// (reason retention.expired). Record them with RecordLifecycle.
 	Lifecycle map[privacy.Trigger]time.Time `json:"lifecycle,omitempty"`
 	UpdatedAt time.Time                     `json:"updated_at,omitzero"`
+}
+
+// Clone returns a copy of s that shares no slice or map with it;
+// Objections is never nil in the copy.
+func (s State) Clone() State {
+	s.Objections = slices.Clone(s.Objections)
+	if s.Objections == nil {
+		s.Objections = []Objection{}
+	}
+	s.Lifecycle = maps.Clone(s.Lifecycle)
+	return s
 }
 
 // ObjectsTo reports whether the state holds an objection to the purpose,
