@@ -15,6 +15,7 @@ import (
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
+	"github.com/privacykit/privacy/internal/watch"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -35,6 +36,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	db   *sql.DB
 	key  []byte
+
+	// hooks keep this process's views current on its own writes.
+	hooks watch.Hooks
 
 	// stop ends the watchers' goroutines at Close; watchers counts them.
 	stop     context.Context
@@ -91,12 +95,15 @@ func (db *DB) now() time.Time {
 
 // ConsentStore returns the consent ledger kept in the database.
 func (db *DB) ConsentStore() *ConsentStore {
-	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.Postgres(), sqlstore.ConsentOptions{SubjectKey: db.key})}
+	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.Postgres(), sqlstore.ConsentOptions{
+		SubjectKey: db.key,
+		Publish:    db.hooks.Changed,
+	})}
 }
 
 // StateStore returns the subject-state store kept in the database.
 func (db *DB) StateStore() *StateStore {
-	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.Postgres(), db.now)}
+	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.Postgres(), sqlstore.StateOptions{Now: db.now, Changed: db.hooks.Call})}
 }
 
 // ConsentStore is the consent ledger in a PostgreSQL database. It is safe
@@ -187,61 +194,95 @@ func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error)
 }
 
 func (db *DB) watch(ctx context.Context) (<-chan consent.Change, error) {
-	if err := ctx.Err(); err != nil {
+	conn, schema, err := db.listen(ctx, "privacykit-watch", sqlstore.NotifyChannel)
+	if err != nil {
 		return nil, fmt.Errorf("watch consent ledger: %w", err)
 	}
-	if db.stop.Err() != nil {
-		return nil, errors.New("watch consent ledger: database closed")
-	}
-	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return nil, fmt.Errorf("watch consent ledger: %w", sqlstore.Translate(err))
-	}
-	var schema string
-	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err == nil {
-		_, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{sqlstore.NotifyChannel}.Sanitize())
-	}
-	if err != nil {
-		conn.Close(context.Background())
-		return nil, fmt.Errorf("watch consent ledger: %w", sqlstore.Translate(err))
-	}
-
-	wctx, cancel := context.WithCancel(ctx)
-	stopOnClose := context.AfterFunc(db.stop, cancel)
 	ch := make(chan consent.Change, 64)
-	db.watchers.Add(1)
-	go func() {
-		defer db.watchers.Done()
+	db.run(ctx, func(ctx context.Context) {
 		defer close(ch)
-		defer stopOnClose()
-		defer cancel()
 		defer conn.Close(context.Background())
 		for {
-			n, err := conn.WaitForNotification(wctx)
+			n, err := conn.WaitForNotification(ctx)
 			if err != nil {
 				return
 			}
-			var p struct {
-				Schema  string `json:"schema"`
-				Subject string `json:"subject"`
-				Purpose string `json:"purpose"`
-				Seq     int64  `json:"seq"`
-			}
-			if json.Unmarshal([]byte(n.Payload), &p) != nil {
+			p, ok := parseNotification(n.Payload)
+			if !ok {
 				// Not ours to read: whatever changed, say so.
-				p.Schema, p.Subject, p.Purpose, p.Seq = schema, "", "", 0
+				p = notification{Schema: schema}
 			}
 			if p.Schema != schema {
 				continue
 			}
 			select {
 			case ch <- consent.Change{SubjectID: p.Subject, Purpose: p.Purpose, Seq: p.Seq}:
-			case <-wctx.Done():
+			case <-ctx.Done():
 				return
 			}
 		}
-	}()
+	})
 	return ch, nil
+}
+
+// notification is the payload of the module's NOTIFYs.
+type notification struct {
+	Schema  string `json:"schema"`
+	Subject string `json:"subject"`
+	Purpose string `json:"purpose"`
+	Seq     int64  `json:"seq"`
+}
+
+func parseNotification(payload string) (notification, bool) {
+	var p notification
+	return p, json.Unmarshal([]byte(payload), &p) == nil
+}
+
+// listen opens a connection of its own, outside the pool, named app and
+// the schema in pg_stat_activity, that LISTENs on the channels, and returns it with the
+// schema that the pool's connections use.
+func (db *DB) listen(ctx context.Context, app string, channels ...string) (*pgx.Conn, string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	if db.stop.Err() != nil {
+		return nil, "", errors.New("database closed")
+	}
+	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, "", sqlstore.Translate(err)
+	}
+	var schema string
+	err = conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema)
+	if err == nil {
+		// The schema beside the name, for an operator looking at
+		// pg_stat_activity (and a test that cuts the connection).
+		_, err = conn.Exec(ctx, `SELECT set_config('application_name', $1, false)`, app+" "+schema)
+	}
+	for _, c := range channels {
+		if err == nil {
+			_, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{c}.Sanitize())
+		}
+	}
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, "", sqlstore.Translate(err)
+	}
+	return conn, schema, nil
+}
+
+// run runs fn in a goroutine that Close waits for, with a context that ends
+// with ctx or at Close.
+func (db *DB) run(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(db.stop, cancel)
+	db.watchers.Add(1)
+	go func() {
+		defer db.watchers.Done()
+		defer stopOnClose()
+		defer cancel()
+		fn(ctx)
+	}()
 }
 
 // StateStore keeps subjects' state in a PostgreSQL database. It is safe for

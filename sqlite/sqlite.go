@@ -10,6 +10,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/internal/watch"
+	"github.com/privacykit/privacy/stateview"
 	"github.com/privacykit/privacy/subject"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,7 +36,9 @@ type DB struct {
 
 	db  *sql.DB
 	key []byte
-	hub watch.Hub
+	// hub feeds Watch; hooks keep this process's views current.
+	hub   watch.Hub
+	hooks watch.Hooks
 }
 
 // Open opens the SQLite database at path, creating the file if it is
@@ -91,13 +94,28 @@ func (db *DB) now() time.Time {
 func (db *DB) ConsentStore() *ConsentStore {
 	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.SQLite(), sqlstore.ConsentOptions{
 		SubjectKey: db.key,
-		Publish:    db.hub.Publish,
+		Publish: func(cs ...consent.Change) {
+			db.hooks.Changed(cs...)
+			db.hub.Publish(cs...)
+		},
 	})}
 }
 
 // StateStore returns the subject-state store kept in the database.
 func (db *DB) StateStore() *StateStore {
-	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.SQLite(), db.now)}
+	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.SQLite(), sqlstore.StateOptions{Now: db.now, Changed: db.hooks.Call})}
+}
+
+// View returns an in-memory view of the consent and subject state in the
+// database, for the engine to read instead of the database (see package
+// stateview). Every write through this DB's stores makes the view forget
+// the subject before the write returns. Writes by another process to the
+// same file are not seen: use a view only where this process is the
+// file's only writer.
+func (db *DB) View(opts ...stateview.Option) *stateview.View {
+	v := stateview.New(db.ConsentStore(), db.StateStore(), opts...)
+	db.hooks.Add(v.Forget)
+	return v
 }
 
 // ConsentStore is the consent ledger in a SQLite database. It is safe for

@@ -134,11 +134,14 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]co
 			return nil, fmt.Errorf("notify: %w", s.d.translate(err))
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, s.d.translate(err)
-	}
+	err = tx.Commit()
 	if s.publish != nil {
+		// Also when the commit failed: its outcome may be unknown, and a
+		// change that did not happen only costs a cache a read.
 		s.publish(changes...)
+	}
+	if err != nil {
+		return nil, s.d.translate(err)
 	}
 	return out, nil
 }
@@ -472,11 +475,12 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 			return 0, fmt.Errorf("pseudonymise %s: notify: %w", subjectID, s.d.translate(err))
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
-	}
+	err = tx.Commit()
 	if n > 0 && s.publish != nil {
 		s.publish(change)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
 	}
 	return n, nil
 }

@@ -27,6 +27,9 @@ type Dialect struct {
 	// with three arrays ($1 subjects, $2 purposes, $3 seqs), to tell other
 	// processes (PostgreSQL NOTIFY). SQLite has no such thing.
 	notify string
+	// notifyState, if set, is run in each transaction that changes a
+	// subject's state, with the subject ($1), to tell other processes.
+	notifyState string
 	// conflict reports whether a driver error is a unique or primary-key
 	// violation.
 	conflict func(error) bool
@@ -67,6 +70,11 @@ func Postgres() Dialect {
 		notify: `SELECT pg_notify(` + NotifyChannelLiteral + `, json_build_object(
 	'schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text)
 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(s, p, q)`,
+		// A subject too long for a notification's 8000 bytes becomes "",
+		// which tells listeners that anything may have changed.
+		notifyState: `SELECT pg_notify(` + StateNotifyChannelLiteral + `, json_build_object(
+	'schema', current_schema(),
+	'subject', CASE WHEN octet_length($1::text) > 4000 THEN '' ELSE $1::text END)::text)`,
 		conflict: func(err error) bool {
 			// pgconn's *PgError.
 			var e interface{ SQLState() string }
@@ -81,6 +89,14 @@ const NotifyChannel = "privacy_consent"
 
 // NotifyChannelLiteral is NotifyChannel as an SQL string literal.
 const NotifyChannelLiteral = "'" + NotifyChannel + "'"
+
+// StateNotifyChannel is the PostgreSQL channel of subject-state changes.
+// Its payload is JSON: {"schema": …, "subject": …}; an empty subject means
+// any subject.
+const StateNotifyChannel = "privacy_subject_state"
+
+// StateNotifyChannelLiteral is StateNotifyChannel as an SQL string literal.
+const StateNotifyChannelLiteral = "'" + StateNotifyChannel + "'"
 
 // Name returns the engine's name: "sqlite" or "postgres".
 func (d Dialect) Name() string { return d.name }

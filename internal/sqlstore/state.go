@@ -15,15 +15,25 @@ import (
 // StateStore keeps subjects' state in SQL tables. It is safe for
 // concurrent use, and by several processes sharing one database.
 type StateStore struct {
-	db  *sql.DB
-	d   Dialect
-	now func() time.Time
+	db      *sql.DB
+	d       Dialect
+	now     func() time.Time
+	changed func(subjectID string)
+}
+
+// StateOptions configures a StateStore.
+type StateOptions struct {
+	// Now stamps UpdatedAt.
+	Now func() time.Time
+	// Changed, if set, is called with the subject of each committed
+	// Update, before Update returns, for the caches of this process.
+	Changed func(subjectID string)
 }
 
 // NewStateStore returns the subject-state store in db, whose schema Migrate
-// has brought up to date. now stamps UpdatedAt.
-func NewStateStore(db *sql.DB, d Dialect, now func() time.Time) *StateStore {
-	return &StateStore{db: db, d: d, now: now}
+// has brought up to date.
+func NewStateStore(db *sql.DB, d Dialect, o StateOptions) *StateStore {
+	return &StateStore{db: db, d: d, now: o.Now, changed: o.Changed}
 }
 
 // State returns the subject's state, the zero State with SubjectID set and
@@ -71,7 +81,17 @@ VALUES ($1, FALSE, FALSE) ON CONFLICT (subject_id) DO NOTHING`, subjectID); err 
 	if err := s.write(ctx, tx, st); err != nil {
 		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
 	}
-	if err := tx.Commit(); err != nil {
+	if s.d.notifyState != "" {
+		if _, err := tx.ExecContext(ctx, s.d.notifyState, subjectID); err != nil {
+			return fmt.Errorf("update subject state of %s: notify: %w", subjectID, s.d.translate(err))
+		}
+	}
+	err = tx.Commit()
+	if s.changed != nil {
+		// Also when the commit failed, whose outcome may be unknown.
+		s.changed(subjectID)
+	}
+	if err != nil {
 		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
 	}
 	return nil

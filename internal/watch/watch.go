@@ -90,3 +90,47 @@ func Changes(rs []consent.Record) []consent.Change {
 	}
 	return out
 }
+
+// Hooks calls functions synchronously on every write of a process, before
+// the write returns, so that a cache in the same process never serves what
+// the write replaced. The zero value is ready; it is safe for concurrent
+// use.
+type Hooks struct {
+	mu   sync.RWMutex
+	next int
+	fns  map[int]func(subjectID string)
+}
+
+// Add registers fn and returns a function that removes it.
+func (h *Hooks) Add(fn func(subjectID string)) (remove func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fns == nil {
+		h.fns = map[int]func(string){}
+	}
+	id := h.next
+	h.next++
+	h.fns[id] = fn
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.fns, id)
+	}
+}
+
+// Call calls every registered function with subjectID; "" means every
+// subject.
+func (h *Hooks) Call(subjectID string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, fn := range h.fns {
+		fn(subjectID)
+	}
+}
+
+// Changed calls every registered function with the subject of each change.
+func (h *Hooks) Changed(cs ...consent.Change) {
+	for _, c := range cs {
+		h.Call(c.SubjectID)
+	}
+}
