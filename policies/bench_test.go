@@ -22,6 +22,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -149,6 +150,75 @@ func BenchmarkDecisions(b *testing.B) {
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
+	}
+}
+
+// BenchmarkStateReads measures decisions that read consent and subject
+// state from a SQLite file, directly and through a stateview.View, with
+// and without the decision cache: what the view saves on every decision.
+// The request is a survey of a subject who consented, so both stores are
+// read.
+func BenchmarkStateReads(b *testing.B) {
+	ctx := b.Context()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "privacy.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	req := privacy.Request{
+		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose: "research.surveys",
+		Data:    []string{"instance.contact.email"},
+		Time:    benchRequest.Time,
+	}
+	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{SubjectID: "u-1", Purpose: req.Purpose,
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: req.Time.Add(-time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	if err := subject.RecordLifecycle(ctx, db.StateStore(), "u-1", privacy.TriggerLastActivity, req.Time.Add(-time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	view := db.View()
+	for _, src := range []struct {
+		name     string
+		consents consent.Reader
+		subjects subject.StateReader
+	}{
+		{"sqlite", db.ConsentStore(), db.StateStore()},
+		{"sqlite_view", view.Consents(), view.Subjects()},
+	} {
+		for _, size := range []int{0, DefaultCacheSize} {
+			e, err := New(ctx, WithConsents(src.consents), WithSubjects(src.subjects), WithCache(size))
+			if err != nil {
+				b.Fatal(err)
+			}
+			name := src.name + "/decide_cached"
+			if size == 0 {
+				name = src.name + "/decide_uncached"
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if d, err := e.Decide(ctx, req); err != nil || !d.Allowed {
+						b.Fatal(d.Codes(), err)
+					}
+				}
+			})
+			if size == 0 {
+				continue
+			}
+			b.Run(src.name+"/decide_cached_parallel", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if d, err := e.Decide(ctx, req); err != nil || !d.Allowed {
+							b.Error(d.Codes(), err)
+							return
+						}
+					}
+				})
+			})
+		}
 	}
 }
 

@@ -36,9 +36,10 @@ type Engine struct {
 	// that a decision uses one policy from start to end.
 	policy   atomic.Pointer[policy]
 	consents consent.Reader
-	subjects subject.StateReader
-	now      func() time.Time
-	log      *slog.Logger
+	// readState is the StateReader's State, or SharedState when it has it.
+	readState func(ctx context.Context, subjectID string) (subject.State, error)
+	now       func() time.Time
+	log       *slog.Logger
 	// dlog writes every decision when WithDecisionLog is given; nil
 	// otherwise.
 	dlog *decisionLog
@@ -150,7 +151,11 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	p.revision = cfg.revision
-	e := &Engine{consents: cfg.consents, subjects: cfg.subjects, now: cfg.now, log: cfg.log, dlog: cfg.dlog}
+	e := &Engine{consents: cfg.consents, readState: cfg.subjects.State, now: cfg.now, log: cfg.log, dlog: cfg.dlog}
+	if r, ok := cfg.subjects.(subject.SharedStateReader); ok {
+		// The engine only reads state: no need for a copy.
+		e.readState = r.SharedState
+	}
 	if !cfg.cacheSet {
 		cfg.cacheSize = DefaultCacheSize
 	}
@@ -293,7 +298,7 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 			return p.fail(e.log, fmt.Errorf("read consent: %w", err))
 		}
 	}
-	if ss, err = e.subjects.State(ctx, req.Subject.ID); err != nil {
+	if ss, err = e.readState(ctx, req.Subject.ID); err != nil {
 		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
 	}
 	if f != nil {

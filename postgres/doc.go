@@ -25,6 +25,14 @@
 // of its own, so that a withdrawal through one replica reaches every other
 // replica's watchers when it commits, without polling.
 //
+// View returns a stateview.View for the engine to read consent and subject
+// state from memory. Subject-state updates send NOTIFY
+// privacy_subject_state (payload: the schema and subject) beside the
+// ledger's notifications; the view LISTENs to both on a connection of its
+// own, named "privacykit-view <schema>" in pg_stat_activity, and forgets a
+// subject when either arrives. While that connection is down the view
+// reads through to the database, and it reconnects by itself.
+//
 // # Caveats
 //
 // The tables are created in the first schema of the connection's
@@ -32,6 +40,6 @@
 // at once apply the migrations one after the other, under an advisory lock.
 // Appends to the ledger are serialised on a one-row head table: the ledger
 // is a single chain, and its write throughput is that of one row lock:
-// batch appends (AppendBatch) where you can. Each Watch holds one
+// batch appends (AppendBatch) where you can. Each Watch and each View holds one
 // connection outside the pool until its context ends or the DB closes.
 package postgres

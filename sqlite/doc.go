@@ -24,6 +24,10 @@
 // batches in one transaction, lists stale consents, pseudonymises an
 // erased subject's records and reports changes to watchers in this process.
 //
+// View returns a stateview.View for the engine to read consent and subject
+// state from memory; every write through the DB's stores makes it forget
+// the subject before the write returns.
+//
 // # Caveats
 //
 // Every transaction takes SQLite's write lock when it begins (BEGIN
@@ -33,6 +37,6 @@
 // PostgreSQL when several hosts share the data. Watch sees the changes made
 // through one DB only: another process writing to the same file is not
 // heard (SQLite has no notifications), so a cache in that process must not
-// be trusted for withdrawals made elsewhere. ":memory:" opens a private
+// be trusted for withdrawals made elsewhere, and neither may a View. ":memory:" opens a private
 // in-memory database over a single connection, gone at Close.
 package sqlite

@@ -228,8 +228,22 @@ func (r consentReader) State(ctx context.Context, subjectID, purpose string, at 
 
 type subjectReader struct{ v *View }
 
-// State answers as the subject-state store's State does.
+var _ subject.SharedStateReader = subjectReader{}
+
+// State answers as the subject-state store's State does, with a copy of
+// what the view keeps.
 func (r subjectReader) State(ctx context.Context, subjectID string) (subject.State, error) {
+	st, err := r.SharedState(ctx, subjectID)
+	if err != nil {
+		return subject.State{}, err
+	}
+	return st.Clone(), nil
+}
+
+// SharedState answers as State does without copying: the Objections and
+// Lifecycle of the state it returns are the view's and must not be
+// modified.
+func (r subjectReader) SharedState(ctx context.Context, subjectID string) (subject.State, error) {
 	v := r.v
 	if subjectID == "" || !v.live.Load() {
 		v.bypassed.Add(1)
@@ -238,16 +252,15 @@ func (r subjectReader) State(ctx context.Context, subjectID string) (subject.Sta
 	sh, e, epoch := v.lookup(subjectID)
 	if e != nil && e.state != nil {
 		v.hits.Add(1)
-		return e.state.Clone(), nil
+		return *e.state, nil
 	}
 	v.misses.Add(1)
 	st, err := v.subjects.State(ctx, subjectID)
 	if err != nil {
 		return subject.State{}, err
 	}
-	kept := st.Clone()
 	v.keep(sh, subjectID, epoch, func(old *entry) *entry {
-		e := &entry{state: &kept}
+		e := &entry{state: &st}
 		if old != nil {
 			e.consents = old.consents
 		}

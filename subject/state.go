@@ -90,6 +90,17 @@ type StateReader interface {
 	State(ctx context.Context, subjectID string) (State, error)
 }
 
+// SharedStateReader is a StateReader that keeps states in memory and can
+// hand one out without copying it (stateview.View's reader is one).
+// SharedState answers as State does, but the returned state's Objections
+// and Lifecycle belong to the reader: the caller must not modify them. The
+// policies engine, which only reads state, uses SharedState when its
+// StateReader has it.
+type SharedStateReader interface {
+	StateReader
+	SharedState(ctx context.Context, subjectID string) (State, error)
+}
+
 // StateStore keeps subjects' state.
 //
 // Guarantees every implementation gives, and the conformance suite checks:

@@ -42,9 +42,13 @@ func run(ctx context.Context) error {
 	}
 	defer db.Close()
 
+	// Decisions read consent and subject state through an in-memory view
+	// of the database, which every write through db keeps current (this
+	// process is the file's only writer).
+	view := db.View()
 	eng, err := policies.New(ctx,
-		policies.WithConsents(db.ConsentStore()),
-		policies.WithSubjects(db.StateStore()))
+		policies.WithConsents(view.Consents()),
+		policies.WithSubjects(view.Subjects()))
 	if err != nil {
 		return err
 	}
