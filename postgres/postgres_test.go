@@ -264,17 +264,8 @@ func TestWithdrawalAcrossEngines(t *testing.T) {
 		return e
 	}
 	a, b := engine(first), engine(second)
-	req := privacy.Request{
-		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
-		Purpose: "research.surveys",
-		Data:    []string{"instance.contact.email"},
-	}
-	if _, err := consent.Grant(t.Context(), first.ConsentStore(), consent.Record{
-		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
-		CollectedAt: time.Now().Add(-time.Hour),
-	}); err != nil {
-		t.Fatalf("Grant: %v", err)
-	}
+	req := storetest.SurveyRequest(time.Time{})
+	storetest.GrantSurvey(t, first.ConsentStore())
 	for name, e := range map[string]*policies.Engine{"first": a, "second": b} {
 		if d := storetest.Decide(t, e, req); !d.Allowed {
 			t.Fatalf("%s engine after the grant: denied %v", name, storetest.Codes(d))

@@ -60,17 +60,8 @@ func TestViewAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("policies.New: %v", err)
 	}
-	req := privacy.Request{
-		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
-		Purpose: "research.surveys",
-		Data:    []string{"instance.contact.email"},
-	}
-	if _, err := consent.Grant(t.Context(), other.ConsentStore(), consent.Record{
-		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
-		CollectedAt: time.Now().Add(-time.Hour),
-	}); err != nil {
-		t.Fatalf("Grant: %v", err)
-	}
+	req := storetest.SurveyRequest(time.Time{})
+	storetest.GrantSurvey(t, other.ConsentStore())
 	eventually(t, "the grant through the other DB is not allowed", func() bool { return storetest.Decide(t, e, req).Allowed })
 	hits := v.Stats().Hits
 	if d := storetest.Decide(t, e, req); !d.Allowed || v.Stats().Hits == hits {

@@ -11,14 +11,25 @@ import (
 	"github.com/privacykit/privacy/policies"
 )
 
-// surveyRequest asks to use u-1's email for research.surveys, a purpose
-// whose only basis is consent.
-func surveyRequest(at time.Time) privacy.Request {
+// SurveyRequest asks to use u-1's email for research.surveys, a purpose
+// whose only basis is consent, at the time at (zero: now).
+func SurveyRequest(at time.Time) privacy.Request {
 	return privacy.Request{
 		Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
 		Purpose: "research.surveys",
 		Data:    []string{"instance.contact.email"},
 		Time:    at,
+	}
+}
+
+// GrantSurvey records u-1's consent to research.surveys an hour ago.
+func GrantSurvey(t *testing.T, s consent.Store) {
+	t.Helper()
+	if _, err := consent.Grant(t.Context(), s, consent.Record{
+		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
+		CollectedAt: time.Now().Add(-time.Hour),
+	}); err != nil {
+		t.Fatalf("Grant: %v", err)
 	}
 }
 
@@ -84,7 +95,7 @@ func RunDecisions(t *testing.T, newStore func(t *testing.T) consent.Store) {
 			if err != nil {
 				t.Fatalf("policies.New: %v", err)
 			}
-			d := Decide(t, e, surveyRequest(at))
+			d := Decide(t, e, SurveyRequest(at))
 			if d.Allowed != (tc.want == nil) {
 				t.Errorf("Allowed = %v, want %v (reasons %v)", d.Allowed, tc.want == nil, Codes(d))
 			}
