@@ -95,3 +95,23 @@ func ExampleVerify_afterErasure() {
 	fmt.Println(n, len(history), rep.Intact)
 	// Output: 1 0 true
 }
+
+// A periodic job writes the expiry of lapsed consents to the ledger.
+func ExampleRecordExpiries() {
+	ctx := context.Background()
+	ledger := memory.NewConsentStore()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	_, _ = consent.Grant(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at, ExpiresAt: at.AddDate(0, 6, 0)})
+
+	n, err := consent.RecordExpiries(ctx, ledger, at.AddDate(1, 0, 0))
+	fmt.Println("recorded:", n, err)
+	history, _ := ledger.History(ctx, "u-1")
+	for _, r := range history {
+		fmt.Printf("%d %s %s by %q\n", r.Seq, r.Event, r.CollectedAt.Format(time.DateOnly), r.CollectedBy)
+	}
+	// Output:
+	// recorded: 1 <nil>
+	// 1 given 2026-11-28 by ""
+	// 2 expired 2027-05-28 by "privacykit:expiry"
+}

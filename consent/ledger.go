@@ -52,9 +52,22 @@ type Batcher interface {
 type Resubscriber interface {
 	// Stale returns, sorted, the subjects whose latest record for the
 	// purpose (by CollectedAt, then Seq) is a given consent under a policy
-	// version older than version (privacy.CompareVersions), expired or
-	// not. Erased subjects are not listed.
+	// version older than version (privacy.CompareVersions), whether its
+	// ExpiresAt passed or not; once RecordExpiries wrote its expiry, the
+	// latest record is that expiry and the subject is not listed. Erased
+	// subjects are not listed.
 	Stale(ctx context.Context, purpose, version string) ([]string, error)
+}
+
+// Lapser finds given consents whose expiry has passed with no later
+// record, so that RecordExpiries can write each expiry to the ledger as a
+// record of its own.
+type Lapser interface {
+	// Lapsed returns up to limit states, in no particular order, whose
+	// latest record collected at or before at (by CollectedAt, then
+	// Seq) is a given consent with an ExpiresAt at or before at. Erased
+	// subjects are not listed.
+	Lapsed(ctx context.Context, at time.Time, limit int) ([]State, error)
 }
 
 // Pseudonymiser removes a subject's identity from the ledger while keeping
@@ -105,8 +118,62 @@ type Ledger interface {
 	HeadReader
 	Batcher
 	Resubscriber
+	Lapser
 	Pseudonymiser
 	Watcher
+}
+
+// expiryPage is how many lapsed consents RecordExpiries appends in one
+// batch.
+const expiryPage = 500
+
+// RecordExpiries appends an Expired record for every given consent whose
+// expiry passed at or before at and that no later record followed, so that
+// the ledger holds the expiry as it holds every grant and withdrawal. Each
+// record is collected at the consent's ExpiresAt, carries its policy
+// version and the method "api", and is collected by "privacykit:expiry".
+// Decisions are the same before and after: an expired consent is not live
+// either way. It appends in batches of 500 and returns how many records it
+// appended; run it again after a failure, it skips what is done.
+func RecordExpiries(ctx context.Context, l interface {
+	Lapser
+	Batcher
+}, at time.Time) (int, error) {
+	total := 0
+	var last map[string]bool
+	for {
+		lapsed, err := l.Lapsed(ctx, at, expiryPage)
+		if err != nil {
+			return total, fmt.Errorf("record consent expiries: %w", err)
+		}
+		if len(lapsed) == 0 {
+			return total, nil
+		}
+		batch := make([]Record, len(lapsed))
+		seen := make(map[string]bool, len(lapsed))
+		for i, st := range lapsed {
+			if last[st.RecordID] {
+				return total, fmt.Errorf("record consent expiries: the store lists %s's consent to %s (record %s) as lapsed after its expiry was recorded",
+					st.SubjectID, st.Purpose, st.RecordID)
+			}
+			seen[st.RecordID] = true
+			batch[i] = Record{
+				SubjectID:     st.SubjectID,
+				Purpose:       st.Purpose,
+				Event:         Expired,
+				PolicyVersion: st.PolicyVersion,
+				Method:        MethodAPI,
+				CollectedBy:   "privacykit:expiry",
+				CollectedAt:   st.ExpiresAt,
+				Guardian:      st.Guardian,
+			}
+		}
+		if _, err := l.AppendBatch(ctx, batch); err != nil {
+			return total, fmt.Errorf("record consent expiries: %w", err)
+		}
+		total += len(batch)
+		last = seen
+	}
 }
 
 // Current returns the state of the subject's consent for the purpose at t

@@ -5,10 +5,12 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,6 +156,38 @@ func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]st
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// Lapsed returns up to limit given consents that are the latest record of their subject and purpose at at
+// and whose expiry is at or before at.
+func (s *ConsentStore) Lapsed(ctx context.Context, at time.Time, limit int) ([]consent.State, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	type pair struct{ subject, purpose string }
+	latest := map[pair]*consent.Record{}
+	for i := range s.records {
+		r := &s.records[i]
+		if r.SubjectID == "" || r.CollectedAt.After(at) {
+			continue
+		}
+		k := pair{r.SubjectID, r.Purpose}
+		if l := latest[k]; l == nil || !r.CollectedAt.Before(l.CollectedAt) {
+			latest[k] = r
+		}
+	}
+	out := []consent.State{}
+	for _, r := range latest {
+		if r.Event == consent.Given && !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(at) {
+			out = append(out, consent.StateAt([]consent.Record{*r}, r.SubjectID, r.Purpose, at))
+		}
+	}
+	slices.SortFunc(out, func(a, b consent.State) int {
+		return cmp.Or(strings.Compare(a.SubjectID, b.SubjectID), strings.Compare(a.Purpose, b.Purpose))
+	})
+	return out[:min(len(out), max(limit, 0))], nil
 }
 
 // SubjectRef returns the subject's pseudonym in this ledger.

@@ -178,6 +178,12 @@ func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]st
 	return s.s.Stale(ctx, purpose, version)
 }
 
+// Lapsed returns up to limit given consents whose expiry is at or before
+// at with no later record, for consent.RecordExpiries.
+func (s *ConsentStore) Lapsed(ctx context.Context, at time.Time, limit int) ([]consent.State, error) {
+	return s.s.Lapsed(ctx, at, limit)
+}
+
 // SubjectRef returns the subject's pseudonym in this ledger, keyed with the
 // database's subject key.
 func (s *ConsentStore) SubjectRef(subjectID string) string { return s.s.SubjectRef(subjectID) }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
@@ -96,6 +97,19 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 
 // required checks flags given as name, value pairs and names the first
 // one that is empty.
+// timeFlag parses the RFC 3339 value of the flag --name, in UTC; the zero
+// time when value is empty.
+func timeFlag(name, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return time.Time{}, usagef("--%s: want an RFC 3339 time such as 2027-01-31T00:00:00Z, got %q", name, value)
+	}
+	return t.UTC(), nil
+}
+
 func required(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.TrimSpace(pairs[i+1]) == "" {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -55,5 +56,45 @@ func TestLedgerVerifyReceiptAndStale(t *testing.T) {
 	}
 	if code, _, _ := ctl(t, "", "ledger", "verify", "--db", db, "--head", "x"); code != exitUsage {
 		t.Errorf("bad --head: exit %d, want 2", code)
+	}
+}
+
+func TestConsentExpire(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	expires := time.Now().Add(time.Minute).UTC()
+	if code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys",
+		"--expires", expires.Format(time.RFC3339)); code != exitOK {
+		t.Fatalf("consent grant: exit %d %s", code, errs)
+	}
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-2", "--purpose", "research.surveys")
+
+	expire := func(args ...string) int {
+		t.Helper()
+		code, out, errs := ctl(t, "", append([]string{"consent", "expire", "--db", db}, args...)...)
+		var got struct{ Recorded int }
+		if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil {
+			t.Fatalf("consent expire %v = %d %s %s", args, code, out, errs)
+		}
+		return got.Recorded
+	}
+	if n := expire(); n != 0 {
+		t.Errorf("before the expiry: recorded %d", n)
+	}
+	later := expires.Add(time.Hour).Format(time.RFC3339)
+	if n := expire("--at", later); n != 1 {
+		t.Errorf("after the expiry: recorded %d, want 1", n)
+	}
+	if n := expire("--at", later); n != 0 {
+		t.Errorf("again: recorded %d, want 0", n)
+	}
+	_, out, _ := ctl(t, "", "consent", "show", "--db", db, "--subject", "u-1")
+	if !strings.Contains(out, `"expired"`) || !strings.Contains(out, "privacykit:expiry") {
+		t.Errorf("consent show after the expiry lacks the expiry record:\n%s", out)
+	}
+	if code, out, _ := ctl(t, "", "ledger", "verify", "--db", db); code != exitOK || !strings.Contains(out, `"intact": true`) {
+		t.Errorf("ledger verify after expiries = %d %s", code, out)
+	}
+	if code, _, errs := ctl(t, "", "consent", "expire", "--db", db, "--at", "tomorrow"); code != exitUsage || !strings.Contains(errs, "--at") {
+		t.Errorf("bad --at: exit %d %s", code, errs)
 	}
 }

@@ -10,6 +10,7 @@
 //	privacyctl consent show     --subject ID
 //	privacyctl consent receipt  --record ID
 //	privacyctl consent stale    --purpose P [--version V]
+//	privacyctl consent expire   [--at RFC3339]
 //	privacyctl ledger verify [--head SEQ:HASH]
 //	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
@@ -74,6 +75,7 @@ func verbs() map[string]map[string]verb {
 			"show":     {"show a subject's consent history and current state", cmdConsentShow},
 			"receipt":  {"print the consent receipt (Kantara CR v1.1, ISO/IEC 27560) of a record", cmdConsentReceipt},
 			"stale":    {"list the subjects who must be asked again after a purpose's material change", cmdConsentStale},
+			"expire":   {"record an expiry in the ledger for every consent whose expiry passed", cmdConsentExpire},
 		},
 		"ledger": {
 			"verify": {"walk the consent ledger's hash chain; exit 1 if a record was changed, inserted or removed", cmdLedgerVerify},

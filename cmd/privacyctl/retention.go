@@ -106,12 +106,9 @@ func cmdRetentionHold(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}
-	if *until != "" {
-		t, err := time.Parse(time.RFC3339, *until)
-		if err != nil {
-			return usagef("--until: want an RFC 3339 time, got %q", *until)
-		}
-		h.Until = t.UTC()
+	var err error
+	if h.Until, err = timeFlag("until", *until); err != nil {
+		return err
 	}
 	st, err := sf.open(ctx)
 	if err != nil {

@@ -107,12 +107,8 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 	if r.Controller == "" {
 		r.Controller = cat.Controller.Name
 	}
-	if *expires != "" {
-		t, err := time.Parse(time.RFC3339, *expires)
-		if err != nil {
-			return usagef("--expires: want an RFC 3339 time such as 2027-01-31T00:00:00Z, got %q", *expires)
-		}
-		r.ExpiresAt = t.UTC()
+	if r.ExpiresAt, err = timeFlag("expires", *expires); err != nil {
+		return err
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
@@ -148,6 +144,37 @@ func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	return printJSON(c.stdout, rec)
+}
+
+// cmdConsentExpire appends an expiry record for every consent that lapsed.
+func cmdConsentExpire(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "consent expire")
+	var sf storeFlags
+	sf.register(fs)
+	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	at, err := timeFlag("at", *atFlag)
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		at = time.Now().UTC()
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	n, err := consent.RecordExpiries(ctx, st.consents, at)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.stdout, struct {
+		At       time.Time `json:"at"`
+		Recorded int       `json:"recorded"`
+	}{at, n})
 }
 
 func cmdConsentShow(ctx context.Context, c *cli, args []string) error {

@@ -444,6 +444,43 @@ AND NOT EXISTS (
 	return slices.Compact(out), nil
 }
 
+// Lapsed returns up to limit given consents that are the latest record of
+// their subject and purpose at at and whose expiry is at or before at.
+func (s *ConsentStore) Lapsed(ctx context.Context, at time.Time, limit int) ([]consent.State, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly())
+	if err != nil {
+		return nil, fmt.Errorf("list lapsed consents: %w", s.d.translate(err))
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT r.subject_id, r.purpose, r.record_id, r.policy_version, r.guardian, r.collected_at, r.expires_at
+FROM privacy_consent_records r
+WHERE r.subject_id <> '' AND r.event = $1 AND r.expires_at IS NOT NULL AND r.expires_at <= $2
+AND NOT EXISTS (
+	SELECT 1 FROM privacy_consent_records n
+	WHERE n.subject_id = r.subject_id AND n.purpose = r.purpose AND n.collected_at <= $2
+	AND (n.collected_at > r.collected_at OR (n.collected_at = r.collected_at AND n.seq > r.seq))
+)
+LIMIT $3`, string(consent.Given), clampNanos(at), max(limit, 0))
+	if err != nil {
+		return nil, fmt.Errorf("list lapsed consents: %w", s.d.translate(err))
+	}
+	defer rows.Close()
+	out := []consent.State{}
+	for rows.Next() {
+		st := consent.State{Event: consent.Given}
+		var collected, expires int64
+		if err := rows.Scan(&st.SubjectID, &st.Purpose, &st.RecordID, &st.PolicyVersion, &st.Guardian, &collected, &expires); err != nil {
+			return nil, fmt.Errorf("list lapsed consents: %w", s.d.translate(err))
+		}
+		st.CollectedAt, st.ExpiresAt = fromNanos(collected), fromNanos(expires)
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list lapsed consents: %w", s.d.translate(err))
+	}
+	return out, nil
+}
+
 // SubjectRef returns the subject's pseudonym in this ledger.
 func (s *ConsentStore) SubjectRef(subjectID string) string {
 	return consent.SubjectRef(s.key, subjectID)

@@ -17,7 +17,7 @@ import (
 )
 
 // RunLedger runs the conformance suite of the ledger capabilities beyond
-// consent.Store: Scan, Head, AppendBatch, Stale, Pseudonymise and Watch,
+// consent.Store: Scan, Head, AppendBatch, Stale, Lapsed, Pseudonymise and Watch,
 // and Verify over them. newStore returns an empty ledger for one subtest.
 func RunLedger(t *testing.T, newStore func(t *testing.T) consent.Ledger) {
 	tests := []struct {
@@ -32,6 +32,7 @@ func RunLedger(t *testing.T, newStore func(t *testing.T) consent.Ledger) {
 		{"AppendBatchAllOrNothing", testAppendBatchAtomic},
 		{"ConcurrentBatchesOneSubject", testConcurrentBatches},
 		{"Stale", testStale},
+		{"LapsedAndRecordExpiries", testLapsed},
 		{"Pseudonymise", testPseudonymise},
 		{"WatchSeesAppendsAndErasures", testWatch},
 		{"WatchClosedWithContext", testWatchClosed},
@@ -485,5 +486,92 @@ func testLedgerCanceled(t *testing.T, s consent.Ledger) {
 	check("Verify", err)
 	if got := mustHistory(t, s, "u-1"); len(got) != 1 {
 		t.Errorf("History after canceled writes: %d records, want 1", len(got))
+	}
+}
+
+// testLapsed checks which given consents Lapsed lists at a time, and that
+// consent.RecordExpiries writes one expiry record for each, dated at the
+// expiry, after which nothing is lapsed and decisions read the same.
+func testLapsed(t *testing.T, s consent.Ledger) {
+	ctx := t.Context()
+	at := func(h int) time.Time { return base().Add(time.Duration(h) * time.Hour) }
+	expiring := func(subjectID, purpose string, collected, expires int) consent.Record {
+		r := grant(subjectID, purpose, at(collected))
+		r.ExpiresAt = at(expires)
+		return r
+	}
+	for _, r := range []consent.Record{
+		expiring("lapsed", "research.surveys", 0, 2),
+		expiring("lapsed", "referral", 0, 3),
+		expiring("at-the-hour", "research.surveys", 0, 4),
+		expiring("not-yet", "research.surveys", 0, 5),
+		grant("no-expiry", "research.surveys", at(0)),
+		expiring("withdrawn", "research.surveys", 0, 2),
+		withdrawal("withdrawn", "research.surveys", at(1)),
+		expiring("regiven", "research.surveys", 0, 1),
+		grant("regiven", "research.surveys", at(2)),
+		// A record dated after the time asked about does not hide the
+		// lapse before it.
+		expiring("future", "research.surveys", 0, 1),
+		withdrawal("future", "research.surveys", at(9)),
+		expiring("erased", "research.surveys", 0, 1),
+	} {
+		mustAppend(t, s, r)
+	}
+	if _, err := s.Pseudonymise(ctx, "erased"); err != nil {
+		t.Fatalf("Pseudonymise: %v", err)
+	}
+	lapsed := func(h, limit int) []string {
+		t.Helper()
+		sts, err := s.Lapsed(ctx, at(h), limit)
+		if err != nil {
+			t.Fatalf("Lapsed(%d h): %v", h, err)
+		}
+		out := []string{}
+		for _, st := range sts {
+			if st.Event != consent.Given || st.RecordID == "" || st.ExpiresAt.After(at(h)) {
+				t.Errorf("Lapsed(%d h) lists %+v", h, st)
+			}
+			out = append(out, st.SubjectID+"/"+st.Purpose)
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := []string{"at-the-hour/research.surveys", "future/research.surveys", "lapsed/referral", "lapsed/research.surveys"}
+	if diff := cmp.Diff(want, lapsed(4, 100)); diff != "" {
+		t.Errorf("Lapsed at 4 h (-want +got):\n%s", diff)
+	}
+	if got := lapsed(4, 2); len(got) != 2 {
+		t.Errorf("Lapsed with limit 2: %v", got)
+	}
+	if diff := cmp.Diff([]string{"future/research.surveys", "regiven/research.surveys"}, lapsed(1, 100)); diff != "" {
+		t.Errorf("Lapsed at 1 h (-want +got):\n%s", diff)
+	}
+
+	n, err := consent.RecordExpiries(ctx, s, at(4))
+	if err != nil || n != len(want) {
+		t.Fatalf("RecordExpiries = %d, %v; want %d", n, err, len(want))
+	}
+	if got := lapsed(4, 100); len(got) != 0 {
+		t.Errorf("Lapsed after RecordExpiries: %v", got)
+	}
+	if n, err := consent.RecordExpiries(ctx, s, at(4)); err != nil || n != 0 {
+		t.Errorf("second RecordExpiries = %d, %v; want 0", n, err)
+	}
+	st := mustState(t, s, "lapsed", "research.surveys", at(4))
+	if st.Event != consent.Expired || !st.CollectedAt.Equal(at(2)) || st.PolicyVersion != "1.2" {
+		t.Errorf("state after the expiry record: %+v; want expired at 2 h, version 1.2", st)
+	}
+	if st := mustState(t, s, "lapsed", "research.surveys", at(1)); st.Event != consent.Given || !st.Live(at(1)) {
+		t.Errorf("state before the expiry: %+v; want the live grant", st)
+	}
+	if st := mustState(t, s, "future", "research.surveys", at(10)); st.Event != consent.Withdrawn {
+		t.Errorf("state after the later withdrawal: %+v", st)
+	}
+	if st := mustState(t, s, "not-yet", "research.surveys", at(4)); st.Event != consent.Given || !st.Live(at(4)) {
+		t.Errorf("consent not yet expired: %+v", st)
+	}
+	if rep := mustVerify(t, s); !rep.Intact {
+		t.Errorf("chain after RecordExpiries: %+v", rep)
 	}
 }
