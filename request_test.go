@@ -86,26 +86,52 @@ func TestNormalizeNeverAllowsWithReasons(t *testing.T) {
 
 func TestDecodeRequestErrorsNameTheField(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ name, in, want string }{
-		{"wrong type", `{"subject":{"age":"x"}}`, "subject.age"},
-		{"unknown field", `{"subject":{"idd":"x"}}`, "idd"},
-		{"bad basis", `{"basis":"vibes"}`, "vibes"},
-		{"bad time", `{"time":"yesterday"}`, "time"},
-		{"trailing data", `{} {}`, "after the JSON value"},
-		{"empty", ``, "empty input"},
-		{"truncated", `{"subject":`, "truncated"},
-		{"syntax", `{"subject" 1}`, "malformed JSON"},
+	tests := []struct{ name, in, field, want string }{
+		{"wrong type", `{"subject":{"age":"x"}}`, "subject.age", "want int"},
+		{"unknown field", `{"subject":{"idd":"x"}}`, "subject.idd", "unknown field"},
+		{"unknown recipient field", `{"recipient":{"id":"a","foo":1}}`, "recipient.foo", "unknown field"},
+		{"unknown top-level field", `{"purpose":"billing","color":"red"}`, "color", "unknown field"},
+		{"bad basis", `{"basis":"vibes"}`, "basis", "vibes"},
+		{"bad time", `{"time":"yesterday"}`, "time", "RFC 3339"},
+		{"time as a number", `{"time":5}`, "time", "RFC 3339"},
+		{"data as a string", `{"data":"instance"}`, "data", "want []string"},
+		{"subject as a number", `{"subject":5}`, "subject", "want a JSON object"},
+		{"recipient kind as a number", `{"recipient":{"kind":1}}`, "recipient.kind", "want"},
+		{"gpc as a string", `{"signals":{"gpc":"1"}}`, "signals.gpc", "want bool"},
+		{"an array", `[]`, "", "want a JSON object"},
+		{"trailing data", `{} {}`, "", "after the JSON value"},
+		{"empty", ``, "", "empty input"},
+		{"truncated", `{"subject":`, "", "truncated"},
+		{"syntax", `{"subject" 1}`, "", "malformed JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := privacy.DecodeRequest(strings.NewReader(tc.in))
-			if !errors.Is(err, privacy.ErrInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want ErrInvalidRequest mentioning %q", err, tc.want)
+			var ve *privacy.ValidationError
+			if !errors.Is(err, privacy.ErrInvalidRequest) || !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a *ValidationError wrapping ErrInvalidRequest", err)
+			}
+			if ve.Field != tc.field || !strings.Contains(ve.Message, tc.want) {
+				t.Errorf("field %q, message %q; want field %q, a message with %q", ve.Field, ve.Message, tc.field, tc.want)
 			}
 			if privacy.ErrorCode(err) != privacy.EINVALID {
 				t.Errorf("ErrorCode = %q, want %q", privacy.ErrorCode(err), privacy.EINVALID)
 			}
 		})
+	}
+}
+
+// TestDecodeRequestMatchesFieldNamesAsEncodingJSON checks that keys match
+// struct fields as encoding/json matches them: exactly, else regardless of
+// case.
+func TestDecodeRequestMatchesFieldNamesAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	req, err := privacy.DecodeRequest(strings.NewReader(`{"Subject":{"ID":"u-1","kind":"user"},"PURPOSE":"billing","data":["instance"],"recipient":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Subject.ID != "u-1" || req.Purpose != "billing" || req.Recipient != nil {
+		t.Errorf("decoded %+v", req)
 	}
 }
 
