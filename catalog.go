@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -190,11 +191,35 @@ type Adequacy struct {
 	Decision string `json:"decision"`
 	// Scope limits the decision, in words.
 	Scope string `json:"scope,omitempty"`
-	// Until is when the decision expires, if it does.
+	// Until is the last month ("2031-12") or day ("2031-12-31") the
+	// decision covers, if it expires; see End.
 	Until string `json:"until,omitempty"`
 	// Requires names the safeguard a recipient must show for the decision to
 	// cover it (dpf for the United States).
 	Requires Safeguard `json:"requires,omitempty"`
+}
+
+// End returns the first instant the decision no longer covers: the start
+// of the month after Until ("2031-12") or of the day after it
+// ("2031-12-31"), in UTC; false when the decision does not expire. A
+// transfer at or after End needs an Art. 46 safeguard.
+func (a Adequacy) End() (time.Time, bool, error) {
+	if a.Until == "" {
+		return time.Time{}, false, nil
+	}
+	if t, err := time.Parse("2006-01", a.Until); err == nil {
+		return t.AddDate(0, 1, 0), true, nil
+	}
+	if t, err := time.Parse(time.DateOnly, a.Until); err == nil {
+		return t.AddDate(0, 0, 1), true, nil
+	}
+	return time.Time{}, false, fmt.Errorf("want YYYY-MM or YYYY-MM-DD, got %q", a.Until)
+}
+
+// InForce reports whether the decision covers a transfer at t.
+func (a Adequacy) InForce(t time.Time) bool {
+	end, ok, err := a.End()
+	return err == nil && (!ok || t.Before(end))
 }
 
 // ConsentAge holds the ages of digital consent of Art. 8(1).
@@ -431,6 +456,9 @@ func (c *Catalog) Validate() error {
 		}
 		if !a.Requires.valid() {
 			return bad("transfers", fmt.Sprintf("adequacy[%d].requires", i), "unknown safeguard %q", a.Requires)
+		}
+		if _, _, err := a.End(); err != nil {
+			return bad("transfers", fmt.Sprintf("adequacy[%d].until", i), "%v", err)
 		}
 	}
 	if c.ConsentAge.Default < 13 || c.ConsentAge.Default > 16 {

@@ -170,7 +170,9 @@ func (e *cacheEntry) decision(id string) privacy.Decision {
 //
 // Under the base policy time enters only through consent expiry: the rules
 // compare expires_ns with now_ns for a given consent and nothing else reads
-// either, so the key carries the outcome of that comparison. rawTime adds
+// either, so the key carries the outcome of that comparison (retention and
+// the end of adequacy decisions add theirs: appendRetention,
+// appendAdequacy). rawTime adds
 // both times as they are, for policies with extension modules, whose rules
 // may read them for anything.
 func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) []byte {
@@ -249,6 +251,7 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	bp := c.bufs.Get().(*[]byte)
 	key := appendKey((*bp)[:0], p.generation, byID, p.readsID, req, cs, ss, at)
 	key = p.appendRetention(key, req, ss, at)
+	key = p.appendAdequacy(key, req, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	if ent := c.get(key); ent != nil {
@@ -291,6 +294,24 @@ func hasNUL(req *privacy.Request) bool {
 		return nul(r.ID) || nul(string(r.Kind)) || nul(r.Country) || nul(string(r.Safeguard))
 	}
 	return false
+}
+
+// appendAdequacy adds to a key the one fact transfer.no_safeguard reads
+// from the time: whether the recipient country's adequacy decision, if it
+// expires, has ended at the request's time (Adequacy.End, which the Rego
+// rule compares with now_ns).
+func (p *policy) appendAdequacy(b []byte, req *privacy.Request, at time.Time) []byte {
+	if req.Recipient == nil {
+		return b
+	}
+	end, ok := p.adequacyEnds[req.Recipient.Country]
+	if !ok {
+		return b
+	}
+	if at.Before(end) {
+		return append(b, 0)
+	}
+	return append(b, 1)
 }
 
 // appendRetention adds to a key the one fact retention.expired reads from

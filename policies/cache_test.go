@@ -175,6 +175,38 @@ func TestCacheSharesAcrossSubjects(t *testing.T) {
 	}
 }
 
+// TestCacheAdequacyEnds checks that the cache tells a transfer to the UK
+// before the end of its adequacy decision (December 2031) from one after.
+func TestCacheAdequacyEnds(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	cached, err := New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := privacy.Request{
+		Subject:   privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+		Purpose:   "support",
+		Data:      []string{"instance.contact.email"},
+		Recipient: &privacy.Recipient{ID: "helpdesk", Kind: privacy.RecipientProcessor, Country: "GB", DPA: true},
+	}
+	for _, tc := range []struct {
+		at      time.Time
+		allowed bool
+	}{
+		{time.Date(2031, 12, 31, 23, 59, 59, 0, time.UTC), true},
+		{time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC), false},
+	} {
+		req.Time = tc.at
+		d, err := cached.Decide(ctx, req)
+		if err != nil || d.Allowed != tc.allowed {
+			t.Errorf("transfer to GB at %v: allowed=%v %v (err %v), want allowed=%v", tc.at, d.Allowed, d.Codes(), err, tc.allowed)
+		}
+	}
+}
+
 // TestCacheExtensionModules: with an extension module the rules may read
 // the subject's id and the time for anything, and the cache must key by
 // both.

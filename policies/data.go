@@ -81,9 +81,14 @@ func catalogData(c *privacy.Catalog) map[string]any {
 	}
 	adequacy := map[string]any{}
 	for _, a := range c.Transfers.Adequacy {
-		if a.Country != "" {
-			adequacy[a.Country] = string(a.Requires)
+		if a.Country == "" {
+			continue
 		}
+		entry := map[string]any{"requires": string(a.Requires)}
+		if end, ok, _ := a.End(); ok {
+			entry["end_ns"] = end.UnixNano()
+		}
+		adequacy[a.Country] = entry
 	}
 	ages := map[string]any{}
 	for cc, age := range c.ConsentAge.Countries {

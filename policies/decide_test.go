@@ -189,6 +189,14 @@ func TestDecide(t *testing.T) {
 		{name: "UK processor under adequacy", req: with(req(user, "support", "instance.contact.email"), func(r *privacy.Request) {
 			r.Recipient = processor("GB", "")
 		}), wantBasis: "contract", wantObl: []string{"log_disclosure", "record_transfer_safeguard"}},
+		{name: "UK processor after the adequacy decision ends", req: with(req(user, "support", "instance.contact.email"), func(r *privacy.Request) {
+			r.Recipient = processor("GB", "")
+			r.Time = time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)
+		}), wantReasons: []string{"transfer.no_safeguard"}},
+		{name: "UK processor under SCCs after the adequacy decision ends", req: with(req(user, "support", "instance.contact.email"), func(r *privacy.Request) {
+			r.Recipient = processor("GB", privacy.SafeguardSCC)
+			r.Time = time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)
+		}), wantBasis: "contract", wantObl: []string{"log_disclosure", "record_transfer_safeguard"}},
 		{name: "guest meeting on controller instruction", req: req(guest, "service.delivery", "guest.contact", "guest.it.ip_address"),
 			wantBasis: "controller_instruction"},
 		{name: "guest support", req: req(guest, "support", "guest.contact.email"), wantBasis: "controller_instruction"},

@@ -71,6 +71,9 @@ type policy struct {
 	// extension module may), so that cached decisions must be keyed by the
 	// id and the raw times.
 	readsID bool
+	// adequacyEnds holds the end of each country's adequacy decision that
+	// expires, for the cache key.
+	adequacyEnds map[string]time.Time
 }
 
 // Option configures New.
@@ -200,6 +203,14 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		generation:   generation,
 		modulesHash:  hashModules(modules),
 		readsID:      len(modules) > 0,
+	}
+	for _, a := range c.Transfers.Adequacy {
+		if end, ok, _ := a.End(); ok && a.Country != "" {
+			if p.adequacyEnds == nil {
+				p.adequacyEnds = map[string]time.Time{}
+			}
+			p.adequacyEnds[a.Country] = end
+		}
 	}
 	kinds := make([]string, len(c.SubjectKinds))
 	for i, k := range c.SubjectKinds {

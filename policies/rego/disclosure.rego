@@ -32,15 +32,26 @@ deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is
 	country := object.get({"": "unknown country"}, lib.recipient.country, lib.recipient.country)
 }
 
-# A country with an adequacy decision, or one whose decision covers only
-# recipients with a given safeguard (the US: certified under the DPF).
-adequate if data.catalog.adequacy[lib.recipient.country] == ""
+# A country with an adequacy decision in force at the time of the
+# processing, or one whose decision covers only recipients with a given
+# safeguard (the US: certified under the DPF).
+adequate if {
+	a := data.catalog.adequacy[lib.recipient.country]
+	in_force(a)
+	a.requires == ""
+}
 
 adequate if {
-	required := data.catalog.adequacy[lib.recipient.country]
-	required != ""
-	lib.recipient.safeguard == required
+	a := data.catalog.adequacy[lib.recipient.country]
+	in_force(a)
+	a.requires != ""
+	lib.recipient.safeguard == a.requires
 }
+
+# A decision without an end date, or before its end (Adequacy.End in Go).
+in_force(a) if not "end_ns" in object.keys(a)
+
+in_force(a) if input.now_ns < a.end_ns
 
 deny contains lib.reason("security.unencrypted_financial", sprintf("financial data %v would leave the system without encryption in transit", [sort(lib.financial_leaves)])) if {
 	lib.has_recipient
