@@ -124,6 +124,11 @@ func buildFlow(c *privacy.Catalog) flow {
 			continue
 		}
 		f.columns[3] = append(f.columns[3], node{id: "r_" + ident(string(r)), label: string(r)})
+		if r == privacy.RecipientIndividual {
+			// A private individual is no importer under Chapter V: no
+			// transfer rule applies (see transfer.no_safeguard).
+			continue
+		}
 		f.edges = append(f.edges,
 			edge{from: "r_" + ident(string(r)), to: "g_eea"},
 			edge{from: "r_" + ident(string(r)), to: "g_adequacy"},

@@ -248,6 +248,9 @@ func transfersFor(p *privacy.Purpose) string {
 	if len(p.Recipients) == 0 {
 		return "none: no recipients"
 	}
+	if !slices.ContainsFunc(p.Recipients, func(k privacy.RecipientKind) bool { return k != privacy.RecipientIndividual }) {
+		return "none: only to individuals the subject names, who are no importers under Chapter V"
+	}
 	return "possible; only to the EEA, a country with an adequacy decision (Art. 45) or a recipient with an Art. 46 safeguard, checked per disclosure"
 }
 

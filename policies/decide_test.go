@@ -163,6 +163,14 @@ func TestDecide(t *testing.T) {
 			req: with(req(user, "referral", "instance.account.username"), func(r *privacy.Request) {
 				r.Recipient = recipient(privacy.RecipientIndividual, func(r *privacy.Recipient) { r.DPA = false })
 			}), wantBasis: "consent", wantObl: []string{"log_disclosure"}},
+		{name: "referral to a friend whose country is unknown", seeds: []seed{grant("u-1", "referral", nil)},
+			req: with(req(user, "referral", "instance.contact.email"), func(r *privacy.Request) {
+				r.Recipient = &privacy.Recipient{ID: "friend", Kind: privacy.RecipientIndividual}
+			}), wantBasis: "consent", wantObl: []string{"log_disclosure"}},
+		{name: "referral to a friend in India", seeds: []seed{grant("u-1", "referral", nil)},
+			req: with(req(user, "referral", "instance.contact.email"), func(r *privacy.Request) {
+				r.Recipient = &privacy.Recipient{ID: "friend", Kind: privacy.RecipientIndividual, Country: "IN"}
+			}), wantBasis: "consent", wantObl: []string{"log_disclosure"}},
 		{name: "child with guardian consent", seeds: []seed{grant("c-1", "site.personalisation", func(r *consent.Record) { r.Guardian = true })},
 			req: req(child, "site.personalisation", "instance.profile"), wantBasis: "consent"},
 		{name: "child in Belgium consents alone (13)", seeds: []seed{grant("c-1", "site.personalisation", nil)},

@@ -35,6 +35,14 @@ test_transfers if {
 	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": "IN", "safeguard": "dpf"}))
 }
 
+# A private individual is not an importer under Chapter V: a referral to
+# a friend needs no safeguard, wherever the friend is.
+test_individual_is_not_a_transfer if {
+	referral := {"purpose": "referral", "data": ["instance.contact.email"], "recipient": {"id": "friend", "kind": "individual", "country": "", "dpa": false, "safeguard": "", "sale": false}}
+	not "transfer.no_safeguard" in fixtures.codes(disclosure.deny) with input as fixtures.with_request(referral)
+	not "transfer.no_safeguard" in fixtures.codes(disclosure.deny) with input as fixtures.with_request(object.union(referral, {"recipient": {"country": "IN"}}))
+}
+
 # The adequacy decision for GB runs until December 2031 (catalog: until
 # "2031-12"): from 2032 a transfer there needs an Art. 46 safeguard.
 test_adequacy_ends if {

@@ -38,8 +38,13 @@ candidates := [input.request.basis] if {
 
 candidates := declared_bases if input.request.basis == ""
 
+# A transfer in the sense of Chapter V: data made available to a
+# controller or processor outside the EEA (EDPB Guidelines 05/2021). A
+# private individual the subject asked us to inform (a referral) is
+# neither, wherever they are.
 outside_eea if {
 	has_recipient
+	recipient.kind != "individual"
 	not data.catalog.eea[recipient.country]
 }
 
