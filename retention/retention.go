@@ -193,11 +193,13 @@ type Batch struct {
 	// LastKey is the last inventory key the batch covers: where the next
 	// batch starts.
 	LastKey string `json:"last_key"`
-	// Scanned, Held and Retained count the records the batch covered that
-	// it does not erase, for the audit.
+	// Scanned counts the records the batch covered; Held, Retained and
+	// Unruled (no rule in the catalog) those it does not erase, for the
+	// audit.
 	Scanned  int `json:"scanned"`
 	Held     int `json:"held"`
 	Retained int `json:"retained"`
+	Unruled  int `json:"unruled,omitempty"`
 }
 
 // Audit is the record a sweep keeps of each committed batch: the evidence
@@ -218,6 +220,9 @@ type Audit struct {
 	Scanned    int `json:"scanned"`
 	Held       int `json:"held"`
 	Retained   int `json:"retained"`
+	// Unruled counts records of a category no rule covers: a gap in the
+	// catalog, kept and reported rather than erased.
+	Unruled int `json:"unruled"`
 }
 
 // Journal keeps each named sweep's checkpoint, lease and audit trail.

@@ -73,6 +73,7 @@ type Progress struct {
 	Anonymised int
 	Held       int
 	Retained   int
+	Unruled    int
 	LastKey    string
 }
 
@@ -108,8 +109,8 @@ func randomID() string {
 
 // Item is one record of a plan with its verdict.
 type Item struct {
-	Record  Record
-	Verdict Verdict
+	Record  Record  `json:"record"`
+	Verdict Verdict `json:"verdict"`
 }
 
 // Summary counts a plan's or a sweep's records by status, and the due
@@ -308,6 +309,8 @@ func (s *Sweeper) collect(ctx context.Context, sched *Schedule, cp Checkpoint) (
 				}
 			case StatusHeld:
 				b.Held++
+			case StatusUnruled:
+				b.Unruled++
 			default:
 				b.Retained++
 			}
@@ -357,7 +360,7 @@ func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summ
 		Sweep: s.name, SweepID: cp.SweepID, Seq: b.Seq, Owner: s.owner, Cutoff: cp.Cutoff, At: s.now().UTC(),
 		FirstKey: cp.After, LastKey: b.LastKey,
 		Deleted: len(b.Delete), Anonymised: len(b.Anonymise),
-		Scanned: b.Scanned, Held: b.Held, Retained: b.Retained,
+		Scanned: b.Scanned, Held: b.Held, Retained: b.Retained, Unruled: b.Unruled,
 	}
 	next := Checkpoint{SweepID: cp.SweepID, Cutoff: cp.Cutoff, After: b.LastKey, Batches: b.Seq}
 	if err := s.store.Save(ctx, s.name, s.owner, next, a); err != nil {
@@ -370,9 +373,10 @@ func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summ
 	sum.Due += len(b.Delete) + len(b.Anonymise)
 	sum.Held += b.Held
 	sum.Retained += b.Retained
+	sum.Unruled += b.Unruled
 	if s.progress != nil {
 		s.progress(Progress{SweepID: cp.SweepID, Batch: b.Seq, Scanned: sum.Scanned, Deleted: sum.Delete,
-			Anonymised: sum.Anonymise, Held: sum.Held, Retained: sum.Retained, LastKey: b.LastKey})
+			Anonymised: sum.Anonymise, Held: sum.Held, Retained: sum.Retained, Unruled: sum.Unruled, LastKey: b.LastKey})
 	}
 	return next, nil
 }

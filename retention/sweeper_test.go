@@ -112,6 +112,39 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// TestSweepSummaryMatchesPlan checks that a sweep counts what a plan of
+// the same inventory counts, unruled records included, in its summary and
+// in its audit trail.
+func TestSweepSummaryMatchesPlan(t *testing.T) {
+	t.Parallel()
+	f := newFixture(120)
+	inv, st := f.setup(t)
+	plan, err := newSweeper(t, st, inv, nil).Plan(t.Context(), nil)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	got, err := newSweeper(t, st, inv, inv, retention.WithBatchSize(7)).Sweep(t.Context())
+	if err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	got.Batches = 0
+	if diff := cmp.Diff(plan, got); diff != "" {
+		t.Errorf("sweep summary differs from the plan's (-plan +sweep):\n%s", diff)
+	}
+	audits, err := st.Audits(t.Context(), "retention")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unruled, retained int
+	for _, a := range audits {
+		unruled += a.Unruled
+		retained += a.Retained
+	}
+	if unruled != plan.Unruled || retained != plan.Retained {
+		t.Errorf("audits count %d unruled and %d retained, want %d and %d", unruled, retained, plan.Unruled, plan.Retained)
+	}
+}
+
 func TestSweepHoldAndRelease(t *testing.T) {
 	t.Parallel()
 	f := newFixture(60)

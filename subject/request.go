@@ -102,6 +102,9 @@ const (
 	StatusForwarded Status = "forwarded"
 )
 
+// Valid reports whether s is one of the statuses above.
+func (s Status) Valid() bool { return s.Open() || s.Final() || s == StatusForwarded }
+
 // Final reports whether no further step changes the request.
 func (s Status) Final() bool { return s == StatusCompleted || s == StatusRejected }
 

@@ -18,7 +18,7 @@ func cmdCatalogROPA(ctx context.Context, c *cli, args []string) error {
 	var pf policyFlags
 	pf.register(fs)
 	format := fs.String("format", "markdown", "output `format`: markdown, csv or json")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	cat, err := pf.loadCatalog()
@@ -41,7 +41,7 @@ func cmdCatalogNotice(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "catalog notice")
 	var pf policyFlags
 	pf.register(fs)
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	cat, err := pf.loadCatalog()
@@ -57,7 +57,7 @@ func cmdCatalogDiffNotice(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "catalog diff-notice")
 	var pf policyFlags
 	pf.register(fs)
-	if err := parse(fs, args, 1); err != nil {
+	if err := c.parse(fs, args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -87,7 +87,7 @@ func cmdCatalogDiagram(ctx context.Context, c *cli, args []string) error {
 	var pf policyFlags
 	pf.register(fs)
 	format := fs.String("format", "mermaid", "output `format`: mermaid, dot, svg or png (svg and png need Graphviz dot)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	cat, err := pf.loadCatalog()

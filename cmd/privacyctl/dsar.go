@@ -64,7 +64,7 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	allMarketing := fs.Bool("all-marketing", false, "an objection to all direct marketing")
 	note := fs.String("note", "", "free text")
 	printID := fs.Bool("print-id", false, "print only the new request's id (for scripts)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("kind", *kind, "subject", *subjectID); err != nil {
@@ -116,7 +116,7 @@ func cmdDSARVerify(ctx context.Context, c *cli, args []string) error {
 	method := fs.String("method", "", "how identity was checked: email_link, login_session, id_document … (required)")
 	by := fs.String("by", "", "the operator who checked (required)")
 	note := fs.String("note", "", "free text")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id, "method", *method, "by", *by); err != nil {
@@ -147,7 +147,7 @@ func cmdDSARExtend(ctx context.Context, c *cli, args []string) error {
 	months := fs.Int("months", 2, "further months, 1 or 2 (Art. 12(3))")
 	reason := fs.String("reason", "", "why the request is complex or numerous (required)")
 	by := fs.String("by", "", "who extends (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
@@ -169,7 +169,7 @@ func cmdDSARRun(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "dsar run")
 	var env dsarEnv
 	env.register(fs, true)
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id); err != nil {
@@ -191,7 +191,7 @@ func cmdDSARShow(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "dsar show")
 	var env dsarEnv
 	env.register(fs, true)
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id); err != nil {
@@ -216,8 +216,11 @@ func cmdDSARList(ctx context.Context, c *cli, args []string) error {
 	subjectID := fs.String("subject", "", "only this subject's requests")
 	status := fs.String("status", "", "only requests in this status")
 	overdue := fs.Bool("overdue", false, "only open requests past their due date")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
+	}
+	if st := subject.Status(*status); st != "" && !st.Valid() {
+		return usagef("--status: unknown status %q (want received, verified, in_progress, forwarded, completed or rejected)", *status)
 	}
 	desk, closeFn, err := env.open(ctx, c)
 	if err != nil {
@@ -247,7 +250,7 @@ func cmdDSARInstruct(ctx context.Context, c *cli, args []string) error {
 	proceed := fs.Bool("proceed", false, "fulfil the forwarded request")
 	decline := fs.Bool("decline", false, "decline the forwarded request")
 	reference := fs.String("reference", "", "the controller's reference")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id, "by", *by); err != nil {
@@ -274,7 +277,7 @@ func cmdDSARReject(ctx context.Context, c *cli, args []string) error {
 	env.register(fs, true)
 	reason := fs.String("reason", "", "why (the subject is told, with their right to complain) (required)")
 	by := fs.String("by", "", "who rejects (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {

@@ -69,25 +69,36 @@ func isUsage(err error) bool {
 	return errors.As(err, &u) || privacy.ErrorCode(err) == privacy.EINVALID
 }
 
+// oneLine returns err's message on one line, prefixed with "privacyctl: "
+// unless it names the command already.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if !strings.HasPrefix(msg, "privacyctl") {
+		msg = "privacyctl: " + msg
+	}
+	return msg
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns a flag set that reports errors instead of exiting and
+// prints nothing itself: c.parse reports.
 func newFlags(c *cli, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("privacyctl "+name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-// parse parses args and turns flag errors (and stray arguments beyond
-// maxArgs) into usage errors.
-func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+// parse parses args. -h prints the verb's flags on stdout (exit 0); a flag
+// error, or a stray argument beyond maxArgs, is a usage error of one line.
+func (c *cli) parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(c.stdout, "Usage of %s:\n", fs.Name())
+			fs.SetOutput(c.stdout)
+			fs.PrintDefaults()
 			return &exitError{code: exitOK}
 		}
-		return &exitError{code: exitUsage} // the flag package printed the line
+		return usagef("%s: %v (run %s -h)", fs.Name(), err, fs.Name())
 	}
 	if fs.NArg() > maxArgs {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
@@ -176,9 +187,28 @@ type policyFlags struct {
 }
 
 func (p *policyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.catalog, "catalog", "", "catalog `file` (YAML or JSON; default: the embedded reference catalog)")
+	p.registerCatalog(fs)
 	fs.StringVar(&p.policy, "policy", "", "`dir`ectory of extra Rego modules (package privacy.ext.*) that add denials and obligations")
+}
+
+// registerCatalog registers the flags that choose a catalog only, for
+// verbs that check names against it but decide nothing.
+func (p *policyFlags) registerCatalog(fs *flag.FlagSet) {
+	fs.StringVar(&p.catalog, "catalog", "", "catalog `file` (YAML or JSON; default: the embedded reference catalog)")
 	fs.StringVar(&p.bundle, "bundle", "", "OPA bundle (`dir`ectory or .tar.gz) with catalog.yaml and Rego modules; replaces --catalog")
+}
+
+// declaredPurpose loads the catalog and checks that it declares the
+// purpose named by --purpose.
+func (p *policyFlags) declaredPurpose(purpose string) (*privacy.Purpose, error) {
+	cat, err := p.loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	if pur := cat.Purpose(purpose); pur != nil {
+		return pur, nil
+	}
+	return nil, usagef("--purpose: the catalog declares no purpose %q", purpose)
 }
 
 // loadBundle loads --bundle; a bundle whose catalog is invalid keeps the

@@ -17,7 +17,7 @@ func cmdLedgerVerify(ctx context.Context, c *cli, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	headFlag := fs.String("head", "", "a head published earlier, as SEQ:HASH, to prove that no record up to it was removed")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	var head *consent.Head
@@ -59,7 +59,7 @@ func cmdConsentReceipt(ctx context.Context, c *cli, args []string) error {
 	sf.register(fs)
 	pf.register(fs)
 	id := fs.String("record", "", "consent record `id` (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("record", *id); err != nil {
@@ -99,7 +99,7 @@ func cmdConsentStale(ctx context.Context, c *cli, args []string) error {
 	pf.register(fs)
 	purpose := fs.String("purpose", "", "purpose `key` (required)")
 	version := fs.String("version", "", "the version consent must be at least (default: the purpose's consent_version)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("purpose", *purpose); err != nil {

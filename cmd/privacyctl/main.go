@@ -118,11 +118,12 @@ func verbs() map[string]map[string]verb {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "privacyctl: missing command (run privacyctl help)")
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
 		return exitOK
 	}
 	group, ok := verbs()[args[0]]
@@ -155,14 +156,14 @@ func report(stderr io.Writer, err error) int {
 		return exitOK
 	case errors.As(err, &ex):
 		if ex.msg != "" {
-			fmt.Fprintln(stderr, "privacyctl: "+ex.msg)
+			fmt.Fprintln(stderr, oneLine(ex))
 		}
 		return ex.code
 	case isUsage(err):
-		fmt.Fprintln(stderr, "privacyctl: "+oneLine(err))
+		fmt.Fprintln(stderr, oneLine(err))
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "privacyctl: "+oneLine(err))
+		fmt.Fprintln(stderr, oneLine(err))
 		return exitFailure
 	}
 }

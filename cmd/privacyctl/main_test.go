@@ -134,6 +134,15 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"invalid catalog", "", []string{"catalog", "check", badCatalog}, "bad.yaml"},
 		{"missing catalog", "", []string{"catalog", "check", filepath.Join(t.TempDir(), "none.yaml")}, "none.yaml"},
 		{"dsn not postgres", surveyRequest, []string{"decide", "--dsn", "mysql://x"}, "--dsn"},
+		{"unknown nested field", `{"subject":{"id":"u","kind":"user","nick":"x"}}`, []string{"decide", "--db", db}, "subject.nick"},
+		{"unknown flag", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--bogus"}, "-bogus"},
+		{"flag without value", surveyRequest, []string{"decide", "--db"}, "-db"},
+		{"no command", "", nil, "missing command"},
+		{"grant expiring in the past", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--expires", "2020-01-01T00:00:00Z"}, "expires_at"},
+		{"withdraw unknown purpose", "", []string{"consent", "withdraw", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
+		{"object to unknown purpose", "", []string{"subject", "object", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
+		{"hold unknown category", "", []string{"retention", "hold", "--db", db, "--category", "nope", "--by", "legal", "--reason", "claim"}, "nope"},
+		{"list unknown status", "", []string{"dsar", "list", "--db", db, "--status", "bogus"}, "bogus"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,6 +157,37 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 				t.Fatalf("bad input printed an allow: %s", out)
 			}
 		})
+	}
+}
+
+// TestHelpOnStdout checks that help goes to stdout with exit 0, so that
+// it can be piped.
+// TestDecideInvalidRequest checks that a request that is valid JSON but
+// not a valid request prints the request.invalid denial as well as the
+// one line on stderr, with status 2.
+func TestDecideInvalidRequest(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	code, out, errs := ctl(t, `{"subject":{"id":"u","kind":"user"},"data":["instance.contact.email"]}`, "decide", "--db", db)
+	if code != exitUsage || !strings.Contains(errs, "purpose") {
+		t.Fatalf("exit %d, stderr %q; want 2 and the field", code, errs)
+	}
+	if d := decision(t, out); d.Allowed || len(d.Reasons) != 1 || d.Reasons[0].Code != privacy.ReasonRequestInvalid {
+		t.Errorf("decision %+v, want a denial with request.invalid only", d)
+	}
+}
+
+func TestHelpOnStdout(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"decide", "-h"}, {"consent", "grant", "-h"}, {"subject", "unrestrict", "-h"}} {
+		code, out, errs := ctl(t, "", args...)
+		if code != exitOK || out == "" || errs != "" {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want 0, the help on stdout, nothing on stderr", args, code, len(out), errs)
+		}
+		if len(args) > 1 && !strings.Contains(out, "privacyctl "+strings.Join(args[:len(args)-1], " ")+":") {
+			t.Errorf("%v: help names another verb:\n%s", args, out)
+		}
+	}
+	if _, out, _ := ctl(t, "", "help"); !strings.Contains(out, "consent expire") || !strings.Contains(out, "ledger verify") {
+		t.Errorf("help lists no verbs:\n%s", out)
 	}
 }
 

@@ -20,7 +20,7 @@ func cmdRetentionPlan(ctx context.Context, c *cli, args []string) error {
 	sf.register(fs)
 	pf.register(fs)
 	items := fs.Bool("items", false, "print every due or held record as a JSON line before the summary")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	cat, err := pf.loadCatalog()
@@ -57,7 +57,7 @@ func cmdRetentionSweep(ctx context.Context, c *cli, args []string) error {
 	pf.register(fs)
 	batch := fs.Int("batch", 500, "records erased per batch (each batch is audited and checkpointed)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if *batch < 1 {
@@ -93,17 +93,28 @@ func cmdRetentionSweep(ctx context.Context, c *cli, args []string) error {
 func cmdRetentionHold(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "retention hold")
 	var sf storeFlags
+	var pf policyFlags
 	sf.register(fs)
+	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "hold one subject's data (default: every subject)")
 	category := fs.String("category", "", "hold a category and its children (default: every category)")
 	by := fs.String("by", "", "the person placing the hold (required)")
 	reason := fs.String("reason", "", "why: the dispute or request it serves (required)")
 	until := fs.String("until", "", "RFC 3339 `time` at which the hold lapses (default: until released)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("by", *by, "reason", *reason); err != nil {
 		return err
+	}
+	if *category != "" {
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		if len(cat.Leaves(*category)) == 0 {
+			return usagef("--category: the catalog has no category %q", *category)
+		}
 	}
 	h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}
 	var err error
@@ -128,7 +139,7 @@ func cmdRetentionRelease(ctx context.Context, c *cli, args []string) error {
 	sf.register(fs)
 	id := fs.String("id", "", "hold `id` (required)")
 	by := fs.String("by", "", "the person releasing the hold (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("id", *id, "by", *by); err != nil {
@@ -150,7 +161,7 @@ func cmdRetentionHolds(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "retention holds")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	st, err := sf.open(ctx)

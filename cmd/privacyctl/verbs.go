@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func cmdDecide(ctx context.Context, c *cli, args []string) error {
 	var pf policyFlags
 	sf.register(fs)
 	pf.register(fs)
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	req, err := privacy.DecodeRequest(c.stdin)
@@ -49,14 +50,18 @@ func cmdDecide(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The decision is printed whatever happened: a denial with
+	// request.invalid for a request that is well-formed JSON but invalid
+	// (status 2, the field on stderr), with evaluation.failed for a
+	// failure (status 1).
 	d, err := eng.Decide(ctx, req)
-	if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
-		return fmt.Errorf("request on stdin: %w", err)
-	}
 	if perr := printJSON(c.stdout, d); perr != nil {
 		return perr
 	}
-	return err // an evaluation failure: the denial is printed, the status is 1
+	if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
+		return fmt.Errorf("request on stdin: %w", err)
+	}
+	return err
 }
 
 func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
@@ -74,7 +79,7 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 	collectedBy := fs.String("collected-by", "privacyctl", "who or what collected the consent")
 	notice := fs.String("notice-hash", "", "SHA-256 of the notice text shown")
 	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
@@ -125,20 +130,37 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "consent withdraw")
 	var sf storeFlags
+	var pf policyFlags
 	sf.register(fs)
+	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	purpose := fs.String("purpose", "", "purpose `key` (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
 		return err
+	}
+	_, undeclared := pf.declaredPurpose(*purpose)
+	if undeclared != nil && !isUsage(undeclared) {
+		return undeclared
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.close()
+	if undeclared != nil {
+		// A purpose since removed from the catalog can still be withdrawn
+		// from (Art. 7(3)); a name never consented to is a mistake.
+		history, err := st.consents.History(ctx, *subjectID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
+			return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
+		}
+	}
 	rec, err := consent.Withdraw(ctx, st.consents, *subjectID, *purpose)
 	if err != nil {
 		return err
@@ -152,7 +174,7 @@ func cmdConsentExpire(ctx context.Context, c *cli, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	at, err := timeFlag("at", *atFlag)
@@ -182,7 +204,7 @@ func cmdConsentShow(ctx context.Context, c *cli, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("subject", *subjectID); err != nil {
@@ -219,11 +241,13 @@ func cmdConsentShow(ctx context.Context, c *cli, args []string) error {
 func cmdSubjectObject(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "subject object")
 	var sf storeFlags
+	var pf policyFlags
 	sf.register(fs)
+	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	purpose := fs.String("purpose", "", "purpose `key` objected to")
 	all := fs.Bool("all-marketing", false, "object to every direct-marketing purpose (Art. 21(2))")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("subject", *subjectID); err != nil {
@@ -231,6 +255,11 @@ func cmdSubjectObject(ctx context.Context, c *cli, args []string) error {
 	}
 	if (*purpose == "") == !*all {
 		return usagef("give exactly one of --purpose or --all-marketing")
+	}
+	if *purpose != "" {
+		if _, err := pf.declaredPurpose(*purpose); err != nil {
+			return err
+		}
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
@@ -255,11 +284,15 @@ const (
 
 func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string) error {
 	return func(ctx context.Context, c *cli, args []string) error {
-		fs := newFlags(c, "subject "+which)
+		name := which
+		if !on {
+			name = map[string]string{flagRestrict: "unrestrict", flagDeactivate: "reactivate"}[which]
+		}
+		fs := newFlags(c, "subject "+name)
 		var sf storeFlags
 		sf.register(fs)
 		subjectID := fs.String("subject", "", "subject `id` (required)")
-		if err := parse(fs, args, 0); err != nil {
+		if err := c.parse(fs, args, 0); err != nil {
 			return err
 		}
 		if err := required("subject", *subjectID); err != nil {
@@ -287,7 +320,7 @@ func cmdSubjectShow(ctx context.Context, c *cli, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := required("subject", *subjectID); err != nil {
@@ -312,7 +345,7 @@ func showSubject(ctx context.Context, c *cli, st *stores, id string) error {
 func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "catalog check")
 	bundlePath := fs.String("bundle", "", "check an OPA bundle (`dir`ectory or .tar.gz): its catalog and modules")
-	if err := parse(fs, args, 1); err != nil {
+	if err := c.parse(fs, args, 1); err != nil {
 		return err
 	}
 	var (
@@ -357,7 +390,7 @@ func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
 
 func cmdCatalogPrint(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "catalog print")
-	if err := parse(fs, args, 0); err != nil {
+	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
 	_, err := io.WriteString(c.stdout, strings.TrimLeft(string(privacy.ReferenceCatalogYAML()), "\n"))
