@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -58,14 +60,10 @@ type Catalog struct {
 	// makes the promise, so that every reason cites the policy.
 	Clauses map[string]string `json:"clauses,omitempty"`
 
-	// --- retention (branch retention) ---
-
 	// Retention lists how long each category is kept, from which event,
 	// and what happens after; see RetentionRule. Package retention
 	// applies them.
 	Retention []RetentionRule `json:"retention,omitempty"`
-
-	// --- end retention ---
 
 	leaves map[string][]string // key or parent -> sorted leaf keys
 	hash   string
@@ -268,7 +266,13 @@ func LoadCatalog(path string) (*Catalog, error) {
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	var c Catalog
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
-		return nil, &CatalogError{File: name, Message: yamlMessage(err)}
+		ce := locateCatalogError(data)
+		if ce == nil {
+			// A YAML error (syntax, a duplicate key): its message has the line.
+			ce = &CatalogError{Message: yamlMessage(err)}
+		}
+		ce.File = name
+		return nil, ce
 	}
 	if err := c.Check(); err != nil {
 		var ce *CatalogError
@@ -278,6 +282,47 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// locateCatalogError decodes the catalog again field by field to find the
+// entry and field a decoding error is in; nil when the document is not
+// valid YAML or the error is not in a field.
+func locateCatalogError(data []byte) *CatalogError {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil
+	}
+	var c Catalog
+	var ve *ValidationError
+	if !errors.As(decodeValue(js, reflect.ValueOf(&c).Elem(), ""), &ve) || ve.Field == "" {
+		return nil
+	}
+	// Name list entries as Check does: "purpose referral", "category
+	// instance.contact.email"; the rest of the path is the field.
+	top, field, _ := strings.Cut(ve.Field, ".")
+	entry := top
+	if list, idx, ok := listIndex(top); ok {
+		var doc struct{ Purposes, Categories []struct{ Key string } }
+		_ = json.Unmarshal(js, &doc) // best effort: only the keys are read
+		entries, singular := doc.Purposes, "purpose"
+		if list == "categories" {
+			entries, singular = doc.Categories, "category"
+		}
+		if (list == "purposes" || list == "categories") && idx < len(entries) && entries[idx].Key != "" {
+			entry = singular + " " + entries[idx].Key
+		}
+	}
+	return &CatalogError{Entry: entry, Field: field, Message: ve.Message}
+}
+
+// listIndex splits "purposes[3]" into "purposes" and 3.
+func listIndex(s string) (string, int, bool) {
+	name, rest, ok := strings.Cut(s, "[")
+	if !ok || !strings.HasSuffix(rest, "]") {
+		return "", 0, false
+	}
+	i, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+	return name, i, err == nil
 }
 
 func yamlMessage(err error) string {
@@ -472,7 +517,6 @@ func (c *Catalog) Validate() error {
 			return bad("consent_age", "countries."+cc, "must be between 13 and 16 (Art. 8(1)), got %d", age)
 		}
 	}
-	// --- retention (branch retention) ---
 	roles := map[SubjectKind]Role{}
 	for _, k := range c.SubjectKinds {
 		roles[k.Kind] = k.Role
@@ -480,7 +524,6 @@ func (c *Catalog) Validate() error {
 	if err := c.validateRetention(leaves, roles); err != nil {
 		return err
 	}
-	// --- end retention ---
 	c.leaves = leaves
 	c.hash = ""
 	return nil

@@ -43,7 +43,7 @@ const (
 	ObligationRecordTransferSafeguard = "record_transfer_safeguard"
 )
 
-// Retention reason codes (branch retention).
+// Retention reason codes.
 const (
 	// ReasonRetentionExpired: the subject's data in a category is past the
 	// retention period of the catalog's rule for it (Art. 5(1)(e)) and no

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -214,126 +212,6 @@ func DecodeRequest(rd io.Reader) (Request, error) {
 		return Request{}, err
 	}
 	return req, nil
-}
-
-// decodeStrict decodes exactly one JSON object into the struct v points
-// to and translates the decoder's errors into *ValidationError naming the
-// field by its path ("recipient.country").
-func decodeStrict(rd io.Reader, v any) error {
-	dec := json.NewDecoder(rd)
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return invalidRequest("", "unexpected data after the JSON value")
-	}
-	var rest json.RawMessage
-	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
-		return invalidRequest("", "unexpected data after the JSON value")
-	}
-	return decodeObject(raw, reflect.ValueOf(v).Elem(), "")
-}
-
-// decodeObject decodes the JSON object data into the struct v one field at
-// a time, so that an unknown key, a value of the wrong type or one the
-// field's own decoder refuses is reported with its path (prefix + key).
-// Nested structs without a decoder of their own are decoded the same way.
-func decodeObject(data []byte, v reflect.Value, prefix string) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return invalidRequest(strings.TrimSuffix(prefix, "."), "want a JSON object, got %s", jsonKind(data))
-	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // the same first error for the same input
-	for _, key := range keys {
-		f, name, ok := fieldByJSONName(v, key)
-		if !ok {
-			return invalidRequest(prefix+key, "unknown field")
-		}
-		path, val := prefix+name, fields[key]
-		t := f.Type()
-		nested := t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
-		if nested && !reflect.PointerTo(t).Implements(unmarshalerType) && !t.Implements(unmarshalerType) {
-			if string(bytes.TrimSpace(val)) == "null" {
-				f.SetZero()
-				continue
-			}
-			if t.Kind() == reflect.Pointer {
-				f.Set(reflect.New(t.Elem()))
-				f = f.Elem()
-			}
-			if err := decodeObject(val, f, path+"."); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := json.Unmarshal(val, f.Addr().Interface()); err != nil {
-			var typ *json.UnmarshalTypeError
-			switch {
-			case t == reflect.TypeFor[time.Time]():
-				return invalidRequest(path, "want an RFC 3339 time such as 2026-11-28T12:00:00Z, got %s", val)
-			case errors.As(err, &typ):
-				return invalidRequest(path, "want %s, got JSON %s", typ.Type, typ.Value)
-			default:
-				// Errors from UnmarshalText of typed fields (lawful basis).
-				return invalidRequest(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
-			}
-		}
-	}
-	return nil
-}
-
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-// fieldByJSONName returns the field of the struct v whose JSON name is
-// key, matched as encoding/json does (exactly, else without regard to
-// case), and that name.
-func fieldByJSONName(v reflect.Value, key string) (reflect.Value, string, bool) {
-	t := v.Type()
-	fold := -1
-	var foldName string
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if !sf.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		if name == key {
-			return v.Field(i), name, true
-		}
-		if fold < 0 && strings.EqualFold(name, key) {
-			fold, foldName = i, name
-		}
-	}
-	if fold >= 0 {
-		return v.Field(fold), foldName, true
-	}
-	return reflect.Value{}, "", false
-}
-
-// jsonKind names the kind of JSON value data holds, for messages.
-func jsonKind(data []byte) string {
-	switch b := bytes.TrimSpace(data); {
-	case len(b) == 0:
-		return "nothing"
-	case b[0] == '[':
-		return "an array"
-	case b[0] == '"':
-		return "a string"
-	case b[0] == 't' || b[0] == 'f':
-		return "a boolean"
-	case b[0] == 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }
 
 func jsonError(err error) error {

@@ -94,7 +94,7 @@ func TestDecodeRequestErrorsNameTheField(t *testing.T) {
 		{"bad basis", `{"basis":"vibes"}`, "basis", "vibes"},
 		{"bad time", `{"time":"yesterday"}`, "time", "RFC 3339"},
 		{"time as a number", `{"time":5}`, "time", "RFC 3339"},
-		{"data as a string", `{"data":"instance"}`, "data", "want []string"},
+		{"data as a string", `{"data":"instance"}`, "data", "want a JSON array"},
 		{"subject as a number", `{"subject":5}`, "subject", "want a JSON object"},
 		{"recipient kind as a number", `{"recipient":{"kind":1}}`, "recipient.kind", "want"},
 		{"gpc as a string", `{"signals":{"gpc":"1"}}`, "signals.gpc", "want bool"},

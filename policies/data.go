@@ -112,7 +112,7 @@ func catalogData(c *privacy.Catalog) map[string]any {
 			objectionable[string(b)] = true
 		}
 	}
-	// Retention (branch retention): the rule of every leaf that has one,
+	// Retention: the rule of every leaf that has one,
 	// its period in the calendar units time.add_date takes.
 	retention := map[string]any{}
 	for _, cat := range c.Categories {

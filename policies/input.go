@@ -88,7 +88,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at t
 }
 
 // lifecycleTerm gives the subject's retention trigger times as
-// {trigger: unix nanoseconds} (branch retention).
+// {trigger: unix nanoseconds}.
 func lifecycleTerm(m map[privacy.Trigger]time.Time) *ast.Term {
 	items := make([][2]*ast.Term, 0, len(m))
 	for tr, at := range m {

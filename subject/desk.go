@@ -420,7 +420,7 @@ func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
 	if len(d.sources) == 0 {
 		// Answering "we hold nothing" because no service is plugged in
 		// would be false.
-		return r, fmt.Errorf("run %s: no sources registered (WithSource)", id)
+		return r, fmt.Errorf("run %s: a %s request runs over the services' data, and no source is registered (subject.WithSource): run it where the services plug in their sources", id, r.Kind)
 	}
 	return d.fanOut(ctx, r)
 }

@@ -63,6 +63,15 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	purposes := fs.String("purposes", "", "comma-separated purposes objected to")
 	allMarketing := fs.Bool("all-marketing", false, "an objection to all direct marketing")
 	note := fs.String("note", "", "free text")
+	var corrections []subject.Correction
+	fs.Func("correct", "a rectification's `CATEGORY=VALUE` (repeat for several)", func(v string) error {
+		cat, val, ok := strings.Cut(v, "=")
+		if !ok || strings.TrimSpace(cat) == "" {
+			return fmt.Errorf("want CATEGORY=VALUE, got %q", v)
+		}
+		corrections = append(corrections, subject.Correction{Category: strings.TrimSpace(cat), Value: val})
+		return nil
+	})
 	printID := fs.Bool("print-id", false, "print only the new request's id (for scripts)")
 	if err := c.parse(fs, args, 0); err != nil {
 		return err
@@ -83,6 +92,7 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 		Categories:      splitList(*categories),
 		Purposes:        splitList(*purposes),
 		DirectMarketing: *allMarketing,
+		Corrections:     corrections,
 		Note:            *note,
 	}
 	if req.RequestedBy == "" {

@@ -72,6 +72,9 @@ func TestDSARBadInput(t *testing.T) {
 		{"dsar", "show", "--db", db},
 		{"dsar", "extend", "--db", db, "--id", "x", "--by", "me"},
 		{"dsar", "instruct", "--db", db, "--id", "x", "--by", "me"},
+		{"dsar", "open", "--db", db, "--kind", "rectification", "--subject", "u"},
+		{"dsar", "open", "--db", db, "--kind", "rectification", "--subject", "u", "--correct", "no-equals-sign"},
+		{"dsar", "open", "--db", db, "--kind", "rectification", "--subject", "u", "--correct", "nope=x"},
 	} {
 		if code, _, errs := ctl(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errs)
@@ -79,5 +82,26 @@ func TestDSARBadInput(t *testing.T) {
 	}
 	if code, _, _ := ctl(t, "", "dsar", "show", "--db", db, "--id", "nope"); code == exitOK {
 		t.Error("dsar show of an unknown id succeeded")
+	}
+}
+
+// TestDSARRectificationOpens checks that a rectification takes its
+// corrections from --correct, and that running it without the services'
+// sources says what is missing.
+func TestDSARRectificationOpens(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	code, out, errs := ctl(t, "", "dsar", "open", "--db", db, "--kind", "rectification", "--subject", "u-1",
+		"--correct", "instance.contact.email=ann@example.com", "--correct", "instance.account.username=ann", "--print-id")
+	if code != exitOK {
+		t.Fatalf("dsar open = %d: %s", code, errs)
+	}
+	id := strings.TrimSpace(out)
+	_, out, _ = ctl(t, "", "dsar", "show", "--db", db, "--id", id)
+	if !strings.Contains(out, `"value": "ann@example.com"`) || !strings.Contains(out, "instance.account.username") {
+		t.Errorf("dsar show lacks the corrections:\n%s", out)
+	}
+	ctl(t, "", "dsar", "verify", "--db", db, "--id", id, "--method", "login_session", "--by", "desk")
+	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id); code != exitFailure || !strings.Contains(errs, "source") {
+		t.Errorf("dsar run without sources = %d %q; want 1 and a line about sources", code, errs)
 	}
 }
