@@ -194,6 +194,11 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 	}
 	prepared, err := rego.New(ropts...).PrepareForEval(ctx)
 	if err != nil {
+		if len(modules) > 0 {
+			// The base modules compile on their own (tested): the
+			// caller's modules are at fault.
+			return nil, fmt.Errorf("policies: compile policy: %w", &privacy.ValidationError{Field: "modules", Message: err.Error()})
+		}
 		return nil, fmt.Errorf("policies: compile policy: %w", err)
 	}
 	p := &policy{
@@ -252,13 +257,19 @@ func baseModules() ([]module, error) {
 func checkExtension(m module) error {
 	mod, err := ast.ParseModuleWithOpts(m.name, m.source, ast.ParserOptions{RegoVersion: ast.RegoV1})
 	if err != nil {
-		return fmt.Errorf("policies: module %s: %w", m.name, err)
+		return badModule(m.name, err.Error())
 	}
 	p := mod.Package.Path
 	if len(p) < 4 || !p[1].Equal(ast.StringTerm("privacy")) || !p[2].Equal(ast.StringTerm("ext")) {
-		return fmt.Errorf("policies: module %s: package %s is not under privacy.ext: extension modules may only add denials and obligations", m.name, strings.TrimPrefix(p.String(), "data."))
+		return badModule(m.name, fmt.Sprintf("package %s is not under privacy.ext: extension modules may only add denials and obligations", strings.TrimPrefix(p.String(), "data.")))
 	}
 	return nil
+}
+
+// badModule is an extension module that does not parse, compile or belong
+// under privacy.ext: bad input (privacy.ErrInvalid), not a failure.
+func badModule(name, msg string) error {
+	return fmt.Errorf("policies: %w", &privacy.ValidationError{Field: "module " + name, Message: msg})
 }
 
 // Catalog returns the catalog the engine decides over. Do not modify it.

@@ -112,12 +112,17 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	if err := os.WriteFile(badCatalog, []byte("policy_version: \"1\"\nsubject_kinds: []\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	badPolicy := t.TempDir()
+	if err := os.WriteFile(filepath.Join(badPolicy, "x.rego"), []byte("package privacy.ext.x\n\ndeny contains {"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		stdin string
 		args  []string
 		want  string // in the one stderr line
 	}{
+		{"policy module that does not parse", surveyRequest, []string{"decide", "--db", db, "--policy", badPolicy}, "x.rego"},
 		{"malformed JSON", `{"subject":`, []string{"decide", "--db", db}, "truncated JSON"},
 		{"wrong type", `{"subject":{"id":"u","kind":"user","age":"old"}}`, []string{"decide", "--db", db}, "subject.age"},
 		{"unknown field", `{"subjekt":{}}`, []string{"decide", "--db", db}, "subjekt"},
