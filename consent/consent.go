@@ -107,12 +107,26 @@ func (r *Record) Validate() error {
 		return bad("policy_version", fmt.Sprintf("must be a dotted version such as 1.2, got %q", r.PolicyVersion))
 	case r.Event == Given && r.PolicyVersion == "":
 		return bad("policy_version", "is required for a given consent")
+	case r.NoticeHash != "" && !isSHA256Hex(r.NoticeHash):
+		return bad("notice_hash", fmt.Sprintf("must be the SHA-256 of the notice as 64 lowercase hex digits, got %q", r.NoticeHash))
 	case r.CollectedAt.IsZero():
 		return bad("collected_at", "is required")
 	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.CollectedAt):
 		return bad("expires_at", "must be after collected_at")
 	}
 	return nil
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Digest returns the SHA-256 (hex) of the record's canonical encoding: its
@@ -260,14 +274,30 @@ func Grant(ctx context.Context, s Store, r Record) (Record, error) {
 // Withdraw records that the subject withdrew consent for the purpose
 // (Art. 7(3): as easy as giving it). It takes effect on the next decision.
 func Withdraw(ctx context.Context, s Store, subjectID, purpose string) (Record, error) {
+	at := time.Now().UTC()
+	// A record dated ahead of now (a replica's clock running fast, a
+	// grant dated in the future) would otherwise outrank the withdrawal
+	// once its time came: date the withdrawal no earlier, and ledger order
+	// breaks the tie in its favour.
+	latest, err := s.State(ctx, subjectID, purpose, endOfTime)
+	if err != nil {
+		return Record{}, fmt.Errorf("withdraw consent: %w", err)
+	}
+	if latest.CollectedAt.After(at) {
+		at = latest.CollectedAt
+	}
 	return s.Append(ctx, Record{
 		SubjectID:   subjectID,
 		Purpose:     purpose,
 		Event:       Withdrawn,
 		Method:      MethodAPI,
-		CollectedAt: time.Now().UTC(),
+		CollectedAt: at,
 	})
 }
+
+// endOfTime is later than any time a store keeps (the SQL stores keep
+// nanoseconds since 1970 in 64 bits: up to the year 2262).
+var endOfTime = time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC)
 
 // Expire records that the subject's consent for the purpose lapsed at at
 // (DPV ConsentExpired), so that the ledger shows the end of a consent

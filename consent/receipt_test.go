@@ -19,7 +19,7 @@ func TestNewReceipt(t *testing.T) {
 	base := consent.Record{
 		RecordID: "3f1c…", Seq: 7, SubjectID: "u-1", SubjectRef: "ab12",
 		Purpose: "marketing.profiling", Categories: []string{"instance.contact.email"},
-		Event: consent.Given, PolicyVersion: "1.2", NoticeHash: "9f86", Method: consent.MethodDoubleOptIn,
+		Event: consent.Given, PolicyVersion: "1.2", NoticeHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Method: consent.MethodDoubleOptIn,
 		CollectedBy: "signup-form", Language: "nl", Jurisdiction: "NL", CollectedAt: at,
 		PrevHash: "p", Hash: "h",
 	}

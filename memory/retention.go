@@ -81,6 +81,9 @@ func (s *RetentionStore) ReleaseHold(ctx context.Context, id, by string, at time
 		if !h.ReleasedAt.IsZero() {
 			return retention.Hold{}, fmt.Errorf("release hold %s: %w: already released", id, privacy.ErrConflict)
 		}
+		if err := retention.CheckRelease(*h, by, at); err != nil {
+			return retention.Hold{}, fmt.Errorf("release hold %s: %w", id, err)
+		}
 		h.ReleasedAt, h.ReleasedBy = at, by
 		return *h, nil
 	}

@@ -93,6 +93,21 @@ func (h *Hold) Validate() error {
 	return nil
 }
 
+// CheckRelease checks a release of h by by at at, as stores do before
+// they record it: the person releasing is named, and the release is not
+// dated before the hold was placed.
+func CheckRelease(h Hold, by string, at time.Time) error {
+	switch {
+	case strings.TrimSpace(by) == "":
+		return &privacy.ValidationError{Field: "released_by", Message: "must name the person who releases the hold"}
+	case at.IsZero():
+		return &privacy.ValidationError{Field: "released_at", Message: "is required"}
+	case at.Before(h.PlacedAt):
+		return &privacy.ValidationError{Field: "released_at", Message: fmt.Sprintf("is before the hold was placed (%s)", h.PlacedAt.Format(time.RFC3339))}
+	}
+	return nil
+}
+
 // ActiveAt reports whether the hold is in force at t: placed, not
 // released and not lapsed.
 func (h *Hold) ActiveAt(t time.Time) bool {
@@ -145,9 +160,9 @@ type HoldStore interface {
 	// error wrapping privacy.ErrConflict when the ID is taken.
 	PlaceHold(ctx context.Context, h Hold) (Hold, error)
 	// ReleaseHold ends the hold with the id at the time, naming who released
-	// it. It returns the released hold, an error wrapping
-	// privacy.ErrNotFound for an unknown id, or privacy.ErrConflict for a
-	// hold already released.
+	// it (CheckRelease). It returns the released hold, a
+	// *privacy.ValidationError, an error wrapping privacy.ErrNotFound for an
+	// unknown id, or privacy.ErrConflict for a hold already released.
 	ReleaseHold(ctx context.Context, id, by string, at time.Time) (Hold, error)
 	// ActiveHolds returns the holds active at the time, ordered by
 	// PlacedAt and ID.

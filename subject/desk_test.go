@@ -550,6 +550,8 @@ func TestOpenValidates(t *testing.T) {
 		{name: "rectification without corrections", req: subject.Request{Kind: subject.KindRectification, Subject: user}, wantField: "corrections"},
 		{name: "correction of an unknown category", req: subject.Request{Kind: subject.KindRectification, Subject: user,
 			Corrections: []subject.Correction{{Category: "nope", Value: 1}}}, wantField: "corrections[0].category"},
+		{name: "rectification without a value", req: subject.Request{Kind: subject.KindRectification, Subject: user,
+			Corrections: []subject.Correction{{Category: "instance.contact.email"}}}, wantField: "corrections[0].value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

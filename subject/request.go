@@ -215,6 +215,9 @@ func (r *Request) Validate() error {
 		if strings.TrimSpace(c.Category) == "" {
 			return bad(fmt.Sprintf("corrections[%d].category", i), "is required")
 		}
+		if c.Value == nil {
+			return bad(fmt.Sprintf("corrections[%d].value", i), "is required: the correct value")
+		}
 	}
 	return nil
 }

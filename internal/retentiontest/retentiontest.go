@@ -132,6 +132,16 @@ func testHoldRelease(t *testing.T, s retention.Store) {
 	h := place(t, s, hold("u-1", ""))
 	other := place(t, s, hold("u-2", ""))
 	at := t0.Add(time.Hour)
+	for _, bad := range []struct {
+		by    string
+		at    time.Time
+		field string
+	}{{"", at, "released_by"}, {"counsel@example", h.PlacedAt.Add(-time.Second), "released_at"}} {
+		var ve *privacy.ValidationError
+		if _, err := s.ReleaseHold(t.Context(), h.ID, bad.by, bad.at); !errors.As(err, &ve) || ve.Field != bad.field {
+			t.Errorf("ReleaseHold by %q at %v: error %v, want a ValidationError naming %s", bad.by, bad.at, err, bad.field)
+		}
+	}
 	got, err := s.ReleaseHold(t.Context(), h.ID, "counsel@example", at)
 	if err != nil {
 		t.Fatalf("ReleaseHold: %v", err)

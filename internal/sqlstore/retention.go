@@ -93,6 +93,9 @@ func (s *RetentionStore) ReleaseHold(ctx context.Context, id, by string, at time
 	if !h.ReleasedAt.IsZero() {
 		return retention.Hold{}, fmt.Errorf("release hold %s: %w: already released", id, privacy.ErrConflict)
 	}
+	if err := retention.CheckRelease(h, by, at); err != nil {
+		return retention.Hold{}, fmt.Errorf("release hold %s: %w", id, err)
+	}
 	h.ReleasedAt, h.ReleasedBy = at.UTC(), by
 	if _, err := tx.ExecContext(ctx, `UPDATE privacy_retention_holds SET released_at = $1, released_by = $2 WHERE id = $3`,
 		h.ReleasedAt.UnixNano(), by, id); err != nil {

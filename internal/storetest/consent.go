@@ -118,6 +118,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"AppendRejectsInvalidRecords", testAppendRejectsInvalid},
 		{"StateBeforeAndAfterGrant", testStateBeforeAfterGrant},
 		{"StateAfterWithdrawal", testStateAfterWithdrawal},
+		{"WithdrawalOutranksAGrantDatedAhead", testWithdrawOutranksFutureGrant},
 		{"StateLatestByTimeNotByAppend", testStateLatestByTime},
 		{"StateTiesBrokenByLedgerOrder", testStateTies},
 		{"StateIsolatesSubjectsAndPurposes", testStateIsolation},
@@ -229,6 +230,8 @@ func testAppendRejectsInvalid(t *testing.T, s consent.Store) {
 		{"bad policy version", func(r *consent.Record) { r.PolicyVersion = "v1" }, "policy_version"},
 		{"given without version", func(r *consent.Record) { r.PolicyVersion = "" }, "policy_version"},
 		{"missing collected_at", func(r *consent.Record) { r.CollectedAt = time.Time{} }, "collected_at"},
+		{"notice hash not a SHA-256", func(r *consent.Record) { r.NoticeHash = "9f86" }, "notice_hash"},
+		{"policy version not a version", func(r *consent.Record) { r.PolicyVersion = "garbage" }, "policy_version"},
 		{"expiry before collection", func(r *consent.Record) { r.ExpiresAt = r.CollectedAt.Add(-time.Nanosecond) }, "expires_at"},
 		{"expiry at collection", func(r *consent.Record) { r.ExpiresAt = r.CollectedAt }, "expires_at"},
 	}
@@ -582,5 +585,25 @@ func testConsentCanceledContext(t *testing.T, s consent.Store) {
 	check("Record", err)
 	if got := mustHistory(t, s, "u-1"); len(got) != 1 {
 		t.Errorf("History after a canceled Append: got %d records, want 1", len(got))
+	}
+}
+
+// testWithdrawOutranksFutureGrant: a grant dated ahead of now (a replica
+// whose clock runs fast) must not come back once its time passes, after
+// the subject withdrew.
+func testWithdrawOutranksFutureGrant(t *testing.T, s consent.Store) {
+	ahead := time.Now().Add(time.Hour).UTC()
+	mustAppend(t, s, grant("u-1", "research.surveys", ahead))
+	w, err := consent.Withdraw(t.Context(), s, "u-1", "research.surveys")
+	if err != nil {
+		t.Fatalf("Withdraw: %v", err)
+	}
+	if w.CollectedAt.Before(ahead) {
+		t.Errorf("withdrawal dated %v, before the grant it withdraws (%v)", w.CollectedAt, ahead)
+	}
+	for _, at := range []time.Time{ahead, ahead.Add(time.Hour)} {
+		if st := mustState(t, s, "u-1", "research.surveys", at); st.Event != consent.Withdrawn {
+			t.Errorf("state at %v: %q, want withdrawn", at, st.Event)
+		}
 	}
 }
