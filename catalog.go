@@ -73,7 +73,14 @@ type Catalog struct {
 type Party struct {
 	Name    string `json:"name"`
 	Address string `json:"address,omitempty"`
+	// Contact is how to reach the party about personal data: an email
+	// address or a named contact.
 	Contact string `json:"contact,omitempty"`
+	// Phone is a telephone number, if the party publishes one.
+	Phone string `json:"phone,omitempty"`
+	// Country is where the party is established (ISO 3166-1 alpha-2): the
+	// jurisdiction of its consent receipts.
+	Country string `json:"country,omitempty"`
 }
 
 // Role is the operator's role for a kind of subject's data.
@@ -486,6 +493,9 @@ func (c *Catalog) Validate() error {
 				return bad("processor", "controllers."+ctrl, "unknown purpose %q", p)
 			}
 		}
+	}
+	if checkCountry("", c.Controller.Country) != nil {
+		return bad("controller", "country", "not an ISO 3166-1 alpha-2 code: %q", c.Controller.Country)
 	}
 	for i, cc := range c.Transfers.EEA {
 		if checkCountry("", cc) != nil || cc == "" {

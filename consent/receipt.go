@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -48,6 +49,7 @@ type ReceiptController struct {
 	Contact       string `json:"contact,omitempty"`
 	Address       string `json:"address,omitempty"`
 	Email         string `json:"email,omitempty"`
+	Phone         string `json:"phone,omitempty"`
 }
 
 // ReceiptService is a Kantara services entry.
@@ -119,7 +121,8 @@ func NewReceipt(r Record, c *privacy.Catalog) (*Receipt, error) {
 	if principal == "" {
 		principal = "ref:" + r.SubjectRef
 	}
-	controller := ReceiptController{PIIController: c.Controller.Name, Address: c.Controller.Address, Email: c.Controller.Contact}
+	controller := ReceiptController{PIIController: c.Controller.Name, Contact: c.Controller.Contact,
+		Address: c.Controller.Address, Email: emailOf(c.Controller.Contact), Phone: c.Controller.Phone}
 	if r.Controller != "" && r.Controller != c.Controller.Name {
 		// A guest's controller is the account holder's company; the
 		// operator collects on its behalf.
@@ -176,7 +179,7 @@ func NewReceipt(r Record, c *privacy.Catalog) (*Receipt, error) {
 	}
 	return &Receipt{
 		Version:          ReceiptVersion,
-		Jurisdiction:     r.Jurisdiction,
+		Jurisdiction:     cmp.Or(r.Jurisdiction, c.Controller.Country),
 		ConsentTimestamp: r.CollectedAt.Unix(),
 		CollectionMethod: r.Method,
 		ConsentReceiptID: r.RecordID,
@@ -218,6 +221,14 @@ func NewReceipt(r Record, c *privacy.Catalog) (*Receipt, error) {
 			SubjectRef: r.SubjectRef,
 		},
 	}, nil
+}
+
+// emailOf returns contact if it is an email address, else "".
+func emailOf(contact string) string {
+	if at := strings.IndexByte(contact, '@'); at > 0 && at < len(contact)-1 && !strings.ContainsAny(contact, " <>") {
+		return contact
+	}
+	return ""
 }
 
 // MarshalReceipt returns the receipt of record r as indented JSON: what

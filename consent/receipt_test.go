@@ -155,3 +155,24 @@ func TestNewReceiptUnknownPurpose(t *testing.T) {
 		t.Errorf("NewReceipt with an undeclared purpose: got %v, want a ValidationError on purpose", err)
 	}
 }
+
+// TestReceiptControllerAndJurisdiction checks the controller's contact
+// fields and that a record without a jurisdiction gets the controller's
+// country.
+func TestReceiptControllerAndJurisdiction(t *testing.T) {
+	t.Parallel()
+	r := consent.Record{RecordID: "r-1", Seq: 1, SubjectID: "u-1", Purpose: "research.surveys", Event: consent.Given,
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	rc, err := consent.NewReceipt(r, privacy.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrl := rc.PIIControllers[0]
+	if rc.Jurisdiction != "NL" || ctrl.Contact != "support@24sessions.com" || ctrl.Email != "support@24sessions.com" || ctrl.Address == "" {
+		t.Errorf("jurisdiction %q, controller %+v; want NL and the catalog's contact, email and address", rc.Jurisdiction, ctrl)
+	}
+	r.Jurisdiction = "BE"
+	if rc, _ := consent.NewReceipt(r, privacy.DefaultCatalog()); rc.Jurisdiction != "BE" {
+		t.Errorf("the record's own jurisdiction: %q, want BE", rc.Jurisdiction)
+	}
+}
