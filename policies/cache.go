@@ -12,6 +12,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -244,13 +245,13 @@ func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.R
 // decideCached answers a valid request from the cache, evaluating the
 // policy on a miss. Only decisions without an error are kept; the rest are
 // evaluated again with the subject's own id, exactly as without a cache.
-func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) (privacy.Decision, error) {
+func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) (privacy.Decision, error) {
 	c := e.cache
 	c.sync(p.generation)
 	byID := p.readsID || hasNUL(req)
 	bp := c.bufs.Get().(*[]byte)
 	key := appendKey((*bp)[:0], p.generation, byID, p.readsID, req, cs, ss, at)
-	key = p.appendRetention(key, req, ss, at)
+	key = p.appendRetention(key, req, ss, ch, at)
 	key = p.appendAdequacy(key, req, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
@@ -258,7 +259,7 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 		return ent.decision(req.Subject.ID), nil
 	}
 	if byID {
-		d, err := e.evaluate(ctx, p, req, cs, ss, at)
+		d, err := e.evaluate(ctx, p, req, cs, ss, ch, at)
 		if err == nil {
 			c.put(key, newEntry(d))
 		}
@@ -266,9 +267,9 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	}
 	anon := *req
 	anon.Subject.ID = placeholderID
-	d, err := e.evaluate(ctx, p, &anon, cs, ss, at)
+	d, err := e.evaluate(ctx, p, &anon, cs, ss, ch, at)
 	if err != nil {
-		return e.evaluate(ctx, p, req, cs, ss, at)
+		return e.evaluate(ctx, p, req, cs, ss, ch, at)
 	}
 	ent := newEntry(d)
 	c.put(key, ent)
@@ -318,9 +319,10 @@ func (p *policy) appendAdequacy(b []byte, req *privacy.Request, at time.Time) []
 // the subject's lifecycle: for each requested leaf whose retention rule's
 // trigger has happened, whether its period has run out at the request's
 // time. It computes what the Rego rule compares, with the same calendar
-// (privacy.Period.AddTo, which add_period reproduces); the differential test
+// (privacy.Period.AddTo, which add_period reproduces) and the controller's
+// choice within the rule's bounds (retention.Due); the differential test
 // holds the two equal.
-func (p *policy) appendRetention(b []byte, req *privacy.Request, ss *subject.State, at time.Time) []byte {
+func (p *policy) appendRetention(b []byte, req *privacy.Request, ss *subject.State, ch map[string]privacy.Period, at time.Time) []byte {
 	if len(ss.Lifecycle) == 0 {
 		return append(b, 0)
 	}
@@ -336,7 +338,8 @@ func (p *policy) appendRetention(b []byte, req *privacy.Request, ss *subject.Sta
 				continue
 			}
 			b = append(b, leaf...)
-			if !at.Before(r.Period.AddTo(start)) {
+			choice, chosen := ch[leaf]
+			if due, _ := retention.Due(r, choice, chosen, start); !at.Before(due) {
 				b = append(b, 1)
 			} else {
 				b = append(b, 0)

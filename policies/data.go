@@ -120,15 +120,13 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		if r == nil {
 			continue
 		}
-		retention[cat.Key] = map[string]any{
-			"rule":    r.Category,
-			"trigger": string(r.Trigger),
-			"period":  r.Period.String(),
-			"years":   r.Period.Years,
-			"months":  r.Period.Months,
-			"days":    7*r.Period.Weeks + r.Period.Days,
-			"hours":   r.Period.Hours,
+		entry := periodData(r.Period)
+		entry["rule"], entry["trigger"] = r.Category, string(r.Trigger)
+		if r.Adjustable() && r.Min != nil && r.Max != nil {
+			// The bounds of a controller's choice (retention.Due).
+			entry["min"], entry["max"] = periodData(*r.Min), periodData(*r.Max)
 		}
+		retention[cat.Key] = entry
 	}
 	return map[string]any{
 		"retention":      retention,
@@ -189,4 +187,16 @@ func versionArray(v string) []any {
 		out[i] = n
 	}
 	return out
+}
+
+// periodData gives a period in the calendar units time.add_date takes,
+// and as text for messages.
+func periodData(p privacy.Period) map[string]any {
+	return map[string]any{
+		"period": p.String(),
+		"years":  p.Years,
+		"months": p.Months,
+		"days":   7*p.Weeks + p.Days,
+		"hours":  p.Hours,
+	}
 }

@@ -52,7 +52,14 @@
 //     purpose must allow the recipient kind; outside the EEA the country
 //     needs an adequacy decision (the US only with dpf) or an Art. 46
 //     safeguard (scc, bcr, code_of_conduct, certification); an unknown
-//     country counts as outside without adequacy.
+//     country counts as outside without adequacy; an adequacy decision with
+//     an end date covers processing before it only. A private individual
+//     (a referral) is no importer under Chapter V: no transfer rule
+//     applies.
+//   - retention: a category past its rule's period from the subject's
+//     recorded trigger (subject.RecordLifecycle) is retention.expired,
+//     except for legal purposes; with WithRetentionOverrides, a guest's
+//     controller's choice of period applies, within the rule's bounds.
 //   - automated decisions only where the catalog allows them and on
 //     contract, consent or legal obligation (Art. 22(2)).
 //   - financial categories sent to a recipient need encryption in transit.

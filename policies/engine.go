@@ -20,6 +20,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -36,6 +37,8 @@ type Engine struct {
 	// that a decision uses one policy from start to end.
 	policy   atomic.Pointer[policy]
 	consents consent.Reader
+	// overrides gives controllers' retention choices; nil: none.
+	overrides OverrideReader
 	// readState is the StateReader's State, or SharedState when it has it.
 	readState func(ctx context.Context, subjectID string) (subject.State, error)
 	now       func() time.Time
@@ -91,9 +94,24 @@ type config struct {
 	// cacheSize bounds the decision cache when cacheSet.
 	cacheSize int
 	cacheSet  bool
+	overrides OverrideReader
 }
 
 type module struct{ name, source string }
+
+// OverrideReader gives the retention periods controllers chose for their
+// data within the catalog's bounds (retention.Store is one).
+type OverrideReader interface {
+	Overrides(ctx context.Context) ([]retention.Override, error)
+}
+
+// WithRetentionOverrides reads the controllers' choices of retention
+// period from r, so that retention.expired judges a processor's subject
+// (a guest) by the period the subject's controller chose, as the sweeper
+// does. It is read for a request whose subject names a controller, has
+// the trigger of a rule a controller may adjust, and asks for data under
+// such a rule. Without it, decisions use the catalog's periods.
+func WithRetentionOverrides(r OverrideReader) Option { return func(o *config) { o.overrides = r } }
 
 // WithCatalog decides over c instead of the embedded reference catalog. New
 // validates it.
@@ -154,7 +172,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	p.revision = cfg.revision
-	e := &Engine{consents: cfg.consents, readState: cfg.subjects.State, now: cfg.now, log: cfg.log, dlog: cfg.dlog}
+	e := &Engine{consents: cfg.consents, readState: cfg.subjects.State, now: cfg.now, log: cfg.log, dlog: cfg.dlog, overrides: cfg.overrides}
 	if r, ok := cfg.subjects.(subject.SharedStateReader); ok {
 		// The engine only reads state: no need for a copy.
 		e.readState = r.SharedState
@@ -323,20 +341,64 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 	if ss, err = e.readState(ctx, req.Subject.ID); err != nil {
 		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
 	}
+	ch, err := e.choices(ctx, p, &req, &ss)
+	if err != nil {
+		return p.fail(e.log, fmt.Errorf("read retention overrides: %w", err))
+	}
 	if f != nil {
 		*f = facts{at: at, consent: cs, state: ss}
 	}
 
 	if e.cache != nil {
-		return e.decideCached(ctx, p, &req, &cs, &ss, at)
+		return e.decideCached(ctx, p, &req, &cs, &ss, ch, at)
 	}
-	return e.evaluate(ctx, p, &req, &cs, &ss, at)
+	return e.evaluate(ctx, p, &req, &cs, &ss, ch, at)
+}
+
+// choices returns the periods the subject's controller chose for the
+// requested leaves whose rules let it choose, when one of them can matter
+// (their trigger happened); nil otherwise, without reading the overrides.
+func (e *Engine) choices(ctx context.Context, p *policy, req *privacy.Request, ss *subject.State) (map[string]privacy.Period, error) {
+	if e.overrides == nil || req.Subject.Controller == "" || len(ss.Lifecycle) == 0 {
+		return nil, nil
+	}
+	var leaves []string
+	for _, key := range req.Data {
+		for _, leaf := range p.catalog.Leaves(key) {
+			if r := p.catalog.RetentionRule(leaf); r != nil && r.Adjustable() {
+				if _, ok := ss.Lifecycle[r.Trigger]; ok {
+					leaves = append(leaves, leaf)
+				}
+			}
+		}
+	}
+	if len(leaves) == 0 {
+		return nil, nil
+	}
+	overrides, err := e.overrides.Overrides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := retention.NewSchedule(p.catalog, overrides)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]privacy.Period
+	for _, leaf := range leaves {
+		if c, ok := sched.Choice(req.Subject.Controller, leaf); ok {
+			if out == nil {
+				out = map[string]privacy.Period{}
+			}
+			out[leaf] = c
+		}
+	}
+	return out, nil
 }
 
 // evaluate asks OPA for the decision on a request and the state gathered
 // for it; the request has passed validate.
-func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) (privacy.Decision, error) {
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, at)))
+func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) (privacy.Decision, error) {
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, ch, at)))
 	if err != nil {
 		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 	}

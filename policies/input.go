@@ -15,11 +15,12 @@ import (
 // present (empty when not given) except the recipient, which is absent for
 // internal use.
 //
-//	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N}
+//	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N,
+//	 "retention_overrides": {leaf: period}}  (only when the controller chose)
 //
 // subject_state.lifecycle maps each retention trigger that happened for
 // the subject to its time in unix nanoseconds.
-func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at time.Time) ast.Value {
+func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
 	for i, d := range req.Data {
@@ -73,7 +74,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at t
 		}
 	}
 
-	return ast.NewObject(
+	items := [][2]*ast.Term{
 		ast.Item(ast.StringTerm("request"), ast.ObjectTerm(reqItems...)),
 		ast.Item(ast.StringTerm("consent"), ast.ObjectTerm(consentItems...)),
 		ast.Item(ast.StringTerm("subject_state"), ast.ObjectTerm(
@@ -84,7 +85,15 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, at t
 			ast.Item(ast.StringTerm("lifecycle"), lifecycleTerm(ss.Lifecycle)),
 		)),
 		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(at)))),
-	)
+	}
+	if len(ch) > 0 {
+		choices := make([][2]*ast.Term, 0, len(ch))
+		for leaf, p := range ch {
+			choices = append(choices, ast.Item(ast.StringTerm(leaf), ast.NewTerm(ast.MustInterfaceToValue(periodData(p)))))
+		}
+		items = append(items, ast.Item(ast.StringTerm("retention_overrides"), ast.ObjectTerm(choices...)))
+	}
+	return ast.NewObject(items...)
 }
 
 // lifecycleTerm gives the subject's retention trigger times as

@@ -1,6 +1,8 @@
 package policies_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -67,4 +70,95 @@ func TestRetentionExpired(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRetentionOverridesInDecisions: a guest's controller that chose a
+// shorter period for its guests' contact details (within the catalog's
+// bounds) has them expire at that period in decisions, as in sweeps; a
+// change of choice shows in the next decision, cached or not.
+func TestRetentionOverridesInDecisions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	last := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	states := memory.NewStateStore()
+	for _, id := range []string{"g-acme", "g-other"} {
+		if err := subject.RecordLifecycle(ctx, states, id, privacy.TriggerLastActivity, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	overrides := memory.NewRetentionStore()
+	choose := func(p string) {
+		t.Helper()
+		period, err := privacy.ParsePeriod(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := retention.Override{Controller: "acme", Category: "guest.contact", Period: period, SetBy: "dpo@acme", SetAt: last}
+		if err := retention.CheckOverride(privacy.DefaultCatalog(), o); err != nil {
+			t.Fatal(err)
+		}
+		if err := overrides.SetOverride(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	request := func(subjectID, controller string, at time.Time) privacy.Request {
+		return privacy.Request{
+			Subject: privacy.Subject{ID: subjectID, Kind: privacy.SubjectGuest, Country: "NL", Controller: controller},
+			Purpose: "service.delivery", Data: []string{"guest.contact.email"}, Time: at,
+		}
+	}
+	for _, size := range []int{0, policies.DefaultCacheSize} {
+		eng, err := policies.New(ctx, policies.WithSubjects(states), policies.WithRetentionOverrides(overrides), policies.WithCache(size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(name string, req privacy.Request, want []string) {
+			t.Helper()
+			d, err := eng.Decide(ctx, req)
+			if err != nil {
+				t.Fatalf("%s: Decide: %v", name, err)
+			}
+			if diff := cmp.Diff(want, d.Codes()); diff != "" {
+				t.Errorf("cache %d, %s (-want +got):\n%s", size, name, diff)
+			}
+		}
+		expired := []string{privacy.ReasonRetentionExpired}
+		choose("P1Y") // the catalog's default, as a choice
+		check("acme's guest after 40 days, a year chosen", request("g-acme", "acme", last.AddDate(0, 0, 40)), []string{})
+		choose("P30D")
+		check("acme's guest after 40 days, 30 days chosen", request("g-acme", "acme", last.AddDate(0, 0, 40)), expired)
+		check("acme's guest after 29 days", request("g-acme", "acme", last.AddDate(0, 0, 29)), []string{})
+		check("another controller's guest keeps the catalog's year", request("g-other", "other", last.AddDate(0, 0, 40)), []string{})
+		choose("P2Y")
+		check("acme's guest after 18 months, two years chosen", request("g-acme", "acme", last.AddDate(0, 18, 0)), []string{})
+		check("another controller's guest after 18 months", request("g-other", "other", last.AddDate(0, 18, 0)), expired)
+		choose("P1Y")
+	}
+}
+
+// TestRetentionOverridesFailClosed: overrides that cannot be read deny.
+func TestRetentionOverridesFailClosed(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	states := memory.NewStateStore()
+	if err := subject.RecordLifecycle(ctx, states, "g-1", privacy.TriggerLastActivity, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policies.New(ctx, policies.WithSubjects(states), policies.WithRetentionOverrides(failingOverrides{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := eng.Decide(ctx, privacy.Request{
+		Subject: privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Country: "NL", Controller: "acme"},
+		Purpose: "service.delivery", Data: []string{"guest.contact.email"},
+	})
+	if err == nil || d.Allowed {
+		t.Errorf("allowed=%v err=%v; want a denial and an error", d.Allowed, err)
+	}
+}
+
+type failingOverrides struct{}
+
+func (failingOverrides) Overrides(context.Context) ([]retention.Override, error) {
+	return nil, errors.New("store down")
 }

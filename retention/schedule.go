@@ -117,21 +117,8 @@ func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
 	if !ok || start.IsZero() {
 		return v
 	}
-	v.DueAt = rule.Period.AddTo(start)
-	if rule.Adjustable() && r.Controller != "" {
-		if p, ok := s.override(r.Controller, r.Category); ok {
-			// Bounds are enforced on the real dates, where calendar
-			// units have their real length.
-			due := p.AddTo(start)
-			if lo := rule.Min.AddTo(start); due.Before(lo) {
-				p, due = *rule.Min, lo
-			}
-			if hi := rule.Max.AddTo(start); due.After(hi) {
-				p, due = *rule.Max, hi
-			}
-			v.Period, v.DueAt = p, due
-		}
-	}
+	choice, chosen := s.Choice(r.Controller, r.Category)
+	v.DueAt, v.Period = Due(rule, choice, chosen, start)
 	if at.Before(v.DueAt) {
 		return v
 	}
@@ -157,11 +144,31 @@ func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
 	return v
 }
 
-// override returns the controller's choice for the leaf category: the
-// one on the most specific key.
-func (s *Schedule) override(controller, category string) (privacy.Period, bool) {
+// Due returns when data governed by rule whose trigger happened at start
+// is due, and the period that applies: the controller's choice, when
+// chosen and the rule lets controllers choose, kept within the rule's
+// bounds on the real dates (where calendar units have their real length);
+// otherwise the rule's period. Decisions (policies) and sweeps use it.
+func Due(rule *privacy.RetentionRule, choice privacy.Period, chosen bool, start time.Time) (time.Time, privacy.Period) {
+	if !chosen || !rule.Adjustable() || rule.Min == nil || rule.Max == nil {
+		return rule.Period.AddTo(start), rule.Period
+	}
+	p, due := choice, choice.AddTo(start)
+	if lo := rule.Min.AddTo(start); due.Before(lo) {
+		p, due = *rule.Min, lo
+	}
+	if hi := rule.Max.AddTo(start); due.After(hi) {
+		p, due = *rule.Max, hi
+	}
+	return due, p
+}
+
+// Choice returns the controller's choice of period for the leaf category,
+// set on the leaf or on its most specific parent; false when the
+// controller made none.
+func (s *Schedule) Choice(controller, category string) (privacy.Period, bool) {
 	m := s.overrides[controller]
-	if m == nil {
+	if m == nil || controller == "" {
 		return privacy.Period{}, false
 	}
 	for key := category; ; {

@@ -45,7 +45,7 @@ func cmdDecide(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.close()
-	opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects))
+	opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))
 	eng, err := policies.New(ctx, opts...)
 	if err != nil {
 		return err

@@ -9,12 +9,36 @@ package privacy.rules.retention
 
 import data.privacy.lib
 
-deny contains lib.reason("retention.expired", sprintf("category %q of subject %q is past its retention: %s from %s (rule %s)", [leaf, lib.req.subject.id, rule.period, rule.trigger, rule.rule])) if {
+deny contains lib.reason("retention.expired", sprintf("category %q of subject %q is past its retention: %s from %s (rule %s)", [leaf, lib.req.subject.id, period, rule.trigger, rule.rule])) if {
 	not lib.purpose.legal
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
-	input.now_ns >= add_period(start, rule)
+	[due, period] := due_at(start, leaf, rule)
+	input.now_ns >= due
+}
+
+# due_at is when the leaf's retention ends and the period that applies: the
+# rule's, or the period the subject's controller chose for its data
+# (input.retention_overrides, given only where the rule allows a choice),
+# kept within the rule's bounds on the real dates as retention.Due does.
+due_at(start, leaf, rule) := [add_period(start, rule), rule.period] if not input.retention_overrides[leaf]
+
+due_at(start, leaf, rule) := [due, period] if {
+	choice := input.retention_overrides[leaf]
+	lo := add_period(start, rule.min)
+	hi := add_period(start, rule.max)
+	chosen := add_period(start, choice)
+	[due, period] := clamp(chosen, choice.period, lo, rule.min.period, hi, rule.max.period)
+}
+
+clamp(t, _, lo, lo_p, _, _) := [lo, lo_p] if t < lo
+
+clamp(t, _, _, _, hi, hi_p) := [hi, hi_p] if t > hi
+
+clamp(t, p, lo, _, hi, _) := [t, p] if {
+	t >= lo
+	t <= hi
 }
 
 day_ns := 86400000000000

@@ -42,3 +42,35 @@ test_add_period_clamps_to_month_end if {
 	retention.add_period(time.parse_rfc3339_ns("2024-01-31T00:00:00Z"), {"years": 0, "months": 1, "days": 0, "hours": 0}) == time.parse_rfc3339_ns("2024-02-29T00:00:00Z")
 	retention.add_period(time.parse_rfc3339_ns("2026-03-15T08:30:00Z"), {"years": 7, "months": 0, "days": 30, "hours": 0}) == time.parse_rfc3339_ns("2033-04-14T08:30:00Z")
 }
+
+# A guest's controller may choose the period of guest.contact between one
+# day and two years (reference catalog); its choice arrives in
+# input.retention_overrides and is kept within those bounds.
+guest_seen_ago(days, choice) := object.union(
+	fixtures.with_state(
+		{"purpose": "service.delivery", "data": ["guest.contact.email"], "subject": {"id": "g-1", "kind": "guest", "age": 0, "country": "NL", "controller": "acme"}},
+		{"lifecycle": {"last_activity": fixtures.base.now_ns - (days * day)}},
+	),
+	{"retention_overrides": {"guest.contact.email": choice}},
+)
+
+p30d := {"period": "P30D", "years": 0, "months": 0, "days": 30, "hours": 0}
+
+p3y := {"period": "P3Y", "years": 3, "months": 0, "days": 0, "hours": 0}
+
+pt1h := {"period": "PT1H", "years": 0, "months": 0, "days": 0, "hours": 1}
+
+test_controller_choice_applies if {
+	count(retention.deny) == 0 with input as guest_seen_ago(29, p30d)
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as guest_seen_ago(30, p30d)
+	some r in retention.deny with input as guest_seen_ago(30, p30d)
+	contains(r.message, "P30D")
+}
+
+test_controller_choice_kept_within_bounds if {
+	# Three years is clamped to the two-year maximum.
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as guest_seen_ago(731, p3y)
+	# An hour is raised to the one-day minimum.
+	count(retention.deny) == 0 with input as object.union(guest_seen_ago(0, pt1h), {"now_ns": fixtures.base.now_ns + (3600000000000 * 2)})
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as guest_seen_ago(1, pt1h)
+}
