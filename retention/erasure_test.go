@@ -1,6 +1,7 @@
 package retention_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -52,5 +53,41 @@ func TestErasureHolds(t *testing.T) {
 				t.Errorf("Held (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestErasureHoldsAgreeWithCatalogHolds: the desk's default holds and the
+// retention rules keep the same categories of the reference catalog from
+// erasure (card numbers, financial but under no statutory duty, are not
+// kept by either).
+func TestErasureHoldsAgreeWithCatalogHolds(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	var leaves []string
+	for _, cat := range c.Categories {
+		if len(c.Leaves(cat.Key)) == 1 && c.Leaves(cat.Key)[0] == cat.Key {
+			leaves = append(leaves, cat.Key)
+		}
+	}
+	s := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	kept := func(h subject.Holds) []string {
+		t.Helper()
+		ex, err := h.Held(t.Context(), s, leaves, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, e := range ex {
+			out = append(out, e.Category)
+		}
+		return out
+	}
+	want := kept(&retention.ErasureHolds{Catalog: c})
+	if diff := cmp.Diff(want, kept(&subject.CatalogHolds{Catalog: c})); diff != "" {
+		t.Errorf("CatalogHolds keeps other categories than the retention rules (-rules +catalog holds):\n%s", diff)
+	}
+	if slices.Contains(want, "instance.financial.card") || !slices.Contains(want, "instance.financial.payment") {
+		t.Errorf("kept %v: want the payment records, not the card numbers", want)
 	}
 }

@@ -171,17 +171,29 @@ type LegalHold struct {
 	Reason     string
 }
 
-// CatalogHolds is the default Holds. It keeps every category the catalog
-// marks as financial under the statutory duty to keep fiscal records
-// (Art. 17(3)(b); in the Netherlands 7 years, AWR art. 52(4)), and the
-// categories of its legal holds under Art. 17(3)(e). It does not know when
-// a subject's records were made, so it reports no end date; the retention
+// CatalogHolds is the default Holds. It keeps under the statutory duty to
+// keep fiscal records (Art. 17(3)(b); in the Netherlands 7 years, AWR art.
+// 52(4)) every category whose retention rule in the catalog carries a
+// statutory hold, or, for a category without a rule, that the catalog
+// marks as financial; and the categories of its legal holds under Art.
+// 17(3)(e). So it keeps what the retention sweeper keeps (card numbers,
+// financial but under no duty, are erased). It does not know when a
+// subject's records were made, so it reports no end date; the retention
 // package's rules do.
 type CatalogHolds struct {
 	Catalog *privacy.Catalog
 	// FiscalReason names the fiscal duty; empty means the Dutch one.
 	FiscalReason string
 	LegalHolds   []LegalHold
+}
+
+// statutory reports whether a statutory duty keeps the leaf category.
+func (h *CatalogHolds) statutory(key string) bool {
+	if r := h.Catalog.RetentionRule(key); r != nil {
+		return r.StatutoryHold != nil
+	}
+	c := h.Catalog.Category(key)
+	return c != nil && c.Financial
 }
 
 // Held implements Holds.
@@ -192,7 +204,7 @@ func (h *CatalogHolds) Held(_ context.Context, s privacy.Subject, categories []s
 	}
 	var out []Exemption
 	for _, key := range categories {
-		if c := h.Catalog.Category(key); c != nil && c.Financial {
+		if h.statutory(key) {
 			out = append(out, Exemption{Category: key, Ground: GroundLegalObligation, Reason: fiscal})
 			continue
 		}
