@@ -7,8 +7,8 @@
 // Middleware.Handler reads the signal and the subject into the request's
 // context; RequirePurpose decides and answers a denial with 403 and the
 // decision as JSON. A denial's reason messages name the subject's own id,
-// and for some reasons their age and country, the purpose and the data
-// categories; RequirePurpose names no recipient, so no other person's data
-// reaches the body. Extension modules must keep to the same rule in their
-// messages.
+// the purpose and the data categories, and no other personal data (not the
+// subject's age or country); RequirePurpose names no recipient, so no
+// other person's data reaches the body. Extension modules must keep to the
+// same rule in their messages.
 package privacyhttp

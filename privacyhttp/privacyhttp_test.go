@@ -142,3 +142,28 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDenialBodyHoldsNoPersonalDataButTheID: a child's denial names the
+// subject's id and nothing else of theirs: not their age, not their
+// country.
+func TestDenialBodyHoldsNoPersonalDataButTheID(t *testing.T) {
+	env := privacytest.New(t)
+	child := func(r *http.Request) (privacy.Subject, error) {
+		return privacy.Subject{ID: "kid-77", Kind: privacy.SubjectUser, Age: 12, Country: "DE"}, nil
+	}
+	mw := privacyhttp.New(env.Engine, child, nil)
+	for _, purpose := range []string{"marketing.profiling", "marketing.announcements"} {
+		h := mw.RequirePurpose(purpose, "instance.contact.email")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		body := w.Body.String()
+		if w.Code != http.StatusForbidden || !strings.Contains(body, "kid-77") {
+			t.Fatalf("%s: status %d, body %s; want 403 naming the subject", purpose, w.Code, body)
+		}
+		for _, personal := range []string{"12", `"DE"`, " DE"} {
+			if strings.Contains(body, personal) {
+				t.Errorf("%s: the 403 body holds %q, the subject's age or country:\n%s", purpose, personal, body)
+			}
+		}
+	}
+}

@@ -39,7 +39,7 @@ basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for 
 	input.consent.policy_version < lib.purpose.consent_version
 }
 
-basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is %d, under the age of digital consent in %q (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, lib.req.subject.age, lib.req.subject.country, age])) if {
+basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, age])) if {
 	some b in lib.candidates
 	b == "consent"
 	age := object.get(data.catalog.consent_age.countries, lib.req.subject.country, data.catalog.consent_age.default)
@@ -61,7 +61,7 @@ basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf(
 	not lib.purpose.lia
 }
 
-basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("subject %q is a child (%d) and the legitimate-interest assessment of %q does not cover children", [lib.req.subject.id, lib.req.subject.age, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("subject %q is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [lib.req.subject.id, lib.req.purpose])) if {
 	some b in lib.candidates
 	b == "legitimate_interests"
 	lib.child
