@@ -1,6 +1,7 @@
 package privacytest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ func New(t testing.TB, opts ...policies.Option) *Env {
 	t.Helper()
 	env := &Env{Consents: memory.NewConsentStore(), Subjects: memory.NewStateStore(), t: t}
 	all := append([]policies.Option{policies.WithConsents(env.Consents), policies.WithSubjects(env.Subjects)}, opts...)
-	eng, err := policies.New(t.Context(), all...)
+	eng, err := policies.New(context.Background(), all...)
 	if err != nil {
 		t.Fatalf("privacytest: build engine: %v", err)
 	}
@@ -120,7 +121,7 @@ func (s *Seed) grant(r consent.Record) {
 	}
 	r.CollectedBy = "privacytest"
 	r.CollectedAt = time.Now().UTC()
-	if _, err := consent.Grant(s.env.t.Context(), s.env.Consents, r); err != nil {
+	if _, err := consent.Grant(context.Background(), s.env.Consents, r); err != nil {
 		s.env.t.Fatalf("privacytest: grant %s consent for %s: %v", s.id, r.Purpose, err)
 	}
 }
@@ -129,7 +130,7 @@ func (s *Seed) grant(r consent.Record) {
 func (s *Seed) Withdraw(purposes ...string) *Seed {
 	s.env.t.Helper()
 	for _, p := range purposes {
-		if _, err := consent.Withdraw(s.env.t.Context(), s.env.Consents, s.id, p); err != nil {
+		if _, err := consent.Withdraw(context.Background(), s.env.Consents, s.id, p); err != nil {
 			s.env.t.Fatalf("privacytest: withdraw %s consent for %s: %v", s.id, p, err)
 		}
 	}
@@ -140,7 +141,7 @@ func (s *Seed) Withdraw(purposes ...string) *Seed {
 func (s *Seed) Object(purposes ...string) *Seed {
 	s.env.t.Helper()
 	for _, p := range purposes {
-		if err := subject.Object(s.env.t.Context(), s.env.Subjects, s.id, p); err != nil {
+		if err := subject.Object(context.Background(), s.env.Subjects, s.id, p); err != nil {
 			s.env.t.Fatalf("privacytest: %s objects to %s: %v", s.id, p, err)
 		}
 	}
@@ -151,7 +152,7 @@ func (s *Seed) Object(purposes ...string) *Seed {
 // (Art. 21(2)).
 func (s *Seed) ObjectToDirectMarketing() *Seed {
 	s.env.t.Helper()
-	if err := subject.ObjectToDirectMarketing(s.env.t.Context(), s.env.Subjects, s.id); err != nil {
+	if err := subject.ObjectToDirectMarketing(context.Background(), s.env.Subjects, s.id); err != nil {
 		s.env.t.Fatalf("privacytest: %s objects to direct marketing: %v", s.id, err)
 	}
 	return s
@@ -160,7 +161,7 @@ func (s *Seed) ObjectToDirectMarketing() *Seed {
 // Restrict restricts processing of the subject's data (Art. 18).
 func (s *Seed) Restrict() *Seed {
 	s.env.t.Helper()
-	if err := subject.SetRestricted(s.env.t.Context(), s.env.Subjects, s.id, true); err != nil {
+	if err := subject.SetRestricted(context.Background(), s.env.Subjects, s.id, true); err != nil {
 		s.env.t.Fatalf("privacytest: restrict %s: %v", s.id, err)
 	}
 	return s
@@ -169,7 +170,7 @@ func (s *Seed) Restrict() *Seed {
 // Deactivate deactivates the subject's account.
 func (s *Seed) Deactivate() *Seed {
 	s.env.t.Helper()
-	if err := subject.SetDeactivated(s.env.t.Context(), s.env.Subjects, s.id, true); err != nil {
+	if err := subject.SetDeactivated(context.Background(), s.env.Subjects, s.id, true); err != nil {
 		s.env.t.Fatalf("privacytest: deactivate %s: %v", s.id, err)
 	}
 	return s
@@ -180,7 +181,7 @@ func (s *Seed) Deactivate() *Seed {
 // error. It returns the decision.
 func AssertAllowed(t testing.TB, eng *policies.Engine, req privacy.Request) privacy.Decision {
 	t.Helper()
-	d, err := eng.Decide(t.Context(), req)
+	d, err := eng.Decide(context.Background(), req)
 	switch {
 	case err != nil:
 		t.Errorf("privacytest: want allowed, got error: %v\n%s", err, explain(req, d))
@@ -198,7 +199,7 @@ func AssertAllowed(t testing.TB, eng *policies.Engine, req privacy.Request) priv
 // when codes include request.invalid. It returns the decision.
 func AssertDenied(t testing.TB, eng *policies.Engine, req privacy.Request, codes ...string) privacy.Decision {
 	t.Helper()
-	d, err := eng.Decide(t.Context(), req)
+	d, err := eng.Decide(context.Background(), req)
 	switch {
 	case err != nil && !(errors.Is(err, privacy.ErrInvalidRequest) && slices.Contains(codes, privacy.ReasonRequestInvalid)):
 		t.Errorf("privacytest: want denied, got error: %v\n%s", err, explain(req, d))
@@ -261,7 +262,7 @@ func Golden(t testing.TB, eng *policies.Engine, path string, cases []Case) {
 			t.Fatalf("privacytest: golden case %q appears twice", c.Name)
 		}
 		seen[c.Name] = true
-		d, err := eng.Decide(t.Context(), c.Request)
+		d, err := eng.Decide(context.Background(), c.Request)
 		if err != nil && !errors.Is(err, privacy.ErrInvalidRequest) {
 			t.Fatalf("privacytest: golden case %q: %v", c.Name, err)
 		}

@@ -14,7 +14,9 @@ import (
 	"github.com/privacykit/privacy/privacytest"
 )
 
-// fakeTB records failures instead of failing the test that uses it.
+// fakeTB records failures instead of failing the test that uses it. It
+// embeds a nil testing.TB, as a hand-made fake does: a helper that calls
+// any other method panics.
 // Fatalf ends the goroutine, as testing.T does.
 type fakeTB struct {
 	testing.TB
@@ -42,7 +44,7 @@ func (f *fakeTB) output() string { return strings.Join(f.msgs, "\n") }
 // run calls fn with a fake TB in a goroutine of its own, so that Fatalf
 // can end it, and returns the fake.
 func run(t *testing.T, fn func(tb testing.TB)) *fakeTB {
-	f := &fakeTB{TB: t}
+	f := &fakeTB{} // nothing of a real testing.T behind it
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
