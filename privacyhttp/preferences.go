@@ -33,6 +33,7 @@ type CatalogSource interface {
 //	POST   /objections/{purpose}         object to a purpose (Art. 21(1)-(2))
 //	DELETE /objections/{purpose}         withdraw the objection
 //	POST   /objections/direct-marketing  object to all direct marketing (Art. 21(2))
+//	DELETE /objections/direct-marketing  withdraw that objection
 //
 // Every answer is JSON; a change answers with the new preferences. Changes
 // take effect on the next decision. Cross-origin browser requests that
@@ -61,6 +62,7 @@ func NewPreferenceCenter(cat CatalogSource, consents consent.Store, subjects sub
 	mux.HandleFunc("DELETE /consents/{purpose}", pc.withdraw)
 	mux.HandleFunc("POST /objections/direct-marketing", pc.objectToDirectMarketing)
 	mux.HandleFunc("POST /objections/{purpose}", pc.object)
+	mux.HandleFunc("DELETE /objections/direct-marketing", pc.withdrawDirectMarketingObjection)
 	mux.HandleFunc("DELETE /objections/{purpose}", pc.withdrawObjection)
 	pc.handler = http.NewCrossOriginProtection().Handler(mux)
 	return pc
@@ -94,11 +96,17 @@ type PurposePreference struct {
 	// interests, or direct marketing).
 	Objectable      bool `json:"objectable"`
 	DirectMarketing bool `json:"direct_marketing"`
-	// Given reports a live consent; ConsentEvent is the latest event
-	// (given, withdrawn, …) or "" when none is on record.
-	Given        bool          `json:"given"`
-	ConsentEvent consent.Event `json:"consent_event"`
-	Objected     bool          `json:"objected"`
+	// Given reports a consent in effect: live, under the purpose's
+	// current version and, for a child, authorised by a guardian.
+	// ConsentEvent is the latest event (given, withdrawn, …) or "" when
+	// none is on record; ConsentReason, when the consent is not in effect,
+	// is the reason code a decision gives (consent.missing,
+	// consent.stale_version, consent.guardian_required …), so that the
+	// page can ask again.
+	Given         bool          `json:"given"`
+	ConsentEvent  consent.Event `json:"consent_event"`
+	ConsentReason string        `json:"consent_reason,omitempty"`
+	Objected      bool          `json:"objected"`
 }
 
 func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (privacy.Subject, bool) {
@@ -193,7 +201,11 @@ func (pc *PreferenceCenter) answer(w http.ResponseWriter, r *http.Request, s pri
 				pc.fail(w, r, err)
 				return
 			}
-			pp.ConsentEvent, pp.Given = cs.Event, cs.Live(now)
+			pp.ConsentEvent, pp.ConsentReason = cs.Event, cs.Reason(now, p.ConsentVersion)
+			if pp.ConsentReason == "" && s.Age > 0 && s.Age < cat.ConsentAge.For(s.Country) && !cs.Guardian {
+				pp.ConsentReason = privacy.ReasonConsentGuardianRequired
+			}
+			pp.Given = pp.ConsentReason == ""
 		}
 		pp.Objected = st.ObjectsTo(p.Key, p.DirectMarketing)
 		out.Purposes = append(out.Purposes, pp)
@@ -301,6 +313,21 @@ func (pc *PreferenceCenter) withdrawObjection(w http.ResponseWriter, r *http.Req
 		return nil
 	})
 	if err != nil {
+		pc.fail(w, r, err)
+		return
+	}
+	pc.answer(w, r, s)
+}
+
+func (pc *PreferenceCenter) withdrawDirectMarketingObjection(w http.ResponseWriter, r *http.Request) {
+	s, ok := pc.subject(w, r)
+	if !ok {
+		return
+	}
+	if err := pc.subjects.Update(r.Context(), s.ID, func(st *subject.State) error {
+		st.WithdrawObjection("")
+		return nil
+	}); err != nil {
 		pc.fail(w, r, err)
 		return
 	}

@@ -71,6 +71,8 @@ func TestPreferenceCenter(t *testing.T) {
 			func(t *testing.T) { privacytest.AssertAllowed(t, env.Engine, announce) }},
 		{"object to all direct marketing", "POST", "/objections/direct-marketing", "u-1", nil, 200, `"direct_marketing_objection": true`,
 			func(t *testing.T) { privacytest.AssertDenied(t, env.Engine, announce, privacy.ReasonObjectionActive) }},
+		{"withdraw the objection to all direct marketing", "DELETE", "/objections/direct-marketing", "u-1", nil, 200, `"direct_marketing_objection": false`,
+			func(t *testing.T) { privacytest.AssertAllowed(t, env.Engine, announce) }},
 		{"unknown purpose", "POST", "/consents/no.such", "u-1", nil, 404, "unknown purpose no.such", nil},
 		{"consent to a contract purpose", "POST", "/consents/billing", "u-1", nil, 400, "not one you can consent to", nil},
 		{"object to a legal purpose", "POST", "/objections/legal.compliance", "u-1", nil, 400, "not one you can object to", nil},
@@ -100,5 +102,46 @@ func TestPreferenceCenter(t *testing.T) {
 				st.then(t)
 			}
 		})
+	}
+}
+
+// TestPreferenceCenterShowsConsentInEffect: a consent the engine would not
+// honour (given under an older version, or by a child without a
+// guardian) is not shown as given, and says why.
+func TestPreferenceCenterShowsConsentInEffect(t *testing.T) {
+	env := privacytest.New(t)
+	env.Subject("u-old").GrantVersion("research.surveys", "1.0")
+	env.Subject("kid").Grant("research.surveys")
+	resolve := func(r *http.Request) (privacy.Subject, error) {
+		s, err := byHeader(r)
+		if s.ID == "kid" {
+			s.Age = 12
+		}
+		return s, err
+	}
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, resolve, nil)
+	for user, reason := range map[string]string{"u-old": privacy.ReasonConsentStaleVersion, "kid": privacy.ReasonConsentGuardianRequired} {
+		r := httptest.NewRequest(http.MethodGet, "/preferences", nil)
+		r.Header.Set("X-User", user)
+		w := httptest.NewRecorder()
+		pc.ServeHTTP(w, r)
+		var prefs privacyhttp.Preferences
+		if err := json.Unmarshal(w.Body.Bytes(), &prefs); err != nil {
+			t.Fatalf("%s: %v\n%s", user, err, w.Body)
+		}
+		for _, p := range prefs.Purposes {
+			if p.Purpose != "research.surveys" {
+				continue
+			}
+			if p.Given || p.ConsentEvent != "given" || p.ConsentReason != reason {
+				t.Errorf("%s: %+v; want the given consent shown as not in effect, with %s", user, p, reason)
+			}
+			req := privacy.Request{Subject: privacy.Subject{ID: user, Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
+				Purpose: "research.surveys", Data: []string{"instance.contact.email"}}
+			if user == "kid" {
+				req.Subject.Age = 12
+			}
+			privacytest.AssertDenied(t, env.Engine, req, reason)
+		}
 	}
 }
