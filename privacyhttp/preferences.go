@@ -55,6 +55,10 @@ func NewPreferenceCenter(cat CatalogSource, consents consent.Store, subjects sub
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if resolve == nil {
+		// No way to tell who is asking: nobody is signed in.
+		resolve = func(*http.Request) (privacy.Subject, error) { return privacy.Subject{}, privacy.ErrNotFound }
+	}
 	pc := &PreferenceCenter{catalog: cat, consents: consents, subjects: subjects, resolve: resolve, log: log, now: time.Now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /preferences", pc.show)

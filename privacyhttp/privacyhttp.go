@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +19,9 @@ const GPCHeader = "Sec-GPC"
 // Sec-GPC header whose value is exactly "1". Any other value is ignored;
 // when several Sec-GPC headers arrive, one with the value "1" is enough.
 func GPC(r *http.Request) bool {
+	if r == nil {
+		return false
+	}
 	for _, v := range r.Header.Values(GPCHeader) {
 		if v == "1" {
 			return true
@@ -90,7 +94,17 @@ func New(d Decider, resolve Resolver, log *slog.Logger) *Middleware {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if d == nil {
+		d = noDecider{} // fail closed: every guarded request is refused
+	}
 	return &Middleware{decider: d, resolve: resolve, log: log}
+}
+
+// noDecider stands in for a missing Decider and denies with an error.
+type noDecider struct{}
+
+func (noDecider) Decide(context.Context, privacy.Request) (privacy.Decision, error) {
+	return privacy.Decision{}, fmt.Errorf("privacyhttp: no decider configured: %w", privacy.ErrEvaluation)
 }
 
 // Handler reads the GPC signal and the subject into the request's context

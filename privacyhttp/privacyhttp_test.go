@@ -167,3 +167,29 @@ func TestDenialBodyHoldsNoPersonalDataButTheID(t *testing.T) {
 		}
 	}
 }
+
+// TestNilPartsFailClosed: a middleware or preference center built without
+// a decider or resolver refuses instead of panicking.
+func TestNilPartsFailClosed(t *testing.T) {
+	if privacyhttp.GPC(nil) {
+		t.Error("GPC(nil) = true")
+	}
+	mw := privacyhttp.New(nil, byHeader, nil)
+	h := mw.RequirePurpose("support", "instance.contact.email")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("the handler ran without a decision")
+	}))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-User", "u-1")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("no decider: status %d, want 500", w.Code)
+	}
+	env := privacytest.New(t)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, nil, nil)
+	w = httptest.NewRecorder()
+	pc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/preferences", nil))
+	if w.Code != http.StatusUnauthorized {
+		t.Errorf("no resolver: status %d, want 401", w.Code)
+	}
+}
