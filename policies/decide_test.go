@@ -530,20 +530,16 @@ obligation contains {"code": "ext.notify_dpo", "message": "tell the DPO"} if inp
 		}
 	}
 
-	// An extension that tries to clear the base denials cannot: the base
-	// sets are unions of every package's rules.
+	// An extension that tries to clear the base denials cannot: deny and
+	// obligation must be sets built with "contains", and the base sets are
+	// unions of every package's rules, so New refuses it.
 	clearing := `package privacy.ext.clear
 
 deny := set()
 obligation := set()
 `
-	f = newFixture(t, policies.WithModule("clear.rego", clearing))
-	d, err = f.eng.Decide(t.Context(), req(user, "research.surveys", "instance.contact.email"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Allowed || !d.Has(privacy.ReasonConsentMissing) {
-		t.Errorf("an extension removed a base denial: %s", d)
+	if _, err := policies.New(t.Context(), policies.WithModule("clear.rego", clearing)); !errors.Is(err, privacy.ErrInvalid) {
+		t.Errorf("an extension assigning deny := set(): error %v, want it refused as invalid", err)
 	}
 }
 

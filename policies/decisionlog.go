@@ -30,10 +30,11 @@ const DecisionLogMessage = "privacy decision"
 // kind but individual) and pseudonymised with the same key when it is an
 // individual, who is a person the subject asked to inform.
 //
-// The key should be at least 32 random bytes kept as a secret: whoever holds
-// it can link a known subject id to its log records (for a data-subject
-// access request), and nobody without it can. New copies the key. A nil
-// logger disables the decision log.
+// The key should be 32 random bytes kept as a secret: whoever holds it can
+// link a known subject id to its log records (for a data-subject access
+// request), and nobody without it can. New refuses a key shorter than 16
+// bytes (privacy.ErrInvalid) and copies the key. A nil logger disables the
+// decision log.
 func WithDecisionLog(l *slog.Logger, key []byte) Option {
 	return func(o *config) {
 		if l == nil {
@@ -43,6 +44,9 @@ func WithDecisionLog(l *slog.Logger, key []byte) Option {
 		o.dlog = &decisionLog{log: l, key: append([]byte(nil), key...)}
 	}
 }
+
+// minLogKey is the shortest decision-log key New accepts, in bytes.
+const minLogKey = 16
 
 // Pseudonym returns the pseudonym the decision log writes for id: the
 // HMAC-SHA256 of id under key, hex encoded and truncated to 32 characters

@@ -3,6 +3,7 @@ package policies_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -204,6 +205,18 @@ func TestDecisionLogReproducible(t *testing.T) {
 		got := outcome{d.Allowed, string(d.Basis), d.Codes(), d.ObligationCodes()}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("record %d (%s) does not reproduce (-logged +reproduced):\n%s", i, req.Purpose, diff)
+		}
+	}
+}
+
+// TestDecisionLogRefusesShortKeys: without a real key the pseudonyms could
+// be recomputed by anyone.
+func TestDecisionLogRefusesShortKeys(t *testing.T) {
+	t.Parallel()
+	for _, key := range [][]byte{nil, {}, []byte("short")} {
+		_, err := policies.New(t.Context(), policies.WithDecisionLog(slog.New(slog.DiscardHandler), key))
+		if !errors.Is(err, privacy.ErrInvalid) {
+			t.Errorf("key of %d bytes: error %v, want one wrapping privacy.ErrInvalid", len(key), err)
 		}
 	}
 }

@@ -166,6 +166,12 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if cfg.log == nil {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.dlog != nil && len(cfg.dlog.key) < minLogKey {
+		// A short or empty key makes the pseudonyms recomputable by
+		// anyone with a list of candidate ids.
+		return nil, fmt.Errorf("policies: %w", &privacy.ValidationError{Field: "decision log key",
+			Message: fmt.Sprintf("want at least %d random bytes (32 recommended), got %d", minLogKey, len(cfg.dlog.key))})
+	}
 
 	p, err := compile(ctx, cfg.catalog, cfg.modules, 1)
 	if err != nil {
@@ -280,6 +286,15 @@ func checkExtension(m module) error {
 	p := mod.Package.Path
 	if len(p) < 4 || !p[1].Equal(ast.StringTerm("privacy")) || !p[2].Equal(ast.StringTerm("ext")) {
 		return badModule(m.name, fmt.Sprintf("package %s is not under privacy.ext: extension modules may only add denials and obligations", strings.TrimPrefix(p.String(), "data.")))
+	}
+	// deny and obligation are read as sets of {code, message}: a rule of
+	// another kind under those names would be skipped, and a denial the
+	// author meant would silently allow.
+	for _, r := range mod.Rules {
+		name := r.Head.Ref()[0].Value.String()
+		if (name == "deny" || name == "obligation") && (len(r.Head.Ref()) != 1 || r.Head.RuleKind() != ast.MultiValue) {
+			return badModule(m.name, fmt.Sprintf("rule %s at line %d must be a set: %s contains {\"code\": …, \"message\": …} if { … }", name, r.Location.Row, name))
+		}
 	}
 	return nil
 }
