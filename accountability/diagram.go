@@ -63,13 +63,34 @@ type flow struct {
 	titles  [5]string
 	edges   []edge
 	bases   []lawfulbasis.Basis // bases used, in legend order
+	// ids gives each prefixed key its node id, taken tells which key an
+	// id went to: two keys that look alike as identifiers
+	// (order.fulfilment, order_fulfilment) get different ids.
+	ids   map[string]string
+	taken map[string]string
+}
+
+// id returns the node id of key under prefix ("p_" for purposes …): the
+// key as an identifier, with a number added when another key has it.
+func (f *flow) id(prefix, key string) string {
+	if id, ok := f.ids[prefix+key]; ok {
+		return id
+	}
+	base := prefix + ident(key)
+	id := base
+	for n := 2; f.taken[id] != ""; n++ {
+		id = fmt.Sprintf("%s_%d", base, n)
+	}
+	f.ids[prefix+key], f.taken[id] = id, prefix+key
+	return id
 }
 
 func buildFlow(c *privacy.Catalog) flow {
-	f := flow{titles: [5]string{"Data subjects", "Personal data", "Purposes", "Recipients", "Destinations"}}
+	f := flow{titles: [5]string{"Data subjects", "Personal data", "Purposes", "Recipients", "Destinations"},
+		ids: map[string]string{}, taken: map[string]string{}}
 	used := map[lawfulbasis.Basis]bool{}
 	for _, sk := range c.SubjectKinds {
-		f.columns[0] = append(f.columns[0], node{id: "s_" + ident(string(sk.Kind)), label: fmt.Sprintf("%s (%s)", sk.Kind, sk.Role)})
+		f.columns[0] = append(f.columns[0], node{id: f.id("s_", string(sk.Kind)), label: fmt.Sprintf("%s (%s)", sk.Kind, sk.Role)})
 	}
 	// Group leaves by parent key, in catalog order of first appearance.
 	var groups []string
@@ -80,18 +101,18 @@ func buildFlow(c *privacy.Catalog) flow {
 		if _, ok := members[g]; !ok {
 			groups = append(groups, g)
 			groupSubject[g] = cat.Subject
-			f.edges = append(f.edges, edge{from: "s_" + ident(string(cat.Subject)), to: "c_" + ident(g)})
+			f.edges = append(f.edges, edge{from: f.id("s_", string(cat.Subject)), to: f.id("c_", g)})
 		}
 		members[g] = append(members[g], cat.Key[len(g)+1:])
 	}
 	for _, g := range groups {
-		f.columns[1] = append(f.columns[1], node{id: "c_" + ident(g), label: fmt.Sprintf("%s: %s", g, strings.Join(members[g], ", "))})
+		f.columns[1] = append(f.columns[1], node{id: f.id("c_", g), label: fmt.Sprintf("%s: %s", g, strings.Join(members[g], ", "))})
 	}
 	recipients := map[privacy.RecipientKind]bool{}
 	for i := range c.Purposes {
 		p := &c.Purposes[i]
 		first := firstBasis(p.Bases)
-		f.columns[2] = append(f.columns[2], node{id: "p_" + ident(p.Key), label: p.Key, basis: first})
+		f.columns[2] = append(f.columns[2], node{id: f.id("p_", p.Key), label: p.Key, basis: first})
 		used[first] = true
 		// A purpose that may use every category of a subject kind (the
 		// legal purposes) gets one edge from the subject kind instead of
@@ -102,7 +123,7 @@ func buildFlow(c *privacy.Catalog) flow {
 				all[k] = true
 				b := firstBasis(p.BasesFor(k))
 				used[b] = true
-				f.edges = append(f.edges, edge{from: "s_" + ident(string(k)), to: "p_" + ident(p.Key), basis: b, label: "all data"})
+				f.edges = append(f.edges, edge{from: f.id("s_", string(k)), to: f.id("p_", p.Key), basis: b, label: "all data"})
 			}
 		}
 		for _, g := range groups {
@@ -112,27 +133,27 @@ func buildFlow(c *privacy.Catalog) flow {
 			}
 			b := firstBasis(p.BasesFor(k))
 			used[b] = true
-			f.edges = append(f.edges, edge{from: "c_" + ident(g), to: "p_" + ident(p.Key), basis: b})
+			f.edges = append(f.edges, edge{from: f.id("c_", g), to: f.id("p_", p.Key), basis: b})
 		}
 		for _, r := range sortedRecipients(p.Recipients) {
 			recipients[r] = true
-			f.edges = append(f.edges, edge{from: "p_" + ident(p.Key), to: "r_" + ident(string(r)), basis: first})
+			f.edges = append(f.edges, edge{from: f.id("p_", p.Key), to: f.id("r_", string(r)), basis: first})
 		}
 	}
 	for _, r := range privacy.RecipientKinds() {
 		if !recipients[r] {
 			continue
 		}
-		f.columns[3] = append(f.columns[3], node{id: "r_" + ident(string(r)), label: string(r)})
+		f.columns[3] = append(f.columns[3], node{id: f.id("r_", string(r)), label: string(r)})
 		if r == privacy.RecipientIndividual {
 			// A private individual is no importer under Chapter V: no
 			// transfer rule applies (see transfer.no_safeguard).
 			continue
 		}
 		f.edges = append(f.edges,
-			edge{from: "r_" + ident(string(r)), to: "g_eea"},
-			edge{from: "r_" + ident(string(r)), to: "g_adequacy"},
-			edge{from: "r_" + ident(string(r)), to: "g_safeguard", dashed: true})
+			edge{from: f.id("r_", string(r)), to: "g_eea"},
+			edge{from: f.id("r_", string(r)), to: "g_adequacy"},
+			edge{from: f.id("r_", string(r)), to: "g_safeguard", dashed: true})
 	}
 	if len(recipients) > 0 {
 		f.columns[4] = []node{

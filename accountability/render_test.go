@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/accountability"
+	"github.com/privacykit/privacy/lawfulbasis"
 )
 
 func TestRenderGraphviz(t *testing.T) {
@@ -70,5 +72,35 @@ func TestDiagramUnvalidatedCatalog(t *testing.T) {
 	}
 	if !bytes.Contains(b.Bytes(), []byte("p_orders")) {
 		t.Errorf("diagram lacks the purpose node p_orders:\n%s", b.String())
+	}
+}
+
+// TestDiagramKeepsLookalikeKeysApart: keys that are the same identifier
+// once their dots are replaced get nodes of their own.
+func TestDiagramKeepsLookalikeKeysApart(t *testing.T) {
+	t.Parallel()
+	c, err := privacy.LoadCatalog("testdata/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin := *c.Purpose("order.fulfilment")
+	twin.Key = "order_fulfilment"
+	twin.Bases = []lawfulbasis.Basis{lawfulbasis.Consent}
+	c.Purposes = append(c.Purposes, twin)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := accountability.WriteMermaid(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`p_order_fulfilment["order.fulfilment"]`, `p_order_fulfilment_2["order_fulfilment"]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagram lacks %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, `p_order_fulfilment[`); n != 1 {
+		t.Errorf("node p_order_fulfilment declared %d times", n)
 	}
 }
