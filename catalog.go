@@ -40,6 +40,12 @@ type Catalog struct {
 	Name string `json:"name"`
 	// Controller is the operator: the controller of its own subjects' data.
 	Controller Party `json:"controller"`
+	// DPO is the data protection officer, if one is designated (Art. 37);
+	// Representative the controller's representative in the Union, if it
+	// needs one (Art. 27). The record of processing names both (Art.
+	// 30(1)(a)).
+	DPO            *Party `json:"dpo,omitempty"`
+	Representative *Party `json:"representative,omitempty"`
 	// SubjectKinds lists the kinds of data subjects and the operator's role
 	// for each.
 	SubjectKinds []SubjectKindSpec `json:"subject_kinds"`

@@ -29,6 +29,11 @@ type Record struct {
 	CatalogHash string `json:"catalog_hash"`
 	// Controller names the operator (Art. 30(1)(a), 30(2)(a)).
 	Controller privacy.Party `json:"controller"`
+	// DPO and Representative say who the data protection officer and the
+	// representative in the Union are, or why there is none (Art.
+	// 30(1)(a), 30(2)(a)).
+	DPO            string `json:"dpo"`
+	Representative string `json:"representative"`
 	// Activities are the processing activities under the operator's own
 	// control, one per purpose that applies to a subject kind the operator
 	// controls (Art. 30(1)(b)-(g)).
@@ -122,15 +127,39 @@ var safeguards = []string{
 	"an approved certification (Art. 46(2)(f))",
 }
 
+// partyLabel names a party with its contact details, or says none.
+func partyLabel(p *privacy.Party, none string) string {
+	if p == nil || p.Name == "" {
+		return none
+	}
+	parts := []string{p.Name}
+	for _, s := range []string{p.Address, p.Contact, p.Phone} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// representativeDefault says why a catalog names no representative.
+func representativeDefault(c *privacy.Catalog) string {
+	if slices.Contains(c.Transfers.EEA, c.Controller.Country) {
+		return "not required: the controller is established in the EEA (Art. 27(1))"
+	}
+	return "none designated in the catalog (Art. 27)"
+}
+
 // BuildRecord builds the record of processing activities from a validated
 // catalog. Activities come in catalog order; categories are expanded to
 // leaves and sorted; recipients are sorted.
 func BuildRecord(c *privacy.Catalog) Record {
 	r := Record{
-		Name:          c.Name,
-		PolicyVersion: c.PolicyVersion,
-		CatalogHash:   c.Hash(),
-		Controller:    c.Controller,
+		Name:           c.Name,
+		PolicyVersion:  c.PolicyVersion,
+		CatalogHash:    c.Hash(),
+		Controller:     c.Controller,
+		DPO:            partyLabel(c.DPO, "none designated in the catalog (Art. 37)"),
+		Representative: partyLabel(c.Representative, representativeDefault(c)),
 		Transfers: TransferRules{
 			Checked:    c.Transfers.Checked,
 			EEA:        slices.Clone(c.Transfers.EEA),
@@ -359,7 +388,8 @@ func (r Record) WriteJSON(w io.Writer) error {
 }
 
 // csvHeader is the header row of WriteCSV.
-var csvHeader = []string{"record", "controller", "purpose", "description", "lawful_bases",
+var csvHeader = []string{"record", "controller", "controller_contact", "processor", "processor_contact", "dpo",
+	"purpose", "description", "lawful_bases",
 	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "retention", "security_measures"}
 
 // WriteCSV writes the record as one CSV table with a header row: first the
@@ -368,13 +398,14 @@ var csvHeader = []string{"record", "controller", "purpose", "description", "lawf
 func (r Record) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{csvHeader}
+	operator := partyLabel(&r.Controller, "")
 	for _, a := range r.Activities {
-		rows = append(rows, []string{"art30_1", r.Controller.Name, a.Purpose, a.Description,
+		rows = append(rows, []string{"art30_1", r.Controller.Name, operator, "", "", r.DPO, a.Purpose, a.Description,
 			join(a.Bases, "; "), a.LegitimateInterest, join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
 			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
 	}
 	for _, a := range r.ProcessorActivities {
-		rows = append(rows, []string{"art30_2", a.Controller, a.Purpose, a.Description,
+		rows = append(rows, []string{"art30_2", a.Controller, "", r.Controller.Name, operator, r.DPO, a.Purpose, a.Description,
 			string(lawfulbasis.ControllerInstruction), "", join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
 			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
 	}
@@ -392,9 +423,13 @@ func (r Record) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# Record of processing activities (GDPR Art. 30)\n\n")
 	fmt.Fprintf(&b, "Generated from the catalog %q, policy version %s (catalog SHA-256 `%s`).\n\n", r.Name, r.PolicyVersion, r.CatalogHash)
 	fmt.Fprintf(&b, "| | |\n| --- | --- |\n")
+	operator := partyLabel(&r.Controller, "")
 	row(&b, "Controller", r.Controller.Name)
 	row(&b, "Address", r.Controller.Address)
 	row(&b, "Contact", r.Controller.Contact)
+	row(&b, "Phone", r.Controller.Phone)
+	row(&b, "Data protection officer", r.DPO)
+	row(&b, "Representative in the Union", r.Representative)
 	b.WriteString("\n## Art. 30(1): processing as controller\n")
 	if len(r.Activities) == 0 {
 		b.WriteString("\nNone.\n")
@@ -428,7 +463,8 @@ func (r Record) WriteMarkdown(w io.Writer) error {
 	}
 	for _, a := range r.ProcessorActivities {
 		fmt.Fprintf(&b, "\n### %s for %s\n\n| | |\n| --- | --- |\n", a.Purpose, a.Controller)
-		row(&b, "Processor", r.Controller.Name+", "+r.Controller.Contact)
+		row(&b, "Processor", operator)
+		row(&b, "Data protection officer", r.DPO)
 		row(&b, "On behalf of", a.Controller)
 		row(&b, "Processing", a.Description)
 		row(&b, "Data subjects", join(a.Subjects, ", "))
