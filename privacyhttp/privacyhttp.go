@@ -176,6 +176,7 @@ func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Ha
 			d, err := m.decider.Decide(ctx, privacy.Request{Subject: s, Purpose: purpose, Data: data, Signals: signals})
 			if err != nil {
 				if privacy.ErrorCode(err) == privacy.EINVALID {
+					d.Allowed = false // whatever a custom Decider returned with its error
 					writeJSON(w, http.StatusBadRequest, d)
 					return
 				}
