@@ -220,3 +220,27 @@ func TestDecisionLogRefusesShortKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDecisionLogTimesInvalidRequests: a request refused before any read
+// is logged with its time, not the zero time.
+func TestDecisionLogTimesInvalidRequests(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	eng, err := policies.New(t.Context(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&buf, nil)), []byte("0123456789abcdef0123456789abcdef")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	if _, err := eng.Decide(t.Context(), privacy.Request{Subject: privacy.Subject{ID: "u-1"}, Purpose: "billing", Time: at}); err == nil {
+		t.Fatal("an invalid request decided without error")
+	}
+	var rec struct {
+		State struct{ At time.Time } `json:"state"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("log record: %v\n%s", err, buf.String())
+	}
+	if !rec.State.At.Equal(at) {
+		t.Errorf("state.at = %v, want the request's time %v", rec.State.At, at)
+	}
+}

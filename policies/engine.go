@@ -337,6 +337,9 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 	if at.IsZero() {
 		at = e.now()
 	}
+	if f != nil {
+		f.at = at // logged even when the request fails before any read
+	}
 	if err := p.validate(&req); err != nil {
 		// Nothing sensible can be evaluated on a malformed request: deny it
 		// with the one reason that applies.
