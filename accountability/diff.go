@@ -71,13 +71,15 @@ var purposeCues = []struct {
 	{dpv + "DirectMarketing", []string{"product announcements", "newsletter", "promotional email", "special offers"}},
 	{dpv + "PersonalisedAdvertising", []string{"personalize newsletters", "personalise newsletters", "personalised advertising", "personalized advertising", "targeted advertising"}},
 	{dpv + "Advertising", []string{"advertisements", "advertising partners"}},
-	{dpv + "ServiceImprovement", []string{"questionnaires", "surveys"}},
-	{dpv + "ResearchAndDevelopment", []string{"research and development", "scientific research"}},
+	{dpv + "ServiceImprovement", []string{"questionnaires", "surveys", "improve our services", "improve our products"}},
+	{dpv + "ServiceOptimisation", []string{"analytics", "usage statistics", "analyse how you use", "analyze how you use"}},
+	{dpv + "CreditChecking", []string{"credit scoring", "credit score", "credit check", "creditworthiness"}},
+	{dpv + "ResearchAndDevelopment", []string{"research and development", "scientific research", "machine learning", "train our models", "train models"}},
 	{dpv + "CommunicationManagement", []string{"to another individual", "friend or co worker", "refer a friend"}},
 	{dpv + "LegalCompliance", []string{"subpoenas", "court orders", "comply with our legal obligations", "required by law"}},
 	{dpv + "DisputeManagement", []string{"legal claims", "resolve disputes", "enforce our agreements"}},
 	{dpv + "FraudPreventionAndDetection", []string{"fraud", "illegal activities"}},
-	{dpv + "SellDataToThirdParties", []string{"sell your", "rent your", "sell or rent"}},
+	{dpv + "SellDataToThirdParties", []string{"sell your", "rent your", "sell or rent", "data brokers"}},
 }
 
 // categoryTerms maps a DPV personal-data IRI to the words a notice uses for

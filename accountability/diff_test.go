@@ -101,6 +101,18 @@ func TestDiffNotice(t *testing.T) {
 			},
 		},
 		{
+			// Analytics, credit scoring and model training are purposes a
+			// notice may add that the shop's catalog does not declare.
+			name: "analytics, credit scoring and model training",
+			c:    shop,
+			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter by email. We use analytics on your visits, credit scoring before you pay later, and your orders to train our models.\n",
+			want: []kindKey{
+				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#CreditChecking"},
+				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#ResearchAndDevelopment"},
+				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#ServiceOptimisation"},
+			},
+		},
+		{
 			name: "empty text",
 			c:    shop,
 			text: "",
