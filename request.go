@@ -153,9 +153,10 @@ type Request struct {
 // fault. Whether the subject kind, purpose and categories exist is for the
 // catalog and the policy to say.
 func (r *Request) Validate() error {
+	if err := CheckID("subject.id", r.Subject.ID); err != nil {
+		return asRequestError(err)
+	}
 	switch {
-	case strings.TrimSpace(r.Subject.ID) == "":
-		return invalidRequest("subject.id", "is required")
 	case r.Subject.Kind == "":
 		return invalidRequest("subject.kind", "is required")
 	case r.Subject.Age < 0 || r.Subject.Age > 150:
@@ -164,13 +165,20 @@ func (r *Request) Validate() error {
 		return invalidRequest("purpose", "is required")
 	case len(r.Data) == 0:
 		return invalidRequest("data", "must name at least one category")
+	case len(r.Data) > MaxDataKeys:
+		return invalidRequest("data", "names %d categories, more than %d", len(r.Data), MaxDataKeys)
+	case len(r.Purpose) > MaxIDLength:
+		return invalidRequest("purpose", "is %d bytes long, more than %d", len(r.Purpose), MaxIDLength)
+	}
+	if err := CheckTime("time", r.Time); err != nil {
+		return asRequestError(err)
 	}
 	if err := checkCountry("subject.country", r.Subject.Country); err != nil {
 		return err
 	}
 	for i, d := range r.Data {
-		if strings.TrimSpace(d) == "" {
-			return invalidRequest(fmt.Sprintf("data[%d]", i), "is empty")
+		if err := CheckID(fmt.Sprintf("data[%d]", i), d); err != nil {
+			return asRequestError(err)
 		}
 	}
 	if r.Basis != "" && !r.Basis.Valid() {
@@ -193,6 +201,14 @@ func (r *Request) Validate() error {
 	return nil
 }
 
+// asRequestError marks a *ValidationError as one of a request.
+func asRequestError(err error) error {
+	if ve, ok := err.(*ValidationError); ok {
+		ve.Kind = ErrInvalidRequest
+	}
+	return err
+}
+
 func checkCountry(field, c string) error {
 	if c == "" {
 		return nil
@@ -203,12 +219,24 @@ func checkCountry(field, c string) error {
 	return nil
 }
 
-// DecodeRequest reads one request as JSON from rd. Unknown fields, a value of
-// the wrong type and trailing data are errors wrapping ErrInvalidRequest that
-// name the field. It does not call Validate.
+// MaxRequestBytes bounds the JSON DecodeRequest reads: a valid request is
+// a few kilobytes at most (MaxDataKeys keys of MaxIDLength bytes).
+const MaxRequestBytes = 1 << 20
+
+// DecodeRequest reads one request as JSON from rd, at most MaxRequestBytes.
+// Unknown fields, a value of the wrong type, trailing data and a larger
+// input are errors wrapping ErrInvalidRequest that name the field. Keys
+// match field names as encoding/json matches them (exactly, else without
+// regard to case) and the last of duplicate keys wins. It does not call
+// Validate.
 func DecodeRequest(rd io.Reader) (Request, error) {
 	var req Request
-	if err := decodeStrict(rd, &req); err != nil {
+	lr := &io.LimitedReader{R: rd, N: MaxRequestBytes + 1}
+	err := decodeStrict(lr, &req)
+	if lr.N <= 0 {
+		return Request{}, invalidRequest("", "request larger than %d bytes", MaxRequestBytes)
+	}
+	if err != nil {
 		return Request{}, err
 	}
 	return req, nil

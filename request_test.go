@@ -103,6 +103,7 @@ func TestDecodeRequestErrorsNameTheField(t *testing.T) {
 		{"empty", ``, "", "empty input"},
 		{"truncated", `{"subject":`, "", "truncated"},
 		{"syntax", `{"subject" 1}`, "", "malformed JSON"},
+		{"too large", `{"purpose":"` + strings.Repeat("x", privacy.MaxRequestBytes) + `"}`, "", "larger than"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,4 +152,49 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("validate error does not wrap ErrInvalidRequest: %v", err)
 		}
 	})
+}
+
+// TestValidateLimits: ids the stores cannot hold, times 64-bit nanoseconds
+// cannot hold and requests too large to evaluate cheaply are invalid,
+// naming the field.
+func TestValidateLimits(t *testing.T) {
+	t.Parallel()
+	valid := func() privacy.Request {
+		return privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}, Purpose: "billing",
+			Data: []string{"instance.contact.email"}}
+	}
+	tests := []struct {
+		name  string
+		edit  func(*privacy.Request)
+		field string
+	}{
+		{"NUL in the subject id", func(r *privacy.Request) { r.Subject.ID = "u\x00-1" }, "subject.id"},
+		{"invalid UTF-8 in the subject id", func(r *privacy.Request) { r.Subject.ID = "u\xff" }, "subject.id"},
+		{"overlong subject id", func(r *privacy.Request) { r.Subject.ID = strings.Repeat("u", privacy.MaxIDLength+1) }, "subject.id"},
+		{"overlong purpose", func(r *privacy.Request) { r.Purpose = strings.Repeat("p", privacy.MaxIDLength+1) }, "purpose"},
+		{"too many data keys", func(r *privacy.Request) {
+			r.Data = make([]string, privacy.MaxDataKeys+1)
+			for i := range r.Data {
+				r.Data[i] = "instance.contact.email"
+			}
+		}, "data"},
+		{"NUL in a data key", func(r *privacy.Request) { r.Data = []string{"instance\x00"} }, "data[0]"},
+		{"time after 2262", func(r *privacy.Request) { r.Time = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC) }, "time"},
+		{"time before 1677", func(r *privacy.Request) { r.Time = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) }, "time"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := valid()
+			tc.edit(&r)
+			var ve *privacy.ValidationError
+			if err := r.Validate(); !errors.Is(err, privacy.ErrInvalidRequest) || !errors.As(err, &ve) || ve.Field != tc.field {
+				t.Errorf("Validate = %v, want an invalid-request error naming %s", err, tc.field)
+			}
+		})
+	}
+	r := valid()
+	r.Time = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := r.Validate(); err != nil {
+		t.Errorf("a time in 2262: %v", err)
+	}
 }

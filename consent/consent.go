@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -8,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/privacykit/privacy"
@@ -96,11 +96,11 @@ func (r *Record) Validate() error {
 	bad := func(field, msg string) error {
 		return &privacy.ValidationError{Field: field, Message: msg}
 	}
+	if err := cmp.Or(privacy.CheckID("subject_id", r.SubjectID), privacy.CheckID("purpose", r.Purpose),
+		privacy.CheckTime("collected_at", r.CollectedAt), privacy.CheckTime("expires_at", r.ExpiresAt)); err != nil {
+		return err
+	}
 	switch {
-	case strings.TrimSpace(r.SubjectID) == "":
-		return bad("subject_id", "is required")
-	case strings.TrimSpace(r.Purpose) == "":
-		return bad("purpose", "is required")
 	case !r.Event.valid():
 		return bad("event", fmt.Sprintf("must be given, refused, withdrawn or expired, got %q", r.Event))
 	case r.PolicyVersion != "" && !privacy.ValidVersion(r.PolicyVersion):

@@ -312,6 +312,9 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := privacy.CheckID("subject_id", subjectID); err != nil {
+		return fmt.Errorf("update subject state: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.get(subjectID).Clone()

@@ -252,3 +252,24 @@ deny contains {"code": "ext.test_account", "message": "no test accounts"} if sta
 		}
 	}
 }
+
+// TestCanceledContextDeniesCachedDecisions: a decision the cache holds is
+// not handed to a caller whose context is done.
+func TestCanceledContextDeniesCachedDecisions(t *testing.T) {
+	t.Parallel()
+	eng, err := New(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"},
+		Purpose: "billing", Data: []string{"instance.contact.email"}}
+	if d, err := eng.Decide(t.Context(), req); err != nil || !d.Allowed {
+		t.Fatalf("warm-up: %v %v", d.Codes(), err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	d, err := eng.Decide(ctx, req)
+	if err == nil || d.Allowed || !d.Has(privacy.ReasonEvaluationFailed) {
+		t.Errorf("canceled context: allowed=%v %v, err %v; want evaluation.failed and an error", d.Allowed, d.Codes(), err)
+	}
+}

@@ -340,6 +340,11 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 	if f != nil {
 		f.at = at // logged even when the request fails before any read
 	}
+	if err := ctx.Err(); err != nil {
+		// A caller that gave up gets no decision, even one the cache or a
+		// state view could answer without waiting.
+		return p.fail(e.log, fmt.Errorf("decide: %w", err))
+	}
 	if err := p.validate(&req); err != nil {
 		// Nothing sensible can be evaluated on a malformed request: deny it
 		// with the one reason that applies.

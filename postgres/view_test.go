@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,35 @@ func TestViewEndsWithContext(t *testing.T) {
 	}
 	if s := v.Stats(); s.Bypassed != 1 || s.Subjects != 0 {
 		t.Errorf("stats %+v: want one bypassed read and nothing kept", s)
+	}
+}
+
+// TestNotifyPayloadLimit: ids whose JSON escaping blows a notification
+// past PostgreSQL's 8000 bytes still write (the notification then names no
+// subject), and a view still sees the write.
+func TestNotifyPayloadLimit(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	replica, other := open(t, dsn), open(t, dsn)
+	v := view(t, replica)
+	id := strings.Repeat("\x01", privacy.MaxIDLength)
+	purpose := strings.Repeat("\"", privacy.MaxIDLength)
+	read := func() consent.Event {
+		st, err := v.Consents().State(t.Context(), id, purpose, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatalf("view State: %v", err)
+		}
+		return st.Event
+	}
+	if read() != "" {
+		t.Fatal("a consent before any grant")
+	}
+	if _, err := consent.Grant(t.Context(), other.ConsentStore(), consent.Record{SubjectID: id, Purpose: purpose,
+		PolicyVersion: "1.2", Method: consent.MethodAPI, CollectedAt: time.Now()}); err != nil {
+		t.Fatalf("Grant: %v", err)
+	}
+	eventually(t, "the grant through the other DB is not seen", func() bool { return read() == consent.Given })
+	if err := subject.SetRestricted(t.Context(), other.StateStore(), strings.Repeat(`"`, privacy.MaxIDLength), true); err != nil {
+		t.Fatalf("SetRestricted: %v", err)
 	}
 }

@@ -195,6 +195,9 @@ type consentReader struct{ v *View }
 // State answers as the consent store's State does.
 func (r consentReader) State(ctx context.Context, subjectID, purpose string, at time.Time) (consent.State, error) {
 	v := r.v
+	if err := ctx.Err(); err != nil {
+		return consent.State{}, err
+	}
 	if subjectID == "" || !v.live.Load() {
 		v.bypassed.Add(1)
 		return v.consents.State(ctx, subjectID, purpose, at)
@@ -245,6 +248,9 @@ func (r subjectReader) State(ctx context.Context, subjectID string) (subject.Sta
 // modified.
 func (r subjectReader) SharedState(ctx context.Context, subjectID string) (subject.State, error) {
 	v := r.v
+	if err := ctx.Err(); err != nil {
+		return subject.State{}, err
+	}
 	if subjectID == "" || !v.live.Load() {
 		v.bypassed.Add(1)
 		return v.subjects.State(ctx, subjectID)

@@ -116,12 +116,7 @@ type StateStore interface {
 	Update(ctx context.Context, subjectID string, fn func(*State) error) error
 }
 
-func checkID(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return &privacy.ValidationError{Field: "subject_id", Message: "is required"}
-	}
-	return nil
-}
+func checkID(id string) error { return privacy.CheckID("subject_id", id) }
 
 // Object records an objection of the subject to the purpose.
 func Object(ctx context.Context, s StateStore, subjectID, purpose string) error {
@@ -181,6 +176,9 @@ func RecordLifecycle(ctx context.Context, s StateStore, subjectID string, trigge
 	}
 	if strings.TrimSpace(string(trigger)) == "" {
 		return &privacy.ValidationError{Field: "trigger", Message: "is required"}
+	}
+	if err := privacy.CheckTime("at", at); err != nil {
+		return err
 	}
 	return s.Update(ctx, subjectID, func(st *State) error {
 		if at.IsZero() {

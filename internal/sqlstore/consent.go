@@ -111,7 +111,7 @@ func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]
 }
 
 func checkRecord(r consent.Record) error {
-	return cmp.Or(r.Validate(), checkNanos("collected_at", r.CollectedAt), checkNanos("expires_at", r.ExpiresAt))
+	return cmp.Or(r.Validate(), privacy.CheckTime("collected_at", r.CollectedAt), privacy.CheckTime("expires_at", r.ExpiresAt))
 }
 
 func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
@@ -536,16 +536,6 @@ func newRecordID() string {
 // stored form of times, can hold: in 1677 and 2262.
 func nanosRange() (first, last time.Time) {
 	return time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
-}
-
-// checkNanos rejects a non-zero time that int64 nanoseconds cannot hold.
-func checkNanos(field string, t time.Time) error {
-	minNanos, maxNanos := nanosRange()
-	if t.IsZero() || (!t.Before(minNanos) && !t.After(maxNanos)) {
-		return nil
-	}
-	return &privacy.ValidationError{Field: field, Message: fmt.Sprintf("must be between %d and %d, got %s",
-		minNanos.Year(), maxNanos.Year(), t.Format(time.RFC3339Nano))}
 }
 
 // clampNanos returns t in unix nanoseconds, clamped to what int64 holds, so

@@ -67,14 +67,17 @@ func Postgres() Dialect {
 		lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('privacykit.migrate'), hashtext(coalesce(current_schema(), '')))`,
 		// One channel for every schema; the payload names the schema so
 		// that listeners can skip the others. Delivered at commit.
-		notify: `SELECT pg_notify(` + NotifyChannelLiteral + `, json_build_object(
-	'schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text)
-FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(s, p, q)`,
-		// A subject too long for a notification's 8000 bytes becomes "",
-		// which tells listeners that anything may have changed.
-		notifyState: `SELECT pg_notify(` + StateNotifyChannelLiteral + `, json_build_object(
-	'schema', current_schema(),
-	'subject', CASE WHEN octet_length($1::text) > 4000 THEN '' ELSE $1::text END)::text)`,
+		// A payload over the 8000 bytes a notification holds (a long
+		// subject, or one whose quotes and control bytes JSON escapes to
+		// several bytes each) names no subject: "" tells listeners that
+		// anything may have changed.
+		notify: `SELECT pg_notify(` + NotifyChannelLiteral + `, CASE WHEN octet_length(n.payload) <= 7900 THEN n.payload
+	ELSE json_build_object('schema', current_schema(), 'subject', '', 'purpose', '', 'seq', n.q)::text END)
+FROM (SELECT json_build_object('schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text AS payload, t.q AS q
+	FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(s, p, q)) AS n`,
+		notifyState: `SELECT pg_notify(` + StateNotifyChannelLiteral + `, CASE WHEN octet_length(n.payload) <= 7900 THEN n.payload
+	ELSE json_build_object('schema', current_schema(), 'subject', '')::text END)
+FROM (SELECT json_build_object('schema', current_schema(), 'subject', $1::text)::text AS payload) AS n`,
 		conflict: func(err error) bool {
 			// pgconn's *PgError.
 			var e interface{ SQLState() string }

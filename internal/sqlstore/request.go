@@ -32,7 +32,7 @@ func NewRequestStore(db *sql.DB, d Dialect) *RequestStore {
 
 // checkRequest validates r and the times the row stores as nanoseconds.
 func checkRequest(r *subject.Request) error {
-	return cmp.Or(r.Validate(), checkNanos("received_at", r.ReceivedAt), checkNanos("due", r.Due))
+	return cmp.Or(r.Validate(), privacy.CheckTime("received_at", r.ReceivedAt), privacy.CheckTime("due", r.Due))
 }
 
 // Create validates and stores a new request; a taken id is an error

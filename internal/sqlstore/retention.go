@@ -42,7 +42,7 @@ func (s *RetentionStore) PlaceHold(ctx context.Context, h retention.Hold) (reten
 		return retention.Hold{}, err
 	}
 	for field, t := range map[string]time.Time{"placed_at": h.PlacedAt, "until": h.Until} {
-		if err := checkNanos(field, t); err != nil {
+		if err := privacy.CheckTime(field, t); err != nil {
 			return retention.Hold{}, err
 		}
 	}
@@ -71,7 +71,7 @@ func utcOrZero(t time.Time) time.Time {
 
 // ReleaseHold ends the hold with the id.
 func (s *RetentionStore) ReleaseHold(ctx context.Context, id, by string, at time.Time) (retention.Hold, error) {
-	if err := checkNanos("released_at", at); err != nil || at.IsZero() {
+	if err := privacy.CheckTime("released_at", at); err != nil || at.IsZero() {
 		if err == nil {
 			err = &privacy.ValidationError{Field: "released_at", Message: "is required"}
 		}
@@ -154,7 +154,7 @@ func (s *RetentionStore) SetOverride(ctx context.Context, o retention.Override) 
 		_, err = s.db.ExecContext(ctx, `DELETE FROM privacy_retention_overrides WHERE controller = $1 AND category = $2`,
 			o.Controller, o.Category)
 	} else {
-		if err := checkNanos("set_at", o.SetAt); err != nil {
+		if err := privacy.CheckTime("set_at", o.SetAt); err != nil {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO privacy_retention_overrides (controller, category, period, set_by, set_at)
@@ -346,7 +346,7 @@ func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
 				if !isInventoryTrigger(tr) {
 					return &privacy.ValidationError{Field: fmt.Sprintf("records[%d].times", start+i), Message: fmt.Sprintf("trigger %q has no column", tr)}
 				}
-				if err := checkNanos(fmt.Sprintf("records[%d].times.%s", start+i, tr), at); err != nil {
+				if err := privacy.CheckTime(fmt.Sprintf("records[%d].times.%s", start+i, tr), at); err != nil {
 					return err
 				}
 			}

@@ -57,6 +57,9 @@ func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State
 // the one before. An error from fn is returned as it is and changes
 // nothing.
 func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subject.State) error) error {
+	if err := privacy.CheckID("subject_id", subjectID); err != nil {
+		return fmt.Errorf("update subject state: %w", err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("update subject state: %w", s.d.translate(err))
@@ -165,12 +168,12 @@ func (s *StateStore) lifecycle(ctx context.Context, tx *sql.Tx, st *subject.Stat
 // write stores st over the subject's row and objections.
 func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) error {
 	for i, o := range st.Objections {
-		if err := checkNanos("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
+		if err := privacy.CheckTime("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
 			return err
 		}
 	}
 	for tr, at := range st.Lifecycle {
-		if err := checkNanos("lifecycle."+string(tr), at); err != nil {
+		if err := privacy.CheckTime("lifecycle."+string(tr), at); err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,7 @@ func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore)
 		{"ConcurrentUpdatesOneSubject", testConcurrentUpdatesOneSubject},
 		{"ConcurrentUpdatesManySubjects", testConcurrentUpdatesManySubjects},
 		{"CanceledContext", testStateCanceledContext},
+		{"UpdateRefusesIDsNoStoreHolds", testStateBadIDs},
 		{"LifecycleRoundTrip", testLifecycleRoundTrip},
 	}
 	for _, tc := range tests {
@@ -329,5 +330,17 @@ func testLifecycleRoundTrip(t *testing.T, s subject.StateStore) {
 	}
 	if got := mustSubject(t, s, "u-2").Lifecycle; len(got) != 0 {
 		t.Errorf("another subject's Lifecycle = %v, want empty", got)
+	}
+}
+
+// testStateBadIDs: ids PostgreSQL's text cannot hold (a NUL byte, invalid
+// UTF-8) and blank ids are refused alike by every store, naming the field.
+func testStateBadIDs(t *testing.T, s subject.StateStore) {
+	for _, id := range []string{"", " ", "u\x00", "u\xff"} {
+		err := s.Update(t.Context(), id, func(st *subject.State) error { st.Restricted = true; return nil })
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "subject_id" {
+			t.Errorf("Update(%q): error %v, want a ValidationError naming subject_id", id, err)
+		}
 	}
 }
