@@ -321,6 +321,9 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	if err := fn(&st); err != nil {
 		return err
 	}
+	if err := st.CheckTimes(); err != nil {
+		return fmt.Errorf("update subject state of %s: %w", subjectID, err)
+	}
 	st.SubjectID = subjectID
 	st.UpdatedAt = s.Now().UTC()
 	s.states[subjectID] = st.Clone()

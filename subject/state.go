@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,23 @@ func (s State) Clone() State {
 	}
 	s.Lifecycle = maps.Clone(s.Lifecycle)
 	return s
+}
+
+// CheckTimes returns a *privacy.ValidationError naming the first
+// objection or lifecycle time that 64-bit nanoseconds cannot hold
+// (privacy.CheckTime); stores call it before they keep a state.
+func (s *State) CheckTimes() error {
+	for i, o := range s.Objections {
+		if err := privacy.CheckTime("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
+			return err
+		}
+	}
+	for _, tr := range slices.Sorted(maps.Keys(s.Lifecycle)) {
+		if err := privacy.CheckTime("lifecycle."+string(tr), s.Lifecycle[tr]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ObjectsTo reports whether the state holds an objection to the purpose,

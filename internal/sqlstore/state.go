@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/privacykit/privacy"
@@ -167,15 +166,8 @@ func (s *StateStore) lifecycle(ctx context.Context, tx *sql.Tx, st *subject.Stat
 
 // write stores st over the subject's row and objections.
 func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) error {
-	for i, o := range st.Objections {
-		if err := privacy.CheckTime("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
-			return err
-		}
-	}
-	for tr, at := range st.Lifecycle {
-		if err := privacy.CheckTime("lifecycle."+string(tr), at); err != nil {
-			return err
-		}
+	if err := st.CheckTimes(); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx,
 		`UPDATE privacy_subject_states SET restricted = $1, deactivated = $2, updated_at = $3 WHERE subject_id = $4`,

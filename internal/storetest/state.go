@@ -336,6 +336,15 @@ func testLifecycleRoundTrip(t *testing.T, s subject.StateStore) {
 // testStateBadIDs: ids PostgreSQL's text cannot hold (a NUL byte, invalid
 // UTF-8) and blank ids are refused alike by every store, naming the field.
 func testStateBadIDs(t *testing.T, s subject.StateStore) {
+	far := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := s.Update(t.Context(), "u-1", func(st *subject.State) error {
+		st.Lifecycle = map[privacy.Trigger]time.Time{privacy.TriggerAccountClosed: far}
+		return nil
+	})
+	var tv *privacy.ValidationError
+	if !errors.As(err, &tv) || tv.Field != "lifecycle.account_closed" {
+		t.Errorf("a lifecycle time in 2300: error %v, want a ValidationError naming lifecycle.account_closed", err)
+	}
 	for _, id := range []string{"", " ", "u\x00", "u\xff"} {
 		err := s.Update(t.Context(), id, func(st *subject.State) error { st.Restricted = true; return nil })
 		var ve *privacy.ValidationError
