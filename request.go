@@ -177,7 +177,10 @@ func (r *Request) Validate() error {
 		return err
 	}
 	for i, d := range r.Data {
-		if err := CheckID(fmt.Sprintf("data[%d]", i), d); err != nil {
+		if err := CheckID("", d); err != nil {
+			// The field's name is built only when needed: Validate runs on
+			// every decision, cached ones included.
+			err.(*ValidationError).Field = fmt.Sprintf("data[%d]", i)
 			return asRequestError(err)
 		}
 	}
