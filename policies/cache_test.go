@@ -273,3 +273,29 @@ func TestCanceledContextDeniesCachedDecisions(t *testing.T) {
 		t.Errorf("canceled context: allowed=%v %v, err %v; want evaluation.failed and an error", d.Allowed, d.Codes(), err)
 	}
 }
+
+// TestCachedDecideAllocations holds a cached, allowed decision to no
+// allocation at all (the bound is 3; BENCHMARKS.md measures 0), so
+// that a regression shows here before it shows in a benchmark. Not under
+// -race, which empties sync.Pools at random.
+func TestCachedDecideAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocations")
+	}
+	eng, err := New(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, req := range []privacy.Request{benchRequest, {
+		Subject: privacy.Subject{ID: "u-2", Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
+		Purpose: "billing", Data: []string{"instance.contact.email", "instance.financial.payment"},
+	}} {
+		if _, err := eng.Decide(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(200, func() { _, _ = eng.Decide(ctx, req) }); n > 0 {
+			t.Errorf("a cached decision of %s allocates %.1f times, want none", req.Purpose, n)
+		}
+	}
+}
