@@ -11,6 +11,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/stateview"
 	"github.com/privacykit/privacy/subject"
 )
@@ -156,7 +157,28 @@ func testViewMatchesStore(t *testing.T, env ViewEnv) {
 	purposes := []string{"research.surveys", "marketing.newsletter", "analytics.product"}
 	events := []consent.Event{consent.Given, consent.Refused, consent.Withdrawn, consent.Expired}
 	at := func() time.Time { return base().Add(time.Duration(rng.IntN(6)) * time.Hour) }
+	// Two engines without a decision cache, one reading the stores and one
+	// the view, must decide alike whatever the view holds.
+	engine := func(c consent.Reader, st subject.StateReader) *policies.Engine {
+		e, err := policies.New(ctx, policies.WithConsents(c), policies.WithSubjects(st), policies.WithCache(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	direct, viewed := engine(env.Consents, env.States), engine(env.View.Consents(), env.View.Subjects())
 	for i := range 200 {
+		for range 2 {
+			req := privacy.Request{
+				Subject: privacy.Subject{ID: subjects[rng.IntN(len(subjects))], Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
+				Purpose: purposes[rng.IntN(len(purposes))], Data: []string{"instance.contact.email"}, Time: at(),
+			}
+			want, werr := direct.Decide(ctx, req)
+			got, gerr := viewed.Decide(ctx, req)
+			if diff := cmp.Diff(want, got); diff != "" || (werr == nil) != (gerr == nil) {
+				t.Fatalf("step %d: decision through the view differs from the store's (-store +view):\n%s\nerrors: %v, %v", i, diff, werr, gerr)
+			}
+		}
 		s := subjects[rng.IntN(len(subjects))]
 		switch rng.IntN(3) {
 		case 0, 1:
