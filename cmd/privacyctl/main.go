@@ -14,6 +14,7 @@
 //	privacyctl ledger verify [--head SEQ:HASH]
 //	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
 //	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
+//	privacyctl subject lifecycle --subject ID --trigger T [--at RFC3339 | --clear]
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
 //	privacyctl retention plan|sweep|hold|release|holds ...
 //	privacyctl catalog check [FILE | --bundle DIR|TAR.GZ]
@@ -87,6 +88,7 @@ func verbs() map[string]map[string]verb {
 			"deactivate": {"deactivate a subject's account", cmdSubjectFlag(flagDeactivate, true)},
 			"reactivate": {"reactivate a subject's account", cmdSubjectFlag(flagDeactivate, false)},
 			"show":       {"show a subject's objections, restriction and deactivation", cmdSubjectShow},
+			"lifecycle":  {"record when a retention trigger happened for a subject (account_closed …)", cmdSubjectLifecycle},
 		},
 		"dsar": {
 			"open":     {"record a data-subject request (due one month after receipt)", cmdDSAROpen},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -132,6 +133,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"empty stdin", ``, []string{"decide", "--db", db}, "empty input"},
 		{"grant without subject", "", []string{"consent", "grant", "--db", db, "--purpose", "research.surveys"}, "--subject"},
 		{"grant unknown purpose", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
+		{"grant under a version not yet published", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--version", "1.3"}, "newer"},
 		{"grant bad expiry", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--expires", "tomorrow"}, "--expires"},
 		{"object without scope", "", []string{"subject", "object", "--db", db, "--subject", "u"}, "--purpose"},
 		{"unknown command", "", []string{"frobnicate"}, "frobnicate"},
@@ -233,5 +235,28 @@ deny contains {"code": "ext.recipient_outside_nl", "message": "recipients must b
 	d := decision(t, out)
 	if d.Allowed || !d.Has("ext.recipient_outside_nl") {
 		t.Fatalf("with extension module: %v (stderr %s), want denial by ext.recipient_outside_nl", d.Codes(), errs)
+	}
+}
+
+// TestSubjectLifecycle: a trigger recorded from the command line starts
+// the catalog's retention clock in decisions; clearing it stops it.
+func TestSubjectLifecycle(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	closed := time.Now().AddDate(0, 0, -100).UTC().Format(time.RFC3339)
+	if code, _, errs := ctl(t, "", "subject", "lifecycle", "--db", db, "--subject", "u-1", "--trigger", "account_closed", "--at", closed); code != exitOK {
+		t.Fatalf("subject lifecycle: exit %d %s", code, errs)
+	}
+	support := `{"subject":{"id":"u-1","kind":"user","country":"NL"},"purpose":"support","data":["instance.contact.email"]}`
+	_, out, _ := ctl(t, support, "decide", "--db", db)
+	if d := decision(t, out); d.Allowed || !d.Has(privacy.ReasonRetentionExpired) {
+		t.Errorf("100 days after the account closed: %v, want retention.expired", d.Codes())
+	}
+	ctl(t, "", "subject", "lifecycle", "--db", db, "--subject", "u-1", "--trigger", "account_closed", "--clear")
+	_, out, _ = ctl(t, support, "decide", "--db", db)
+	if d := decision(t, out); !d.Allowed {
+		t.Errorf("after clearing the trigger: %v, want allowed", d.Codes())
+	}
+	if code, _, errs := ctl(t, "", "subject", "lifecycle", "--db", db, "--subject", "u-1", "--trigger", "moon_landing"); code != exitUsage || !strings.Contains(errs, "moon_landing") {
+		t.Errorf("unknown trigger: exit %d %q", code, errs)
 	}
 }

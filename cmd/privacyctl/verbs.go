@@ -109,6 +109,10 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 			r.PolicyVersion = cat.PolicyVersion
 		}
 	}
+	if privacy.ValidVersion(r.PolicyVersion) && privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
+		// No subject can have been shown a policy not yet published.
+		return usagef("--version: %s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
+	}
 	if r.Controller == "" {
 		r.Controller = cat.Controller.Name
 	}
@@ -313,6 +317,54 @@ func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string)
 		}
 		return showSubject(ctx, c, st, *subjectID)
 	}
+}
+
+// cmdSubjectLifecycle records the time of a retention trigger for a
+// subject (account closed, last activity …), from which the catalog's
+// retention periods run in decisions (retention.expired).
+func cmdSubjectLifecycle(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "subject lifecycle")
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.registerCatalog(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	trigger := fs.String("trigger", "", "the retention trigger that happened: account_closed, last_activity … (required)")
+	atFlag := fs.String("at", "", "RFC 3339 `time` it happened (default: now)")
+	forget := fs.Bool("clear", false, "forget the trigger's time instead (the account was reopened …)")
+	if err := c.parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := required("subject", *subjectID, "trigger", *trigger); err != nil {
+		return err
+	}
+	cat, err := pf.loadCatalog()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(cat.Retention, func(r privacy.RetentionRule) bool { return string(r.Trigger) == *trigger }) {
+		return usagef("--trigger: no retention rule of the catalog runs from %q", *trigger)
+	}
+	at, err := timeFlag("at", *atFlag)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *forget && at.IsZero():
+	case *forget:
+		return usagef("give --clear or --at, not both")
+	case at.IsZero():
+		at = time.Now().UTC()
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	if err := subject.RecordLifecycle(ctx, st.subjects, *subjectID, privacy.Trigger(*trigger), at); err != nil {
+		return err
+	}
+	return showSubject(ctx, c, st, *subjectID)
 }
 
 func cmdSubjectShow(ctx context.Context, c *cli, args []string) error {
