@@ -64,10 +64,16 @@ func TestViewAcrossProcesses(t *testing.T) {
 	req := storetest.SurveyRequest(time.Time{})
 	storetest.GrantSurvey(t, other.ConsentStore())
 	eventually(t, "the grant through the other DB is not allowed", func() bool { return storetest.Decide(t, e, req).Allowed })
-	hits := v.Stats().Hits
-	if d := storetest.Decide(t, e, req); !d.Allowed || v.Stats().Hits == hits {
-		t.Fatalf("second decision: allowed=%v, hits %d → %d; want it allowed from memory", d.Allowed, hits, v.Stats().Hits)
-	}
+	// The grant's own notification may still make the view forget once;
+	// after that, decisions come from memory.
+	eventually(t, "no decision is answered from memory", func() bool {
+		hits := v.Stats().Hits
+		d := storetest.Decide(t, e, req)
+		if !d.Allowed {
+			t.Fatalf("after the grant: denied %v", storetest.Codes(d))
+		}
+		return v.Stats().Hits > hits
+	})
 
 	if _, err := consent.Withdraw(t.Context(), other.ConsentStore(), "u-1", "research.surveys"); err != nil {
 		t.Fatalf("Withdraw: %v", err)

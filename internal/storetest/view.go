@@ -314,10 +314,19 @@ func testViewPaused(t *testing.T, env ViewEnv) {
 		t.Errorf("paused view: stats went from %+v to %+v; want 4 bypassed reads and nothing kept", before, after)
 	}
 	env.View.Resume()
-	sameAsStore(t, env, "u-1", "research.surveys", base())
-	sameAsStore(t, env, "u-1", "research.surveys", base())
-	if s := env.View.Stats(); s.Subjects != 1 || s.Hits != after.Hits+2 {
-		t.Errorf("resumed view: stats %+v after %+v; want the subject kept and two hits", s, after)
+	// Resumed, the view keeps what it reads and answers the next read from
+	// memory. A store that also learns of its own writes asynchronously
+	// (PostgreSQL's NOTIFY of the grant above) may make it forget once
+	// more in between: read until a hit, within bounds.
+	for i := 0; ; i++ {
+		sameAsStore(t, env, "u-1", "research.surveys", base())
+		if s := env.View.Stats(); s.Hits > after.Hits && s.Subjects == 1 {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("resumed view: no read answered from memory: %+v", env.View.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if _, err := env.View.Consents().State(ctx, "", "research.surveys", base()); err != nil {
 		t.Errorf("erased subject: %v", err)
