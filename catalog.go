@@ -227,12 +227,6 @@ func (a Adequacy) End() (time.Time, bool, error) {
 	return time.Time{}, false, fmt.Errorf("want YYYY-MM or YYYY-MM-DD, got %q", a.Until)
 }
 
-// InForce reports whether the decision covers a transfer at t.
-func (a Adequacy) InForce(t time.Time) bool {
-	end, ok, err := a.End()
-	return err == nil && (!ok || t.Before(end))
-}
-
 // ConsentAge holds the ages of digital consent of Art. 8(1).
 type ConsentAge struct {
 	Default   int            `json:"default"`

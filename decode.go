@@ -30,9 +30,6 @@ func decodeStrict(rd io.Reader, v any) error {
 	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
 		return invalidRequest("", "unexpected data after the JSON value")
 	}
-	if b := bytes.TrimSpace(raw); len(b) > 0 && b[0] != '{' && b[0] != 'n' {
-		return invalidRequest("", "want a JSON object, got %s", jsonKind(raw))
-	}
 	return decodeValue(raw, reflect.ValueOf(v).Elem(), "")
 }
 

@@ -68,18 +68,14 @@ func (h *Hub) Publish(cs ...consent.Change) {
 }
 
 // Changes returns one Change per subject and purpose the records touch,
-// with the last Seq, in ledger order. A subject or purpose too long for a
-// PostgreSQL notification (8000 bytes) becomes the Change that means
-// "anything changed".
+// with the last Seq, in ledger order. (A notification too long for
+// PostgreSQL is cut down by the store's NOTIFY statement itself.)
 func Changes(rs []consent.Record) []consent.Change {
 	type key struct{ subject, purpose string }
 	at := map[key]int{}
 	var out []consent.Change
 	for _, r := range rs {
 		c := consent.Change{SubjectID: r.SubjectID, Purpose: r.Purpose, Seq: r.Seq}
-		if len(c.SubjectID)+len(c.Purpose) > 4000 {
-			c.SubjectID, c.Purpose = "", ""
-		}
 		k := key{c.SubjectID, c.Purpose}
 		if i, ok := at[k]; ok {
 			out[i].Seq = c.Seq
