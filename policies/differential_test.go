@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/internal/testenv"
 )
 
 // TestDifferential decides seeded random requests over random state three
@@ -27,7 +28,7 @@ func TestDifferential(t *testing.T) {
 	switch {
 	case raceEnabled: // the race detector slows OPA tenfold
 		templates = 20
-	case testing.Short():
+	case !testenv.Long(): // the quick form; PRIVACY_LONG_TESTS=1 runs all
 		templates = 100
 	}
 
