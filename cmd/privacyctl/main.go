@@ -23,6 +23,7 @@
 //	privacyctl catalog notice
 //	privacyctl catalog diff-notice FILE
 //	privacyctl catalog diagram [--format mermaid|dot|svg|png]
+//	privacyctl version
 //
 // Every verb that takes --catalog also takes --bundle: an OPA bundle holding
 // catalog.yaml and Rego modules (package privacy.ext.*).
@@ -69,7 +70,8 @@ type verb struct {
 
 func verbs() map[string]map[string]verb {
 	return map[string]map[string]verb{
-		"decide": {"": {"decide a request read as JSON on stdin", cmdDecide}},
+		"decide":  {"": {"decide a request read as JSON on stdin", cmdDecide}},
+		"version": {"": {"print the version of privacyctl and the module", cmdVersion}},
 		"consent": {
 			"grant":    {"record that a subject gave consent for a purpose", cmdConsentGrant},
 			"withdraw": {"record that a subject withdrew consent for a purpose", cmdConsentWithdraw},

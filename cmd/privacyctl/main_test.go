@@ -260,3 +260,13 @@ func TestSubjectLifecycle(t *testing.T) {
 		t.Errorf("unknown trigger: exit %d %q", code, errs)
 	}
 }
+
+func TestVersionPrintsTheModuleVersion(t *testing.T) {
+	code, out, errs := ctl(t, "", "version")
+	if code != exitOK {
+		t.Fatalf("version exit = %d; stderr: %s", code, errs)
+	}
+	if want := "privacyctl " + privacy.Version + "\n"; out != want {
+		t.Fatalf("version printed %q, want %q", out, want)
+	}
+}

@@ -448,3 +448,11 @@ func cmdCatalogPrint(ctx context.Context, c *cli, args []string) error {
 	_, err := io.WriteString(c.stdout, strings.TrimLeft(string(privacy.ReferenceCatalogYAML()), "\n"))
 	return err
 }
+
+func cmdVersion(_ context.Context, c *cli, args []string) error {
+	if err := c.parse(newFlags(c, "version"), args, 0); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(c.stdout, "privacyctl %s\n", privacy.Version)
+	return err
+}
