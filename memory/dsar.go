@@ -10,10 +10,10 @@ import (
 	"sync"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
-var _ subject.RequestStore = (*RequestStore)(nil)
+var _ dsar.RequestStore = (*RequestStore)(nil)
 
 // RequestStore is an in-memory store of data-subject requests. Requests are
 // kept as their JSON encoding, so that what comes back is exactly what a SQL
@@ -29,7 +29,7 @@ func NewRequestStore() *RequestStore {
 }
 
 // Create validates and stores a new request.
-func (s *RequestStore) Create(ctx context.Context, r subject.Request) error {
+func (s *RequestStore) Create(ctx context.Context, r dsar.Request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -49,64 +49,64 @@ func (s *RequestStore) Create(ctx context.Context, r subject.Request) error {
 	return nil
 }
 
-// Request returns the request with the id, or subject.ErrNotFound.
-func (s *RequestStore) Request(ctx context.Context, id string) (subject.Request, error) {
+// Request returns the request with the id, or dsar.ErrNotFound.
+func (s *RequestStore) Request(ctx context.Context, id string) (dsar.Request, error) {
 	if err := ctx.Err(); err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.get(id)
 }
 
-func (s *RequestStore) get(id string) (subject.Request, error) {
+func (s *RequestStore) get(id string) (dsar.Request, error) {
 	b, ok := s.requests[id]
 	if !ok {
-		return subject.Request{}, fmt.Errorf("%w: %s", subject.ErrNotFound, id)
+		return dsar.Request{}, fmt.Errorf("%w: %s", dsar.ErrNotFound, id)
 	}
-	var r subject.Request
+	var r dsar.Request
 	if err := json.Unmarshal(b, &r); err != nil {
-		return subject.Request{}, fmt.Errorf("decode request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("decode request %s: %w", id, err)
 	}
 	return r, nil
 }
 
 // Update applies fn to the request atomically.
-func (s *RequestStore) Update(ctx context.Context, id string, fn func(*subject.Request) error) (subject.Request, error) {
+func (s *RequestStore) Update(ctx context.Context, id string, fn func(*dsar.Request) error) (dsar.Request, error) {
 	if err := ctx.Err(); err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.get(id)
 	if err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	if err := fn(&r); err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	if r.ID != id {
-		return subject.Request{}, &privacy.ValidationError{Field: "id", Message: "may not change"}
+		return dsar.Request{}, &privacy.ValidationError{Field: "id", Message: "may not change"}
 	}
 	if err := r.Validate(); err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("encode request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("encode request %s: %w", id, err)
 	}
 	s.requests[id] = b
 	return s.get(id)
 }
 
 // List returns the requests the filter selects, oldest receipt first.
-func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Request, error) {
+func (s *RequestStore) List(ctx context.Context, f dsar.Filter) ([]dsar.Request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := []subject.Request{}
+	out := []dsar.Request{}
 	for id := range s.requests {
 		r, err := s.get(id)
 		if err != nil {
@@ -116,7 +116,7 @@ func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Re
 			out = append(out, r)
 		}
 	}
-	slices.SortFunc(out, func(a, b subject.Request) int {
+	slices.SortFunc(out, func(a, b dsar.Request) int {
 		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil

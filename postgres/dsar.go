@@ -3,11 +3,11 @@ package postgres
 import (
 	"context"
 
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/internal/sqlstore"
-	"github.com/privacykit/privacy/subject"
 )
 
-var _ subject.RequestStore = (*RequestStore)(nil)
+var _ dsar.RequestStore = (*RequestStore)(nil)
 
 // RequestStore returns the store of data-subject requests kept in the
 // database.
@@ -21,24 +21,24 @@ type RequestStore struct{ s *sqlstore.RequestStore }
 // Create validates and stores a new request. It returns a
 // *privacy.ValidationError for a bad request and an error wrapping
 // privacy.ErrConflict when the id is taken.
-func (s *RequestStore) Create(ctx context.Context, r subject.Request) error {
+func (s *RequestStore) Create(ctx context.Context, r dsar.Request) error {
 	return s.s.Create(ctx, r)
 }
 
 // Request returns the request with the id, or an error wrapping
-// subject.ErrNotFound.
-func (s *RequestStore) Request(ctx context.Context, id string) (subject.Request, error) {
+// dsar.ErrNotFound.
+func (s *RequestStore) Request(ctx context.Context, id string) (dsar.Request, error) {
 	return s.s.Request(ctx, id)
 }
 
 // Update reads the request, calls fn on it and stores the result in one
 // transaction that holds the request locked; an error from fn aborts and is
 // returned.
-func (s *RequestStore) Update(ctx context.Context, id string, fn func(*subject.Request) error) (subject.Request, error) {
+func (s *RequestStore) Update(ctx context.Context, id string, fn func(*dsar.Request) error) (dsar.Request, error) {
 	return s.s.Update(ctx, id, fn)
 }
 
 // List returns the requests the filter selects, oldest receipt first.
-func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Request, error) {
+func (s *RequestStore) List(ctx context.Context, f dsar.Filter) ([]dsar.Request, error) {
 	return s.s.List(ctx, f)
 }

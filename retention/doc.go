@@ -29,7 +29,7 @@
 // a subject, a category or both, with a reason and an optional end, and are
 // kept in a HoldStore; releasing one makes the records it held due again
 // at the next sweep. ErasureHolds hands both kinds to data-subject erasure
-// requests (subject.Holds), so that an erasure keeps what the law or a
+// requests (dsar.Holds), so that an erasure keeps what the law or a
 // dispute keeps (Art. 17(3)(b),(e)).
 //
 // # Guarantees

@@ -6,16 +6,16 @@ import (
 	"time"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
-var _ subject.Holds = (*ErasureHolds)(nil)
+var _ dsar.Holds = (*ErasureHolds)(nil)
 
 // ErasureHolds tells an erasure request which of a subject's categories
 // must be kept: those whose rule carries a statutory hold (Art. 17(3)(b)),
 // and those under a legal hold active at the time (Art. 17(3)(e)). It
-// implements subject.Holds for subject.Desk, in place of the catalog-only
-// subject.CatalogHolds. The kept records are erased by the sweeper when
+// implements dsar.Holds for dsar.Desk, in place of the catalog-only
+// dsar.CatalogHolds. The kept records are erased by the sweeper when
 // their hold ends.
 type ErasureHolds struct {
 	Catalog *privacy.Catalog
@@ -25,7 +25,7 @@ type ErasureHolds struct {
 
 // Held returns one exemption per held category, in the order given: the
 // statutory hold first, else the first legal hold that covers it.
-func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories []string, at time.Time) ([]subject.Exemption, error) {
+func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories []string, at time.Time) ([]dsar.Exemption, error) {
 	var holds []Hold
 	if e.Holds != nil {
 		var err error
@@ -33,17 +33,17 @@ func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories [
 			return nil, fmt.Errorf("erasure holds: %w", err)
 		}
 	}
-	var out []subject.Exemption
+	var out []dsar.Exemption
 	for _, key := range categories {
 		if r := e.Catalog.RetentionRule(key); r != nil && r.StatutoryHold != nil {
 			h := r.StatutoryHold
-			out = append(out, subject.Exemption{Category: key, Ground: subject.GroundLegalObligation,
+			out = append(out, dsar.Exemption{Category: key, Ground: dsar.GroundLegalObligation,
 				Reason: fmt.Sprintf("statutory retention: %s after %s (%s)", h.Period, h.Trigger, h.Law)})
 			continue
 		}
 		for i := range holds {
 			if holds[i].ActiveAt(at) && holds[i].Covers(s.ID, key) {
-				out = append(out, subject.Exemption{Category: key, Ground: subject.GroundLegalClaims,
+				out = append(out, dsar.Exemption{Category: key, Ground: dsar.GroundLegalClaims,
 					Reason: holds[i].String(), Until: holds[i].Until})
 				break
 			}

@@ -9,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/retention"
-	"github.com/privacykit/privacy/subject"
 )
 
 func TestErasureHolds(t *testing.T) {
@@ -28,16 +28,16 @@ func TestErasureHolds(t *testing.T) {
 		subject string
 		holds   retention.HoldStore
 		cats    []string
-		want    []subject.Exemption
+		want    []dsar.Exemption
 	}{
 		{"statutory hold keeps financial records, not card numbers", "u-2", store,
 			[]string{"instance.financial.payment", "instance.financial.card", "instance.contact.email"},
-			[]subject.Exemption{{Category: "instance.financial.payment", Ground: subject.GroundLegalObligation, Reason: statutory}}},
+			[]dsar.Exemption{{Category: "instance.financial.payment", Ground: dsar.GroundLegalObligation, Reason: statutory}}},
 		{"legal hold keeps the held subject's categories", "u-1", store,
 			[]string{"instance.meeting.recording", "instance.contact.email", "instance.financial.bank"},
-			[]subject.Exemption{
-				{Category: "instance.meeting.recording", Ground: subject.GroundLegalClaims, Reason: hold.String(), Until: hold.Until},
-				{Category: "instance.financial.bank", Ground: subject.GroundLegalObligation, Reason: statutory},
+			[]dsar.Exemption{
+				{Category: "instance.meeting.recording", Ground: dsar.GroundLegalClaims, Reason: hold.String(), Until: hold.Until},
+				{Category: "instance.financial.bank", Ground: dsar.GroundLegalObligation, Reason: statutory},
 			}},
 		{"no hold store", "u-1", nil, []string{"instance.meeting.recording"}, nil},
 	}
@@ -71,7 +71,7 @@ func TestErasureHoldsAgreeWithCatalogHolds(t *testing.T) {
 	}
 	s := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	kept := func(h subject.Holds) []string {
+	kept := func(h dsar.Holds) []string {
 		t.Helper()
 		ex, err := h.Held(t.Context(), s, leaves, at)
 		if err != nil {
@@ -84,7 +84,7 @@ func TestErasureHoldsAgreeWithCatalogHolds(t *testing.T) {
 		return out
 	}
 	want := kept(&retention.ErasureHolds{Catalog: c})
-	if diff := cmp.Diff(want, kept(&subject.CatalogHolds{Catalog: c})); diff != "" {
+	if diff := cmp.Diff(want, kept(&dsar.CatalogHolds{Catalog: c})); diff != "" {
 		t.Errorf("CatalogHolds keeps other categories than the retention rules (-rules +catalog holds):\n%s", diff)
 	}
 	if slices.Contains(want, "instance.financial.card") || !slices.Contains(want, "instance.financial.payment") {

@@ -7,17 +7,17 @@ import (
 	"testing"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/internal/storetest"
 	"github.com/privacykit/privacy/sqlite"
-	"github.com/privacykit/privacy/subject"
 )
 
 func TestRequestStore(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
-		storetest.RunRequestStore(t, func(t *testing.T) subject.RequestStore { return open(t, tempFile(t)).RequestStore() })
+		storetest.RunRequestStore(t, func(t *testing.T) dsar.RequestStore { return open(t, tempFile(t)).RequestStore() })
 	})
 	t.Run("memory", func(t *testing.T) {
-		storetest.RunRequestStore(t, func(t *testing.T) subject.RequestStore { return open(t, ":memory:").RequestStore() })
+		storetest.RunRequestStore(t, func(t *testing.T) dsar.RequestStore { return open(t, ":memory:").RequestStore() })
 	})
 }
 
@@ -29,21 +29,21 @@ type countingSource struct {
 	fail    int
 }
 
-func (s *countingSource) Export(context.Context, privacy.Subject) ([]subject.Record, error) {
+func (s *countingSource) Export(context.Context, privacy.Subject) ([]dsar.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.exports++
 	if s.exports <= s.fail {
 		return nil, errors.New("service unavailable")
 	}
-	return []subject.Record{{Category: "instance.contact.email", Value: "ann@example.com"}}, nil
+	return []dsar.Record{{Category: "instance.contact.email", Value: "ann@example.com"}}, nil
 }
 
-func (s *countingSource) Erase(context.Context, privacy.Subject, []string) ([]subject.Erased, error) {
+func (s *countingSource) Erase(context.Context, privacy.Subject, []string) ([]dsar.Erased, error) {
 	return nil, nil
 }
 
-func (s *countingSource) Rectify(context.Context, privacy.Subject, []subject.Correction) (int, error) {
+func (s *countingSource) Rectify(context.Context, privacy.Subject, []dsar.Correction) (int, error) {
 	return 0, nil
 }
 
@@ -59,16 +59,16 @@ func TestDeskResumesAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desk := subject.NewDesk(db.RequestStore(), db.StateStore(),
-		subject.WithSource("crm", crm), subject.WithSource("billing", billing))
-	r, err := desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: ann})
+	desk := dsar.NewDesk(db.RequestStore(), db.StateStore(),
+		dsar.WithSource("crm", crm), dsar.WithSource("billing", billing))
+	r, err := desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: ann})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.Verify(t.Context(), r.ID, subject.Evidence{Method: "login_session", By: "app"}); err != nil {
+	if _, err := desk.Verify(t.Context(), r.ID, dsar.Evidence{Method: "login_session", By: "app"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrIncomplete) {
+	if _, err := desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
 		t.Fatalf("first Run: got %v, want ErrIncomplete", err)
 	}
 	if err := db.Close(); err != nil {
@@ -76,10 +76,10 @@ func TestDeskResumesAfterRestart(t *testing.T) {
 	}
 
 	db = open(t, path)
-	desk = subject.NewDesk(db.RequestStore(), db.StateStore(),
-		subject.WithSource("crm", crm), subject.WithSource("billing", billing))
+	desk = dsar.NewDesk(db.RequestStore(), db.StateStore(),
+		dsar.WithSource("crm", crm), dsar.WithSource("billing", billing))
 	r, err = desk.Run(t.Context(), r.ID)
-	if err != nil || r.Status != subject.StatusCompleted {
+	if err != nil || r.Status != dsar.StatusCompleted {
 		t.Fatalf("Run after restart: status %s, error %v; want completed", r.Status, err)
 	}
 	if crm.exports != 1 || billing.exports != 2 {

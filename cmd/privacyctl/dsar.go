@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
 // The data-subject request verbs. The command line has no sources of its
@@ -31,7 +31,7 @@ func (d *dsarEnv) register(fs *flag.FlagSet, withID bool) {
 	}
 }
 
-func (d *dsarEnv) open(ctx context.Context, c *cli) (*subject.Desk, func() error, error) {
+func (d *dsarEnv) open(ctx context.Context, c *cli) (*dsar.Desk, func() error, error) {
 	cat, err := d.pf.loadCatalog()
 	if err != nil {
 		return nil, nil, err
@@ -40,9 +40,9 @@ func (d *dsarEnv) open(ctx context.Context, c *cli) (*subject.Desk, func() error
 	if err != nil {
 		return nil, nil, err
 	}
-	desk := subject.NewDesk(st.requests, st.subjects,
-		subject.WithCatalog(cat),
-		subject.WithNotifier(subject.NotifierFunc(func(ctx context.Context, r subject.Request) error {
+	desk := dsar.NewDesk(st.requests, st.subjects,
+		dsar.WithCatalog(cat),
+		dsar.WithNotifier(dsar.NotifierFunc(func(ctx context.Context, r dsar.Request) error {
 			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s of subject %s) to controller %s\n", r.ID, r.Kind, r.Subject.ID, r.Subject.Controller)
 			return nil
 		})))
@@ -63,13 +63,13 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 	purposes := fs.String("purposes", "", "comma-separated purposes objected to")
 	allMarketing := fs.Bool("all-marketing", false, "an objection to all direct marketing")
 	note := fs.String("note", "", "free text")
-	var corrections []subject.Correction
+	var corrections []dsar.Correction
 	fs.Func("correct", "a rectification's `CATEGORY=VALUE` (repeat for several)", func(v string) error {
 		cat, val, ok := strings.Cut(v, "=")
 		if !ok || strings.TrimSpace(cat) == "" {
 			return fmt.Errorf("want CATEGORY=VALUE, got %q", v)
 		}
-		corrections = append(corrections, subject.Correction{Category: strings.TrimSpace(cat), Value: val})
+		corrections = append(corrections, dsar.Correction{Category: strings.TrimSpace(cat), Value: val})
 		return nil
 	})
 	printID := fs.Bool("print-id", false, "print only the new request's id (for scripts)")
@@ -84,8 +84,8 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeFn()
-	req := subject.Request{
-		Kind:            subject.Kind(*kind),
+	req := dsar.Request{
+		Kind:            dsar.Kind(*kind),
 		Subject:         privacy.Subject{ID: *subjectID, Kind: privacy.SubjectKind(*subjectKind), Controller: *controller},
 		RequestedBy:     *by,
 		Channel:         *channel,
@@ -137,14 +137,14 @@ func cmdDSARVerify(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeFn()
-	r, err := desk.Verify(ctx, env.id, subject.Evidence{Method: *method, By: *by, Note: *note})
+	r, err := desk.Verify(ctx, env.id, dsar.Evidence{Method: *method, By: *by, Note: *note})
 	if err != nil {
 		return err
 	}
 	if err := printJSON(c.stdout, r); err != nil {
 		return err
 	}
-	if r.Verification.Status != subject.VerificationPassed {
+	if r.Verification.Status != dsar.VerificationPassed {
 		return &exitError{code: exitFailure, msg: "identity verification did not pass: nothing will be exported or erased"}
 	}
 	return nil
@@ -229,7 +229,7 @@ func cmdDSARList(ctx context.Context, c *cli, args []string) error {
 	if err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
-	if st := subject.Status(*status); st != "" && !st.Valid() {
+	if st := dsar.Status(*status); st != "" && !st.Valid() {
 		return usagef("--status: unknown status %q (want received, verified, in_progress, forwarded, completed or rejected)", *status)
 	}
 	desk, closeFn, err := env.open(ctx, c)
@@ -237,17 +237,17 @@ func cmdDSARList(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeFn()
-	var list []subject.Request
+	var list []dsar.Request
 	if *overdue {
 		list, err = desk.Overdue(ctx)
 	} else {
-		list, err = desk.List(ctx, subject.Filter{SubjectID: *subjectID, Status: subject.Status(*status)})
+		list, err = desk.List(ctx, dsar.Filter{SubjectID: *subjectID, Status: dsar.Status(*status)})
 	}
 	if err != nil {
 		return err
 	}
 	if list == nil {
-		list = []subject.Request{}
+		list = []dsar.Request{}
 	}
 	return printJSON(c.stdout, list)
 }
@@ -274,7 +274,7 @@ func cmdDSARInstruct(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer closeFn()
-	r, err := desk.Instruct(ctx, env.id, subject.Instruction{By: *by, Proceed: *proceed, Reference: *reference})
+	r, err := desk.Instruct(ctx, env.id, dsar.Instruction{By: *by, Proceed: *proceed, Reference: *reference})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/retention"
@@ -145,7 +146,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 type stores struct {
 	consents consent.Ledger
 	subjects subject.StateStore
-	requests subject.RequestStore
+	requests dsar.RequestStore
 	// retention and inventory: the retention store and the SQL inventory
 	// table services fill with what they hold.
 	retention retention.Store

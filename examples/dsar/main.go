@@ -1,6 +1,6 @@
 // Command dsar shows a data-subject request workflow end to end: a service
 // with two stores of personal data (a SQL table in its own SQLite database,
-// and an in-memory contact book) plugs them into a subject.Desk, which keeps
+// and an in-memory contact book) plugs them into a dsar.Desk, which keeps
 // its requests and the subjects' state in the module's SQLite store. The
 // program answers an access request, erases the subject, and answers a
 // second access request that finds nothing.
@@ -25,9 +25,9 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
-	"github.com/privacykit/privacy/subject"
 )
 
 func main() {
@@ -42,13 +42,13 @@ func main() {
 // (instance.meeting.recording).
 type meetings struct{ db *sql.DB }
 
-func (m meetings) Export(ctx context.Context, s privacy.Subject) ([]subject.Record, error) {
+func (m meetings) Export(ctx context.Context, s privacy.Subject) ([]dsar.Record, error) {
 	rows, err := m.db.QueryContext(ctx, `SELECT id, title, minutes, recording FROM meetings WHERE host = ? ORDER BY id`, s.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []subject.Record
+	var out []dsar.Record
 	for rows.Next() {
 		var (
 			id, minutes int
@@ -59,10 +59,10 @@ func (m meetings) Export(ctx context.Context, s privacy.Subject) ([]subject.Reco
 			return nil, err
 		}
 		rid := fmt.Sprintf("meeting-%d", id)
-		out = append(out, subject.Record{Category: "instance.meeting.data", ID: rid,
+		out = append(out, dsar.Record{Category: "instance.meeting.data", ID: rid,
 			Value: map[string]any{"title": title, "minutes": minutes}})
 		if recording.Valid {
-			out = append(out, subject.Record{Category: "instance.meeting.recording", ID: rid, Value: recording.String})
+			out = append(out, dsar.Record{Category: "instance.meeting.recording", ID: rid, Value: recording.String})
 		}
 	}
 	return out, rows.Err()
@@ -70,20 +70,20 @@ func (m meetings) Export(ctx context.Context, s privacy.Subject) ([]subject.Reco
 
 // Erase deletes the subject's meetings when meeting data is to be erased,
 // and otherwise only drops recordings if those are.
-func (m meetings) Erase(ctx context.Context, s privacy.Subject, categories []string) ([]subject.Erased, error) {
+func (m meetings) Erase(ctx context.Context, s privacy.Subject, categories []string) ([]dsar.Erased, error) {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	var out []subject.Erased
+	var out []dsar.Erased
 	if slices.Contains(categories, "instance.meeting.recording") {
 		res, err := tx.ExecContext(ctx, `UPDATE meetings SET recording = NULL WHERE host = ? AND recording IS NOT NULL`, s.ID)
 		if err != nil {
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
-			out = append(out, subject.Erased{Category: "instance.meeting.recording", Method: subject.Deleted, Count: int(n)})
+			out = append(out, dsar.Erased{Category: "instance.meeting.recording", Method: dsar.Deleted, Count: int(n)})
 		}
 	}
 	if slices.Contains(categories, "instance.meeting.data") {
@@ -92,13 +92,13 @@ func (m meetings) Erase(ctx context.Context, s privacy.Subject, categories []str
 			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
-			out = append(out, subject.Erased{Category: "instance.meeting.data", Method: subject.Deleted, Count: int(n)})
+			out = append(out, dsar.Erased{Category: "instance.meeting.data", Method: dsar.Deleted, Count: int(n)})
 		}
 	}
 	return out, tx.Commit()
 }
 
-func (m meetings) Rectify(ctx context.Context, s privacy.Subject, cs []subject.Correction) (int, error) {
+func (m meetings) Rectify(ctx context.Context, s privacy.Subject, cs []dsar.Correction) (int, error) {
 	return 0, nil // meeting records are facts of what happened; nothing to correct
 }
 
@@ -108,31 +108,31 @@ type contacts struct {
 	byUser map[string]map[string]string // subject id -> category -> value
 }
 
-func (c *contacts) Export(_ context.Context, s privacy.Subject) ([]subject.Record, error) {
+func (c *contacts) Export(_ context.Context, s privacy.Subject) ([]dsar.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []subject.Record
+	var out []dsar.Record
 	for cat, v := range c.byUser[s.ID] {
-		out = append(out, subject.Record{Category: cat, Value: v})
+		out = append(out, dsar.Record{Category: cat, Value: v})
 	}
-	slices.SortFunc(out, func(a, b subject.Record) int { return strings.Compare(a.Category, b.Category) })
+	slices.SortFunc(out, func(a, b dsar.Record) int { return strings.Compare(a.Category, b.Category) })
 	return out, nil
 }
 
-func (c *contacts) Erase(_ context.Context, s privacy.Subject, categories []string) ([]subject.Erased, error) {
+func (c *contacts) Erase(_ context.Context, s privacy.Subject, categories []string) ([]dsar.Erased, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []subject.Erased
+	var out []dsar.Erased
 	for _, cat := range categories {
 		if _, ok := c.byUser[s.ID][cat]; ok {
 			delete(c.byUser[s.ID], cat)
-			out = append(out, subject.Erased{Category: cat, Method: subject.Deleted, Count: 1})
+			out = append(out, dsar.Erased{Category: cat, Method: dsar.Deleted, Count: 1})
 		}
 	}
 	return out, nil
 }
 
-func (c *contacts) Rectify(_ context.Context, s privacy.Subject, cs []subject.Correction) (int, error) {
+func (c *contacts) Rectify(_ context.Context, s privacy.Subject, cs []dsar.Correction) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -178,24 +178,24 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 	}
 	defer db.Close()
 	cat := privacy.DefaultCatalog()
-	desk := subject.NewDesk(db.RequestStore(), db.StateStore(),
-		subject.WithCatalog(cat),
-		subject.WithSource("meetings", meetings{svc}),
-		subject.WithSource("contacts", book),
+	desk := dsar.NewDesk(db.RequestStore(), db.StateStore(),
+		dsar.WithCatalog(cat),
+		dsar.WithSource("meetings", meetings{svc}),
+		dsar.WithSource("contacts", book),
 		// Erasure keeps what the law keeps: statutory and legal holds.
-		subject.WithHolds(&retention.ErasureHolds{Catalog: cat, Holds: db.RetentionStore()}),
+		dsar.WithHolds(&retention.ErasureHolds{Catalog: cat, Holds: db.RetentionStore()}),
 		// Erasure keeps the proof of consent, under a pseudonym.
-		subject.WithConsent(db.ConsentStore()),
+		dsar.WithConsent(db.ConsentStore()),
 	)
 	ann := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"}
 	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{SubjectID: ann.ID, Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedBy: "signup form"}); err != nil {
 		return err
 	}
-	support := subject.Evidence{Method: "email_link", By: "support@24sessions.com"}
+	support := dsar.Evidence{Method: "email_link", By: "support@24sessions.com"}
 
 	// answer opens, verifies and runs one request, printing each step.
-	answer := func(r subject.Request) (subject.Request, error) {
+	answer := func(r dsar.Request) (dsar.Request, error) {
 		r, err := desk.Open(ctx, r)
 		if err != nil {
 			return r, err
@@ -211,9 +211,9 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		for _, o := range r.Sources {
 			fmt.Fprintf(out, "   source %-8s %s after %d attempt(s)", o.Source, o.Status, o.Attempts)
 			switch r.Kind {
-			case subject.KindAccess:
+			case dsar.KindAccess:
 				fmt.Fprintf(out, ": %d records\n", len(o.Records))
-			case subject.KindErasure:
+			case dsar.KindErasure:
 				var parts []string
 				for _, e := range o.Erased {
 					parts = append(parts, fmt.Sprintf("%s %d %s", e.Method, e.Count, e.Category))
@@ -230,7 +230,7 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		fmt.Fprintln(out)
 		return r, nil
 	}
-	export := func(r subject.Request) error {
+	export := func(r dsar.Request) error {
 		e, err := desk.Export(ctx, r.ID)
 		if err != nil {
 			return err
@@ -251,14 +251,14 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		return nil
 	}
 
-	r, err := answer(subject.Request{Kind: subject.KindAccess, Subject: ann, Channel: "email"})
+	r, err := answer(dsar.Request{Kind: dsar.KindAccess, Subject: ann, Channel: "email"})
 	if err != nil {
 		return err
 	}
 	if err := export(r); err != nil {
 		return err
 	}
-	if _, err := answer(subject.Request{Kind: subject.KindErasure, Subject: ann, Channel: "email"}); err != nil {
+	if _, err := answer(dsar.Request{Kind: dsar.KindErasure, Subject: ann, Channel: "email"}); err != nil {
 		return err
 	}
 	st, err := db.StateStore().State(ctx, ann.ID)
@@ -275,7 +275,7 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		return err
 	}
 	fmt.Fprintf(out, "   consent ledger: %d records still found under %s's id; %s\n", len(history), ann.ID, rep)
-	if r, err = answer(subject.Request{Kind: subject.KindAccess, Subject: ann, Channel: "email"}); err != nil {
+	if r, err = answer(dsar.Request{Kind: dsar.KindAccess, Subject: ann, Channel: "email"}); err != nil {
 		return err
 	}
 	if err := export(r); err != nil {

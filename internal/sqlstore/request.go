@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
 // RequestStore keeps data-subject requests in SQL. Each request is one row:
@@ -31,13 +31,13 @@ func NewRequestStore(db *sql.DB, d Dialect) *RequestStore {
 }
 
 // checkRequest validates r and the times the row stores as nanoseconds.
-func checkRequest(r *subject.Request) error {
+func checkRequest(r *dsar.Request) error {
 	return cmp.Or(r.Validate(), privacy.CheckTime("received_at", r.ReceivedAt), privacy.CheckTime("due", r.Due))
 }
 
 // Create validates and stores a new request; a taken id is an error
 // wrapping privacy.ErrConflict.
-func (s *RequestStore) Create(ctx context.Context, r subject.Request) error {
+func (s *RequestStore) Create(ctx context.Context, r dsar.Request) error {
 	if err := checkRequest(&r); err != nil {
 		return fmt.Errorf("create request: %w", err)
 	}
@@ -55,36 +55,36 @@ func (s *RequestStore) Create(ctx context.Context, r subject.Request) error {
 }
 
 // Request returns the request with the id, or an error wrapping
-// subject.ErrNotFound.
-func (s *RequestStore) Request(ctx context.Context, id string) (subject.Request, error) {
+// dsar.ErrNotFound.
+func (s *RequestStore) Request(ctx context.Context, id string) (dsar.Request, error) {
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("read request %s: %w", id, s.d.translate(err))
+		return dsar.Request{}, fmt.Errorf("read request %s: %w", id, s.d.translate(err))
 	}
 	defer tx.Rollback()
 	r, err := s.request(ctx, tx, id, "")
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("read request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("read request %s: %w", id, err)
 	}
 	return r, nil
 }
 
-func (s *RequestStore) request(ctx context.Context, tx *sql.Tx, id, lock string) (subject.Request, error) {
+func (s *RequestStore) request(ctx context.Context, tx *sql.Tx, id, lock string) (dsar.Request, error) {
 	var body string
 	err := tx.QueryRowContext(ctx, `SELECT body FROM privacy_dsar_requests WHERE id = $1`+lock, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return subject.Request{}, subject.ErrNotFound
+		return dsar.Request{}, dsar.ErrNotFound
 	}
 	if err != nil {
-		return subject.Request{}, s.d.translate(err)
+		return dsar.Request{}, s.d.translate(err)
 	}
 	return decodeRequest(body)
 }
 
-func decodeRequest(body string) (subject.Request, error) {
-	var r subject.Request
+func decodeRequest(body string) (dsar.Request, error) {
+	var r dsar.Request
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		return subject.Request{}, fmt.Errorf("decode stored request: %w", err)
+		return dsar.Request{}, fmt.Errorf("decode stored request: %w", err)
 	}
 	return r, nil
 }
@@ -93,49 +93,49 @@ func decodeRequest(body string) (subject.Request, error) {
 // transaction that holds the request's row locked, so that concurrent
 // Updates of one request run one after the other and each sees the one
 // before. An error from fn is returned as it is and changes nothing.
-func (s *RequestStore) Update(ctx context.Context, id string, fn func(*subject.Request) error) (subject.Request, error) {
+func (s *RequestStore) Update(ctx context.Context, id string, fn func(*dsar.Request) error) (dsar.Request, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
 	}
 	defer tx.Rollback()
 	r, err := s.request(ctx, tx, id, s.d.forUpdate)
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, err)
 	}
 	if err := fn(&r); err != nil {
-		return subject.Request{}, err
+		return dsar.Request{}, err
 	}
 	if r.ID != id {
-		return subject.Request{}, &privacy.ValidationError{Field: "id", Message: "may not change"}
+		return dsar.Request{}, &privacy.ValidationError{Field: "id", Message: "may not change"}
 	}
 	if err := checkRequest(&r); err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, err)
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: encode: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("update request %s: encode: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE privacy_dsar_requests
 	SET subject_id = $1, kind = $2, status = $3, received_at = $4, due = $5, body = $6 WHERE id = $7`,
 		r.Subject.ID, string(r.Kind), string(r.Status), r.ReceivedAt.UnixNano(), r.Due.UnixNano(), string(body), id,
 	); err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, s.d.translate(err))
 	}
 	// Return what a later read returns: the decoded JSON.
 	stored, err := decodeRequest(string(body))
 	if err != nil {
-		return subject.Request{}, fmt.Errorf("update request %s: %w", id, err)
+		return dsar.Request{}, fmt.Errorf("update request %s: %w", id, err)
 	}
 	return stored, nil
 }
 
 // List returns the requests the filter selects, oldest receipt first, ties
 // by id.
-func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Request, error) {
+func (s *RequestStore) List(ctx context.Context, f dsar.Filter) ([]dsar.Request, error) {
 	var (
 		where []string
 		args  []any
@@ -152,7 +152,7 @@ func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Re
 	}
 	if !f.OverdueOn.IsZero() {
 		where = append(where, fmt.Sprintf("status IN (%s, %s, %s) AND due < %s",
-			arg(string(subject.StatusReceived)), arg(string(subject.StatusVerified)), arg(string(subject.StatusInProgress)),
+			arg(string(dsar.StatusReceived)), arg(string(dsar.StatusVerified)), arg(string(dsar.StatusInProgress)),
 			arg(clampNanos(f.OverdueOn))))
 	}
 	q := `SELECT body FROM privacy_dsar_requests`
@@ -171,7 +171,7 @@ func (s *RequestStore) List(ctx context.Context, f subject.Filter) ([]subject.Re
 		return nil, fmt.Errorf("list requests: %w", s.d.translate(err))
 	}
 	defer rows.Close()
-	out := []subject.Request{}
+	out := []dsar.Request{}
 	for rows.Next() {
 		var body string
 		if err := rows.Scan(&body); err != nil {

@@ -11,17 +11,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
-// RunRequestStore runs the conformance suite of subject.RequestStore: it
+// RunRequestStore runs the conformance suite of dsar.RequestStore: it
 // checks exactly the guarantees RequestStore documents. newStore returns an
 // empty store for one subtest, and releases it with t.Cleanup. Subtests run
 // in parallel.
-func RunRequestStore(t *testing.T, newStore func(t *testing.T) subject.RequestStore) {
+func RunRequestStore(t *testing.T, newStore func(t *testing.T) dsar.RequestStore) {
 	tests := []struct {
 		name string
-		test func(t *testing.T, s subject.RequestStore)
+		test func(t *testing.T, s dsar.RequestStore)
 	}{
 		{"RoundTrip", testRequestRoundTrip},
 		{"CreateErrors", testRequestCreateErrors},
@@ -42,36 +42,36 @@ func RunRequestStore(t *testing.T, newStore func(t *testing.T) subject.RequestSt
 var requestTime = time.Date(2026, time.January, 31, 9, 30, 0, 123456789, time.UTC)
 
 // sampleRequest returns a request with every field set.
-func sampleRequest(id string) subject.Request {
-	return subject.Request{
+func sampleRequest(id string) dsar.Request {
+	return dsar.Request{
 		ID:          id,
-		Kind:        subject.KindErasure,
+		Kind:        dsar.KindErasure,
 		Subject:     privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"},
 		RequestedBy: "u-1",
 		Channel:     "email",
 		ReceivedAt:  requestTime,
-		Due:         subject.DueDate(requestTime, 0),
-		Extension:   &subject.Extension{Months: 2, Reason: "numerous requests", By: "op", At: requestTime.Add(time.Hour)},
-		Status:      subject.StatusInProgress,
-		Verification: subject.Verification{Status: subject.VerificationPassed, Method: "email_link",
+		Due:         dsar.DueDate(requestTime, 0),
+		Extension:   &dsar.Extension{Months: 2, Reason: "numerous requests", By: "op", At: requestTime.Add(time.Hour)},
+		Status:      dsar.StatusInProgress,
+		Verification: dsar.Verification{Status: dsar.VerificationPassed, Method: "email_link",
 			By: "op", At: requestTime.Add(time.Minute), Note: "clicked"},
 		Categories:      []string{"instance.contact", "instance.financial.card"},
 		Purposes:        []string{"marketing.announcements"},
 		DirectMarketing: true,
-		Corrections:     []subject.Correction{{Category: "instance.contact.email", Value: "new@example.com"}},
+		Corrections:     []dsar.Correction{{Category: "instance.contact.email", Value: "new@example.com"}},
 		Note:            "please hurry",
-		Sources: []subject.Outcome{
-			{Source: "crm", Status: subject.OutcomeDone, Attempts: 2, StartedAt: requestTime.Add(2 * time.Hour), FinishedAt: requestTime.Add(3 * time.Hour),
-				Records: []subject.Record{
+		Sources: []dsar.Outcome{
+			{Source: "crm", Status: dsar.OutcomeDone, Attempts: 2, StartedAt: requestTime.Add(2 * time.Hour), FinishedAt: requestTime.Add(3 * time.Hour),
+				Records: []dsar.Record{
 					{Category: "instance.contact.email", ID: "c-1", Value: "a@example.com", CollectedAt: requestTime.Add(-time.Hour)},
 					{Category: "instance.meeting.data", Value: map[string]any{"minutes": float64(30), "room": "r-1"}},
 				},
-				Erased: []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}, Kept: []string{"instance.financial.card"}, Rectified: 1},
-			{Source: "meetings", Status: subject.OutcomeFailed, Attempts: 1, Error: "connection refused"},
+				Erased: []dsar.Erased{{Category: "instance.contact.email", Method: dsar.Deleted, Count: 1}}, Kept: []string{"instance.financial.card"}, Rectified: 1},
+			{Source: "meetings", Status: dsar.OutcomeFailed, Attempts: 1, Error: "connection refused"},
 		},
-		Exemptions: []subject.Exemption{{Category: "instance.financial.card", Ground: subject.GroundLegalObligation,
+		Exemptions: []dsar.Exemption{{Category: "instance.financial.card", Ground: dsar.GroundLegalObligation,
 			Reason: "fiscal records", Until: requestTime.AddDate(7, 0, 0)}},
-		Trail: []subject.Entry{
+		Trail: []dsar.Entry{
 			{At: requestTime, Actor: "u-1", Action: "opened", Detail: "erasure"},
 			{At: requestTime.Add(time.Minute), Actor: "op", Action: "verified"},
 			{At: requestTime.Add(3 * time.Hour), Actor: "desk", Action: "source_done", Source: "crm", Detail: "1 record"},
@@ -80,7 +80,7 @@ func sampleRequest(id string) subject.Request {
 	}
 }
 
-func testRequestRoundTrip(t *testing.T, s subject.RequestStore) {
+func testRequestRoundTrip(t *testing.T, s dsar.RequestStore) {
 	want := sampleRequest("r-1")
 	if err := s.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -93,9 +93,9 @@ func testRequestRoundTrip(t *testing.T, s subject.RequestStore) {
 		t.Errorf("Request after Create (-want +got):\n%s", diff)
 	}
 
-	want.Status = subject.StatusCompleted
-	want.Trail = append(want.Trail, subject.Entry{At: requestTime.Add(5 * time.Hour), Actor: "desk", Action: "completed"})
-	stored, err := s.Update(t.Context(), "r-1", func(r *subject.Request) error {
+	want.Status = dsar.StatusCompleted
+	want.Trail = append(want.Trail, dsar.Entry{At: requestTime.Add(5 * time.Hour), Actor: "desk", Action: "completed"})
+	stored, err := s.Update(t.Context(), "r-1", func(r *dsar.Request) error {
 		r.Status = want.Status
 		r.Trail = append(r.Trail, want.Trail[len(want.Trail)-1])
 		return nil
@@ -115,7 +115,7 @@ func testRequestRoundTrip(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testRequestCreateErrors(t *testing.T, s subject.RequestStore) {
+func testRequestCreateErrors(t *testing.T, s dsar.RequestStore) {
 	if err := s.Create(t.Context(), sampleRequest("r-1")); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -124,7 +124,7 @@ func testRequestCreateErrors(t *testing.T, s subject.RequestStore) {
 	noSubject.Subject.ID = ""
 	tests := []struct {
 		name      string
-		r         subject.Request
+		r         dsar.Request
 		wantIs    error
 		wantField string
 	}{
@@ -146,32 +146,32 @@ func testRequestCreateErrors(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testRequestNotFound(t *testing.T, s subject.RequestStore) {
-	if _, err := s.Request(t.Context(), "nope"); !errors.Is(err, subject.ErrNotFound) {
+func testRequestNotFound(t *testing.T, s dsar.RequestStore) {
+	if _, err := s.Request(t.Context(), "nope"); !errors.Is(err, dsar.ErrNotFound) {
 		t.Errorf("Request: got %v, want ErrNotFound", err)
 	}
 	called := false
-	_, err := s.Update(t.Context(), "nope", func(*subject.Request) error { called = true; return nil })
-	if !errors.Is(err, subject.ErrNotFound) || called {
+	_, err := s.Update(t.Context(), "nope", func(*dsar.Request) error { called = true; return nil })
+	if !errors.Is(err, dsar.ErrNotFound) || called {
 		t.Errorf("Update: got %v (fn called %v), want ErrNotFound without calling fn", err, called)
 	}
 }
 
-func testRequestUpdateAborts(t *testing.T, s subject.RequestStore) {
+func testRequestUpdateAborts(t *testing.T, s dsar.RequestStore) {
 	want := sampleRequest("r-1")
 	if err := s.Create(t.Context(), want); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	boom := errors.New("boom")
-	_, err := s.Update(t.Context(), "r-1", func(r *subject.Request) error {
-		r.Status = subject.StatusRejected
+	_, err := s.Update(t.Context(), "r-1", func(r *dsar.Request) error {
+		r.Status = dsar.StatusRejected
 		r.Trail = nil
 		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update: got %v, want fn's error", err)
 	}
-	_, err = s.Update(t.Context(), "r-1", func(r *subject.Request) error { r.ID = "other"; return nil })
+	_, err = s.Update(t.Context(), "r-1", func(r *dsar.Request) error { r.ID = "other"; return nil })
 	if err == nil {
 		t.Errorf("Update changing the id: got no error")
 	}
@@ -184,7 +184,7 @@ func testRequestUpdateAborts(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testRequestConcurrentUpdates(t *testing.T, s subject.RequestStore) {
+func testRequestConcurrentUpdates(t *testing.T, s dsar.RequestStore) {
 	r := sampleRequest("r-1")
 	r.Sources, r.Trail = nil, nil
 	if err := s.Create(t.Context(), r); err != nil {
@@ -194,9 +194,9 @@ func testRequestConcurrentUpdates(t *testing.T, s subject.RequestStore) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, err := s.Update(t.Context(), "r-1", func(r *subject.Request) error {
-				r.Sources = append(r.Sources, subject.Outcome{Source: fmt.Sprintf("s-%02d", i), Status: subject.OutcomeDone})
-				r.Trail = append(r.Trail, subject.Entry{At: requestTime, Actor: "desk", Action: "source_done", Source: fmt.Sprintf("s-%02d", i)})
+			_, err := s.Update(t.Context(), "r-1", func(r *dsar.Request) error {
+				r.Sources = append(r.Sources, dsar.Outcome{Source: fmt.Sprintf("s-%02d", i), Status: dsar.OutcomeDone})
+				r.Trail = append(r.Trail, dsar.Entry{At: requestTime, Actor: "desk", Action: "source_done", Source: fmt.Sprintf("s-%02d", i)})
 				return nil
 			})
 			if err != nil {
@@ -224,20 +224,20 @@ func testRequestConcurrentUpdates(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testRequestList(t *testing.T, s subject.RequestStore) {
-	mk := func(id, subj string, received time.Time, st subject.Status) subject.Request {
+func testRequestList(t *testing.T, s dsar.RequestStore) {
+	mk := func(id, subj string, received time.Time, st dsar.Status) dsar.Request {
 		r := sampleRequest(id)
-		r.Subject.ID, r.ReceivedAt, r.Due, r.Status = subj, received, subject.DueDate(received, 0), st
+		r.Subject.ID, r.ReceivedAt, r.Due, r.Status = subj, received, dsar.DueDate(received, 0), st
 		return r
 	}
 	jan31 := time.Date(2026, time.January, 31, 12, 0, 0, 0, time.UTC) // due 2026-02-28
 	feb01 := time.Date(2026, time.February, 1, 8, 0, 0, 0, time.UTC)  // due 2026-03-01
-	reqs := []subject.Request{
-		mk("b", "u-1", jan31, subject.StatusInProgress),
-		mk("a", "u-1", jan31, subject.StatusReceived),
-		mk("c", "u-2", feb01, subject.StatusVerified),
-		mk("d", "u-2", jan31, subject.StatusCompleted),
-		mk("e", "u-3", jan31, subject.StatusForwarded),
+	reqs := []dsar.Request{
+		mk("b", "u-1", jan31, dsar.StatusInProgress),
+		mk("a", "u-1", jan31, dsar.StatusReceived),
+		mk("c", "u-2", feb01, dsar.StatusVerified),
+		mk("d", "u-2", jan31, dsar.StatusCompleted),
+		mk("e", "u-3", jan31, dsar.StatusForwarded),
 	}
 	for _, r := range reqs {
 		if err := s.Create(t.Context(), r); err != nil {
@@ -246,16 +246,16 @@ func testRequestList(t *testing.T, s subject.RequestStore) {
 	}
 	tests := []struct {
 		name string
-		f    subject.Filter
+		f    dsar.Filter
 		want []string
 	}{
 		{name: "all, oldest first, ties by id", want: []string{"a", "b", "d", "e", "c"}},
-		{name: "by subject", f: subject.Filter{SubjectID: "u-2"}, want: []string{"d", "c"}},
-		{name: "by status", f: subject.Filter{Status: subject.StatusReceived}, want: []string{"a"}},
-		{name: "none", f: subject.Filter{SubjectID: "nobody"}, want: []string{}},
-		{name: "not overdue on the due date", f: subject.Filter{OverdueOn: subject.Date(time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC))}, want: []string{}},
-		{name: "overdue the day after, open only", f: subject.Filter{OverdueOn: subject.Date(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b"}},
-		{name: "overdue later", f: subject.Filter{OverdueOn: subject.Date(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b", "c"}},
+		{name: "by subject", f: dsar.Filter{SubjectID: "u-2"}, want: []string{"d", "c"}},
+		{name: "by status", f: dsar.Filter{Status: dsar.StatusReceived}, want: []string{"a"}},
+		{name: "none", f: dsar.Filter{SubjectID: "nobody"}, want: []string{}},
+		{name: "not overdue on the due date", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC))}, want: []string{}},
+		{name: "overdue the day after, open only", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b"}},
+		{name: "overdue later", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b", "c"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -274,7 +274,7 @@ func testRequestList(t *testing.T, s subject.RequestStore) {
 	}
 }
 
-func testRequestCanceledContext(t *testing.T, s subject.RequestStore) {
+func testRequestCanceledContext(t *testing.T, s dsar.RequestStore) {
 	if err := s.Create(t.Context(), sampleRequest("r-1")); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -286,19 +286,19 @@ func testRequestCanceledContext(t *testing.T, s subject.RequestStore) {
 	if err := s.Create(ctx, sampleRequest("r-2")); !errors.Is(err, context.Canceled) {
 		t.Errorf("Create with a canceled context: got %v, want context.Canceled", err)
 	}
-	if _, err := s.List(ctx, subject.Filter{}); !errors.Is(err, context.Canceled) {
+	if _, err := s.List(ctx, dsar.Filter{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("List with a canceled context: got %v, want context.Canceled", err)
 	}
 	called := false
-	_, err := s.Update(ctx, "r-1", func(r *subject.Request) error { called = true; r.Status = subject.StatusRejected; return nil })
+	_, err := s.Update(ctx, "r-1", func(r *dsar.Request) error { called = true; r.Status = dsar.StatusRejected; return nil })
 	if !errors.Is(err, context.Canceled) || called {
 		t.Errorf("Update with a canceled context: got %v (fn called %v), want context.Canceled without calling fn", err, called)
 	}
 	got, err := s.Request(t.Context(), "r-1")
-	if err != nil || got.Status != subject.StatusInProgress {
+	if err != nil || got.Status != dsar.StatusInProgress {
 		t.Errorf("after canceled writes: status %s, error %v; want the request unchanged", got.Status, err)
 	}
-	if _, err := s.Request(t.Context(), "r-2"); !errors.Is(err, subject.ErrNotFound) {
+	if _, err := s.Request(t.Context(), "r-2"); !errors.Is(err, dsar.ErrNotFound) {
 		t.Errorf("Create with a canceled context stored the request: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package subject_test
+package dsar_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/subject"
 )
@@ -20,22 +21,22 @@ func TestKinds(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		req   subject.Request
-		check func(t *testing.T, f *fixture, r subject.Request)
+		req   dsar.Request
+		check func(t *testing.T, f *fixture, r dsar.Request)
 	}{
 		{
 			name: "access exports every source's records",
-			req:  subject.Request{Kind: subject.KindAccess, Subject: user},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req:  dsar.Request{Kind: dsar.KindAccess, Subject: user},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				e, err := f.desk.Export(t.Context(), r.ID)
 				if err != nil {
 					t.Fatalf("Export: %v", err)
 				}
-				want := []subject.ExportRecord{
-					{Source: "crm", Record: subject.Record{Category: "instance.contact.email", ID: "c-1", Value: "ann@example.com"}},
-					{Source: "crm", Record: subject.Record{Category: "instance.account.username", ID: "c-1", Value: "ann"}},
-					{Source: "meetings", Record: subject.Record{Category: "instance.meeting.data", ID: "m-1", Value: "weekly sync, 30 min"}},
-					{Source: "meetings", Record: subject.Record{Category: "instance.meeting.data", ID: "m-2", Value: "intake, 15 min"}},
+				want := []dsar.ExportRecord{
+					{Source: "crm", Record: dsar.Record{Category: "instance.contact.email", ID: "c-1", Value: "ann@example.com"}},
+					{Source: "crm", Record: dsar.Record{Category: "instance.account.username", ID: "c-1", Value: "ann"}},
+					{Source: "meetings", Record: dsar.Record{Category: "instance.meeting.data", ID: "m-1", Value: "weekly sync, 30 min"}},
+					{Source: "meetings", Record: dsar.Record{Category: "instance.meeting.data", ID: "m-2", Value: "intake, 15 min"}},
 				}
 				if diff := cmp.Diff(want, e.Records); diff != "" {
 					t.Errorf("export records (-want +got):\n%s", diff)
@@ -44,8 +45,8 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "access narrowed to categories",
-			req:  subject.Request{Kind: subject.KindAccess, Subject: user, Categories: []string{"instance.contact"}},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req:  dsar.Request{Kind: dsar.KindAccess, Subject: user, Categories: []string{"instance.contact"}},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				e, err := f.desk.Export(t.Context(), r.ID)
 				if err != nil {
 					t.Fatalf("Export: %v", err)
@@ -57,8 +58,8 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "portability exports data processed on consent or contract",
-			req:  subject.Request{Kind: subject.KindPortability, Subject: user},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req:  dsar.Request{Kind: dsar.KindPortability, Subject: user},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				e, err := f.desk.Export(t.Context(), r.ID)
 				if err != nil {
 					t.Fatalf("Export: %v", err)
@@ -70,9 +71,9 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "rectification corrects in every source",
-			req: subject.Request{Kind: subject.KindRectification, Subject: user,
-				Corrections: []subject.Correction{{Category: "instance.contact.email", Value: "ann@new.example"}}},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
+				Corrections: []dsar.Correction{{Category: "instance.contact.email", Value: "ann@new.example"}}},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				if got := r.Outcome("crm").Rectified; got != 1 {
 					t.Errorf("crm rectified %d records, want 1", got)
 				}
@@ -87,9 +88,9 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "erasure erases every source and deactivates",
-			req:  subject.Request{Kind: subject.KindErasure, Subject: user},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
-				want := []subject.Erased{{Category: "instance.meeting.data", Method: subject.Deleted, Count: 2}}
+			req:  dsar.Request{Kind: dsar.KindErasure, Subject: user},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
+				want := []dsar.Erased{{Category: "instance.meeting.data", Method: dsar.Deleted, Count: 2}}
 				if diff := cmp.Diff(want, r.Outcome("meetings").Erased); diff != "" {
 					t.Errorf("meetings erased (-want +got):\n%s", diff)
 				}
@@ -101,8 +102,8 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "restriction restricts the subject",
-			req:  subject.Request{Kind: subject.KindRestriction, Subject: user},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req:  dsar.Request{Kind: dsar.KindRestriction, Subject: user},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				st, _ := f.states.State(t.Context(), user.ID)
 				if !st.Restricted || st.Deactivated {
 					t.Errorf("state: restricted %v deactivated %v, want restricted only", st.Restricted, st.Deactivated)
@@ -111,9 +112,9 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "objection to a purpose and to direct marketing",
-			req: subject.Request{Kind: subject.KindObjection, Subject: user,
+			req: dsar.Request{Kind: dsar.KindObjection, Subject: user,
 				Purposes: []string{"service.personalisation"}, DirectMarketing: true},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				st, _ := f.states.State(t.Context(), user.ID)
 				want := []subject.Objection{{DirectMarketing: true, At: received}, {Purpose: "service.personalisation", At: received}}
 				if diff := cmp.Diff(want, st.Objections); diff != "" {
@@ -126,8 +127,8 @@ func TestKinds(t *testing.T) {
 		},
 		{
 			name: "deactivation deactivates the account",
-			req:  subject.Request{Kind: subject.KindDeactivation, Subject: user},
-			check: func(t *testing.T, f *fixture, r subject.Request) {
+			req:  dsar.Request{Kind: dsar.KindDeactivation, Subject: user},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
 				st, _ := f.states.State(t.Context(), user.ID)
 				if !st.Deactivated {
 					t.Errorf("state not deactivated")
@@ -141,7 +142,7 @@ func TestKinds(t *testing.T) {
 			f := newFixture(t)
 			r := f.openVerified(t, tc.req)
 			r = f.run(t, r.ID)
-			if r.Status != subject.StatusCompleted || !r.ClosedAt.Equal(received) {
+			if r.Status != dsar.StatusCompleted || !r.ClosedAt.Equal(received) {
 				t.Fatalf("after Run: status %s closed %s, want completed at %s", r.Status, r.ClosedAt, received)
 			}
 			stored, err := f.desk.Request(t.Context(), r.ID)
@@ -161,25 +162,25 @@ func TestKinds(t *testing.T) {
 
 func TestNothingHappensBeforeVerification(t *testing.T) {
 	t.Parallel()
-	refuse := subject.VerifierFunc(func(_ context.Context, _ subject.Request, ev subject.Evidence) (bool, error) {
+	refuse := dsar.VerifierFunc(func(_ context.Context, _ dsar.Request, ev dsar.Evidence) (bool, error) {
 		return ev.Token == "right", nil
 	})
-	f := newFixture(t, subject.WithVerifier(refuse))
-	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindErasure, Subject: user, Channel: "email"})
+	f := newFixture(t, dsar.WithVerifier(refuse))
+	r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindErasure, Subject: user, Channel: "email"})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrNotVerified) {
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrNotVerified) {
 		t.Fatalf("Run before Verify: got %v, want ErrNotVerified", err)
 	}
-	r, err = f.desk.Verify(t.Context(), r.ID, subject.Evidence{Method: "email_link", By: "op", Token: "wrong"})
+	r, err = f.desk.Verify(t.Context(), r.ID, dsar.Evidence{Method: "email_link", By: "op", Token: "wrong"})
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if r.Status != subject.StatusReceived || r.Verification.Status != subject.VerificationFailed {
+	if r.Status != dsar.StatusReceived || r.Verification.Status != dsar.VerificationFailed {
 		t.Fatalf("after a failed check: status %s verification %s, want received and failed", r.Status, r.Verification.Status)
 	}
-	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrNotVerified) {
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrNotVerified) {
 		t.Fatalf("Run after failed Verify: got %v, want ErrNotVerified", err)
 	}
 	for name, s := range map[string]*source{"crm": f.crm, "meetings": f.meetings} {
@@ -187,11 +188,11 @@ func TestNothingHappensBeforeVerification(t *testing.T) {
 			t.Errorf("source %s called %d times before verification", name, n)
 		}
 	}
-	r, err = f.desk.Verify(t.Context(), r.ID, subject.Evidence{Method: "email_link", By: "op", Token: "right"})
-	if err != nil || r.Status != subject.StatusVerified {
+	r, err = f.desk.Verify(t.Context(), r.ID, dsar.Evidence{Method: "email_link", By: "op", Token: "right"})
+	if err != nil || r.Status != dsar.StatusVerified {
 		t.Fatalf("Verify with the right token: status %s, error %v", r.Status, err)
 	}
-	if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, subject.ErrTransition) {
+	if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Verify twice: got %v, want ErrTransition", err)
 	}
 	if diff := cmp.Diff([]string{"opened", "verification_failed", "verified"}, actions(r)); diff != "" {
@@ -201,32 +202,32 @@ func TestNothingHappensBeforeVerification(t *testing.T) {
 
 func TestFailingSourceIsRetriedAlone(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []subject.Kind{subject.KindAccess, subject.KindErasure} {
+	for _, kind := range []dsar.Kind{dsar.KindAccess, dsar.KindErasure} {
 		t.Run(string(kind), func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			f.meetings.failNext(1)
-			r := f.openVerified(t, subject.Request{Kind: kind, Subject: user})
+			r := f.openVerified(t, dsar.Request{Kind: kind, Subject: user})
 
 			r, err := f.desk.Run(t.Context(), r.ID)
-			if !errors.Is(err, subject.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: connection refused") {
+			if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: connection refused") {
 				t.Fatalf("first Run: got %v, want ErrIncomplete naming meetings", err)
 			}
-			if r.Status != subject.StatusInProgress {
+			if r.Status != dsar.StatusInProgress {
 				t.Fatalf("after a failed source: status %s, want in_progress", r.Status)
 			}
-			wantOutcomes := []subject.Outcome{
-				{Source: "crm", Status: subject.OutcomeDone, Attempts: 1},
-				{Source: "meetings", Status: subject.OutcomeFailed, Attempts: 1, Error: "connection refused"},
+			wantOutcomes := []dsar.Outcome{
+				{Source: "crm", Status: dsar.OutcomeDone, Attempts: 1},
+				{Source: "meetings", Status: dsar.OutcomeFailed, Attempts: 1, Error: "connection refused"},
 			}
-			ignore := cmpopts.IgnoreFields(subject.Outcome{}, "StartedAt", "FinishedAt", "Records", "Erased")
+			ignore := cmpopts.IgnoreFields(dsar.Outcome{}, "StartedAt", "FinishedAt", "Records", "Erased")
 			if diff := cmp.Diff(wantOutcomes, r.Sources, ignore); diff != "" {
 				t.Errorf("outcomes after the first Run (-want +got):\n%s", diff)
 			}
 
 			crmCalls, meetingsCalls := f.crm.total(), f.meetings.total()
 			r = f.run(t, r.ID)
-			if r.Status != subject.StatusCompleted {
+			if r.Status != dsar.StatusCompleted {
 				t.Fatalf("after the retry: status %s, want completed", r.Status)
 			}
 			if got := f.crm.total(); got != crmCalls {
@@ -235,14 +236,14 @@ func TestFailingSourceIsRetriedAlone(t *testing.T) {
 			if got := f.meetings.total(); got <= meetingsCalls {
 				t.Errorf("meetings called %d times in all, want more than %d: the failed source was not retried", got, meetingsCalls)
 			}
-			method := map[subject.Kind]string{subject.KindAccess: "export", subject.KindErasure: "erase"}[kind]
+			method := map[dsar.Kind]string{dsar.KindAccess: "export", dsar.KindErasure: "erase"}[kind]
 			if got := f.crm.count(method); got != 1 {
 				t.Errorf("crm %s called %d times, want 1", method, got)
 			}
-			if got := f.meetings.count(method); got != map[subject.Kind]int{subject.KindAccess: 2, subject.KindErasure: 1}[kind] {
+			if got := f.meetings.count(method); got != map[dsar.Kind]int{dsar.KindAccess: 2, dsar.KindErasure: 1}[kind] {
 				t.Errorf("meetings %s called %d times", method, got)
 			}
-			wantOutcomes[1] = subject.Outcome{Source: "meetings", Status: subject.OutcomeDone, Attempts: 2}
+			wantOutcomes[1] = dsar.Outcome{Source: "meetings", Status: dsar.OutcomeDone, Attempts: 2}
 			if diff := cmp.Diff(wantOutcomes, r.Sources, ignore); diff != "" {
 				t.Errorf("outcomes after the retry (-want +got):\n%s", diff)
 			}
@@ -258,12 +259,12 @@ func TestFailingSourceIsRetriedAlone(t *testing.T) {
 
 func TestResumeAfterCrash(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, subject.WithLease(5*time.Minute))
-	r := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	f := newFixture(t, dsar.WithLease(5*time.Minute))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	// A process claimed meetings and died: its outcome stays running.
-	if _, err := f.requests.Update(t.Context(), r.ID, func(r *subject.Request) error {
-		r.Status = subject.StatusInProgress
-		r.Sources = []subject.Outcome{{Source: "meetings", Status: subject.OutcomeRunning, Attempts: 1, StartedAt: received}}
+	if _, err := f.requests.Update(t.Context(), r.ID, func(r *dsar.Request) error {
+		r.Status = dsar.StatusInProgress
+		r.Sources = []dsar.Outcome{{Source: "meetings", Status: dsar.OutcomeRunning, Attempts: 1, StartedAt: received}}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -271,7 +272,7 @@ func TestResumeAfterCrash(t *testing.T) {
 
 	f.clock.Add(time.Minute)
 	r, err := f.desk.Run(t.Context(), r.ID)
-	if !errors.Is(err, subject.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: running") {
+	if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: running") {
 		t.Fatalf("Run within the lease: got %v, want ErrIncomplete with meetings running", err)
 	}
 	if f.crm.count("export") != 1 || f.meetings.count("export") != 0 {
@@ -280,7 +281,7 @@ func TestResumeAfterCrash(t *testing.T) {
 
 	f.clock.Add(5 * time.Minute)
 	r = f.run(t, r.ID)
-	if r.Status != subject.StatusCompleted {
+	if r.Status != dsar.StatusCompleted {
 		t.Fatalf("after the lease: status %s, want completed", r.Status)
 	}
 	if f.crm.count("export") != 1 || f.meetings.count("export") != 1 {
@@ -296,7 +297,7 @@ func TestConcurrentRunsCallEachSourceOnce(t *testing.T) {
 	f := newFixture(t)
 	gate := make(chan struct{})
 	f.crm.gate, f.meetings.gate = gate, gate
-	r := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() { _, _ = f.desk.Run(t.Context(), r.ID) })
@@ -306,7 +307,7 @@ func TestConcurrentRunsCallEachSourceOnce(t *testing.T) {
 	close(gate)
 	wg.Wait()
 	r = f.run(t, r.ID)
-	if r.Status != subject.StatusCompleted {
+	if r.Status != dsar.StatusCompleted {
 		t.Fatalf("status %s, want completed", r.Status)
 	}
 	if f.crm.count("export") != 1 || f.meetings.count("export") != 1 {
@@ -318,24 +319,24 @@ func TestErasureKeepsWhatTheLawKeeps(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name           string
-		holds          subject.Holds
-		wantExemptions []subject.Exemption
+		holds          dsar.Holds
+		wantExemptions []dsar.Exemption
 		wantLeft       []string // categories left in the sources
 	}{
 		{
 			name: "financial record under the fiscal duty",
-			wantExemptions: []subject.Exemption{
-				{Category: "instance.financial.payment", Ground: subject.GroundLegalObligation, Reason: "fiscal records are kept 7 years (AWR art. 52(4), BW 2:10(3))"},
+			wantExemptions: []dsar.Exemption{
+				{Category: "instance.financial.payment", Ground: dsar.GroundLegalObligation, Reason: "fiscal records are kept 7 years (AWR art. 52(4), BW 2:10(3))"},
 			},
 			wantLeft: []string{"instance.financial.payment"},
 		},
 		{
 			name: "meeting data under a legal hold",
-			holds: &subject.CatalogHolds{Catalog: privacy.DefaultCatalog(), FiscalReason: "fiscal duty",
-				LegalHolds: []subject.LegalHold{{SubjectID: user.ID, Categories: []string{"instance.meeting"}, Reason: "dispute 2026-17"}}},
-			wantExemptions: []subject.Exemption{
-				{Category: "instance.financial.payment", Ground: subject.GroundLegalObligation, Reason: "fiscal duty"},
-				{Category: "instance.meeting.data", Ground: subject.GroundLegalClaims, Reason: "dispute 2026-17"},
+			holds: &dsar.CatalogHolds{Catalog: privacy.DefaultCatalog(), FiscalReason: "fiscal duty",
+				LegalHolds: []dsar.LegalHold{{SubjectID: user.ID, Categories: []string{"instance.meeting"}, Reason: "dispute 2026-17"}}},
+			wantExemptions: []dsar.Exemption{
+				{Category: "instance.financial.payment", Ground: dsar.GroundLegalObligation, Reason: "fiscal duty"},
+				{Category: "instance.meeting.data", Ground: dsar.GroundLegalClaims, Reason: "dispute 2026-17"},
 			},
 			wantLeft: []string{"instance.financial.payment", "instance.meeting.data", "instance.meeting.data"},
 		},
@@ -344,22 +345,22 @@ func TestErasureKeepsWhatTheLawKeeps(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			billing := newSource(user.ID,
-				subject.Record{Category: "instance.financial.payment", ID: "inv-2026-001", Value: "EUR 49.00 paid 2026-01-02"},
-				subject.Record{Category: "instance.contact.email", ID: "inv-2026-001", Value: "ann@example.com"})
-			opts := []subject.Option{subject.WithSource("billing", billing)}
+				dsar.Record{Category: "instance.financial.payment", ID: "inv-2026-001", Value: "EUR 49.00 paid 2026-01-02"},
+				dsar.Record{Category: "instance.contact.email", ID: "inv-2026-001", Value: "ann@example.com"})
+			opts := []dsar.Option{dsar.WithSource("billing", billing)}
 			if tc.holds != nil {
-				opts = append(opts, subject.WithHolds(tc.holds))
+				opts = append(opts, dsar.WithHolds(tc.holds))
 			}
 			f := newFixture(t, opts...)
-			r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+			r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
 			r = f.run(t, r.ID)
-			if r.Status != subject.StatusCompleted {
+			if r.Status != dsar.StatusCompleted {
 				t.Fatalf("status %s, want completed", r.Status)
 			}
 			if diff := cmp.Diff(tc.wantExemptions, r.Exemptions); diff != "" {
 				t.Errorf("exemptions (-want +got):\n%s", diff)
 			}
-			wantBilling := []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}
+			wantBilling := []dsar.Erased{{Category: "instance.contact.email", Method: dsar.Deleted, Count: 1}}
 			if diff := cmp.Diff(wantBilling, r.Outcome("billing").Erased); diff != "" {
 				t.Errorf("billing erased (-want +got):\n%s", diff)
 			}
@@ -372,7 +373,7 @@ func TestErasureKeepsWhatTheLawKeeps(t *testing.T) {
 			}
 
 			// What is left is exactly what was kept: an access request shows it.
-			a := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+			a := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
 			f.run(t, a.ID)
 			e, err := f.desk.Export(t.Context(), a.ID)
 			if err != nil {
@@ -392,11 +393,11 @@ func TestErasureKeepsWhatTheLawKeeps(t *testing.T) {
 func TestAccessAfterErasureReturnsNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	before := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	before := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	f.run(t, before.ID)
-	erasure := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	erasure := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
 	f.run(t, erasure.ID)
-	after := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user})
+	after := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	f.run(t, after.ID)
 
 	e, err := f.desk.Export(t.Context(), after.ID)
@@ -437,8 +438,8 @@ func (p *pseudonymiser) Pseudonymise(_ context.Context, subjectID string) (int64
 func TestErasurePseudonymisesConsentEvidence(t *testing.T) {
 	t.Parallel()
 	p := &pseudonymiser{}
-	f := newFixture(t, subject.WithConsent(p))
-	r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
+	f := newFixture(t, dsar.WithConsent(p))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
 	r = f.run(t, r.ID)
 	if diff := cmp.Diff([]string{user.ID}, p.calls); diff != "" {
 		t.Errorf("Pseudonymise calls (-want +got):\n%s", diff)
@@ -454,41 +455,41 @@ func TestGuestRequestIsForwardedNotFulfilled(t *testing.T) {
 	tests := []struct {
 		name       string
 		proceed    bool
-		wantStatus subject.Status
+		wantStatus dsar.Status
 		wantErased int
 	}{
-		{name: "controller instructs to proceed", proceed: true, wantStatus: subject.StatusCompleted, wantErased: 1},
-		{name: "controller declines", proceed: false, wantStatus: subject.StatusRejected},
+		{name: "controller instructs to proceed", proceed: true, wantStatus: dsar.StatusCompleted, wantErased: 1},
+		{name: "controller declines", proceed: false, wantStatus: dsar.StatusRejected},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
-			var forwarded []subject.Request
-			notify := subject.NotifierFunc(func(_ context.Context, r subject.Request) error {
+			var forwarded []dsar.Request
+			notify := dsar.NotifierFunc(func(_ context.Context, r dsar.Request) error {
 				mu.Lock()
 				defer mu.Unlock()
 				forwarded = append(forwarded, r)
 				return nil
 			})
-			f := newFixture(t, subject.WithNotifier(notify))
-			f.meetings.data[guest.ID] = []subject.Record{{Category: "guest.contact.email", Value: "gina@example.com"}}
+			f := newFixture(t, dsar.WithNotifier(notify))
+			f.meetings.data[guest.ID] = []dsar.Record{{Category: "guest.contact.email", Value: "gina@example.com"}}
 
-			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindErasure, Subject: guest, RequestedBy: "gina@example.com"})
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindErasure, Subject: guest, RequestedBy: "gina@example.com"})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
-			if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, subject.ErrTransition) {
+			if _, err := f.desk.Verify(t.Context(), r.ID, operator); !errors.Is(err, dsar.ErrTransition) {
 				t.Errorf("Verify of a guest request: got %v, want ErrTransition (the controller verifies)", err)
 			}
 			r = f.run(t, r.ID)
-			if r.Status != subject.StatusForwarded {
+			if r.Status != dsar.StatusForwarded {
 				t.Fatalf("after Run: status %s, want forwarded", r.Status)
 			}
 			if len(forwarded) != 1 || forwarded[0].ID != r.ID || forwarded[0].Subject.Controller != "acme" {
 				t.Fatalf("forwarded %+v, want the request once, to acme", forwarded)
 			}
-			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrTransition) {
+			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrTransition) {
 				t.Errorf("Run while awaiting the controller: got %v, want ErrTransition", err)
 			}
 			if n := f.crm.count("erase") + f.meetings.count("erase"); n != 0 {
@@ -498,7 +499,7 @@ func TestGuestRequestIsForwardedNotFulfilled(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			r, err = f.desk.Instruct(t.Context(), r.ID, subject.Instruction{By: "dpo@acme.example", Proceed: tc.proceed, Reference: "ACME-42"})
+			r, err = f.desk.Instruct(t.Context(), r.ID, dsar.Instruction{By: "dpo@acme.example", Proceed: tc.proceed, Reference: "ACME-42"})
 			if err != nil {
 				t.Fatalf("Instruct: %v", err)
 			}
@@ -522,12 +523,12 @@ func TestGuestRequestIsForwardedNotFulfilled(t *testing.T) {
 func TestGuestRequestWithoutNotifierStaysReceived(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: guest})
+	r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: guest})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	r, err = f.desk.Run(t.Context(), r.ID)
-	if err == nil || r.Status != subject.StatusReceived {
+	if err == nil || r.Status != dsar.StatusReceived {
 		t.Errorf("Run without a notifier: status %s, error %v; want received and an error", r.Status, err)
 	}
 }
@@ -536,22 +537,22 @@ func TestOpenValidates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		req       subject.Request
+		req       dsar.Request
 		wantField string
 	}{
-		{name: "unknown kind", req: subject.Request{Kind: "forget", Subject: user}, wantField: "kind"},
-		{name: "no subject id", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{Kind: "user"}}, wantField: "subject.id"},
-		{name: "unknown subject kind", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{ID: "x", Kind: "robot"}}, wantField: "subject.kind"},
-		{name: "guest without controller", req: subject.Request{Kind: subject.KindAccess, Subject: privacy.Subject{ID: "g", Kind: "guest"}}, wantField: "subject.controller"},
-		{name: "unknown category", req: subject.Request{Kind: subject.KindErasure, Subject: user, Categories: []string{"instance.shoe_size"}}, wantField: "categories[0]"},
-		{name: "another kind's category", req: subject.Request{Kind: subject.KindErasure, Subject: user, Categories: []string{"guest.it"}}, wantField: "categories[0]"},
-		{name: "objection to nothing", req: subject.Request{Kind: subject.KindObjection, Subject: user}, wantField: "purposes"},
-		{name: "objection to an unknown purpose", req: subject.Request{Kind: subject.KindObjection, Subject: user, Purposes: []string{"spam"}}, wantField: "purposes[0]"},
-		{name: "rectification without corrections", req: subject.Request{Kind: subject.KindRectification, Subject: user}, wantField: "corrections"},
-		{name: "correction of an unknown category", req: subject.Request{Kind: subject.KindRectification, Subject: user,
-			Corrections: []subject.Correction{{Category: "nope", Value: 1}}}, wantField: "corrections[0].category"},
-		{name: "rectification without a value", req: subject.Request{Kind: subject.KindRectification, Subject: user,
-			Corrections: []subject.Correction{{Category: "instance.contact.email"}}}, wantField: "corrections[0].value"},
+		{name: "unknown kind", req: dsar.Request{Kind: "forget", Subject: user}, wantField: "kind"},
+		{name: "no subject id", req: dsar.Request{Kind: dsar.KindAccess, Subject: privacy.Subject{Kind: "user"}}, wantField: "subject.id"},
+		{name: "unknown subject kind", req: dsar.Request{Kind: dsar.KindAccess, Subject: privacy.Subject{ID: "x", Kind: "robot"}}, wantField: "subject.kind"},
+		{name: "guest without controller", req: dsar.Request{Kind: dsar.KindAccess, Subject: privacy.Subject{ID: "g", Kind: "guest"}}, wantField: "subject.controller"},
+		{name: "unknown category", req: dsar.Request{Kind: dsar.KindErasure, Subject: user, Categories: []string{"instance.shoe_size"}}, wantField: "categories[0]"},
+		{name: "another kind's category", req: dsar.Request{Kind: dsar.KindErasure, Subject: user, Categories: []string{"guest.it"}}, wantField: "categories[0]"},
+		{name: "objection to nothing", req: dsar.Request{Kind: dsar.KindObjection, Subject: user}, wantField: "purposes"},
+		{name: "objection to an unknown purpose", req: dsar.Request{Kind: dsar.KindObjection, Subject: user, Purposes: []string{"spam"}}, wantField: "purposes[0]"},
+		{name: "rectification without corrections", req: dsar.Request{Kind: dsar.KindRectification, Subject: user}, wantField: "corrections"},
+		{name: "correction of an unknown category", req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
+			Corrections: []dsar.Correction{{Category: "nope", Value: 1}}}, wantField: "corrections[0].category"},
+		{name: "rectification without a value", req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
+			Corrections: []dsar.Correction{{Category: "instance.contact.email"}}}, wantField: "corrections[0].value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -569,7 +570,7 @@ func TestOpenValidates(t *testing.T) {
 func TestReject(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,16 +578,16 @@ func TestReject(t *testing.T) {
 		t.Errorf("Reject without a reason: got %v, want ErrInvalid", err)
 	}
 	r, err = f.desk.Reject(t.Context(), r.ID, "identity could not be established (Art. 12(6))", "op")
-	if err != nil || r.Status != subject.StatusRejected {
+	if err != nil || r.Status != dsar.StatusRejected {
 		t.Fatalf("Reject: status %s, error %v", r.Status, err)
 	}
-	if _, err := f.desk.Reject(t.Context(), r.ID, "again", "op"); !errors.Is(err, subject.ErrTransition) {
+	if _, err := f.desk.Reject(t.Context(), r.ID, "again", "op"); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Reject twice: got %v, want ErrTransition", err)
 	}
-	if _, err := f.desk.Export(t.Context(), r.ID); !errors.Is(err, subject.ErrTransition) {
+	if _, err := f.desk.Export(t.Context(), r.ID); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Export of a rejected request: got %v, want ErrTransition", err)
 	}
-	if _, err := f.desk.Run(t.Context(), "r-404"); !errors.Is(err, subject.ErrNotFound) || privacy.ErrorCode(err) != privacy.ENOTFOUND {
+	if _, err := f.desk.Run(t.Context(), "r-404"); !errors.Is(err, dsar.ErrNotFound) || privacy.ErrorCode(err) != privacy.ENOTFOUND {
 		t.Errorf("Run of an unknown request: got %v, want ErrNotFound", err)
 	}
 }
@@ -595,19 +596,19 @@ func TestRejectInProgress(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.meetings.failNext(1)
-	r := f.openVerified(t, subject.Request{Kind: subject.KindErasure, Subject: user})
-	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, subject.ErrIncomplete) {
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
 		t.Fatalf("Run: got %v, want ErrIncomplete", err)
 	}
-	if _, err := f.desk.Reject(t.Context(), r.ID, "changed my mind", "op"); !errors.Is(err, subject.ErrTransition) {
+	if _, err := f.desk.Reject(t.Context(), r.ID, "changed my mind", "op"); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Reject of an erasure in progress: got %v, want ErrTransition", err)
 	}
 }
 
 func TestRunWithoutSources(t *testing.T) {
 	t.Parallel()
-	desk := subject.NewDesk(memory.NewRequestStore(), memory.NewStateStore())
-	r, err := desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore())
+	r, err := desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,7 +616,7 @@ func TestRunWithoutSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = desk.Run(t.Context(), r.ID)
-	if err == nil || r.Status != subject.StatusVerified {
+	if err == nil || r.Status != dsar.StatusVerified {
 		t.Errorf("Run without sources: status %s, error %v; want an error and nothing answered", r.Status, err)
 	}
 }
@@ -624,18 +625,18 @@ func TestAttestation(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		ev   subject.Evidence
+		ev   dsar.Evidence
 		want bool
 	}{
-		{name: "method and operator", ev: subject.Evidence{Method: "id_document", By: "op-anna"}, want: true},
-		{name: "no method", ev: subject.Evidence{By: "op-anna"}},
-		{name: "no operator", ev: subject.Evidence{Method: "id_document"}},
+		{name: "method and operator", ev: dsar.Evidence{Method: "id_document", By: "op-anna"}, want: true},
+		{name: "no method", ev: dsar.Evidence{By: "op-anna"}},
+		{name: "no operator", ev: dsar.Evidence{Method: "id_document"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -643,7 +644,7 @@ func TestAttestation(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if got := r.Status == subject.StatusVerified; got != tc.want {
+			if got := r.Status == dsar.StatusVerified; got != tc.want {
 				t.Errorf("verified = %v, want %v (verification %+v)", got, tc.want, r.Verification)
 			}
 		})
@@ -652,5 +653,5 @@ func TestAttestation(t *testing.T) {
 
 // The consent ledgers of the module are ConsentErasers as they are.
 var (
-	_ subject.ConsentEraser = (*memory.ConsentStore)(nil)
+	_ dsar.ConsentEraser = (*memory.ConsentStore)(nil)
 )

@@ -1,4 +1,4 @@
-package subject_test
+package dsar_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
-	"github.com/privacykit/privacy/subject"
 )
 
 // contacts is a service's store of contact details: a Source in a few lines.
@@ -18,26 +18,26 @@ type contacts struct {
 	emails map[string]string // subject id -> email
 }
 
-func (c *contacts) Export(_ context.Context, s privacy.Subject) ([]subject.Record, error) {
+func (c *contacts) Export(_ context.Context, s privacy.Subject) ([]dsar.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.emails[s.ID]; ok {
-		return []subject.Record{{Category: "instance.contact.email", Value: e}}, nil
+		return []dsar.Record{{Category: "instance.contact.email", Value: e}}, nil
 	}
 	return nil, nil
 }
 
-func (c *contacts) Erase(_ context.Context, s privacy.Subject, categories []string) ([]subject.Erased, error) {
+func (c *contacts) Erase(_ context.Context, s privacy.Subject, categories []string) ([]dsar.Erased, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.emails[s.ID]; !ok || !slices.Contains(categories, "instance.contact.email") {
 		return nil, nil
 	}
 	delete(c.emails, s.ID)
-	return []subject.Erased{{Category: "instance.contact.email", Method: subject.Deleted, Count: 1}}, nil
+	return []dsar.Erased{{Category: "instance.contact.email", Method: dsar.Deleted, Count: 1}}, nil
 }
 
-func (c *contacts) Rectify(_ context.Context, s privacy.Subject, cs []subject.Correction) (int, error) {
+func (c *contacts) Rectify(_ context.Context, s privacy.Subject, cs []dsar.Correction) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -54,26 +54,26 @@ func ExampleDesk() {
 	ctx := context.Background()
 	now := time.Date(2026, time.January, 31, 10, 0, 0, 0, time.UTC)
 	n := 0
-	desk := subject.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
-		subject.WithSource("contacts", &contacts{emails: map[string]string{"u-1": "ann@example.com"}}),
-		subject.WithClock(func() time.Time { return now }),
-		subject.WithIDs(func() string { n++; return fmt.Sprintf("dsar-%d", n) }),
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+		dsar.WithSource("contacts", &contacts{emails: map[string]string{"u-1": "ann@example.com"}}),
+		dsar.WithClock(func() time.Time { return now }),
+		dsar.WithIDs(func() string { n++; return fmt.Sprintf("dsar-%d", n) }),
 	)
 	ann := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}
 
 	// Access: open, verify, run, export.
-	r, _ := desk.Open(ctx, subject.Request{Kind: subject.KindAccess, Subject: ann, Channel: "email"})
+	r, _ := desk.Open(ctx, dsar.Request{Kind: dsar.KindAccess, Subject: ann, Channel: "email"})
 	fmt.Println(r.ID, r.Status, "due", r.Due.Format(time.DateOnly))
-	r, _ = desk.Verify(ctx, r.ID, subject.Evidence{Method: "email_link", By: "support"})
+	r, _ = desk.Verify(ctx, r.ID, dsar.Evidence{Method: "email_link", By: "support"})
 	r, _ = desk.Run(ctx, r.ID)
 	fmt.Println(r.ID, r.Status)
 	export, _ := desk.Export(ctx, r.ID)
 	fmt.Print(export.Summary())
 
 	// Erasure, then access again.
-	for _, kind := range []subject.Kind{subject.KindErasure, subject.KindAccess} {
-		r, _ = desk.Open(ctx, subject.Request{Kind: kind, Subject: ann})
-		desk.Verify(ctx, r.ID, subject.Evidence{Method: "email_link", By: "support"})
+	for _, kind := range []dsar.Kind{dsar.KindErasure, dsar.KindAccess} {
+		r, _ = desk.Open(ctx, dsar.Request{Kind: kind, Subject: ann})
+		desk.Verify(ctx, r.ID, dsar.Evidence{Method: "email_link", By: "support"})
 		r, _ = desk.Run(ctx, r.ID)
 		fmt.Println(r.ID, r.Kind, r.Status)
 	}
@@ -96,8 +96,8 @@ func ExampleDesk() {
 
 func ExampleDueDate() {
 	received := time.Date(2026, time.January, 31, 16, 45, 0, 0, time.UTC)
-	fmt.Println("due:", subject.DueDate(received, 0).Format(time.DateOnly))
-	fmt.Println("extended by two months:", subject.DueDate(received, 2).Format(time.DateOnly))
+	fmt.Println("due:", dsar.DueDate(received, 0).Format(time.DateOnly))
+	fmt.Println("extended by two months:", dsar.DueDate(received, 2).Format(time.DateOnly))
 	// Output:
 	// due: 2026-02-28
 	// extended by two months: 2026-04-30

@@ -1,4 +1,4 @@
-package subject_test
+package dsar_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
-	"github.com/privacykit/privacy/subject"
 )
 
 // clock is an injectable clock tests move by hand.
@@ -39,15 +39,15 @@ func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 // source is an in-memory Source that counts its calls and fails on demand.
 type source struct {
 	mu    sync.Mutex
-	data  map[string][]subject.Record // subject id -> records
-	fails int                         // calls left that fail
-	calls map[string]int              // method -> calls
+	data  map[string][]dsar.Record // subject id -> records
+	fails int                      // calls left that fail
+	calls map[string]int           // method -> calls
 	// gate, when set, blocks every call until it is closed.
 	gate chan struct{}
 }
 
-func newSource(subjectID string, recs ...subject.Record) *source {
-	return &source{data: map[string][]subject.Record{subjectID: recs}, calls: map[string]int{}}
+func newSource(subjectID string, recs ...dsar.Record) *source {
+	return &source{data: map[string][]dsar.Record{subjectID: recs}, calls: map[string]int{}}
 }
 
 func (s *source) enter(method string) error {
@@ -86,7 +86,7 @@ func (s *source) total() int {
 	return n
 }
 
-func (s *source) Export(_ context.Context, subj privacy.Subject) ([]subject.Record, error) {
+func (s *source) Export(_ context.Context, subj privacy.Subject) ([]dsar.Record, error) {
 	if err := s.enter("export"); err != nil {
 		return nil, err
 	}
@@ -95,30 +95,30 @@ func (s *source) Export(_ context.Context, subj privacy.Subject) ([]subject.Reco
 	return slices.Clone(s.data[subj.ID]), nil
 }
 
-func (s *source) Erase(_ context.Context, subj privacy.Subject, categories []string) ([]subject.Erased, error) {
+func (s *source) Erase(_ context.Context, subj privacy.Subject, categories []string) ([]dsar.Erased, error) {
 	if err := s.enter("erase"); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	counts := map[string]int{}
-	s.data[subj.ID] = slices.DeleteFunc(s.data[subj.ID], func(r subject.Record) bool {
+	s.data[subj.ID] = slices.DeleteFunc(s.data[subj.ID], func(r dsar.Record) bool {
 		if slices.Contains(categories, r.Category) {
 			counts[r.Category]++
 			return true
 		}
 		return false
 	})
-	var out []subject.Erased
+	var out []dsar.Erased
 	for _, c := range categories {
 		if counts[c] > 0 {
-			out = append(out, subject.Erased{Category: c, Method: subject.Deleted, Count: counts[c]})
+			out = append(out, dsar.Erased{Category: c, Method: dsar.Deleted, Count: counts[c]})
 		}
 	}
 	return out, nil
 }
 
-func (s *source) Rectify(_ context.Context, subj privacy.Subject, cs []subject.Correction) (int, error) {
+func (s *source) Rectify(_ context.Context, subj privacy.Subject, cs []dsar.Correction) (int, error) {
 	if err := s.enter("rectify"); err != nil {
 		return 0, err
 	}
@@ -141,13 +141,13 @@ var (
 	guest = privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Controller: "acme"}
 	// received is a Saturday, 31 January 2026, at 10:00 UTC.
 	received = time.Date(2026, time.January, 31, 10, 0, 0, 0, time.UTC)
-	operator = subject.Evidence{Method: "email_link", By: "op-anna"}
+	operator = dsar.Evidence{Method: "email_link", By: "op-anna"}
 )
 
 // fixture is a Desk over memory stores with two sources: crm (contact and
 // account) and meetings (meeting data).
 type fixture struct {
-	desk     *subject.Desk
+	desk     *dsar.Desk
 	requests *memory.RequestStore
 	states   *memory.StateStore
 	clock    *clock
@@ -155,46 +155,46 @@ type fixture struct {
 	meetings *source
 }
 
-func newFixture(t *testing.T, opts ...subject.Option) *fixture {
+func newFixture(t *testing.T, opts ...dsar.Option) *fixture {
 	t.Helper()
 	f := &fixture{
 		requests: memory.NewRequestStore(),
 		states:   memory.NewStateStore(),
 		clock:    newClock(received),
 		crm: newSource(user.ID,
-			subject.Record{Category: "instance.contact.email", ID: "c-1", Value: "ann@example.com"},
-			subject.Record{Category: "instance.account.username", ID: "c-1", Value: "ann"}),
+			dsar.Record{Category: "instance.contact.email", ID: "c-1", Value: "ann@example.com"},
+			dsar.Record{Category: "instance.account.username", ID: "c-1", Value: "ann"}),
 		meetings: newSource(user.ID,
-			subject.Record{Category: "instance.meeting.data", ID: "m-1", Value: "weekly sync, 30 min"},
-			subject.Record{Category: "instance.meeting.data", ID: "m-2", Value: "intake, 15 min"}),
+			dsar.Record{Category: "instance.meeting.data", ID: "m-1", Value: "weekly sync, 30 min"},
+			dsar.Record{Category: "instance.meeting.data", ID: "m-2", Value: "intake, 15 min"}),
 	}
 	f.states.Now = f.clock.Now
 	n := 0
-	base := []subject.Option{
-		subject.WithClock(f.clock.Now),
-		subject.WithIDs(func() string { n++; return fmt.Sprintf("r-%d", n) }),
-		subject.WithSource("crm", f.crm),
-		subject.WithSource("meetings", f.meetings),
+	base := []dsar.Option{
+		dsar.WithClock(f.clock.Now),
+		dsar.WithIDs(func() string { n++; return fmt.Sprintf("r-%d", n) }),
+		dsar.WithSource("crm", f.crm),
+		dsar.WithSource("meetings", f.meetings),
 	}
-	f.desk = subject.NewDesk(f.requests, f.states, append(base, opts...)...)
+	f.desk = dsar.NewDesk(f.requests, f.states, append(base, opts...)...)
 	return f
 }
 
 // open opens and verifies a request.
-func (f *fixture) openVerified(t *testing.T, r subject.Request) subject.Request {
+func (f *fixture) openVerified(t *testing.T, r dsar.Request) dsar.Request {
 	t.Helper()
 	r, err := f.desk.Open(t.Context(), r)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	r, err = f.desk.Verify(t.Context(), r.ID, operator)
-	if err != nil || r.Status != subject.StatusVerified {
+	if err != nil || r.Status != dsar.StatusVerified {
 		t.Fatalf("Verify: got status %s, error %v; want verified", r.Status, err)
 	}
 	return r
 }
 
-func (f *fixture) run(t *testing.T, id string) subject.Request {
+func (f *fixture) run(t *testing.T, id string) dsar.Request {
 	t.Helper()
 	r, err := f.desk.Run(t.Context(), id)
 	if err != nil {
@@ -203,7 +203,7 @@ func (f *fixture) run(t *testing.T, id string) subject.Request {
 	return r
 }
 
-func actions(r subject.Request) []string {
+func actions(r dsar.Request) []string {
 	out := []string{}
 	for _, e := range r.Trail {
 		out = append(out, e.Action)

@@ -1,4 +1,4 @@
-package subject_test
+package dsar_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -37,7 +37,7 @@ func TestDueDate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := subject.DueDate(tc.received, tc.extra); !got.Equal(tc.want) {
+			if got := dsar.DueDate(tc.received, tc.extra); !got.Equal(tc.want) {
 				t.Errorf("DueDate(%s, %d) = %s, want %s", tc.received, tc.extra, got.Format(time.DateOnly), tc.want.Format(time.DateOnly))
 			}
 		})
@@ -63,8 +63,8 @@ func TestOpenSetsDueInTheDesksLocation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, subject.WithLocation(tc.loc))
-			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user, ReceivedAt: tc.received})
+			f := newFixture(t, dsar.WithLocation(tc.loc))
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user, ReceivedAt: tc.received})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -96,11 +96,11 @@ func TestExtend(t *testing.T) {
 		{name: "raised from one to two months", received: received, first: 1, at: time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC),
 			months: 2, reason: "still complex", wantDue: day(2026, 4, 30)},
 		{name: "after the first month", received: received, at: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-			months: 2, reason: "too late", wantIs: subject.ErrTransition},
+			months: 2, reason: "too late", wantIs: dsar.ErrTransition},
 		{name: "after the first month, though extended", received: received, first: 1, at: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-			months: 2, reason: "too late", wantIs: subject.ErrTransition},
+			months: 2, reason: "too late", wantIs: dsar.ErrTransition},
 		{name: "not beyond what is granted", received: received, first: 2, at: time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC),
-			months: 1, reason: "less", wantIs: subject.ErrTransition},
+			months: 1, reason: "less", wantIs: dsar.ErrTransition},
 		{name: "three months", received: received, at: received, months: 3, reason: "complex", wantIs: privacy.ErrInvalid},
 		{name: "no reason", received: received, at: received, months: 1, wantIs: privacy.ErrInvalid},
 	}
@@ -109,7 +109,7 @@ func TestExtend(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			f.clock.Set(tc.received)
-			r, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -134,7 +134,7 @@ func TestExtend(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Extend: %v", err)
 			}
-			want := subject.Extension{Months: tc.months, Reason: tc.reason, By: "op-anna", At: tc.at}
+			want := dsar.Extension{Months: tc.months, Reason: tc.reason, By: "op-anna", At: tc.at}
 			if diff := cmp.Diff(&want, got.Extension); diff != "" {
 				t.Errorf("Extension (-want +got):\n%s", diff)
 			}
@@ -151,9 +151,9 @@ func TestExtend(t *testing.T) {
 func TestExtendFinalRequest(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := f.openVerified(t, subject.Request{Kind: subject.KindRestriction, Subject: user})
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindRestriction, Subject: user})
 	f.run(t, r.ID)
-	if _, err := f.desk.Extend(t.Context(), r.ID, 1, "late", "op"); !errors.Is(err, subject.ErrTransition) {
+	if _, err := f.desk.Extend(t.Context(), r.ID, 1, "late", "op"); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Extend of a completed request: got %v, want ErrTransition", err)
 	}
 }
@@ -161,18 +161,18 @@ func TestExtendFinalRequest(t *testing.T) {
 func TestOverdue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	late, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindAccess, Subject: user})
+	late, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	if err != nil {
 		t.Fatal(err)
 	}
-	extended, err := f.desk.Open(t.Context(), subject.Request{Kind: subject.KindErasure, Subject: user})
+	extended, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindErasure, Subject: user})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.desk.Extend(t.Context(), extended.ID, 2, "complex", "op"); err != nil {
 		t.Fatal(err)
 	}
-	done := f.openVerified(t, subject.Request{Kind: subject.KindDeactivation, Subject: user})
+	done := f.openVerified(t, dsar.Request{Kind: dsar.KindDeactivation, Subject: user})
 	f.run(t, done.ID)
 
 	tests := []struct {

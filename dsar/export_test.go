@@ -1,4 +1,4 @@
-package subject_test
+package dsar_test
 
 import (
 	"encoding/json"
@@ -7,25 +7,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/lawfulbasis"
-	"github.com/privacykit/privacy/subject"
 )
 
 func TestExportStatesArticle15Information(t *testing.T) {
 	t.Parallel()
-	billing := newSource(user.ID, subject.Record{Category: "instance.financial.payment", ID: "inv-1", Value: "EUR 49.00"})
-	f := newFixture(t, subject.WithSource("billing", billing))
-	r := f.openVerified(t, subject.Request{Kind: subject.KindAccess, Subject: user, Categories: []string{"instance.financial"}})
+	billing := newSource(user.ID, dsar.Record{Category: "instance.financial.payment", ID: "inv-1", Value: "EUR 49.00"})
+	f := newFixture(t, dsar.WithSource("billing", billing))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user, Categories: []string{"instance.financial"}})
 	f.run(t, r.ID)
 	e, err := f.desk.Export(t.Context(), r.ID)
 	if err != nil {
 		t.Fatalf("Export: %v", err)
 	}
 	c := privacy.DefaultCatalog()
-	want := []subject.CategoryInfo{{
+	want := []dsar.CategoryInfo{{
 		Category:    "instance.financial.payment",
 		Description: "payment information",
-		Purposes: []subject.PurposeInfo{
+		Purposes: []dsar.PurposeInfo{
 			{Purpose: "billing", Description: c.Purpose("billing").Reason,
 				Bases:      []lawfulbasis.Basis{lawfulbasis.Contract, lawfulbasis.LegalObligation},
 				Recipients: []privacy.RecipientKind{privacy.RecipientProcessor, privacy.RecipientPublicAuthority}},

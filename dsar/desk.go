@@ -1,4 +1,4 @@
-package subject
+package dsar
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/privacykit/privacy/subject"
 	"log/slog"
 	"slices"
 	"strings"
@@ -23,7 +24,7 @@ import (
 // RequestStore (see WithLease).
 type Desk struct {
 	store       RequestStore
-	states      StateStore
+	states      subject.StateStore
 	catalog     *privacy.Catalog
 	sources     map[string]Source
 	verifier    Verifier
@@ -100,7 +101,7 @@ func WithLogger(l *slog.Logger) Option { return func(d *Desk) { d.log = l } }
 
 // NewDesk returns a Desk that keeps requests in store and writes subject
 // state (objections, restriction, deactivation) to states.
-func NewDesk(store RequestStore, states StateStore, opts ...Option) *Desk {
+func NewDesk(store RequestStore, states subject.StateStore, opts ...Option) *Desk {
 	d := &Desk{
 		store:       store,
 		states:      states,
@@ -446,14 +447,14 @@ func (d *Desk) forward(ctx context.Context, r Request) (Request, error) {
 func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 	at := d.stamp()
 	var detail string
-	err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {
+	err := d.states.Update(ctx, r.Subject.ID, func(st *subject.State) error {
 		switch r.Kind {
 		case KindObjection:
 			if r.DirectMarketing {
-				st.Object(Objection{DirectMarketing: true, At: at})
+				st.Object(subject.Objection{DirectMarketing: true, At: at})
 			}
 			for _, p := range r.Purposes {
-				st.Object(Objection{Purpose: p, At: at})
+				st.Object(subject.Objection{Purpose: p, At: at})
 			}
 			detail = fmt.Sprintf("objection to %s", strings.Join(objectionList(r), ", "))
 		case KindRestriction:
@@ -778,7 +779,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: fmt.Sprintf("%d consent records kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym", n)})
 		}
 		restrict := len(exemptions) > 0
-		if err := d.states.Update(ctx, r.Subject.ID, func(st *State) error {
+		if err := d.states.Update(ctx, r.Subject.ID, func(st *subject.State) error {
 			st.Deactivated = true
 			st.Restricted = st.Restricted || restrict
 			return nil
