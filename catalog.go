@@ -367,10 +367,7 @@ func (e *CatalogError) Error() string {
 // Unwrap returns ErrInvalidCatalog.
 func (e *CatalogError) Unwrap() error { return ErrInvalidCatalog }
 
-var (
-	keyPattern     = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
-	versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`)
-)
+var keyPattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)*$`)
 
 // Validate checks that the catalog is consistent enough to decide on: keys
 // well formed and unique, every reference known (categories, subject kinds,
@@ -381,8 +378,8 @@ func (c *Catalog) Validate() error {
 	bad := func(entry, field, format string, args ...any) error {
 		return &CatalogError{Entry: entry, Field: field, Message: fmt.Sprintf(format, args...)}
 	}
-	if !versionPattern.MatchString(c.PolicyVersion) {
-		return bad("", "policy_version", "must be a dotted version such as \"1.2\", got %q", c.PolicyVersion)
+	if _, err := ParsePolicyVersion(c.PolicyVersion); err != nil {
+		return bad("", "policy_version", "%s", err.(*ValidationError).Message)
 	}
 	if len(c.SubjectKinds) == 0 {
 		return bad("", "subject_kinds", "must declare at least one subject kind")
@@ -478,8 +475,10 @@ func (c *Catalog) Validate() error {
 				return bad(entry, "recipients", "unknown recipient kind %q", r)
 			}
 		}
-		if p.ConsentVersion != "" && !versionPattern.MatchString(p.ConsentVersion) {
-			return bad(entry, "consent_version", "must be a dotted version, got %q", p.ConsentVersion)
+		if p.ConsentVersion != "" {
+			if _, err := ParsePolicyVersion(p.ConsentVersion); err != nil {
+				return bad(entry, "consent_version", "%s", err.(*ValidationError).Message)
+			}
 		}
 	}
 	for _, p := range c.Processor.DefaultInstructions {
@@ -640,29 +639,3 @@ func (c *Catalog) Hash() string {
 	}
 	return c.hash
 }
-
-// CompareVersions compares two dotted versions numerically ("1.10" is after
-// "1.9"): -1, 0 or +1. A missing part counts as 0, so "1.2" equals "1.2.0".
-// Parts that are not numbers compare as 0.
-func CompareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < max(len(as), len(bs)); i++ {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
-// ValidVersion reports whether v is a dotted numeric version such as "1.2".
-func ValidVersion(v string) bool { return versionPattern.MatchString(v) }

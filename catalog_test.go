@@ -153,18 +153,6 @@ func TestLoadCatalog(t *testing.T) {
 	}
 }
 
-func TestCompareVersions(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{{"1.2", "1.2", 0}, {"1.2", "1.2.0", 0}, {"1.9", "1.10", -1}, {"2", "1.99", 1}, {"1.1", "1.2", -1}} {
-		if got := privacy.CompareVersions(tc.a, tc.b); got != tc.want {
-			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 func FuzzParseCatalog(f *testing.F) {
 	f.Add(privacy.ReferenceCatalogYAML())
 	f.Add([]byte("policy_version: \"1\"\nsubject_kinds: [{kind: a, role: controller}]\ncategories: [{key: a.b, subject: a}]\nconsent_age: {default: 16}\n"))

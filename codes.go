@@ -1,7 +1,11 @@
 package privacy
 
-// Reason codes. They are stable: a service may switch on them, and the README
-// documents each. A denial carries every code that applies.
+//go:generate go run ./internal/reasondoc/gen -o docs/reason-codes.md
+
+// Reason codes. They are stable: a service may switch on them. Each is
+// described once, in the table ReasonCodes returns, from which
+// docs/reason-codes.md is generated. A denial carries every code that
+// applies.
 const (
 	ReasonRequestInvalid              = "request.invalid"
 	ReasonDataUnknownCategory         = "data.unknown_category"
@@ -26,9 +30,14 @@ const (
 	ReasonTransferNoSafeguard         = "transfer.no_safeguard"
 	ReasonAutomatedDecisionNotAllowed = "automated_decision.not_permitted"
 	ReasonSecurityUnencryptedFinance  = "security.unencrypted_financial"
+	// ReasonRetentionExpired: the subject's data in a category is past the
+	// retention period of the catalog's rule for it (Art. 5(1)(e)); it may
+	// no longer be processed, only erased.
+	ReasonRetentionExpired = "retention.expired"
 	// ReasonEvaluationFailed is returned, with an error, when a decision
 	// could not be evaluated at all (a store or policy failure). Failure is
-	// closed: the decision is a denial.
+	// closed: the decision is a denial. The engine, not the policy, gives
+	// it.
 	ReasonEvaluationFailed = "evaluation.failed"
 )
 
@@ -43,10 +52,123 @@ const (
 	ObligationRecordTransferSafeguard = "record_transfer_safeguard"
 )
 
-// Retention reason codes.
-const (
-	// ReasonRetentionExpired: the subject's data in a category is past the
-	// retention period of the catalog's rule for it (Art. 5(1)(e)) and no
-	// hold keeps it; it may no longer be processed, only erased.
-	ReasonRetentionExpired = "retention.expired"
+// CodeInfo describes a reason or obligation code: the legal provision it
+// rests on and, in plain language, when it applies. The policy clause a
+// reason quotes is the catalog's (Catalog.Clauses), since it names a
+// heading of the company's own policy.
+type CodeInfo struct {
+	Code    string
+	Article string
+	// When says in plain language when the code applies (for an
+	// obligation: when it is required and what to do).
+	When string
+}
+
+// reasonCodes is the one table of reason codes. Adding a code means its
+// rule in the policy, its entry here and its Rego test; a test checks
+// that the policy emits every code here and nothing else.
+var reasonCodes = []CodeInfo{
+	{ReasonRequestInvalid, "GDPR Art. 5(2)",
+		"missing subject id/kind, purpose or data; unknown subject kind, recipient kind or safeguard; malformed country or time (the Go API also returns an error wrapping ErrInvalidRequest that names the field)"},
+	{ReasonDataUnknownCategory, "GDPR Art. 5(1)(b)-(c), 30(1)(c)",
+		"a data key the catalog does not know"},
+	{ReasonPurposeUndeclared, "GDPR Art. 5(1)(b), 6(4), 13(1)(c)",
+		"a purpose the catalog does not declare (\"we will ask for your consent before we use … for any purpose other than …\")"},
+	{ReasonPurposeSubjectNotCovered, "GDPR Art. 5(1)(b)",
+		"the purpose does not apply to this subject kind"},
+	{ReasonPurposeCategoryNotPermitted, "GDPR Art. 5(1)(b)-(c)",
+		"a category outside the purpose's list, or of another subject kind (purpose limitation, minimisation)"},
+	{ReasonBasisNotDeclared, "GDPR Art. 6(1), 13(1)(c)",
+		"the named basis is not one the purpose declares for the subject's kind"},
+	{ReasonConsentMissing, "GDPR Art. 6(1)(a), 7(1)",
+		"consent basis and no consent on record, or the subject refused"},
+	{ReasonConsentWithdrawn, "GDPR Art. 7(3)",
+		"the latest consent event is a withdrawal"},
+	{ReasonConsentExpired, "GDPR Art. 6(1)(a), 7(1)",
+		"the consent's expiry has passed at the request's time, or the ledger recorded its expiry"},
+	{ReasonConsentStaleVersion, "GDPR Art. 4(11), 7(1)",
+		"consent given under a policy version older than the purpose's last material change (consent_version); versions compare part by part, any number of parts, 1.2 equal to 1.2.0"},
+	{ReasonConsentGuardianRequired, "GDPR Art. 8(1)",
+		"subject younger than the age of digital consent of their country (NL 16, default 16) and no guardian authorisation on the consent"},
+	{ReasonLINoAssessment, "GDPR Art. 5(2), 6(1)(f)",
+		"legitimate interests without a legitimate-interest assessment in the catalog"},
+	{ReasonLIChild, "GDPR Art. 6(1)(f)",
+		"legitimate interests, subject under 18, and the assessment does not cover children"},
+	{ReasonObjectionActive, "GDPR Art. 21",
+		"the subject objected and no compelling grounds apply; absolute for direct marketing; a GPC signal objects to direct marketing and sale (Art. 21(5)); an objection to a purpose on consent counts as a withdrawal"},
+	{ReasonRestrictionActive, "GDPR Art. 18",
+		"processing restricted; only legal purposes remain"},
+	{ReasonSubjectDeactivated, "GDPR Art. 17(1), 17(3)",
+		"account deactivated or erased; only legal purposes remain"},
+	{ReasonProcessorOutsideInstruction, "GDPR Art. 28(3)(a), 28(10), 29",
+		"data of a subject the operator processes as a processor (a guest), for a purpose outside the controller's instructions"},
+	{ReasonDisclosureSaleProhibited, "GDPR Art. 5(1)(a)-(b), 6(1)",
+		"a sale or rental of the data, or any disclosure to a third party for direct marketing (\"We do not sell or rent…\")"},
+	{ReasonDisclosureProcessorNoDPA, "GDPR Art. 28(3)",
+		"a processor or affiliate without a data-processing agreement"},
+	{ReasonDisclosureRecipientNotAllow, "GDPR Art. 5(1)(b), 13(1)(e)",
+		"a recipient kind the purpose does not allow"},
+	{ReasonTransferNoSafeguard, "GDPR Art. 44-46",
+		"recipient outside the EEA without an adequacy decision in force at the request's time (the US only with dpf) and without an Art. 46 safeguard; an unknown country counts as outside; a private individual (a referral) is no importer and needs none"},
+	{ReasonAutomatedDecisionNotAllowed, "GDPR Art. 22",
+		"an automated decision with legal or similar effect where the catalog or Art. 22(2) does not allow it"},
+	{ReasonSecurityUnencryptedFinance, "GDPR Art. 32(1)(a)",
+		"financial data sent to a recipient without encryption in transit"},
+	{ReasonRetentionExpired, "GDPR Art. 5(1)(e), 17(1)(a)",
+		"a category past the retention period of its catalog rule, counted from the subject's recorded trigger (account closed, last activity …); legal purposes are exempt"},
+	{ReasonEvaluationFailed, "GDPR Art. 5(2), 24(1)",
+		"the decision could not be evaluated (a store, policy or deadline failure): returned with an error, never an allow"},
+}
+
+// obligationCodes is the one table of obligation codes.
+var obligationCodes = []CodeInfo{
+	{ObligationEncryptInTransit, "GDPR Art. 32",
+		"financial data leaves the system: send it only over an encrypted channel"},
+	{ObligationMinimize, "GDPR Art. 5(1)(c)",
+		"a business partner receives data: give only the minimum necessary"},
+	{ObligationIncludeUnsubscribe, "GDPR Art. 21(2)-(4); ePrivacy Directive Art. 13(2)",
+		"direct marketing: every message carries a working unsubscribe link"},
+	{ObligationInformProfiling, "GDPR Art. 13(2)(f), 14(2)(g)",
+		"profiling: tell the subject about it, its significance and its likely consequences"},
+	{ObligationHumanReview, "GDPR Art. 22(3)",
+		"profiling or an allowed automated decision: offer human intervention, a way to express a view and to contest"},
+	{ObligationLogDisclosure, "GDPR Art. 15(1)(c), 30(1)(d)",
+		"any recipient: log the disclosure for the subject's right of access"},
+	{ObligationRecordTransferSafeguard, "GDPR Art. 30(1)(e), 44-46",
+		"a recipient outside the EEA: record the adequacy decision or safeguard that covers the transfer"},
+}
+
+var (
+	reasonIndex     = indexCodes(reasonCodes)
+	obligationIndex = indexCodes(obligationCodes)
 )
+
+func indexCodes(list []CodeInfo) map[string]CodeInfo {
+	m := make(map[string]CodeInfo, len(list))
+	for _, c := range list {
+		m[c.Code] = c
+	}
+	return m
+}
+
+// ReasonCodes returns the table of reason codes, in a fixed order. The
+// slice is a copy.
+func ReasonCodes() []CodeInfo { return append([]CodeInfo(nil), reasonCodes...) }
+
+// ObligationCodes returns the table of obligation codes, in a fixed order.
+// The slice is a copy.
+func ObligationCodes() []CodeInfo { return append([]CodeInfo(nil), obligationCodes...) }
+
+// LookupReason returns the table entry of a reason code, and false for a
+// code the table does not hold (an extension module's own code).
+func LookupReason(code string) (CodeInfo, bool) {
+	c, ok := reasonIndex[code]
+	return c, ok
+}
+
+// LookupObligation returns the table entry of an obligation code, and
+// false for a code the table does not hold.
+func LookupObligation(code string) (CodeInfo, bool) {
+	c, ok := obligationIndex[code]
+	return c, ok
+}

@@ -138,8 +138,6 @@ func TestDiffNotice(t *testing.T) {
 				{accountability.RightNotInText, "rectification"},
 				{accountability.RightNotInText, "restriction"},
 				{accountability.RightNotInText, "withdraw_consent"},
-				{accountability.SecurityPromiseMissing, "encryption"},
-				{accountability.SecurityPromiseMissing, "measures"},
 			},
 		},
 	}

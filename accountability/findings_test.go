@@ -14,7 +14,7 @@ import (
 // and show the reference catalog's current Mermaid diagram.
 func TestFindingsDocument(t *testing.T) {
 	t.Parallel()
-	for _, file := range []string{"FINDINGS.md"} {
+	for _, file := range []string{"FINDINGS.md", "../README.md"} {
 		t.Run(file, func(t *testing.T) { checkFindingsDocument(t, file) })
 	}
 }

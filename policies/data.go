@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/privacykit/privacy"
@@ -70,7 +69,9 @@ func catalogData(c *privacy.Catalog) map[string]any {
 			}
 		}
 		if p.ConsentVersion != "" {
-			entry["consent_version"] = versionArray(p.ConsentVersion)
+			// Validate parsed it. Rego compares the keys as strings
+			// (privacy.Version.Key), the one comparison of versions.
+			entry["consent_version_key"] = privacy.MustParsePolicyVersion(p.ConsentVersion).Key()
 			entry["consent_version_text"] = p.ConsentVersion
 		}
 		purposes[p.Key] = entry
@@ -167,24 +168,6 @@ func stringsToAny(list []string) []any {
 	out := make([]any, len(list))
 	for i, s := range list {
 		out[i] = s
-	}
-	return out
-}
-
-// versionWidth is how many parts a version is padded to, so that Rego's
-// array order compares "1.2" and "1.2.0" as equal and "1.10" after "1.9".
-const versionWidth = 4
-
-// versionArray turns a dotted version into a fixed-width number array.
-func versionArray(v string) []any {
-	out := make([]any, versionWidth)
-	parts := strings.Split(v, ".")
-	for i := range out {
-		n := 0
-		if i < len(parts) {
-			n, _ = strconv.Atoi(parts[i])
-		}
-		out[i] = n
 	}
 	return out
 }

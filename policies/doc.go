@@ -25,44 +25,10 @@
 // A data key may name a parent category; it stands for all its leaves. A
 // denial carries every reason that applies, one per code, sorted; when no
 // basis works, the reasons of every basis tried. Obligations come only with
-// allowed decisions. The rules, in short:
-//
-//   - consent: no record or a refusal is consent.missing; a withdrawal,
-//     consent.withdrawn; an expiry event or an expiry time at or before the
-//     request's time, consent.expired; consent given under a policy version
-//     older than the purpose's consent_version, consent.stale_version; a
-//     subject younger than the age of digital consent of their country
-//     without a guardian's consent, consent.guardian_required (Art. 8).
-//   - legitimate interests: without an assessment,
-//     legitimate_interests.no_assessment; a subject under 18 when the
-//     assessment does not cover children, legitimate_interests.child; an
-//     objection to the purpose without compelling grounds, objection.active
-//     (Art. 21(1)). An objection to a purpose on consent is taken as a
-//     withdrawal and also denies (objection.active); on contract, legal
-//     obligation or a controller's instruction it has no effect.
-//   - direct marketing: an objection to the purpose or to all direct
-//     marketing, or a GPC signal, is objection.active whatever the basis
-//     (Art. 21(2)-(3), (5)); GPC also objects to a sale.
-//   - restriction and deactivation stop everything but the catalog's legal
-//     purposes.
-//   - guests (a subject kind for which the operator is processor) only for
-//     the controller's instructions: processor.outside_instructions.
-//   - recipients: a sale, or a third party for direct marketing, is
-//     disclosure.sale_prohibited; processors and affiliates need a DPA; the
-//     purpose must allow the recipient kind; outside the EEA the country
-//     needs an adequacy decision (the US only with dpf) or an Art. 46
-//     safeguard (scc, bcr, code_of_conduct, certification); an unknown
-//     country counts as outside without adequacy; an adequacy decision with
-//     an end date covers processing before it only. A private individual
-//     (a referral) is no importer under Chapter V: no transfer rule
-//     applies.
-//   - retention: a category past its rule's period from the subject's
-//     recorded trigger (subject.RecordLifecycle) is retention.expired,
-//     except for legal purposes; with WithRetentionOverrides, a guest's
-//     controller's choice of period applies, within the rule's bounds.
-//   - automated decisions only where the catalog allows them and on
-//     contract, consent or legal obligation (Art. 22(2)).
-//   - financial categories sent to a recipient need encryption in transit.
+// allowed decisions. What each code means is written once, in the code
+// table (privacy.ReasonCodes, privacy.ObligationCodes), from which
+// docs/reason-codes.md is generated; the rules themselves are the Rego
+// files and their tests.
 //
 // # Decision cache
 //
@@ -115,9 +81,14 @@
 //
 // # Failure
 //
-// Failure is closed. A store error, an evaluation error (builtin errors are
-// strict), or a result of an unexpected shape returns a denial with reason
-// evaluation.failed and an error wrapping privacy.ErrEvaluation. An invalid
+// Failure is closed. A store error, a store that panics (the panic stops at
+// the store call), state a store returns for another subject than the one
+// asked about, a context whose deadline passes before the decision is made,
+// an evaluation error (builtin errors are strict), or a result of an
+// unexpected shape returns a denial with reason evaluation.failed and an
+// error wrapping privacy.ErrEvaluation. The errors Decide returns name the
+// subject by a keyed pseudonym (Pseudonym, under the decision log's key or
+// a random one), never by the raw id. An invalid
 // request returns a denial with request.invalid and an error wrapping
 // privacy.ErrInvalidRequest that names the field. Decide never returns an
 // allowed decision together with an error.

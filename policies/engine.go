@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
@@ -51,6 +52,9 @@ type Engine struct {
 	// cache holds decisions by everything they were made from; nil when
 	// WithCache(0) turned it off.
 	cache *decisionCache
+	// pseudoKey keys the pseudonyms that stand for subject ids in the
+	// errors the engine returns: the decision log's key, or a random one.
+	pseudoKey []byte
 }
 
 // policy is everything compiled from one catalog and one set of modules.
@@ -183,6 +187,12 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		// The engine only reads state: no need for a copy.
 		e.readState = r.SharedState
 	}
+	if e.dlog != nil {
+		e.pseudoKey = e.dlog.key
+	} else {
+		e.pseudoKey = make([]byte, 32)
+		_, _ = rand.Read(e.pseudoKey) // never fails (crypto/rand)
+	}
 	if !cfg.cacheSet {
 		cfg.cacheSize = DefaultCacheSize
 	}
@@ -202,9 +212,6 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		// the decision, not make a deny rule silently undefined.
 		rego.StrictBuiltinErrors(true),
 		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(c)})),
-		// Extension modules reach nothing outside the evaluation
-		// (capabilities.go).
-		rego.Capabilities(extensionCapabilities()),
 	}
 	base, err := baseModules()
 	if err != nil {
@@ -286,8 +293,9 @@ func checkExtension(m module) error {
 	if err != nil {
 		return badModule(m.name, err.Error())
 	}
-	if err := checkExtensionPackage(m.name, mod); err != nil {
-		return err
+	p := mod.Package.Path
+	if len(p) < 4 || !p[1].Equal(ast.StringTerm("privacy")) || !p[2].Equal(ast.StringTerm("ext")) {
+		return badModule(m.name, fmt.Sprintf("package %s is not under privacy.ext: extension modules may only add denials and obligations", strings.TrimPrefix(p.String(), "data.")))
 	}
 	// deny and obligation are read as sets of {code, message}: a rule of
 	// another kind under those names would be skipped, and a denial the
@@ -298,7 +306,7 @@ func checkExtension(m module) error {
 			return badModule(m.name, fmt.Sprintf("rule %s at line %d must be a set: %s contains {\"code\": …, \"message\": …} if { … }", name, r.Location.Row, name))
 		}
 	}
-	return checkBuiltins(m.name, mod)
+	return nil
 }
 
 // badModule is an extension module that does not parse, compile or belong
@@ -342,10 +350,10 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 	if f != nil {
 		f.at = at // logged even when the request fails before any read
 	}
-	if err := ctx.Err(); err != nil {
+	if err := late(ctx); err != nil {
 		// A caller that gave up gets no decision, even one the cache or a
 		// state view could answer without waiting.
-		return p.fail(e.log, fmt.Errorf("decide: %w", err))
+		return p.fail(e.log, err)
 	}
 	if err := p.validate(&req); err != nil {
 		// Nothing sensible can be evaluated on a malformed request: deny it
@@ -353,37 +361,69 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 		return privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonRequestInvalid, err.Error())), err
 	}
 
+	d, err := e.gather(ctx, p, &req, at, f)
+	if err == nil {
+		// The caller's deadline passed while the decision was made: it
+		// gave up and gets no decision, never a late allow. The deadline
+		// is read against the real time, as context does, and not only
+		// through Err: its timer may not have fired yet.
+		err = late(ctx)
+	}
+	if err != nil && !errors.Is(err, privacy.ErrInvalidRequest) {
+		if !errors.Is(err, privacy.ErrEvaluation) {
+			return p.fail(e.log, e.redact(err, req.Subject.ID))
+		}
+		return d, e.redact(err, req.Subject.ID)
+	}
+	return d, err
+}
+
+// late returns an error when ctx is done or its deadline has passed.
+func late(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("decide: %w", err)
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return fmt.Errorf("decide: %w", context.DeadlineExceeded)
+	}
+	return nil
+}
+
+// gather reads the facts of a valid request from the stores, checks them,
+// and decides on them.
+func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, at time.Time, f *facts) (privacy.Decision, error) {
 	var (
 		cs  consent.State
 		ss  subject.State
 		err error
 	)
 	if p.needsConsent[req.Purpose][req.Subject.Kind] {
-		if cs, err = e.consents.State(ctx, req.Subject.ID, req.Purpose, at); err != nil {
-			return p.fail(e.log, fmt.Errorf("read consent: %w", err))
+		if cs, err = e.readConsent(ctx, req.Subject.ID, req.Purpose, at); err != nil {
+			return privacy.Decision{}, fmt.Errorf("read consent: %w", err)
 		}
 	}
-	if ss, err = e.readState(ctx, req.Subject.ID); err != nil {
-		return p.fail(e.log, fmt.Errorf("read subject state: %w", err))
+	if ss, err = e.readSubject(ctx, req.Subject.ID); err != nil {
+		return privacy.Decision{}, fmt.Errorf("read subject state: %w", err)
 	}
-	ch, err := e.choices(ctx, p, &req, &ss)
+	ch, err := e.choices(ctx, p, req, &ss)
 	if err != nil {
-		return p.fail(e.log, fmt.Errorf("read retention overrides: %w", err))
+		return privacy.Decision{}, fmt.Errorf("read retention overrides: %w", err)
 	}
 	if f != nil {
 		*f = facts{at: at, consent: cs, state: ss}
 	}
 
 	if e.cache != nil {
-		return e.decideCached(ctx, p, &req, &cs, &ss, ch, at)
+		return e.decideCached(ctx, p, req, &cs, &ss, ch, at)
 	}
-	return e.evaluate(ctx, p, &req, &cs, &ss, ch, at)
+	return e.evaluate(ctx, p, req, &cs, &ss, ch, at)
 }
 
 // choices returns the periods the subject's controller chose for the
 // requested leaves whose rules let it choose, when one of them can matter
 // (their trigger happened); nil otherwise, without reading the overrides.
-func (e *Engine) choices(ctx context.Context, p *policy, req *privacy.Request, ss *subject.State) (map[string]privacy.Period, error) {
+func (e *Engine) choices(ctx context.Context, p *policy, req *privacy.Request, ss *subject.State) (_ map[string]privacy.Period, err error) {
+	defer storePanic(&err, "retention override store")
 	if e.overrides == nil || req.Subject.Controller == "" || len(ss.Lifecycle) == 0 {
 		return nil, nil
 	}
@@ -529,5 +569,19 @@ func eachCodeMessage(v any, field string, fn func(code, msg string)) error {
 // reason fills in the article of a code and the policy clause the catalog
 // assigns to it.
 func (p *policy) reason(code, msg string) privacy.Reason {
-	return privacy.Reason{Code: code, Article: reasonArticle(code), Clause: p.catalog.Clauses[code], Message: msg}
+	return privacy.Reason{Code: code, Article: codeArticle(code), Clause: p.catalog.Clauses[code], Message: msg}
+}
+
+// codeArticle is the article of a reason code in the code table
+// (privacy.ReasonCodes); "" for an extension's own code.
+func codeArticle(code string) string {
+	c, _ := privacy.LookupReason(code)
+	return c.Article
+}
+
+// obligationArticle is the article of an obligation code in the
+// code table (privacy.ObligationCodes); "" for an extension's own code.
+func obligationArticle(code string) string {
+	c, _ := privacy.LookupObligation(code)
+	return c.Article
 }

@@ -59,9 +59,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
 		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
 		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
-	}
-	if privacy.ValidVersion(cs.PolicyVersion) {
-		consentItems = append(consentItems, ast.Item(ast.StringTerm("policy_version"), versionTerm(cs.PolicyVersion)))
+		ast.Item(ast.StringTerm("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
 	}
 
 	var objections []*ast.Term
@@ -115,11 +113,10 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func versionTerm(v string) *ast.Term {
-	parts := versionArray(v)
-	terms := make([]*ast.Term, len(parts))
-	for i, p := range parts {
-		terms[i] = ast.IntNumberTerm(p.(int))
-	}
-	return ast.ArrayTerm(terms...)
+// versionKey is the comparable form of a consent's policy version
+// (privacy.Version.Key); a version that does not parse is the empty
+// version, older than any, so that it can only be stale.
+func versionKey(v string) string {
+	pv, _ := privacy.ParsePolicyVersion(v)
+	return pv.Key()
 }

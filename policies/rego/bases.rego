@@ -36,7 +36,7 @@ basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for 
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
-	input.consent.policy_version < lib.purpose.consent_version
+	input.consent.policy_version_key < lib.purpose.consent_version_key
 }
 
 basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, age])) if {

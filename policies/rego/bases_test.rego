@@ -5,7 +5,7 @@ import data.privacy.rules.bases
 
 surveys := {"purpose": "research.surveys", "data": ["instance.contact.email"]}
 
-given := {"event": "given", "policy_version": [1, 2, 0, 0], "policy_version_text": "1.2"}
+given := {"event": "given", "policy_version_key": "v00000000000000000001.00000000000000000002", "policy_version_text": "1.2"}
 
 test_consent_states if {
 	fixtures.codes(bases.basis_deny.consent) == {"consent.missing"} with input as fixtures.with_request(surveys)
@@ -17,8 +17,11 @@ test_consent_states if {
 }
 
 test_stale_version if {
-	fixtures.codes(bases.basis_deny.consent) == {"consent.stale_version"} with input as fixtures.with_consent(surveys, {"event": "given", "policy_version": [1, 1, 0, 0], "policy_version_text": "1.1"})
-	not bases.basis_deny.consent with input as fixtures.with_consent(surveys, {"event": "given", "policy_version": [1, 10, 0, 0], "policy_version_text": "1.10"})
+	fixtures.codes(bases.basis_deny.consent) == {"consent.stale_version"} with input as fixtures.with_consent(surveys, {"event": "given", "policy_version_key": "v00000000000000000001.00000000000000000001", "policy_version_text": "1.1"})
+	not bases.basis_deny.consent with input as fixtures.with_consent(surveys, {"event": "given", "policy_version_key": "v00000000000000000001.00000000000000000010", "policy_version_text": "1.10"})
+
+	# A consent given without a version is older than any.
+	fixtures.codes(bases.basis_deny.consent) == {"consent.stale_version"} with input as fixtures.with_consent(surveys, {"event": "given", "policy_version_key": "", "policy_version_text": ""})
 }
 
 test_guardian_by_country if {

@@ -13,7 +13,7 @@ base := {
 		"encrypted_in_transit": false,
 		"signals": {"gpc": false},
 	},
-	"consent": {"event": "", "guardian": false, "expires_ns": 0, "policy_version_text": ""},
+	"consent": {"event": "", "guardian": false, "expires_ns": 0, "policy_version_text": "", "policy_version_key": ""},
 	"subject_state": {"objections": [], "direct_marketing_objection": false, "restricted": false, "deactivated": false},
 	"now_ns": 1795000000000000000,
 }
