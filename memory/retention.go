@@ -98,6 +98,11 @@ func (s *RetentionStore) ActiveHolds(ctx context.Context, at time.Time) ([]reten
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.activeHolds(at), nil
+}
+
+// activeHolds returns the holds active at the time; s.mu is held.
+func (s *RetentionStore) activeHolds(at time.Time) []retention.Hold {
 	out := []retention.Hold{}
 	for _, h := range s.holds {
 		if h.ActiveAt(at) {
@@ -107,7 +112,7 @@ func (s *RetentionStore) ActiveHolds(ctx context.Context, at time.Time) ([]reten
 	slices.SortStableFunc(out, func(a, b retention.Hold) int {
 		return cmp.Or(a.PlacedAt.Compare(b.PlacedAt), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	return out
 }
 
 // SetOverride stores a controller's choice; a zero Period removes it.
@@ -251,6 +256,17 @@ func (inv *Inventory) Add(r retention.Record) {
 	inv.records[r.Key] = r
 }
 
+// Put adds or replaces records.
+func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		inv.Add(r)
+	}
+	return nil
+}
+
 // Records returns up to limit records with keys after the key after, in
 // key order.
 func (inv *Inventory) Records(ctx context.Context, after string, limit int) ([]retention.Record, error) {
@@ -278,24 +294,44 @@ func (inv *Inventory) Records(ctx context.Context, after string, limit int) ([]r
 	return out, nil
 }
 
-// Erase marks the records erased by the action; a record already erased
-// or unknown is skipped.
-func (inv *Inventory) Erase(ctx context.Context, action privacy.RetentionAction, keys []string) error {
+// Erase marks erased by the guard's action the records the guard allows,
+// judged as they stand, and returns the keys it refused; a record already
+// erased or unknown is skipped. When the guard's holds are kept in a
+// memory RetentionStore, that store is locked for the whole call, so that
+// no hold is placed between the check and the erasure.
+func (inv *Inventory) Erase(ctx context.Context, keys []string, guard *retention.Guard) ([]string, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
+	}
+	var holds []retention.Hold
+	if rs, ok := guard.HoldStore().(*RetentionStore); ok {
+		rs.mu.Lock()
+		defer rs.mu.Unlock()
+		holds = rs.activeHolds(guard.Now())
+	} else {
+		var err error
+		if holds, err = guard.Holds(ctx); err != nil {
+			return nil, err
+		}
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	var spared []string
 	for _, k := range keys {
-		if _, ok := inv.records[k]; !ok {
+		r, ok := inv.records[k]
+		if !ok {
 			continue
 		}
 		if _, gone := inv.erased[k]; gone {
 			continue
 		}
-		inv.erased[k] = action
+		if !guard.Allows(&r, holds) {
+			spared = append(spared, k)
+			continue
+		}
+		inv.erased[k] = guard.Action()
 	}
-	return nil
+	return spared, nil
 }
 
 // Erased returns the keys erased so far with the action that erased each.

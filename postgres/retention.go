@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/retention"
 )
@@ -101,8 +100,9 @@ func (inv *Inventory) Records(ctx context.Context, after string, limit int) ([]r
 	return inv.s.Records(ctx, after, limit)
 }
 
-// Erase deletes or anonymises the records with the keys; keys already
-// erased or unknown are skipped.
-func (inv *Inventory) Erase(ctx context.Context, action privacy.RetentionAction, keys []string) error {
-	return inv.s.Erase(ctx, action, keys)
+// Erase deletes or anonymises the records with the keys that the guard
+// allows, judged in the transaction that erases them, and returns the keys
+// it refused; keys already erased or unknown are skipped.
+func (inv *Inventory) Erase(ctx context.Context, keys []string, guard *retention.Guard) ([]string, error) {
+	return inv.s.Erase(ctx, keys, guard)
 }

@@ -39,7 +39,20 @@
 // the sweeper saves it in the checkpoint as pending, and a resumed sweep
 // first finishes the pending batch. The Eraser must therefore be
 // idempotent (erasing an erased record does nothing), which deletion and
-// anonymisation naturally are. Sweepers of one name exclude each other
+// anonymisation naturally are.
+//
+// A batch is judged when it is collected, and erased perhaps much later (a
+// sweep killed after saving it is resumed hours after). So every record is
+// judged again at the moment it is erased: the sweeper hands the Eraser a
+// Guard, and the Eraser reads each record as it stands and the holds
+// active now, and erases only what the guard allows, in the transaction
+// that erases it. A legal hold placed, or a trigger undone (an account
+// reopened), after the batch was collected keeps the record; the Audit
+// counts it as Spared. The SQL inventories read the records locked and the
+// holds in that transaction (on PostgreSQL the holds table is locked
+// against writes until it commits); the memory inventory locks the memory
+// hold store for the call. A hold takes effect for every erasure that
+// begins after it is placed. Sweepers of one name exclude each other
 // through a lease in the Journal: two sweepers sharing a PostgreSQL
 // database never process the same records, and a sweeper that lost its
 // lease (it stalled past the lease's time and another took over) fails its

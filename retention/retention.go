@@ -41,13 +41,20 @@ type Inventory interface {
 
 // Eraser removes records a service holds.
 type Eraser interface {
-	// Erase applies the action to the records with the keys: delete
-	// removes them; anonymise strips them of what identifies their subject
-	// so that they are no longer personal data and no longer listed by the
-	// Inventory. It must be idempotent: a key already erased, or unknown,
-	// is skipped without error, because a sweep resumed after a crash
-	// erases its last batch again.
-	Erase(ctx context.Context, action privacy.RetentionAction, keys []string) error
+	// Erase applies the guard's action to the records with the keys that
+	// the guard allows at this moment: delete removes them; anonymise
+	// strips them of what identifies their subject so that they are no
+	// longer personal data and no longer listed by the Inventory. For each
+	// key it reads the record as it stands and the holds (Guard.Holds),
+	// and erases it only when guard.Allows it, in one transaction with the
+	// erasure where the store has transactions, so that a hold placed or a
+	// trigger undone after the batch was collected (or after a crash the
+	// sweep resumes from) keeps the record. It returns the keys it found
+	// but the guard refused ("spared"). It must be idempotent: a key
+	// already erased, or unknown, is skipped without error and is not
+	// spared, because a sweep resumed after a crash erases its last batch
+	// again.
+	Erase(ctx context.Context, keys []string, guard *Guard) (spared []string, err error)
 }
 
 // Hold keeps records from being erased whatever the rules say: a legal
@@ -203,8 +210,10 @@ type Batch struct {
 	Delete    []string `json:"delete,omitempty"`
 	Anonymise []string `json:"anonymise,omitempty"`
 	// Deleted records that the Delete part was erased and saved, so that
-	// a sweep resumed during the Anonymise part does not repeat it.
-	Deleted bool `json:"deleted,omitempty"`
+	// a sweep resumed during the Anonymise part does not repeat it;
+	// SparedDelete counts the records of that part the guard kept.
+	Deleted      bool `json:"deleted,omitempty"`
+	SparedDelete int  `json:"spared_delete,omitempty"`
 	// LastKey is the last inventory key the batch covers: where the next
 	// batch starts.
 	LastKey string `json:"last_key"`
@@ -235,6 +244,10 @@ type Audit struct {
 	Scanned    int `json:"scanned"`
 	Held       int `json:"held"`
 	Retained   int `json:"retained"`
+	// Spared counts records that were due when the batch was collected but
+	// that the Eraser's guard kept at the moment of erasure: a hold placed
+	// or a trigger undone since. Deleted and Anonymised leave them out.
+	Spared int `json:"spared,omitempty"`
 	// Unruled counts records of a category no rule covers: a gap in the
 	// catalog, kept and reported rather than erased.
 	Unruled int `json:"unruled"`

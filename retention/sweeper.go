@@ -116,15 +116,18 @@ type Item struct {
 // Summary counts a plan's or a sweep's records by status, and the due
 // records by action.
 type Summary struct {
-	Scanned   int  `json:"scanned"`
-	Due       int  `json:"due"`
-	Held      int  `json:"held"`
-	Retained  int  `json:"retained"`
-	Unruled   int  `json:"unruled"`
-	Delete    int  `json:"delete"`
-	Anonymise int  `json:"anonymise"`
-	Batches   int  `json:"batches,omitempty"`
-	Resumed   bool `json:"resumed,omitempty"`
+	Scanned   int `json:"scanned"`
+	Due       int `json:"due"`
+	Held      int `json:"held"`
+	Retained  int `json:"retained"`
+	Unruled   int `json:"unruled"`
+	Delete    int `json:"delete"`
+	Anonymise int `json:"anonymise"`
+	Batches   int `json:"batches,omitempty"`
+	// Spared counts records a sweep found due but its Eraser's guard kept
+	// at the moment of erasure (Audit.Spared).
+	Spared  int  `json:"spared,omitempty"`
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 func (sum *Summary) add(v Verdict) {
@@ -219,10 +222,16 @@ func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
 		}
 	}()
 
+	// The schedule is loaded by this call, not kept from the one that
+	// crashed: a pending batch is judged by the rules and choices of now.
+	sched, err := s.schedule(ctx)
+	if err != nil {
+		return sum, err
+	}
 	if cp.Pending != nil {
 		sum.Resumed = true
 		s.log.InfoContext(ctx, "finishing pending retention batch", "sweep", s.name, "sweep_id", cp.SweepID, "batch", cp.Pending.Seq)
-		if cp, err = s.execute(ctx, cp, *cp.Pending, &sum); err != nil {
+		if cp, err = s.execute(ctx, sched, cp, *cp.Pending, &sum); err != nil {
 			return sum, err
 		}
 	}
@@ -233,10 +242,6 @@ func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
 		}
 	} else {
 		sum.Resumed = true
-	}
-	sched, err := s.schedule(ctx)
-	if err != nil {
-		return sum, err
 	}
 	for {
 		b, end, err := s.collect(ctx, sched, cp)
@@ -262,7 +267,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
 			if err := s.store.Save(ctx, s.name, s.owner, cp, nil); err != nil {
 				return sum, fmt.Errorf("sweep %s: save batch %d: %w", s.name, b.Seq, err)
 			}
-			if cp, err = s.execute(ctx, cp, b, &sum); err != nil {
+			if cp, err = s.execute(ctx, sched, cp, b, &sum); err != nil {
 				return sum, err
 			}
 		}
@@ -336,12 +341,21 @@ func held(holds []Hold, r *Record, now time.Time) []Hold {
 	return out
 }
 
-// execute erases a saved batch and commits it with its audit record.
-func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summary) (Checkpoint, error) {
+// execute erases a saved batch and commits it with its audit record. The
+// Eraser re-checks every record against a guard at the moment it erases
+// it: the batch was judged when it was collected, perhaps by a sweep that
+// crashed long ago.
+func (s *Sweeper) execute(ctx context.Context, sched *Schedule, cp Checkpoint, b Batch, sum *Summary) (Checkpoint, error) {
+	erase := func(action privacy.RetentionAction, keys []string) (int, error) {
+		spared, err := s.eraser.Erase(ctx, keys, NewGuard(sched, s.store, action, cp.Cutoff, s.now()))
+		return len(spared), err
+	}
 	if len(b.Delete) > 0 && !b.Deleted {
-		if err := s.eraser.Erase(ctx, privacy.ActionDelete, b.Delete); err != nil {
+		n, err := erase(privacy.ActionDelete, b.Delete)
+		if err != nil {
 			return cp, fmt.Errorf("sweep %s: batch %d: delete: %w", s.name, b.Seq, err)
 		}
+		b.SparedDelete = n
 		if len(b.Anonymise) > 0 {
 			// Narrow what a resumed sweep repeats to the part not done.
 			b.Deleted = true
@@ -351,16 +365,19 @@ func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summ
 			}
 		}
 	}
+	sparedAnon := 0
 	if len(b.Anonymise) > 0 {
-		if err := s.eraser.Erase(ctx, privacy.ActionAnonymise, b.Anonymise); err != nil {
+		var err error
+		if sparedAnon, err = erase(privacy.ActionAnonymise, b.Anonymise); err != nil {
 			return cp, fmt.Errorf("sweep %s: batch %d: anonymise: %w", s.name, b.Seq, err)
 		}
 	}
 	a := &Audit{
 		Sweep: s.name, SweepID: cp.SweepID, Seq: b.Seq, Owner: s.owner, Cutoff: cp.Cutoff, At: s.now().UTC(),
 		FirstKey: cp.After, LastKey: b.LastKey,
-		Deleted: len(b.Delete), Anonymised: len(b.Anonymise),
+		Deleted: len(b.Delete) - b.SparedDelete, Anonymised: len(b.Anonymise) - sparedAnon,
 		Scanned: b.Scanned, Held: b.Held, Retained: b.Retained, Unruled: b.Unruled,
+		Spared: b.SparedDelete + sparedAnon,
 	}
 	next := Checkpoint{SweepID: cp.SweepID, Cutoff: cp.Cutoff, After: b.LastKey, Batches: b.Seq}
 	if err := s.store.Save(ctx, s.name, s.owner, next, a); err != nil {
@@ -368,9 +385,10 @@ func (s *Sweeper) execute(ctx context.Context, cp Checkpoint, b Batch, sum *Summ
 	}
 	sum.Batches++
 	sum.Scanned += b.Scanned
-	sum.Delete += len(b.Delete)
-	sum.Anonymise += len(b.Anonymise)
-	sum.Due += len(b.Delete) + len(b.Anonymise)
+	sum.Delete += a.Deleted
+	sum.Anonymise += a.Anonymised
+	sum.Due += a.Deleted + a.Anonymised
+	sum.Spared += a.Spared
 	sum.Held += b.Held
 	sum.Retained += b.Retained
 	sum.Unruled += b.Unruled

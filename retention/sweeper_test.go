@@ -211,16 +211,16 @@ type crashingEraser struct {
 	calls atomic.Int64
 }
 
-func (e *crashingEraser) Erase(ctx context.Context, a privacy.RetentionAction, keys []string) error {
+func (e *crashingEraser) Erase(ctx context.Context, keys []string, g *retention.Guard) ([]string, error) {
 	if e.calls.Add(1) != e.n {
-		return e.inner.Erase(ctx, a, keys)
+		return e.inner.Erase(ctx, keys, g)
 	}
 	if e.after {
-		if err := e.inner.Erase(ctx, a, keys); err != nil {
-			return err
+		if _, err := e.inner.Erase(ctx, keys, g); err != nil {
+			return nil, err
 		}
 	}
-	return crashError
+	return nil, crashError
 }
 
 // crashingStore fails its n-th Save of a pending batch or of a commit.
@@ -400,13 +400,13 @@ type countingEraser struct {
 	seen  map[string]int
 }
 
-func (e *countingEraser) Erase(ctx context.Context, a privacy.RetentionAction, keys []string) error {
+func (e *countingEraser) Erase(ctx context.Context, keys []string, g *retention.Guard) ([]string, error) {
 	e.mu.Lock()
 	for _, k := range keys {
 		e.seen[k]++
 	}
 	e.mu.Unlock()
-	return e.inner.Erase(ctx, a, keys)
+	return e.inner.Erase(ctx, keys, g)
 }
 
 func (e *countingEraser) snapshot() map[string]int {

@@ -14,10 +14,7 @@ import (
 )
 
 // BenchInventory is an inventory a benchmark can fill.
-type BenchInventory interface {
-	Inventory
-	Put(ctx context.Context, recs []retention.Record) error
-}
+type BenchInventory = Inventory
 
 // BenchSizes are the inventory sizes the benchmarks run. The largest is
 // left out under -short.

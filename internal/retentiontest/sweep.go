@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,8 @@ import (
 type Inventory interface {
 	retention.Inventory
 	retention.Eraser
+	// Put adds records, replacing those with the same keys.
+	Put(ctx context.Context, recs []retention.Record) error
 }
 
 // Handle is one process's view of a shared store and inventory.
@@ -46,6 +49,10 @@ func RunSweeper(t *testing.T, newBackend func(t *testing.T, recs []retention.Rec
 	t.Run("ConcurrentSweepersNeverShareRecords", func(t *testing.T) {
 		t.Parallel()
 		testConcurrentSweepers(t, newBackend)
+	})
+	t.Run("ResumedBatchRechecksEachRecord", func(t *testing.T) {
+		t.Parallel()
+		testResumeRechecks(t, newBackend)
 	})
 }
 
@@ -94,22 +101,25 @@ func newTally() *tally { return &tally{seen: map[string]int{}} }
 
 var errCrash = errors.New("crash")
 
-func (e *countingEraser) Erase(ctx context.Context, a privacy.RetentionAction, keys []string) error {
+func (e *countingEraser) Erase(ctx context.Context, keys []string, g *retention.Guard) ([]string, error) {
 	if e.calls.Add(1) == e.failCall {
 		if e.after {
-			e.inner.Erase(ctx, a, keys)
+			e.inner.Erase(ctx, keys, g)
 		}
-		return errCrash
+		return nil, errCrash
 	}
-	if err := e.inner.Erase(ctx, a, keys); err != nil {
-		return err
+	spared, err := e.inner.Erase(ctx, keys, g)
+	if err != nil {
+		return nil, err
 	}
 	e.tally.mu.Lock()
 	defer e.tally.mu.Unlock()
 	for _, k := range keys {
-		e.tally.seen[k]++
+		if !slices.Contains(spared, k) {
+			e.tally.seen[k]++
+		}
 	}
-	return nil
+	return spared, nil
 }
 
 func sweeper(t *testing.T, h Handle, er retention.Eraser, owner string) *retention.Sweeper {
@@ -211,5 +221,93 @@ func testConcurrentSweepers(t *testing.T, newBackend func(t *testing.T, recs []r
 	}
 	if left := remaining(t, open()); left.Due != 0 {
 		t.Errorf("after the sweeps %d records are still due", left.Due)
+	}
+}
+
+// testResumeRechecks crashes a sweep after it saved its first batch as
+// pending and before it erased it, then places legal holds on two
+// subjects and undoes the trigger of one record of that batch (the account
+// was reopened), and resumes: the resumed sweep must erase none of them
+// (issue 13, item 2: 20 of 20 held records were deleted).
+func testResumeRechecks(t *testing.T, newBackend func(t *testing.T, recs []retention.Record) func() Handle) {
+	const batch = 10
+	recs, due := records(150)
+	open := newBackend(t, recs)
+	h := open()
+	crash := &countingEraser{inner: h.Inventory, failCall: 1, tally: newTally()}
+	if _, err := sweeper(t, h, crash, "first").Sweep(t.Context()); !errors.Is(err, errCrash) {
+		t.Fatalf("first Sweep: error %v, want the crash", err)
+	}
+
+	heldSubjects := []string{"u-0", "u-1"}
+	for _, subj := range heldSubjects {
+		hd := retention.Hold{SubjectID: subj, PlacedBy: "legal@example", Reason: "dispute after the crash", PlacedAt: t0}
+		if _, err := h.Store.PlaceHold(t.Context(), hd); err != nil {
+			t.Fatalf("PlaceHold: %v", err)
+		}
+	}
+	// The pending batch is the first due records in key order.
+	var pending []retention.Record
+	for _, r := range recs {
+		if len(pending) < batch && r.Category != "instance.network.ip_address" {
+			pending = append(pending, r)
+		}
+	}
+	reopened := pending[2] // k-000003, not of a held subject
+	if slices.Contains(heldSubjects, reopened.SubjectID) {
+		t.Fatalf("test set-up: %s belongs to a held subject", reopened.Key)
+	}
+	reopened.Times = map[privacy.Trigger]time.Time{}
+	if err := h.Inventory.Put(t.Context(), []retention.Record{reopened}); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	keep := map[string]bool{reopened.Key: true}
+	spared := 1
+	for _, r := range recs {
+		if r.Category != "instance.network.ip_address" && slices.Contains(heldSubjects, r.SubjectID) {
+			keep[r.Key] = true
+		}
+	}
+	for _, r := range pending {
+		if r.Key != reopened.Key && slices.Contains(heldSubjects, r.SubjectID) {
+			spared++
+		}
+	}
+
+	h2 := open()
+	if _, err := sweeper(t, h2, &countingEraser{inner: h2.Inventory, tally: newTally()}, "second").Sweep(t.Context()); err != nil {
+		t.Fatalf("resumed Sweep: %v", err)
+	}
+	listed := map[string]bool{}
+	after := ""
+	for {
+		page, err := h2.Inventory.Records(t.Context(), after, 100)
+		if err != nil {
+			t.Fatalf("Records: %v", err)
+		}
+		for _, r := range page {
+			listed[r.Key] = true
+		}
+		if len(page) < 100 {
+			break
+		}
+		after = page[len(page)-1].Key
+	}
+	for k := range keep {
+		if !listed[k] {
+			t.Errorf("record %s erased: it was held, or its trigger undone, after the crash", k)
+		}
+	}
+	audits, err := h2.Store.Audits(t.Context(), "retention")
+	if err != nil {
+		t.Fatalf("Audits: %v", err)
+	}
+	erased, gotSpared := 0, 0
+	for _, a := range audits {
+		erased += a.Deleted + a.Anonymised
+		gotSpared += a.Spared
+	}
+	if gotSpared != spared || erased != due-len(keep) {
+		t.Errorf("audits: %d erased, %d spared; want %d erased, %d spared", erased, gotSpared, due-len(keep), spared)
 	}
 }

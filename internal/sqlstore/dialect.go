@@ -19,6 +19,10 @@ type Dialect struct {
 	// its transactions with BEGIN IMMEDIATE, which takes the database's
 	// write lock up front.
 	forUpdate string
+	// lockHolds, if set, runs first in a transaction that erases
+	// inventory records, so that no hold is placed or released until it
+	// commits (SQLite's write lock already does this).
+	lockHolds string
 	// lockMigrations runs first in the migration transaction so that
 	// processes opening one database at once apply migrations one after the
 	// other. SQLite needs none beyond BEGIN IMMEDIATE.
@@ -62,6 +66,7 @@ func Postgres() Dialect {
 	return Dialect{
 		name:      "postgres",
 		forUpdate: " FOR UPDATE",
+		lockHolds: "LOCK TABLE privacy_retention_holds IN SHARE MODE",
 		// One lock per schema, so that tests in separate schemas of one
 		// database do not wait for each other.
 		lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('privacykit.migrate'), hashtext(coalesce(current_schema(), '')))`,

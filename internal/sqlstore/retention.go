@@ -116,8 +116,7 @@ func (s *RetentionStore) ActiveHolds(ctx context.Context, at time.Time) ([]reten
 	}
 	defer tx.Rollback()
 	n := clampNanos(at)
-	hs, err := s.holds(ctx, tx, `WHERE placed_at <= $1 AND (released_at IS NULL OR released_at > $1)
-	AND (until_at IS NULL OR until_at > $1) ORDER BY placed_at, id`, n)
+	hs, err := s.holds(ctx, tx, activeHolds, n)
 	if err != nil {
 		return nil, fmt.Errorf("read holds: %w", s.d.translate(err))
 	}
@@ -392,13 +391,24 @@ WHERE key > $1 AND NOT anonymised ORDER BY key LIMIT $2`, after, limit)
 		return nil, fmt.Errorf("list inventory: %w", inv.d.translate(err))
 	}
 	defer rows.Close()
-	out := make([]retention.Record, 0, limit)
+	out, err := scanRecords(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list inventory: %w", inv.d.translate(err))
+	}
+	return out, nil
+}
+
+// scanRecords reads inventory rows selected as inventoryColumns and
+// closes them.
+func scanRecords(rows *sql.Rows) ([]retention.Record, error) {
+	defer rows.Close()
+	out := []retention.Record{}
 	var times [5]sql.NullInt64
 	for rows.Next() {
 		var r retention.Record
 		if err := rows.Scan(&r.Key, &r.SubjectID, &r.Controller, &r.Category,
 			&times[0], &times[1], &times[2], &times[3], &times[4]); err != nil {
-			return nil, fmt.Errorf("list inventory: %w", inv.d.translate(err))
+			return nil, err
 		}
 		for i, tr := range inventoryTriggers {
 			if times[i].Valid {
@@ -410,45 +420,110 @@ WHERE key > $1 AND NOT anonymised ORDER BY key LIMIT $2`, after, limit)
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list inventory: %w", inv.d.translate(err))
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Erase deletes the rows, or anonymises them (subject and controller
-// cleared, trigger times dropped, no longer listed), in one transaction.
-// Keys already erased or unknown are skipped.
-func (inv *Inventory) Erase(ctx context.Context, action privacy.RetentionAction, keys []string) error {
+// cleared, trigger times dropped, no longer listed), that the guard allows,
+// in one transaction that first reads the rows (locked on PostgreSQL; the
+// write lock is held from the start on SQLite) and the holds active at the
+// guard's time, so that what it judges is what it erases. Holds are read
+// from the guard's store before the transaction and from this database's
+// holds table inside it; on PostgreSQL the holds table is locked against
+// writes until the commit, so that a hold placed while the batch is
+// erased waits for it and one placed before is seen. Keys already erased
+// or unknown are skipped. It returns the keys the guard refused.
+func (inv *Inventory) Erase(ctx context.Context, keys []string, guard *retention.Guard) ([]string, error) {
 	var stmt string
-	switch action {
+	switch guard.Action() {
 	case privacy.ActionDelete:
-		stmt = `DELETE FROM privacy_retention_records WHERE key IN (`
+		stmt = `DELETE FROM privacy_retention_records WHERE `
 	case privacy.ActionAnonymise:
 		stmt = `UPDATE privacy_retention_records SET subject_id = '', controller = '', collected_at = NULL,
 	account_closed_at = NULL, last_activity_at = NULL, meeting_ended_at = NULL, consent_withdrawn_at = NULL, anonymised = TRUE
-WHERE key IN (`
+WHERE `
 	default:
-		return &privacy.ValidationError{Field: "action", Message: fmt.Sprintf("unknown retention action %q", action)}
+		return nil, &privacy.ValidationError{Field: "action", Message: fmt.Sprintf("unknown retention action %q", guard.Action())}
+	}
+	fail := func(err error) ([]string, error) {
+		return nil, fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
+	}
+	// Before the transaction: on SQLite it holds the only write lock, and
+	// the guard's store may want a connection of this very pool.
+	outside, err := guard.Holds(ctx)
+	if err != nil {
+		return nil, err
 	}
 	tx, err := inv.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
+		return fail(err)
 	}
 	defer tx.Rollback()
-	if inv.d.name == "postgres" {
-		// One statement with the keys as an array, not one per chunk.
-		q := strings.Replace(stmt, "key IN (", "key = ANY($1", 1) + ")"
-		if _, err := tx.ExecContext(ctx, q, keys); err != nil {
-			return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
+	if inv.d.lockHolds != "" {
+		if _, err := tx.ExecContext(ctx, inv.d.lockHolds); err != nil {
+			return fail(err)
 		}
-		return inv.commit(tx)
+	}
+	rs := &RetentionStore{db: inv.db, d: inv.d}
+	holds, err := rs.holds(ctx, tx, activeHolds, clampNanos(guard.Now()))
+	if err != nil {
+		return fail(err)
+	}
+	holds = append(holds, outside...)
+	var allowed, spared []string
+	if err := inv.forKeys(keys, func(where string, args []any) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+inventoryColumns+` FROM privacy_retention_records
+WHERE NOT anonymised AND `+where+` ORDER BY key`+inv.d.forUpdate, args...)
+		if err != nil {
+			return err
+		}
+		recs, err := scanRecords(rows)
+		if err != nil {
+			return err
+		}
+		for i := range recs {
+			if guard.Allows(&recs[i], holds) {
+				allowed = append(allowed, recs[i].Key)
+			} else {
+				spared = append(spared, recs[i].Key)
+			}
+		}
+		return nil
+	}); err != nil {
+		return fail(err)
+	}
+	if err := inv.forKeys(allowed, func(where string, args []any) error {
+		_, err := tx.ExecContext(ctx, stmt+where, args...)
+		return err
+	}); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return spared, nil
+}
+
+// activeHolds is the clause that selects the holds active at $1.
+const activeHolds = `WHERE placed_at <= $1 AND (released_at IS NULL OR released_at > $1)
+	AND (until_at IS NULL OR until_at > $1) ORDER BY placed_at, id`
+
+// forKeys calls fn with a condition selecting keys and its arguments: on
+// PostgreSQL once, with the keys as an array; on SQLite in chunks, since it
+// looks $n parameters up by name, which costs quadratically in a statement
+// with thousands of them.
+func (inv *Inventory) forKeys(keys []string, fn func(where string, args []any) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if inv.d.name == "postgres" {
+		return fn("key = ANY($1)", []any{keys})
 	}
 	const chunk = 100
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
 		var q strings.Builder
-		q.WriteString(stmt)
+		q.WriteString("key IN (")
 		args := make([]any, len(part))
 		for i, k := range part {
 			if i > 0 {
@@ -458,16 +533,9 @@ WHERE key IN (`
 			args[i] = k
 		}
 		q.WriteString(")")
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
+		if err := fn(q.String(), args); err != nil {
+			return err
 		}
-	}
-	return inv.commit(tx)
-}
-
-func (inv *Inventory) commit(tx *sql.Tx) error {
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("erase inventory records: %w", inv.d.translate(err))
 	}
 	return nil
 }
