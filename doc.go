@@ -8,7 +8,7 @@
 // A Decision says whether the processing is allowed, on which basis, every
 // Reason it is not (with the GDPR article and the policy clause), and the
 // Obligations the caller takes on when it goes ahead. Both marshal to and
-// from the JSON of the decision contract in the README.
+// from the JSON of the decision contract (README.md, docs/concepts.md).
 //
 // The Catalog declares subject kinds (and whether the operator is their
 // controller or processor), categories of personal data with hierarchical

@@ -37,7 +37,7 @@ var benchRequest = privacy.Request{
 }
 
 // BenchmarkDecisions measures one decision six ways in one run, so that the
-// ratios in BENCHMARKS.md come from the same machine and load:
+// ratios in docs/benchmarks.md come from the same machine and load:
 //
 //   - raw_opa: PreparedEvalQuery.Eval of the engine's own prepared query on
 //     the same input, prebuilt (the anchor);

@@ -275,7 +275,7 @@ func TestCanceledContextDeniesCachedDecisions(t *testing.T) {
 }
 
 // TestCachedDecideAllocations holds a cached, allowed decision to no
-// allocation at all (the bound is 3; BENCHMARKS.md measures 0), so
+// allocation at all (the bound is 3; docs/benchmarks.md measures 0), so
 // that a regression shows here before it shows in a benchmark. Not under
 // -race, which empties sync.Pools at random.
 func TestCachedDecideAllocations(t *testing.T) {

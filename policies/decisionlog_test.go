@@ -112,7 +112,7 @@ func TestPseudonymIsKeyed(t *testing.T) {
 	}
 }
 
-// TestDecisionLogReproducible follows the auditor's steps of the README: it
+// TestDecisionLogReproducible follows the auditor's steps of docs/operations.md: it
 // rebuilds the state from a log record, decides the logged request again
 // under another subject id, and gets the logged outcome.
 func TestDecisionLogReproducible(t *testing.T) {

@@ -77,7 +77,7 @@
 // request with the subject id replaced by Pseudonym(key, id), the consent and
 // subject state the engine read, and the outcome by codes. The raw subject
 // id is never written, so the log can be kept where the stores' data cannot;
-// an auditor reproduces a decision from the record as the README describes.
+// an auditor reproduces a decision from the record as docs/operations.md describes.
 //
 // # Failure
 //
