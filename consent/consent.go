@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
 )
 
 // Event is what a consent record records.
@@ -47,6 +50,77 @@ const (
 	MethodPreferencesUI = "preference_center"
 )
 
+// Act is the affirmative act by which the subject gave (or refused or
+// withdrew) consent: GDPR Art. 4(11) asks for "a statement or a clear
+// affirmative action". Record.Act holds it; grants with an act that is
+// not affirmative are refused by Validate, and so by every store.
+type Act string
+
+// The acts a record may name. The first five are affirmative; the last
+// four are not consent (Art. 4(11), Recital 32, CJEU C-673/17 Planet49)
+// and a given consent naming one is refused.
+const (
+	// ActUntickedBox: the subject ticked a box that was not ticked for them.
+	ActUntickedBox Act = "unticked_box"
+	// ActButton: the subject pressed a button that says what it does.
+	ActButton Act = "button"
+	// ActSignedForm: the subject signed a form, on paper or electronically.
+	ActSignedForm Act = "signed_form"
+	// ActRecordedVerbal: a verbal statement, recorded.
+	ActRecordedVerbal Act = "recorded_verbal"
+	// ActAPI: a system collected it and passed it on by API; CollectedBy
+	// must name that system.
+	ActAPI Act = "api"
+
+	// ActPreTickedBox: a box ticked in advance. Not consent.
+	ActPreTickedBox Act = "preticked_box"
+	// ActSilence: the subject said nothing. Not consent.
+	ActSilence Act = "silence"
+	// ActImplied: consent inferred from conduct. Not consent.
+	ActImplied Act = "implied"
+	// ActContinuedUse: "by continuing to use the site you agree". Not
+	// consent.
+	ActContinuedUse Act = "continued_use"
+)
+
+// affirmativeActs and notConsentActs list the acts in the order messages
+// name them.
+var (
+	affirmativeActs = []Act{ActUntickedBox, ActButton, ActSignedForm, ActRecordedVerbal, ActAPI}
+	notConsentActs  = []Act{ActPreTickedBox, ActSilence, ActImplied, ActContinuedUse}
+)
+
+// Affirmative reports whether a is one of the affirmative acts.
+func (a Act) Affirmative() bool { return slices.Contains(affirmativeActs, a) }
+
+// checkAct returns a *privacy.ValidationError for an act a record with
+// event e may not name; "" is accepted (records before acts were kept).
+func checkAct(a Act, e Event, collectedBy string) error {
+	bad := func(msg string) error { return &privacy.ValidationError{Field: "act", Message: msg} }
+	switch {
+	case a == "":
+		return nil
+	case slices.Contains(notConsentActs, a):
+		if e == Given {
+			return bad(fmt.Sprintf("%q is not consent: consent needs an affirmative act (Art. 4(11), Recital 32, CJEU C-673/17 Planet49), one of %s", a, actList(affirmativeActs)))
+		}
+		return nil
+	case !a.Affirmative():
+		return bad(fmt.Sprintf("must be one of %s, got %q", actList(affirmativeActs), a))
+	case a == ActAPI && strings.TrimSpace(collectedBy) == "":
+		return &privacy.ValidationError{Field: "collected_by", Message: "must name the system that collected the consent when act is api"}
+	}
+	return nil
+}
+
+func actList(as []Act) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
 // Record is one entry of the consent ledger.
 type Record struct {
 	// RecordID is assigned by the store on append.
@@ -72,6 +146,10 @@ type Record struct {
 	NoticeHash string `json:"notice_hash,omitempty"`
 	// Method is how consent was collected: checkbox, double opt-in …
 	Method string `json:"method"`
+	// Act is the affirmative act the subject took (Art. 4(11)); "" in
+	// records written before acts were kept. Optional, and left out of
+	// the JSON (and so of the digest) when empty.
+	Act Act `json:"act,omitempty"`
 	// CollectedBy names who or what collected it (a service, a form).
 	CollectedBy  string `json:"collected_by,omitempty"`
 	Language     string `json:"language,omitempty"`
@@ -114,7 +192,35 @@ func (r *Record) Validate() error {
 	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.CollectedAt):
 		return bad("expires_at", "must be after collected_at")
 	}
-	return nil
+	return checkAct(r.Act, r.Event, r.CollectedBy)
+}
+
+// checkStored returns what makes r, as a store returned it, a record no
+// store would have appended: Validate's findings, a Seq or RecordID
+// missing, a blank SubjectID without the SubjectRef that pseudonymised
+// records keep, a SubjectRef or Hash that is not a SHA-256.
+func (r *Record) checkStored() error {
+	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
+	switch {
+	case r.Seq < 1:
+		return bad("seq", fmt.Sprintf("must be 1 or more, got %d", r.Seq))
+	case r.SubjectID == "" && r.SubjectRef == "":
+		return bad("subject_id", "is blank in a record that has no subject_ref: only pseudonymised records, which keep their subject_ref, have no subject id")
+	case r.SubjectRef != "" && !isSHA256Hex(r.SubjectRef):
+		return bad("subject_ref", fmt.Sprintf("must be 64 lowercase hex digits, got %q", r.SubjectRef))
+	case !isSHA256Hex(r.Hash):
+		return bad("hash", fmt.Sprintf("must be 64 lowercase hex digits, got %q", r.Hash))
+	case r.PrevHash != "" && !isSHA256Hex(r.PrevHash):
+		return bad("prev_hash", fmt.Sprintf("must be 64 lowercase hex digits, got %q", r.PrevHash))
+	}
+	if err := privacy.CheckID("record_id", r.RecordID); err != nil {
+		return err
+	}
+	c := *r
+	if c.SubjectID == "" {
+		c.SubjectID = "pseudonymised" // its subject_ref stands for it
+	}
+	return c.Validate()
 }
 
 func isSHA256Hex(s string) bool {
@@ -172,6 +278,8 @@ type State struct {
 	Guardian      bool      `json:"guardian"`
 	CollectedAt   time.Time `json:"collected_at,omitzero"`
 	ExpiresAt     time.Time `json:"expires_at,omitzero"`
+	// Act is the latest record's Act ("" when it names none).
+	Act Act `json:"act,omitempty"`
 }
 
 // Live reports whether the state permits processing at t: consent given and
@@ -208,6 +316,7 @@ func StateAt(records []Record, subjectID, purpose string, t time.Time) State {
 		st.Guardian = latest.Guardian
 		st.CollectedAt = latest.CollectedAt
 		st.ExpiresAt = latest.ExpiresAt
+		st.Act = latest.Act
 	}
 	return st
 }
@@ -261,9 +370,23 @@ type Store interface {
 	Record(ctx context.Context, recordID string) (Record, error)
 }
 
-// Grant records that the subject gave consent, filling CollectedAt with now
-// when it is zero and Event with Given.
-func Grant(ctx context.Context, s Store, r Record) (Record, error) {
+// Grant records that the subject gave consent to a purpose the catalog
+// declares, filling CollectedAt with now when it is zero and Event with
+// Given. It refuses, with a *privacy.ValidationError naming the field, a
+// purpose the catalog does not declare, a purpose that no subject kind
+// processes on consent, a policy version newer than the catalog's (no
+// subject can have been shown a policy not yet published), a category the
+// catalog does not declare, and an act that is not affirmative (Act, and
+// CollectedBy naming the collecting system when the act is api). This is the
+// edge where a grant meets the catalog; Store.Append checks only what a
+// record needs on its own.
+func Grant(ctx context.Context, s Store, cat *privacy.Catalog, r Record) (Record, error) {
+	if s == nil || cat == nil {
+		return Record{}, errors.New("grant consent: a store and a catalog are required")
+	}
+	if err := CheckGrant(cat, r); err != nil {
+		return Record{}, fmt.Errorf("grant consent: %w", err)
+	}
 	r.Event = Given
 	if r.CollectedAt.IsZero() {
 		r.CollectedAt = time.Now().UTC()
@@ -271,28 +394,74 @@ func Grant(ctx context.Context, s Store, r Record) (Record, error) {
 	return s.Append(ctx, r)
 }
 
-// Withdraw records that the subject withdrew consent for the purpose
-// (Art. 7(3): as easy as giving it). It takes effect on the next decision.
-func Withdraw(ctx context.Context, s Store, subjectID, purpose string) (Record, error) {
-	at := time.Now().UTC()
+// CheckGrant returns the error Grant returns for a grant of r under cat,
+// without appending it: nil when cat declares r.Purpose on consent, r's
+// policy version is not newer than cat's, every category is declared and
+// r names, if any, an affirmative act.
+func CheckGrant(cat *privacy.Catalog, r Record) error {
+	bad := func(field, format string, args ...any) error {
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if err := privacy.CheckID("purpose", r.Purpose); err != nil {
+		return err
+	}
+	p := cat.Purpose(r.Purpose)
+	if p == nil {
+		return bad("purpose", "the catalog declares no purpose %q", r.Purpose)
+	}
+	onConsent := false
+	for _, k := range p.Subjects {
+		onConsent = onConsent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
+	}
+	if !onConsent {
+		return bad("purpose", "%s is not processed on consent (its bases: %v): consent to it is not asked and not recorded", p.Key, p.Bases)
+	}
+	if r.Event != "" && r.Event != Given {
+		return bad("event", "a grant records a given consent, got %q", r.Event)
+	}
+	if privacy.ValidVersion(r.PolicyVersion) && privacy.ValidVersion(cat.PolicyVersion) &&
+		privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
+		return bad("policy_version", "%s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
+	}
+	for i, c := range r.Categories {
+		if cat.Leaves(c) == nil {
+			return bad(fmt.Sprintf("personal_data[%d]", i), "the catalog declares no category %q", c)
+		}
+	}
+	r.Event = Given
+	return checkAct(r.Act, r.Event, r.CollectedBy)
+}
+
+// Withdraw records that the subject withdrew consent for r.Purpose
+// (Art. 7(3): as easy as giving it). It takes effect on the next
+// decision. r names the subject, the purpose, how the withdrawal was
+// received (Method, Act) and the system that received it (CollectedBy);
+// Controller, Language and Jurisdiction are kept as given. CollectedAt, if zero, is now; Event is set to Withdrawn.
+// A purpose removed from the catalog can still be withdrawn from, so no
+// catalog is needed.
+func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
+	if r.Event != "" && r.Event != Withdrawn {
+		return Record{}, fmt.Errorf("withdraw consent: %w", &privacy.ValidationError{Field: "event", Message: fmt.Sprintf("a withdrawal records a withdrawn consent, got %q", r.Event)})
+	}
+	if err := cmp.Or(privacy.CheckID("subject_id", r.SubjectID), privacy.CheckID("purpose", r.Purpose)); err != nil {
+		return Record{}, fmt.Errorf("withdraw consent: %w", err)
+	}
+	r.Event = Withdrawn
+	if r.CollectedAt.IsZero() {
+		r.CollectedAt = time.Now().UTC()
+	}
 	// A record dated ahead of now (a replica's clock running fast, a
 	// grant dated in the future) would otherwise outrank the withdrawal
 	// once its time came: date the withdrawal no earlier, and ledger order
 	// breaks the tie in its favour.
-	latest, err := s.State(ctx, subjectID, purpose, endOfTime)
+	latest, err := s.State(ctx, r.SubjectID, r.Purpose, endOfTime)
 	if err != nil {
 		return Record{}, fmt.Errorf("withdraw consent: %w", err)
 	}
-	if latest.CollectedAt.After(at) {
-		at = latest.CollectedAt
+	if latest.CollectedAt.After(r.CollectedAt) {
+		r.CollectedAt = latest.CollectedAt
 	}
-	return s.Append(ctx, Record{
-		SubjectID:   subjectID,
-		Purpose:     purpose,
-		Event:       Withdrawn,
-		Method:      MethodAPI,
-		CollectedAt: at,
-	})
+	return s.Append(ctx, r)
 }
 
 // endOfTime is later than any time a store keeps (the SQL stores keep

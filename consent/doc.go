@@ -28,6 +28,20 @@
 //	Jurisdiction   jurisdiction              jurisdiction
 //	Guardian       delegation (Art. 8)       -
 //
+// Act records the affirmative act (Art. 4(11)) by which consent was
+// given: an unticked box, a button, a signed form, a recorded verbal
+// statement, or an API with the collecting system named in CollectedBy.
+// A pre-ticked box, silence, implied or "continued use" consent is not
+// consent (Recital 32, CJEU C-673/17 Planet49): Validate, and so every
+// store, refuses a given consent that names one.
+//
+// Grant is where a grant meets the catalog: it refuses a purpose the
+// catalog does not declare, a purpose not processed on consent, a policy
+// version newer than the catalog's and an undeclared category, as
+// privacyctl does. Withdraw takes the record of the withdrawal, so that
+// it names how (Method, Act) and by which system (CollectedBy) it was
+// received.
+//
 // Seq, PrevHash, Hash and SubjectRef are the ledger's own. NewReceipt turns
 // a record into a Kantara v1.1 receipt, with the 27560 event and the
 // ledger proof added, and DPV IRIs from the catalog where it has them.
@@ -38,7 +52,9 @@
 // predecessor's canonical encoding (PrevHash) and of its own (Hash; see
 // Record.Digest). Verify walks the chain in Seq order and reports the first
 // record that was changed (Altered), removed (Missing), inserted (Inserted)
-// or reordered (Unlinked). Removing the last records, or appending forged
+// or reordered (Unlinked), and any record no store would have appended
+// (Invalid: a blank subject id without a pseudonym, an unknown event, a
+// grant by a pre-ticked box …) however well it hashes. Removing the last records, or appending forged
 // ones, with their hashes computed, is something no chain can show on its
 // own: the SQL stores keep a head row that Verify checks, and whoever needs
 // more publishes or escrows a Head (Report.Head after a good Verify) and
@@ -73,7 +89,12 @@
 // records, so that it can be access-restricted; losing it loses only the
 // ability to re-link, not the chain. Records written before the ledger had
 // keys have no SubjectRef; Pseudonymise leaves them as they are, since
-// blanking their SubjectID would break the chain.
+// blanking their SubjectID would break the chain. Because the hash does
+// not cover SubjectID, a blank one is checked another way: Pseudonymise
+// blanks all of a subject's records at once, so a record blanked while an
+// earlier record of the same SubjectRef keeps its id was blanked by hand
+// (hiding, say, a withdrawal, so that the grant before it counts again);
+// Verify reports it as Altered (ErasureChecker).
 //
 // # Stores
 //

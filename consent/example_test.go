@@ -18,7 +18,7 @@ func Example() {
 	ledger := memory.NewConsentStore()
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-	g, err := consent.Grant(ctx, ledger, consent.Record{
+	g, err := consent.Grant(ctx, ledger, privacy.DefaultCatalog(), consent.Record{
 		SubjectID:     "u-1",
 		Purpose:       "research.surveys",
 		PolicyVersion: "1.2",
@@ -31,7 +31,7 @@ func Example() {
 	st, live, _ := consent.Current(ctx, ledger, "u-1", "research.surveys", at.Add(time.Hour))
 	fmt.Println("after grant:", st.Event, live)
 
-	if _, err := consent.Withdraw(ctx, ledger, "u-1", "research.surveys"); err != nil {
+	if _, err := consent.Withdraw(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"}); err != nil {
 		panic(err)
 	}
 	st, live, _ = consent.Current(ctx, ledger, "u-1", "research.surveys", time.Now())
@@ -66,7 +66,7 @@ func ExampleStaleVersion() {
 		{SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.1", CollectedAt: at},
 		{SubjectID: "u-2", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: at},
 	} {
-		if _, err := consent.Grant(ctx, ledger, r); err != nil {
+		if _, err := consent.Grant(ctx, ledger, privacy.DefaultCatalog(), r); err != nil {
 			panic(err)
 		}
 	}
@@ -84,7 +84,7 @@ func ExampleStaleVersion() {
 func ExampleVerify_afterErasure() {
 	ctx := context.Background()
 	ledger := memory.NewConsentStore()
-	if _, err := consent.Grant(ctx, ledger, consent.Record{
+	if _, err := consent.Grant(ctx, ledger, privacy.DefaultCatalog(), consent.Record{
 		SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: time.Now(),
 	}); err != nil {
 		panic(err)
@@ -101,7 +101,7 @@ func ExampleRecordExpiries() {
 	ctx := context.Background()
 	ledger := memory.NewConsentStore()
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	_, _ = consent.Grant(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+	_, _ = consent.Grant(ctx, ledger, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at, ExpiresAt: at.AddDate(0, 6, 0)})
 
 	n, err := consent.RecordExpiries(ctx, ledger, at.AddDate(1, 0, 0))

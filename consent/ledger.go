@@ -84,6 +84,19 @@ type Pseudonymiser interface {
 	Pseudonymise(ctx context.Context, subjectID string) (int64, error)
 }
 
+// ErasureChecker finds a subject id blanked out of turn. Pseudonymise
+// blanks every record of a subject at once, so a blank SubjectID in a
+// record that an earlier record of the same SubjectRef does not share was
+// blanked by hand: the record (a withdrawal, say) no longer counts for the
+// subject, and no hash shows it, since the hash covers SubjectRef, not
+// SubjectID. Verify asks stores that implement it.
+type ErasureChecker interface {
+	// PartlyErased returns the first record, by Seq, whose SubjectID is
+	// blank while a record before it with the same SubjectRef keeps its
+	// SubjectID, and true; or false when there is none.
+	PartlyErased(ctx context.Context) (Record, bool, error)
+}
+
 // Change tells a watcher that a subject's consent may have changed.
 type Change struct {
 	// SubjectID is the subject; "" means any subject: drop everything
@@ -120,6 +133,7 @@ type Ledger interface {
 	Resubscriber
 	Lapser
 	Pseudonymiser
+	ErasureChecker
 	Watcher
 }
 

@@ -58,7 +58,7 @@ func TestGrantWithdrawExpire(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	s := memory.NewConsentStore()
-	g, err := consent.Grant(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: at})
+	g, err := consent.Grant(t.Context(), s, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "referral", PolicyVersion: "1.2", CollectedAt: at})
 	if err != nil {
 		t.Fatalf("Grant: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestGrantWithdrawExpire(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Expire: %v", err)
 	}
-	w, err := consent.Withdraw(t.Context(), s, "u-1", "referral")
+	w, err := consent.Withdraw(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "referral"})
 	if err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}

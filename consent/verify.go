@@ -29,6 +29,12 @@ const (
 	// that head's Seq has another hash: the last records were removed or
 	// replaced.
 	Truncated Problem = "truncated"
+	// Invalid: the record lacks a field every record needs, or holds a
+	// value no store accepts on append (a blank subject id without a
+	// pseudonym, an unknown event, a grant without a policy version, an
+	// act that is not consent …): it was written past the store, whatever
+	// its hash says.
+	Invalid Problem = "invalid"
 )
 
 // Report is the result of Verify.
@@ -104,6 +110,20 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 		}
 	}
 	ps, _ := s.(Pseudonymiser)
+	// A subject id blanked in one record while an earlier record of the
+	// subject keeps it was not blanked by Pseudonymise, which blanks them
+	// all at once: it hides that record (a withdrawal, say) from the
+	// subject's state without changing any hash.
+	var partly Record
+	if ec, ok := s.(ErasureChecker); ok {
+		r, found, err := ec.PartlyErased(ctx)
+		if err != nil {
+			return Report{}, fmt.Errorf("verify consent ledger: %w", err)
+		}
+		if found {
+			partly = r
+		}
+	}
 
 	var (
 		rep          Report
@@ -145,6 +165,12 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 		}
 		if ps != nil && r.SubjectID != "" && r.SubjectRef != "" && ps.SubjectRef(r.SubjectID) != r.SubjectRef {
 			return fail(Altered, r, "record %d (%s) was changed: its subject_id does not match its subject_ref", r.Seq, r.RecordID)
+		}
+		if err := r.checkStored(); err != nil {
+			return fail(Invalid, r, "record %d (%s) is not a valid record: %v", r.Seq, r.RecordID, err)
+		}
+		if partly.Seq == r.Seq && r.SubjectID == "" {
+			return fail(Altered, r, "record %d (%s) was changed: its subject_id was blanked, but an earlier record of the same subject keeps it (erasure blanks all of a subject's records at once)", r.Seq, r.RecordID)
 		}
 		for _, a := range anchors {
 			if a.Seq == r.Seq && a.Hash != r.Hash {

@@ -220,6 +220,27 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 	return n, nil
 }
 
+// PartlyErased returns the first record whose SubjectID is blank while an
+// earlier record with its SubjectRef keeps its SubjectID.
+func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return consent.Record{}, false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	kept := map[string]bool{}
+	for _, r := range s.records {
+		switch {
+		case r.SubjectRef == "":
+		case r.SubjectID != "":
+			kept[r.SubjectRef] = true
+		case kept[r.SubjectRef]:
+			return cloneRecord(r), true, nil
+		}
+	}
+	return consent.Record{}, false, nil
+}
+
 // Watch returns a channel of the changes committed to this store after it
 // returns. It is closed when ctx is done, or when the watcher falls more
 // than 1024 changes behind.

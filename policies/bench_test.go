@@ -171,7 +171,7 @@ func BenchmarkStateReads(b *testing.B) {
 		Data:    []string{"instance.contact.email"},
 		Time:    benchRequest.Time,
 	}
-	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{SubjectID: "u-1", Purpose: req.Purpose,
+	if _, err := consent.Grant(ctx, db.ConsentStore(), privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: req.Purpose,
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: req.Time.Add(-time.Hour)}); err != nil {
 		b.Fatal(err)
 	}

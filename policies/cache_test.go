@@ -48,11 +48,11 @@ func TestCacheNeverServesStaleState(t *testing.T) {
 	}{
 		{"no consent", nil, survey, []string{"consent.missing"}},
 		{"granted", func(ctx context.Context) error {
-			_, err := consent.Grant(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox})
+			_, err := consent.Grant(ctx, consents, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox})
 			return err
 		}, survey, []string{}},
 		{"withdrawn", func(ctx context.Context) error {
-			_, err := consent.Withdraw(ctx, consents, "u-1", "research.surveys")
+			_, err := consent.Withdraw(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"})
 			return err
 		}, survey, []string{"consent.withdrawn"}},
 		{"no objection", nil, announce, []string{}},

@@ -52,7 +52,7 @@ func grant(subjectID, purpose string, mod func(*consent.Record)) seed {
 		if mod != nil {
 			mod(&r)
 		}
-		_, err := consent.Grant(ctx, f.consents, r)
+		_, err := consent.Grant(ctx, f.consents, privacy.DefaultCatalog(), r)
 		return err
 	}
 }
@@ -417,7 +417,7 @@ func TestStateChangesNextDecision(t *testing.T) {
 		{"before consent", nil, survey, []string{"consent.missing"}},
 		{"after grant", grant("u-1", "research.surveys", nil), survey, []string{}},
 		{"after withdrawal", func(ctx context.Context, f *fixture) error {
-			_, err := consent.Withdraw(ctx, f.consents, "u-1", "research.surveys")
+			_, err := consent.Withdraw(ctx, f.consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"})
 			return err
 		}, with(survey, func(r *privacy.Request) { r.Time = time.Now().Add(time.Second) }), []string{"consent.withdrawn"}},
 		{"announcements before objection", nil, announce, []string{}},

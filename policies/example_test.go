@@ -41,12 +41,12 @@ func ExampleEngine_Decide() {
 	d, _ := eng.Decide(ctx, survey)
 	fmt.Println(d.Allowed, d.Codes())
 
-	_, _ = consent.Grant(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+	_, _ = consent.Grant(ctx, consents, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox})
 	d, _ = eng.Decide(ctx, survey)
 	fmt.Println(d.Allowed, d.Basis)
 
-	_, _ = consent.Withdraw(ctx, consents, "u-1", "research.surveys")
+	_, _ = consent.Withdraw(ctx, consents, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"})
 	d, _ = eng.Decide(ctx, survey)
 	fmt.Println(d.Allowed, d.Codes())
 	// Output:

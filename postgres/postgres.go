@@ -185,6 +185,12 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 	return s.s.Pseudonymise(ctx, subjectID)
 }
 
+// PartlyErased returns the first record whose subject id is blank while an
+// earlier record of the same subject keeps it, for consent.Verify.
+func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
+	return s.s.PartlyErased(ctx)
+}
+
 // Watch returns a channel of the changes committed to the ledger after it
 // returns, by this process or any other using the same schema. Each append
 // or erasure sends NOTIFY privacy_consent in its transaction; Watch holds a

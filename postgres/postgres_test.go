@@ -165,12 +165,12 @@ func TestWatchAcrossProcesses(t *testing.T) {
 		t.Fatalf("Watch on another schema: %v", err)
 	}
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	if _, err := consent.Grant(t.Context(), writer.ConsentStore(), consent.Record{
+	if _, err := consent.Grant(t.Context(), writer.ConsentStore(), privacy.DefaultCatalog(), consent.Record{
 		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at,
 	}); err != nil {
 		t.Fatalf("Grant: %v", err)
 	}
-	w, err := consent.Withdraw(t.Context(), writer.ConsentStore(), "u-1", "research.surveys")
+	w, err := consent.Withdraw(t.Context(), writer.ConsentStore(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys"})
 	if err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}
@@ -271,7 +271,7 @@ func TestWithdrawalAcrossEngines(t *testing.T) {
 			t.Fatalf("%s engine after the grant: denied %v", name, storetest.Codes(d))
 		}
 	}
-	if _, err := consent.Withdraw(t.Context(), first.ConsentStore(), "u-1", "research.surveys"); err != nil {
+	if _, err := consent.Withdraw(t.Context(), first.ConsentStore(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys"}); err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}
 	d := storetest.Decide(t, b, req)

@@ -75,7 +75,7 @@ func TestViewAcrossProcesses(t *testing.T) {
 		return v.Stats().Hits > hits
 	})
 
-	if _, err := consent.Withdraw(t.Context(), other.ConsentStore(), "u-1", "research.surveys"); err != nil {
+	if _, err := consent.Withdraw(t.Context(), other.ConsentStore(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys"}); err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}
 	eventually(t, "the withdrawal through the other DB is not seen", func() bool {
@@ -184,9 +184,9 @@ func TestNotifyPayloadLimit(t *testing.T) {
 	if read() != "" {
 		t.Fatal("a consent before any grant")
 	}
-	if _, err := consent.Grant(t.Context(), other.ConsentStore(), consent.Record{SubjectID: id, Purpose: purpose,
+	if _, err := other.ConsentStore().Append(t.Context(), consent.Record{SubjectID: id, Purpose: purpose, Event: consent.Given,
 		PolicyVersion: "1.2", Method: consent.MethodAPI, CollectedAt: time.Now()}); err != nil {
-		t.Fatalf("Grant: %v", err)
+		t.Fatalf("Append: %v", err)
 	}
 	eventually(t, "the grant through the other DB is not seen", func() bool { return read() == consent.Given })
 	if err := subject.SetRestricted(t.Context(), other.StateStore(), strings.Repeat(`"`, privacy.MaxIDLength), true); err != nil {

@@ -245,7 +245,7 @@ func (pc *PreferenceCenter) grant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := consent.Grant(r.Context(), pc.consents, consent.Record{
+	_, err := consent.Grant(r.Context(), pc.consents, pc.catalog.Catalog(), consent.Record{
 		SubjectID:     s.ID,
 		Controller:    s.Controller,
 		Purpose:       p.Key,

@@ -121,7 +121,7 @@ func (s *Seed) grant(r consent.Record) {
 	}
 	r.CollectedBy = "privacytest"
 	r.CollectedAt = time.Now().UTC()
-	if _, err := consent.Grant(context.Background(), s.env.Consents, r); err != nil {
+	if _, err := consent.Grant(context.Background(), s.env.Consents, s.env.Engine.Catalog(), r); err != nil {
 		s.env.t.Fatalf("privacytest: grant %s consent for %s: %v", s.id, r.Purpose, err)
 	}
 }
@@ -130,7 +130,7 @@ func (s *Seed) grant(r consent.Record) {
 func (s *Seed) Withdraw(purposes ...string) *Seed {
 	s.env.t.Helper()
 	for _, p := range purposes {
-		if _, err := consent.Withdraw(context.Background(), s.env.Consents, s.id, p); err != nil {
+		if _, err := consent.Withdraw(context.Background(), s.env.Consents, consent.Record{SubjectID: s.id, Purpose: p, Method: consent.MethodAPI, CollectedBy: "privacytest"}); err != nil {
 			s.env.t.Fatalf("privacytest: withdraw %s consent for %s: %v", s.id, p, err)
 		}
 	}

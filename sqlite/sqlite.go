@@ -195,6 +195,12 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 	return s.s.Pseudonymise(ctx, subjectID)
 }
 
+// PartlyErased returns the first record whose subject id is blank while an
+// earlier record of the same subject keeps it, for consent.Verify.
+func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
+	return s.s.PartlyErased(ctx)
+}
+
 // Watch returns a channel of the changes committed through this DB after
 // it returns, by any of its ConsentStores. Another process writing to the
 // same file is not seen: SQLite has no notifications. The channel is

@@ -31,13 +31,13 @@ func Example() {
 		Data:    []string{"instance.contact.email"},
 	}
 	ledger := db.ConsentStore()
-	_, _ = consent.Grant(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+	_, _ = consent.Grant(ctx, ledger, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox})
 	for range 3 {
 		d, _ := eng.Decide(ctx, survey)
 		fmt.Println(d.Allowed, d.Basis)
 	}
-	_, _ = consent.Withdraw(ctx, ledger, "u-1", "research.surveys")
+	_, _ = consent.Withdraw(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"})
 	d, _ := eng.Decide(ctx, survey)
 	fmt.Println(d.Allowed, d.Codes())
 	s := view.Stats()

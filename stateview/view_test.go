@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/stateview"
@@ -41,7 +42,7 @@ func TestForgetDuringFetch(t *testing.T) {
 		first <- st
 	}()
 	<-held.fetched // the read has fetched an empty history
-	if _, err := consent.Grant(ctx, store, consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
+	if _, err := consent.Grant(ctx, store, privacy.DefaultCatalog(), consent.Record{SubjectID: "u-1", Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at}); err != nil {
 		t.Fatal(err)
 	}

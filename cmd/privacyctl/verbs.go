@@ -124,7 +124,7 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.close()
-	rec, err := consent.Grant(ctx, st.consents, r)
+	rec, err := consent.Grant(ctx, st.consents, cat, r)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
 			return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
 		}
 	}
-	rec, err := consent.Withdraw(ctx, st.consents, *subjectID, *purpose)
+	rec, err := consent.Withdraw(ctx, st.consents, consent.Record{SubjectID: *subjectID, Purpose: *purpose, Method: consent.MethodCLI, CollectedBy: "privacyctl"})
 	if err != nil {
 		return err
 	}

@@ -188,8 +188,8 @@ INSERT INTO meetings (host, title, minutes, recording) VALUES
 		dsar.WithConsent(db.ConsentStore()),
 	)
 	ann := privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"}
-	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{SubjectID: ann.ID, Purpose: "research.surveys",
-		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedBy: "signup form"}); err != nil {
+	if _, err := consent.Grant(ctx, db.ConsentStore(), cat, consent.Record{SubjectID: ann.ID, Purpose: "research.surveys",
+		PolicyVersion: "1.2", Method: consent.MethodCheckbox, Act: consent.ActUntickedBox, CollectedBy: "signup form"}); err != nil {
 		return err
 	}
 	support := dsar.Evidence{Method: "email_link", By: "support@24sessions.com"}

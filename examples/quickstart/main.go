@@ -55,9 +55,9 @@ func run(ctx context.Context) error {
 	fmt.Printf("privacykit quickstart: %s, policy version %s\n\n", eng.Catalog().Name, eng.PolicyVersion())
 
 	// Alice ticks the survey box; Bob objects to all direct marketing.
-	if _, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{
+	if _, err := consent.Grant(ctx, db.ConsentStore(), eng.Catalog(), consent.Record{
 		SubjectID: "alice", Purpose: "research.surveys", PolicyVersion: "1.2",
-		Method: consent.MethodCheckbox, CollectedBy: "quickstart",
+		Method: consent.MethodCheckbox, Act: consent.ActUntickedBox, CollectedBy: "quickstart",
 	}); err != nil {
 		return err
 	}
@@ -107,7 +107,8 @@ func run(ctx context.Context) error {
 	}
 
 	// Withdrawal is as easy as giving, and takes effect on the next decision.
-	if _, err := consent.Withdraw(ctx, db.ConsentStore(), "alice", "research.surveys"); err != nil {
+	if _, err := consent.Withdraw(ctx, db.ConsentStore(), consent.Record{
+		SubjectID: "alice", Purpose: "research.surveys", Method: consent.MethodCheckbox, CollectedBy: "quickstart"}); err != nil {
 		return err
 	}
 	d, err := eng.Decide(ctx, steps[0].req)

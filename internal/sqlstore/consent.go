@@ -150,11 +150,11 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]co
 // append writes them.
 const insertColumns = `seq, record_id, subject_id, subject_ref, controller, purpose, categories, event,
 	policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash`
+	collected_at, expires_at, guardian, prev_hash, hash, act`
 
-const nInsertColumns = 19
+const nInsertColumns = 20
 
-// insertChunk is how many records one INSERT writes: 19 × 500 parameters
+// insertChunk is how many records one INSERT writes: 20 × 500 parameters
 // stay under the limits of both engines (SQLite 32766, PostgreSQL 65535).
 const insertChunk = 500
 
@@ -225,7 +225,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 		args = append(args,
 			r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose, string(categories), string(r.Event),
 			r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash)
+			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash, string(r.Act))
 		if n := len(args) / nInsertColumns; n == insertChunk || i == len(in)-1 {
 			if _, err := tx.ExecContext(ctx, s.insertSQL(n), args...); err != nil {
 				return nil, fmt.Errorf("insert records: %w", err)
@@ -265,15 +265,16 @@ func (s *ConsentStore) state(ctx context.Context, tx *sql.Tx, subjectID, purpose
 	}
 	var (
 		event     string
+		act       string
 		collected int64
 		expires   sql.NullInt64
 	)
-	err := tx.QueryRowContext(ctx, `SELECT record_id, event, policy_version, guardian, collected_at, expires_at
+	err := tx.QueryRowContext(ctx, `SELECT record_id, event, policy_version, guardian, collected_at, expires_at, act
 FROM privacy_consent_records
 WHERE subject_id = $1 AND purpose = $2 AND collected_at <= $3
 ORDER BY collected_at DESC, seq DESC
 LIMIT 1`, subjectID, purpose, clampNanos(at),
-	).Scan(&st.RecordID, &event, &st.PolicyVersion, &st.Guardian, &collected, &expires)
+	).Scan(&st.RecordID, &event, &st.PolicyVersion, &st.Guardian, &collected, &expires, &act)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -281,6 +282,7 @@ LIMIT 1`, subjectID, purpose, clampNanos(at),
 		return consent.State{}, err
 	}
 	st.Event = consent.Event(event)
+	st.Act = consent.Act(act)
 	st.CollectedAt = fromNanos(collected)
 	st.ExpiresAt = fromNullNanos(expires)
 	return st, nil
@@ -323,7 +325,7 @@ func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Rec
 func (s *ConsentStore) records(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([]consent.Record, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id, subject_id, subject_ref, controller, purpose, categories,
 	event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash
+	collected_at, expires_at, guardian, prev_hash, hash, act
 FROM privacy_consent_records `+clause, args...)
 	if err != nil {
 		return nil, err
@@ -335,12 +337,13 @@ FROM privacy_consent_records `+clause, args...)
 			r          consent.Record
 			categories string
 			event      string
+			act        string
 			collected  int64
 			expires    sql.NullInt64
 		)
 		if err := rows.Scan(&r.Seq, &r.RecordID, &r.SubjectID, &r.SubjectRef, &r.Controller, &r.Purpose, &categories,
 			&event, &r.PolicyVersion, &r.NoticeHash, &r.Method, &r.CollectedBy, &r.Language, &r.Jurisdiction,
-			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash); err != nil {
+			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash, &act); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(categories), &r.Categories); err != nil {
@@ -350,6 +353,7 @@ FROM privacy_consent_records `+clause, args...)
 			r.Categories = nil
 		}
 		r.Event = consent.Event(event)
+		r.Act = consent.Act(act)
 		r.CollectedAt = fromNanos(collected)
 		r.ExpiresAt = fromNullNanos(expires)
 		out = append(out, r)
@@ -404,6 +408,24 @@ func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
 		return consent.Head{}, fmt.Errorf("read ledger head: %w", s.d.translate(err))
 	}
 	return h, nil
+}
+
+// PartlyErased returns the first record whose subject_id is blank while an
+// earlier record with its subject_ref keeps its subject_id.
+func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly())
+	if err != nil {
+		return consent.Record{}, false, fmt.Errorf("look for partly erased subjects: %w", s.d.translate(err))
+	}
+	defer tx.Rollback()
+	rs, err := s.records(ctx, tx, `WHERE subject_id = '' AND subject_ref <> '' AND EXISTS (
+	SELECT 1 FROM privacy_consent_records k
+	WHERE k.subject_ref = privacy_consent_records.subject_ref AND k.subject_id <> '' AND k.seq < privacy_consent_records.seq
+) ORDER BY seq LIMIT 1`)
+	if err != nil || len(rs) == 0 {
+		return consent.Record{}, false, s.d.translate(err)
+	}
+	return rs[0], true, nil
 }
 
 // Stale returns, sorted, the subjects whose latest record for the purpose

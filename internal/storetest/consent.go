@@ -5,10 +5,12 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,6 +126,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"StateIsolatesSubjectsAndPurposes", testStateIsolation},
 		{"TimesRoundTripExactly", testTimesRoundTrip},
 		{"GuardianAndVersionRoundTrip", testGuardianVersionRoundTrip},
+		{"ActRoundTrip", testActRoundTrip},
 		{"HistoryOrderAndIsolation", testHistory},
 		{"RecordFound", testRecordFound},
 		{"RecordNotFound", testRecordNotFound},
@@ -238,6 +241,13 @@ func testAppendRejectsInvalid(t *testing.T, s consent.Store) {
 		{"policy version not a version", func(r *consent.Record) { r.PolicyVersion = "garbage" }, "policy_version"},
 		{"expiry before collection", func(r *consent.Record) { r.ExpiresAt = r.CollectedAt.Add(-time.Nanosecond) }, "expires_at"},
 		{"expiry at collection", func(r *consent.Record) { r.ExpiresAt = r.CollectedAt }, "expires_at"},
+		{"empty subject id", func(r *consent.Record) { r.SubjectID = "" }, "subject_id"},
+		{"pre-ticked box", func(r *consent.Record) { r.Act = consent.ActPreTickedBox }, "act"},
+		{"silence", func(r *consent.Record) { r.Act = consent.ActSilence }, "act"},
+		{"implied consent", func(r *consent.Record) { r.Act = consent.ActImplied }, "act"},
+		{"continued use", func(r *consent.Record) { r.Act = consent.ActContinuedUse }, "act"},
+		{"unknown act", func(r *consent.Record) { r.Act = "nod" }, "act"},
+		{"api act without the collecting system", func(r *consent.Record) { r.Act, r.CollectedBy = consent.ActAPI, " " }, "collected_by"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,6 +436,40 @@ func testTimesRoundTrip(t *testing.T, s consent.Store) {
 	}
 }
 
+// testActRoundTrip: the act a grant names comes back from Append, Record
+// and State, and a record without one hashes as records did before acts.
+func testActRoundTrip(t *testing.T, s consent.Store) {
+	r := grant("u-1", "research.surveys", base())
+	r.Act, r.CollectedBy = consent.ActAPI, "signup-service"
+	stored := mustAppend(t, s, r)
+	if stored.Act != consent.ActAPI {
+		t.Errorf("Append: Act %q, want api", stored.Act)
+	}
+	got, err := s.Record(t.Context(), stored.RecordID)
+	if err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	if got.Act != consent.ActAPI || got.Hash != got.Digest() {
+		t.Errorf("Record: Act %q, hash ok %v", got.Act, got.Hash == got.Digest())
+	}
+	if st := mustState(t, s, "u-1", "research.surveys", base()); st.Act != consent.ActAPI {
+		t.Errorf("State: Act %q, want api", st.Act)
+	}
+	none := mustAppend(t, s, grant("u-2", "research.surveys", base()))
+	if none.Act != "" || strings.Contains(string(mustJSON(t, none)), `"act"`) {
+		t.Errorf("a record without an act: Act %q, JSON %s", none.Act, mustJSON(t, none))
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func testGuardianVersionRoundTrip(t *testing.T, s consent.Store) {
 	for i, tc := range []struct {
 		guardian bool
@@ -598,7 +642,7 @@ func testConsentCanceledContext(t *testing.T, s consent.Store) {
 func testWithdrawOutranksFutureGrant(t *testing.T, s consent.Store) {
 	ahead := time.Now().Add(time.Hour).UTC()
 	mustAppend(t, s, grant("u-1", "research.surveys", ahead))
-	w, err := consent.Withdraw(t.Context(), s, "u-1", "research.surveys")
+	w, err := consent.Withdraw(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "research.surveys", Method: consent.MethodAPI, CollectedBy: "storetest"})
 	if err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}

@@ -25,8 +25,9 @@ func SurveyRequest(at time.Time) privacy.Request {
 // GrantSurvey records u-1's consent to research.surveys an hour ago.
 func GrantSurvey(t *testing.T, s consent.Store) {
 	t.Helper()
-	if _, err := consent.Grant(t.Context(), s, consent.Record{
+	if _, err := consent.Grant(t.Context(), s, privacy.DefaultCatalog(), consent.Record{
 		SubjectID: "u-1", Purpose: "research.surveys", PolicyVersion: "1.2", Method: consent.MethodCheckbox,
+		Act: consent.ActUntickedBox, CollectedBy: "storetest",
 		CollectedAt: time.Now().Add(-time.Hour),
 	}); err != nil {
 		t.Fatalf("Grant: %v", err)

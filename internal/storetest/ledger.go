@@ -395,6 +395,14 @@ func testPseudonymise(t *testing.T, s consent.Ledger) {
 	if again.SubjectRef != ref {
 		t.Errorf("record after erasure: SubjectRef %q, want %q", again.SubjectRef, ref)
 	}
+	// Blanked records before the subject's return are erasure, not
+	// tampering.
+	if r, found, err := s.PartlyErased(t.Context()); err != nil || found {
+		t.Errorf("PartlyErased after erasure and return: %v %+v, %v; want none", found, r, err)
+	}
+	if rep := mustVerify(t, s); !rep.Intact || rep.Checked != 5 {
+		t.Errorf("Verify after erasure and return: %s", rep)
+	}
 }
 
 // receive returns the next change, failing the test if none comes within

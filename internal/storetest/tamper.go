@@ -157,6 +157,42 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 			want: want{problem: consent.Altered, seq: 6, recordID: "forged", checked: 5},
 		},
 		{
+			// A withdrawal blanked as erasure blanks records: its hash,
+			// which covers the pseudonym, still holds, and the earlier
+			// grant would count as consent again.
+			name: "blank a withdrawal's subject id",
+			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
+				exec(t, `UPDATE privacy_consent_records SET subject_id = '' WHERE seq = 4`)
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
+		},
+		{
+			name: "append a sealed grant with a blank subject id and no pseudonym",
+			tamper: func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) string {
+				forged := grant("", "marketing.profiling", rs[1].CollectedAt)
+				forged.Seq, forged.RecordID = 6, "forged-3"
+				forged.Seal(rs[4].Hash)
+				insert(t, exec, forged)
+				exec(t, `UPDATE privacy_consent_head SET seq = 6, hash = $1`, forged.Hash)
+				return forged.RecordID
+			},
+			want: want{problem: consent.Invalid, seq: 6, recordID: "forged", checked: 5},
+		},
+		{
+			name: "append a sealed grant from a pre-ticked box",
+			tamper: func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) string {
+				forged := grant("u-2", "marketing.profiling", rs[1].CollectedAt)
+				forged.Seq, forged.RecordID, forged.SubjectRef = 6, "forged-4", s.SubjectRef("u-2")
+				forged.Act = consent.ActPreTickedBox
+				forged.Seal(rs[4].Hash)
+				insert(t, exec, forged)
+				exec(t, `UPDATE privacy_consent_head SET seq = 6, hash = $1`, forged.Hash)
+				return forged.RecordID
+			},
+			want: want{problem: consent.Invalid, seq: 6, recordID: "forged", checked: 5},
+		},
+		{
 			name: "swap two records",
 			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
 				exec(t, `UPDATE privacy_consent_records SET seq = -1 WHERE seq = 3`)
@@ -234,9 +270,9 @@ func insert(t *testing.T, exec Exec, r consent.Record) {
 	}
 	exec(t, `INSERT INTO privacy_consent_records (seq, record_id, subject_id, subject_ref, controller, purpose,
 	categories, event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $18)`,
+	collected_at, expires_at, guardian, prev_hash, hash, act)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $18, $19)`,
 		r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose,
 		string(categories), string(r.Event), r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-		r.CollectedAt.UnixNano(), r.Guardian, r.PrevHash, r.Hash)
+		r.CollectedAt.UnixNano(), r.Guardian, r.PrevHash, r.Hash, string(r.Act))
 }
