@@ -44,12 +44,12 @@ func TestStoreFaultsDeny(t *testing.T) {
 	t.Parallel()
 	const id = "alice@example.com"
 	consents, subjects := memory.NewConsentStore(), memory.NewStateStore()
-	if _, err := consent.Grant(t.Context(), consents, consent.Record{SubjectID: id, Purpose: "research.surveys",
+	if _, err := consent.Grant(t.Context(), consents, privacy.DefaultCatalog(), consent.Record{SubjectID: id, Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	// Bob consented; Alice objected to everything a subject may object to.
-	if _, err := consent.Grant(t.Context(), consents, consent.Record{SubjectID: "bob", Purpose: "research.surveys",
+	if _, err := consent.Grant(t.Context(), consents, privacy.DefaultCatalog(), consent.Record{SubjectID: "bob", Purpose: "research.surveys",
 		PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@
 //	db, err := sqlite.Open(ctx, "privacy.db")
 //	if err != nil { … }
 //	defer db.Close()
-//	rec, err := consent.Grant(ctx, db.ConsentStore(), consent.Record{…})
+//	rec, err := consent.Grant(ctx, db.ConsentStore(), catalog, consent.Record{…})
 //
 // RetentionStore keeps legal holds, controllers' retention periods and
 // sweep checkpoints (retention.Store); Inventory is a table where services
