@@ -138,6 +138,8 @@ func TestDiffNotice(t *testing.T) {
 				{accountability.RightNotInText, "rectification"},
 				{accountability.RightNotInText, "restriction"},
 				{accountability.RightNotInText, "withdraw_consent"},
+				{accountability.SecurityPromiseMissing, "encryption"},
+				{accountability.SecurityPromiseMissing, "measures"},
 			},
 		},
 	}

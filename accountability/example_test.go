@@ -9,7 +9,8 @@ import (
 
 // DiffNotice compares a published notice with the catalog the engine
 // enforces. Here a webshop's notice forgets its newsletter and never says
-// how the shop collects email addresses or how to complain.
+// how the shop collects email addresses, how to complain or how it
+// protects the data.
 func ExampleDiffNotice() {
 	c, err := privacy.ParseCatalog("shop.yaml", []byte(`
 policy_version: "1.0"
@@ -40,6 +41,7 @@ and withdraw consent.`
 	// category_not_in_text customer.email
 	// purpose_not_in_text newsletter
 	// right_not_in_text complaint
+	// security_promise_missing measures
 }
 
 // BuildRecord turns the reference catalog into the record of processing

@@ -122,6 +122,7 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 			data = []string{"all the data above"}
 		}
 		fmt.Fprintf(&b, "- Data used: %s.\n", strings.Join(data, ", "))
+		fmt.Fprintf(&b, "- Do you have to give it? %s\n", provisionWords[provisionOf(p, subjects)])
 		if len(p.Recipients) > 0 {
 			var to []string
 			for _, r := range sortedRecipients(p.Recipients) {
@@ -148,6 +149,8 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 		b.WriteString("\nWe will not use your data for any other purpose without asking for your consent first.\n")
 	}
 
+	writeProvision(&b, c)
+
 	b.WriteString("\n## Who receives your data\n\n")
 	used := map[privacy.RecipientKind]bool{}
 	for _, p := range c.Purposes {
@@ -169,24 +172,23 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 	}
 	var adequate []string
 	for _, a := range c.Transfers.Adequacy {
-		label := a.Country
-		if a.Name != "" {
-			label = a.Name
-		}
-		if a.Scope != "" {
-			label += " (" + a.Scope + ")"
-		}
-		adequate = append(adequate, label)
+		adequate = append(adequate, adequacyName(a))
 	}
 	if len(adequate) > 0 {
-		fmt.Fprintf(&b, "\nCountries and organisations with an adequacy decision (checked %s): %s.\n", c.Transfers.Checked, strings.Join(adequate, ", "))
+		fmt.Fprintf(&b, "\nCountries and organisations with an adequacy decision (checked %s): %s.\n", plainDate(c.Transfers.Checked), strings.Join(adequate, "; "))
 	}
 
 	b.WriteString("\n## How long we keep your data\n\n")
-	fmt.Fprintf(&b, "Retention periods: %s.\n", retention(c, nil, nil))
+	if len(c.Retention) == 0 {
+		b.WriteString("The catalog states no retention periods yet; ask us how long we keep your data.\n")
+	}
+	for i := range c.Retention {
+		r := &c.Retention[i]
+		fmt.Fprintf(&b, "- %s: %s.\n", titleCase(retentionName(c, r)), plainRetention(r))
+	}
 
 	b.WriteString("\n## How we protect your data\n\n")
-	b.WriteString(securityMeasures(c) + "\n")
+	b.WriteString(plainSecurity(c) + "\n")
 
 	b.WriteString("\n## Your rights\n\n")
 	for _, rt := range rights {
@@ -248,4 +250,114 @@ func titleCase(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// provision says whether a subject must give the data a purpose uses (Art.
+// 13(2)(e)), derived from the purpose's bases.
+type provision int
+
+const (
+	// voluntary: consent or legitimate interests; nothing follows from not
+	// giving the data but that the purpose is not served.
+	voluntary provision = iota
+	// contractual: needed to enter into or perform the contract.
+	contractual
+	// statutory: the law requires it (and, for the reference catalog's
+	// billing, the contract too).
+	statutory
+	// held: a legal purpose that uses data already held and asks the
+	// subject for nothing; it never makes a category required.
+	held provision = -1
+	// voluntaryInterest: legitimate interests or another basis that asks
+	// nothing of the subject; voluntary like consent.
+	voluntaryInterest provision = -2
+)
+
+// provisionOf derives a purpose's provision requirement from its bases. A
+// legal purpose (legal obligations to disclose, legal claims) uses data
+// already held and asks the subject for nothing, so it is voluntary as far
+// as giving data goes.
+func provisionOf(p *privacy.Purpose, subjects []privacy.SubjectKind) provision {
+	if p.Legal {
+		return held
+	}
+	bases := basesFor(p, subjects)
+	switch {
+	case lawfulbasis.Contains(bases, lawfulbasis.LegalObligation):
+		return statutory
+	case lawfulbasis.Contains(bases, lawfulbasis.Contract):
+		return contractual
+	case lawfulbasis.Contains(bases, lawfulbasis.Consent):
+		return voluntary
+	}
+	return voluntaryInterest
+}
+
+// provisionWords answers "do you have to give it?" for a purpose, with the
+// consequence of not giving it (Art. 13(2)(e)).
+var provisionWords = map[provision]string{
+	voluntary:         "No. It is up to you: if you do not give it or do not consent, we do not do this, and nothing else changes for you.",
+	voluntaryInterest: "No. You are not obliged to give it; if you do not, we cannot do this, and nothing else changes for you.",
+	held:              "You are not asked for it: this uses data we already hold, where the law or a legal claim requires it.",
+	contractual:       "It is needed to enter into and perform our contract with you. You are not obliged to give it, but without it we cannot provide this part of the service.",
+	statutory:         "It is a statutory requirement: the law obliges us to process and keep it. Without it we cannot enter into the contract with you or provide what depends on it.",
+}
+
+// writeProvision writes the section of Art. 13(2)(e): which data the
+// subject must give because a contract or the law requires it, and what
+// follows if they do not. A category is required when a purpose on
+// contract or legal obligation uses it and the catalog does not mark it
+// optional; the strictest requirement wins.
+func writeProvision(b *strings.Builder, c *privacy.Catalog) {
+	need := map[string]provision{}
+	for i := range c.Purposes {
+		p := &c.Purposes[i]
+		subjects := subjectsWithRole(c, p, privacy.RoleController)
+		if len(subjects) == 0 {
+			continue
+		}
+		pr := max(provisionOf(p, subjects), voluntary)
+		for _, leaf := range leavesFor(c, p, subjects) {
+			need[leaf] = max(need[leaf], pr)
+		}
+	}
+	groups := map[provision][]string{}
+	for _, cat := range c.Categories {
+		if spec := c.SubjectKind(cat.Subject); spec == nil || spec.Role != privacy.RoleController {
+			continue
+		}
+		pr := need[cat.Key]
+		if cat.Optional {
+			pr = voluntary
+		}
+		short, _, _ := strings.Cut(describe(cat), ":")
+		groups[pr] = append(groups[pr], strings.TrimSpace(short))
+	}
+	if len(groups) == 0 {
+		return
+	}
+	b.WriteString("\n## Do you have to give us your data?\n\n")
+	if d := groups[statutory]; len(d) > 0 {
+		fmt.Fprintf(b, "- **Statutory requirement**: %s. The law obliges us to process and keep this data (for example for tax and bookkeeping). If you do not give it, we cannot enter into a contract with you.\n", listWords(d))
+	}
+	if d := groups[contractual]; len(d) > 0 {
+		fmt.Fprintf(b, "- **Needed for our contract with you**: %s. You are not obliged to give it, but without it we cannot enter into the contract or provide the service it covers.\n", listWords(d))
+	}
+	if d := groups[voluntary]; len(d) > 0 {
+		fmt.Fprintf(b, "- **Up to you**: %s. If you do not give it, or withdraw your consent, you can still use the service; only the use it is for stops.\n", listWords(d))
+	}
+}
+
+// plainSecurity describes the security measures for the notice in words
+// (Art. 32), without the engine's codes that the record of processing
+// cites.
+func plainSecurity(c *privacy.Catalog) string {
+	parts := []string{"We protect personal data with industry-standard security technologies, procedures and organisational measures against unauthorised access, use or disclosure."}
+	if slices.ContainsFunc(c.Categories, func(cat privacy.Category) bool { return cat.Financial }) {
+		parts = append(parts, "Payment and other financial data is always encrypted when it is sent over a network: our systems refuse to send it unencrypted.")
+	}
+	parts = append(parts,
+		"Service providers and group companies receive data only under a data-processing agreement that binds them to our instructions.",
+		"Every use and every disclosure of your data is checked against this notice's rules before it happens, and a record of each consent is kept that cannot be altered unnoticed.")
+	return strings.Join(parts, " ")
 }
