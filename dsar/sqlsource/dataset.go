@@ -17,7 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
 // MaxFileSize is the largest dataset file Load and Parse accept: 1 MiB. A
@@ -65,22 +65,22 @@ type Dataset struct {
 // erasure.
 type hold struct {
 	name   string
-	ground subject.Ground
+	ground dsar.Ground
 	reason string
 	line   int
 }
 
 // grounds names the Art. 17(3) exemptions as a dataset file writes them.
-var grounds = map[string]subject.Ground{
-	"expression":       subject.GroundExpression,
-	"legal_obligation": subject.GroundLegalObligation,
-	"public_health":    subject.GroundPublicHealth,
-	"archiving":        subject.GroundArchiving,
-	"legal_claims":     subject.GroundLegalClaims,
+var grounds = map[string]dsar.Ground{
+	"expression":       dsar.GroundExpression,
+	"legal_obligation": dsar.GroundLegalObligation,
+	"public_health":    dsar.GroundPublicHealth,
+	"archiving":        dsar.GroundArchiving,
+	"legal_claims":     dsar.GroundLegalClaims,
 }
 
 // table is one entry of the file: a table's columns about one kind of
-// subject. A table whose rows are about two kinds (a host's meeting data
+// dsar. A table whose rows are about two kinds (a host's meeting data
 // and a guest's contact data) has an entry for each.
 type table struct {
 	name       string

@@ -14,16 +14,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/subject"
+	"github.com/privacykit/privacy/dsar"
 )
 
 // Source answers data-subject requests over the tables a Dataset
-// describes, in one database. It implements subject.Source; register it
+// describes, in one database. It implements dsar.Source; register it
 // with the Desk under the dataset's name, with the dataset's holds:
 //
-//	desk := subject.NewDesk(requests, states,
-//		subject.WithSource(ds.Name(), src),
-//		subject.WithHolds(ds.Holds(&subject.CatalogHolds{Catalog: c})))
+//	desk := dsar.NewDesk(requests, states,
+//		dsar.WithSource(ds.Name(), src),
+//		dsar.WithHolds(ds.Holds(&dsar.CatalogHolds{Catalog: c})))
 //
 // Every query is built once from the dataset's validated identifiers; the
 // subject's id and controller and every value written are parameters.
@@ -34,7 +34,7 @@ type Source struct {
 	order []*table // erasure order
 }
 
-var _ subject.Source = (*Source)(nil)
+var _ dsar.Source = (*Source)(nil)
 
 // New checks the dataset against the database's live schema and returns a
 // Source over it. Tables and columns the database does not have, and
@@ -107,7 +107,7 @@ func (t *table) where(sub privacy.Subject) (string, []any) {
 // category, its value the column's value, or a map from column to value
 // when the row holds the category in several columns. NULLs and masked
 // values are no data.
-func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Subject) ([]subject.Record, error) {
+func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Subject) ([]dsar.Record, error) {
 	var cols []string
 	if t.id != "" {
 		cols = append(cols, "t0."+quote(t.id))
@@ -125,7 +125,7 @@ func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Su
 		return nil, fmt.Errorf("read table %s: %w", t.name, err)
 	}
 	defer rows.Close()
-	var out []subject.Record
+	var out []dsar.Record
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -160,7 +160,7 @@ func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Su
 					v = one
 				}
 			}
-			out = append(out, subject.Record{Category: cat, ID: id, Value: v})
+			out = append(out, dsar.Record{Category: cat, ID: id, Value: v})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -194,12 +194,12 @@ func sameValue(v, mask any) bool {
 // for their kind, one record per row and category, sorted by category. For
 // a subject whose data the operator processes for a controller, only the
 // rows of that controller.
-func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]subject.Record, error) {
+func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]dsar.Record, error) {
 	entries, err := s.entries(sub)
 	if err != nil {
 		return nil, err
 	}
-	var out []subject.Record
+	var out []dsar.Record
 	for _, t := range entries {
 		recs, err := s.export(ctx, s.db, t, sub)
 		if err != nil {
@@ -207,7 +207,7 @@ func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]subject.Rec
 		}
 		out = append(out, recs...)
 	}
-	slices.SortStableFunc(out, func(a, b subject.Record) int { return strings.Compare(a.Category, b.Category) })
+	slices.SortStableFunc(out, func(a, b dsar.Record) int { return strings.Compare(a.Category, b.Category) })
 	return out, nil
 }
 
@@ -220,7 +220,7 @@ func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]subject.Rec
 // (the Desk was not given Dataset.Holds), and nothing is erased. It
 // reports each category in which it erased something, with the number of
 // records (rows) erased; erasing again finds nothing.
-func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []string) ([]subject.Erased, error) {
+func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []string) ([]dsar.Erased, error) {
 	entries, err := s.entries(sub)
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []st
 	for _, t := range entries {
 		for _, c := range t.columns {
 			if c.erase == Keep && slices.Contains(categories, c.category) {
-				return nil, fmt.Errorf("dataset %s: table %s: column %s is kept under hold %s, and the erasure asks to erase %s: give the Desk the dataset's holds (subject.WithHolds(dataset.Holds(...)))",
+				return nil, fmt.Errorf("dataset %s: table %s: column %s is kept under hold %s, and the erasure asks to erase %s: give the Desk the dataset's holds (dsar.WithHolds(dataset.Holds(...)))",
 					s.ds.name, t.name, c.name, c.hold, c.category)
 			}
 		}
@@ -284,9 +284,9 @@ func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []st
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("dataset %s: erase: %w", s.ds.name, err)
 	}
-	var out []subject.Erased
+	var out []dsar.Erased
 	for _, cat := range slices.Sorted(maps.Keys(counts)) {
-		out = append(out, subject.Erased{Category: cat, Method: subject.Deleted, Count: counts[cat]})
+		out = append(out, dsar.Erased{Category: cat, Method: dsar.Deleted, Count: counts[cat]})
 	}
 	return out, nil
 }
@@ -313,7 +313,7 @@ func (s *Source) rowErasable(tableName string, categories []string) bool {
 // rows changed. Columns kept under a hold are records kept as they were
 // made (an invoice is corrected by a new one) and are not rewritten.
 // Values must be strings, numbers or booleans.
-func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections []subject.Correction) (int, error) {
+func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections []dsar.Correction) (int, error) {
 	entries, err := s.entries(sub)
 	if err != nil {
 		return 0, err
@@ -382,33 +382,33 @@ func scalarValue(v any) (any, error) {
 
 // Holds returns the Holds an erasure should consult with this dataset: the
 // exemptions of next (the catalog's statutory holds and legal holds, such
-// as retention.ErasureHolds or subject.CatalogHolds) and, for a category
+// as retention.ErasureHolds or dsar.CatalogHolds) and, for a category
 // next does not hold, the dataset's own hold of the columns it keeps. The
 // Desk then reports each kept category with its ground and reason and
 // leaves it out of the erasure. next may be nil.
-func (d *Dataset) Holds(next subject.Holds) subject.Holds { return &holds{d: d, next: next} }
+func (d *Dataset) Holds(next dsar.Holds) dsar.Holds { return &holds{d: d, next: next} }
 
 type holds struct {
 	d    *Dataset
-	next subject.Holds
+	next dsar.Holds
 }
 
-func (h *holds) Held(ctx context.Context, sub privacy.Subject, categories []string, at time.Time) ([]subject.Exemption, error) {
-	var base []subject.Exemption
+func (h *holds) Held(ctx context.Context, sub privacy.Subject, categories []string, at time.Time) ([]dsar.Exemption, error) {
+	var base []dsar.Exemption
 	if h.next != nil {
 		var err error
 		if base, err = h.next.Held(ctx, sub, categories, at); err != nil {
 			return nil, err
 		}
 	}
-	var out []subject.Exemption
+	var out []dsar.Exemption
 	for _, cat := range categories {
-		if i := slices.IndexFunc(base, func(e subject.Exemption) bool { return e.Category == cat }); i >= 0 {
+		if i := slices.IndexFunc(base, func(e dsar.Exemption) bool { return e.Category == cat }); i >= 0 {
 			out = append(out, base[i])
 			continue
 		}
 		if hd := h.d.keptBy(cat); hd != nil {
-			out = append(out, subject.Exemption{Category: cat, Ground: hd.ground,
+			out = append(out, dsar.Exemption{Category: cat, Ground: hd.ground,
 				Reason: fmt.Sprintf("%s (dataset %s, hold %s)", hd.reason, h.d.name, hd.name)})
 		}
 	}

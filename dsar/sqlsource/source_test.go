@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/retention"
-	"github.com/privacykit/privacy/subject"
 )
 
 var (
@@ -24,7 +24,7 @@ var (
 
 func TestExportReturnsTheSubjectsRowsByCategory(t *testing.T) {
 	t.Parallel()
-	want := []subject.Record{
+	want := []dsar.Record{
 		{Category: "instance.account.company_name", ID: "users/u-1", Value: "Acme BV"},
 		{Category: "instance.account.username", ID: "users/u-1", Value: "ann"},
 		{Category: "instance.contact.email", ID: "users/u-1", Value: "ann@acme.example"},
@@ -79,7 +79,7 @@ func TestGuestDataIsAnsweredPerController(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []subject.Record{
+			want := []dsar.Record{
 				{Category: "guest.contact.email", ID: "meeting_guests/1", Value: "gus@guest.example"},
 				{Category: "guest.contact.name", ID: "meeting_guests/1", Value: "Gus"},
 				{Category: "guest.contact.phone", ID: "meeting_guests/1", Value: "+31 6 1234 5678"},
@@ -104,7 +104,7 @@ func TestGuestDataIsAnsweredPerController(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(erased) != 6 || erased[0] != (subject.Erased{Category: "guest.contact.email", Method: subject.Deleted, Count: 1}) {
+			if len(erased) != 6 || erased[0] != (dsar.Erased{Category: "guest.contact.email", Method: dsar.Deleted, Count: 1}) {
 				t.Errorf("Erase(Gus for Acme) = %+v, want 6 categories of one record each", erased)
 			}
 			rows := query(t, db, `SELECT id, name FROM meeting_guests ORDER BY id`)
@@ -117,28 +117,28 @@ func TestGuestDataIsAnsweredPerController(t *testing.T) {
 
 // desk returns a Desk over the source with the dataset's holds on top of
 // next.
-func desk(src subject.Source, holds subject.Holds) *subject.Desk {
-	return subject.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
-		subject.WithSource("meetings", src),
-		subject.WithHolds(holds),
-		subject.WithClock(func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }))
+func desk(src dsar.Source, holds dsar.Holds) *dsar.Desk {
+	return dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+		dsar.WithSource("meetings", src),
+		dsar.WithHolds(holds),
+		dsar.WithClock(func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }))
 }
 
-func run(t *testing.T, d *subject.Desk, kind subject.Kind, s privacy.Subject) subject.Request {
+func run(t *testing.T, d *dsar.Desk, kind dsar.Kind, s privacy.Subject) dsar.Request {
 	t.Helper()
 	ctx := t.Context()
-	r, err := d.Open(ctx, subject.Request{Kind: kind, Subject: s})
+	r, err := d.Open(ctx, dsar.Request{Kind: kind, Subject: s})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Verify(ctx, r.ID, subject.Evidence{Method: "login_session", By: "support"}); err != nil {
+	if _, err := d.Verify(ctx, r.ID, dsar.Evidence{Method: "login_session", By: "support"}); err != nil {
 		t.Fatal(err)
 	}
 	r, err = d.Run(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != subject.StatusCompleted {
+	if r.Status != dsar.StatusCompleted {
 		t.Fatalf("%s request: status %s, want completed", kind, r.Status)
 	}
 	return r
@@ -152,8 +152,8 @@ func TestErasureFollowsStrategiesAndKeepsHeldColumns(t *testing.T) {
 			db := sample(t, b)
 			ds, src := sampleSource(t, db, b)
 			c := privacy.DefaultCatalog()
-			d := desk(src, ds.Holds(&subject.CatalogHolds{Catalog: c}))
-			r := run(t, d, subject.KindErasure, ann)
+			d := desk(src, ds.Holds(&dsar.CatalogHolds{Catalog: c}))
+			r := run(t, d, dsar.KindErasure, ann)
 
 			// Users: masked and nulled, the row kept for the invoices.
 			if diff := cmp.Diff([][]string{
@@ -182,24 +182,24 @@ func TestErasureFollowsStrategiesAndKeepsHeldColumns(t *testing.T) {
 			}
 
 			out := r.Outcome("meetings")
-			wantErased := []subject.Erased{
-				{Category: "instance.account.company_name", Method: subject.Deleted, Count: 1},
-				{Category: "instance.account.username", Method: subject.Deleted, Count: 1},
-				{Category: "instance.contact.email", Method: subject.Deleted, Count: 2},
-				{Category: "instance.feedback.wrapup", Method: subject.Deleted, Count: 1},
-				{Category: "instance.financial.card", Method: subject.Deleted, Count: 1},
-				{Category: "instance.meeting.data", Method: subject.Deleted, Count: 1},
-				{Category: "instance.meeting.recording", Method: subject.Deleted, Count: 1},
-				{Category: "instance.network.ip_address", Method: subject.Deleted, Count: 1},
-				{Category: "instance.profile.photo", Method: subject.Deleted, Count: 1},
+			wantErased := []dsar.Erased{
+				{Category: "instance.account.company_name", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.account.username", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.contact.email", Method: dsar.Deleted, Count: 2},
+				{Category: "instance.feedback.wrapup", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.financial.card", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.meeting.data", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.meeting.recording", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.network.ip_address", Method: dsar.Deleted, Count: 1},
+				{Category: "instance.profile.photo", Method: dsar.Deleted, Count: 1},
 			}
 			if diff := cmp.Diff(wantErased, out.Erased); diff != "" {
 				t.Errorf("erased (-want +got):\n%s", diff)
 			}
 			var kept []string
 			for _, e := range r.Exemptions {
-				if e.Ground != subject.GroundLegalObligation {
-					t.Errorf("exemption %+v: ground %s, want %s", e, e.Ground, subject.GroundLegalObligation)
+				if e.Ground != dsar.GroundLegalObligation {
+					t.Errorf("exemption %+v: ground %s, want %s", e, e.Ground, dsar.GroundLegalObligation)
 				}
 				kept = append(kept, e.Category)
 			}
@@ -242,7 +242,7 @@ func TestErasureKeepsWhatALegalHoldKeeps(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := desk(src, ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: store}))
-			r := run(t, d, subject.KindErasure, ann)
+			r := run(t, d, dsar.KindErasure, ann)
 
 			// The meeting rows stay, and so does the recording; the wrap-up,
 			// not held, is nulled as the row cannot go.
@@ -253,10 +253,10 @@ func TestErasureKeepsWhatALegalHoldKeeps(t *testing.T) {
 			if diff := cmp.Diff([][]string{{"1"}, {"2"}}, query(t, db, `SELECT id FROM recordings ORDER BY id`)); diff != "" {
 				t.Errorf("recordings under a legal hold (-want +got):\n%s", diff)
 			}
-			if !slices.ContainsFunc(r.Exemptions, func(e subject.Exemption) bool {
-				return e.Category == "instance.meeting.recording" && e.Ground == subject.GroundLegalClaims
+			if !slices.ContainsFunc(r.Exemptions, func(e dsar.Exemption) bool {
+				return e.Category == "instance.meeting.recording" && e.Ground == dsar.GroundLegalClaims
 			}) {
-				t.Errorf("exemptions %+v: want instance.meeting.recording under %s", r.Exemptions, subject.GroundLegalClaims)
+				t.Errorf("exemptions %+v: want instance.meeting.recording under %s", r.Exemptions, dsar.GroundLegalClaims)
 			}
 		})
 	}
@@ -283,7 +283,7 @@ func TestRectificationWritesEveryColumnOfTheCategory(t *testing.T) {
 			t.Parallel()
 			db := sample(t, b)
 			_, src := sampleSource(t, db, b)
-			fix := []subject.Correction{
+			fix := []dsar.Correction{
 				{Category: "instance.contact.email", Value: "ann@new.example"},
 				{Category: "instance.financial.account", Value: "Ann Changed"}, // invoices are kept as made
 				{Category: "guest.contact.name", Value: "not Ann's"},
@@ -302,7 +302,7 @@ func TestRectificationWritesEveryColumnOfTheCategory(t *testing.T) {
 			if n, err := src.Rectify(t.Context(), ann, fix); err != nil || n != 0 {
 				t.Errorf("second Rectify = %d, %v; want 0 rows changed", n, err)
 			}
-			if _, err := src.Rectify(t.Context(), ann, []subject.Correction{{Category: "instance.contact.email", Value: map[string]any{"x": 1}}}); err == nil {
+			if _, err := src.Rectify(t.Context(), ann, []dsar.Correction{{Category: "instance.contact.email", Value: map[string]any{"x": 1}}}); err == nil {
 				t.Error("Rectify with an object value: no error, want one")
 			}
 		})
@@ -314,8 +314,8 @@ func TestAccessThroughTheDesk(t *testing.T) {
 	b := backends()[0]
 	db := sample(t, b)
 	ds, src := sampleSource(t, db, b)
-	d := desk(src, ds.Holds(&subject.CatalogHolds{Catalog: privacy.DefaultCatalog()}))
-	r := run(t, d, subject.KindAccess, bob)
+	d := desk(src, ds.Holds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}))
+	r := run(t, d, dsar.KindAccess, bob)
 	e, err := d.Export(t.Context(), r.ID)
 	if err != nil {
 		t.Fatal(err)
