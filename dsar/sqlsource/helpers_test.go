@@ -88,6 +88,19 @@ func sampleSource(t *testing.T, db *sql.DB, b backend) (*sqlsource.Dataset, *sql
 	return ds, src
 }
 
+// onSample runs the test on every backend, in parallel, over the sample
+// service's database and dataset.
+func onSample(t *testing.T, test func(t *testing.T, db *sql.DB, ds *sqlsource.Dataset, src *sqlsource.Source)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			db := sample(t, b)
+			ds, src := sampleSource(t, db, b)
+			test(t, db, ds, src)
+		})
+	}
+}
+
 // query returns the rows of a query as strings, NULL as "<null>".
 func query(t *testing.T, db *sql.DB, q string, args ...any) [][]string {
 	t.Helper()
