@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -218,13 +217,19 @@ func (a Adequacy) End() (time.Time, bool, error) {
 	if a.Until == "" {
 		return time.Time{}, false, nil
 	}
+	var end time.Time
 	if t, err := time.Parse("2006-01", a.Until); err == nil {
-		return t.AddDate(0, 1, 0), true, nil
+		end = t.AddDate(0, 1, 0)
+	} else if t, err := time.Parse(time.DateOnly, a.Until); err == nil {
+		end = t.AddDate(0, 0, 1)
+	} else {
+		return time.Time{}, false, fmt.Errorf("want YYYY-MM or YYYY-MM-DD, got %q", a.Until)
 	}
-	if t, err := time.Parse(time.DateOnly, a.Until); err == nil {
-		return t.AddDate(0, 0, 1), true, nil
+	if CheckTime("until", end) != nil {
+		// The policy holds the end as nanoseconds since 1970.
+		return time.Time{}, false, fmt.Errorf("want a date from 1970 to 2262, got %q", a.Until)
 	}
-	return time.Time{}, false, fmt.Errorf("want YYYY-MM or YYYY-MM-DD, got %q", a.Until)
+	return end, true, nil
 }
 
 // ConsentAge holds the ages of digital consent of Art. 8(1).
@@ -257,27 +262,37 @@ func DefaultCatalog() *Catalog {
 	return c
 }
 
-// LoadCatalog reads and checks a catalog file (YAML or JSON).
+// LoadCatalog reads and checks a catalog file (YAML or JSON) of at most
+// MaxCatalogBytes.
 func LoadCatalog(path string) (*Catalog, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, "catalog", MaxCatalogBytes, "MaxCatalogBytes")
 	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			ve.Kind = ErrInvalidCatalog
+		}
 		return nil, fmt.Errorf("load catalog %s: %w", path, err)
 	}
 	return ParseCatalog(filepath.Base(path), data)
 }
 
-// ParseCatalog parses a catalog (YAML or JSON) and checks it with Check.
-// name is used in error messages. Unknown fields and duplicate keys are
-// errors. Every error wraps ErrInvalidCatalog and names the file, the entry
-// and the field.
+// ParseCatalog parses a catalog (YAML or JSON, at most MaxCatalogBytes)
+// and checks it with Check. name is used in error messages. Unknown
+// fields, duplicate keys (also keys differing only by case), an explicit
+// zero time or one CheckTime refuses are errors. Every error wraps
+// ErrInvalidCatalog and names the file, the entry and the field.
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
+	if len(data) > MaxCatalogBytes {
+		return nil, &CatalogError{File: name, Message: TooLarge("the catalog", MaxCatalogBytes, "bytes", "MaxCatalogBytes").Message}
+	}
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		// A YAML error (syntax, a duplicate key): its message has the line.
+		return nil, &CatalogError{File: name, Message: yamlMessage(err)}
+	}
 	var c Catalog
-	if err := yaml.UnmarshalStrict(data, &c); err != nil {
-		ce := locateCatalogError(data)
-		if ce == nil {
-			// A YAML error (syntax, a duplicate key): its message has the line.
-			ce = &CatalogError{Message: yamlMessage(err)}
-		}
+	if err := decodeValue(js, reflect.ValueOf(&c).Elem(), ""); err != nil {
+		ce := locateCatalogError(js, err)
 		ce.File = name
 		return nil, ce
 	}
@@ -291,18 +306,12 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 	return &c, nil
 }
 
-// locateCatalogError decodes the catalog again field by field to find the
-// entry and field a decoding error is in; nil when the document is not
-// valid YAML or the error is not in a field.
-func locateCatalogError(data []byte) *CatalogError {
-	js, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		return nil
-	}
-	var c Catalog
+// locateCatalogError names the entry and field of the decoding error err
+// of the catalog js (as JSON).
+func locateCatalogError(js []byte, err error) *CatalogError {
 	var ve *ValidationError
-	if !errors.As(decodeValue(js, reflect.ValueOf(&c).Elem(), ""), &ve) || ve.Field == "" {
-		return nil
+	if !errors.As(err, &ve) || ve.Field == "" {
+		return &CatalogError{Message: err.Error()}
 	}
 	// Name list entries as Check does: "purpose referral", "category
 	// instance.contact.email"; the rest of the path is the field.

@@ -7,30 +7,52 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 )
 
-// decodeStrict decodes exactly one JSON object into the struct v points
-// to and translates the decoder's errors into *ValidationError naming the
-// field by its path ("recipient.country").
-func decodeStrict(rd io.Reader, v any) error {
-	dec := json.NewDecoder(rd)
+// DecodeJSON reads one JSON value from rd, at most limit bytes (name is
+// the constant that sets it, for the error), and decodes it into the
+// struct v points to, strictly: unknown object keys, duplicate keys (also
+// keys differing only by case), a value of the wrong type, an explicit
+// zero time (0001-01-01T00:00:00Z) or one outside the range CheckTime
+// allows, trailing data and more than limit bytes are errors: a
+// *ValidationError wrapping ErrInvalid whose Field is the path of the
+// value at fault ("recipient.country", "purposes[3].bases[0]").
+// source names the input in the limit error ("receipt", "request").
+func DecodeJSON(rd io.Reader, source string, limit int64, name string, v any) error {
+	data, err := ReadLimited(rd, source, limit, name)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return invalidRequest("", "unexpected data after the JSON value")
-	}
-	var rest json.RawMessage
-	if err := dec.Decode(&rest); !errors.Is(err, io.EOF) {
-		return invalidRequest("", "unexpected data after the JSON value")
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return invalid("", "unexpected data after the JSON value")
 	}
 	return decodeValue(raw, reflect.ValueOf(v).Elem(), "")
+}
+
+func invalid(field, format string, args ...any) *ValidationError {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return invalid("", "malformed JSON at byte %d: %v", syn.Offset, err)
+	case errors.Is(err, io.EOF):
+		return invalid("", "empty input: want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("", "truncated JSON")
+	}
+	return invalid("", "%s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 var (
@@ -64,17 +86,16 @@ func decodeValue(data []byte, v reflect.Value, path string) error {
 		if null {
 			return nil
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(data, &fields); err != nil {
-			return invalidRequest(path, "want a JSON object, got %s", jsonKind(data))
+		fields, err := objectMembers(data, path)
+		if err != nil {
+			return err
 		}
-		keys := slices.Sorted(maps.Keys(fields)) // the same first error for the same input
-		for _, key := range keys {
-			f, name, ok := fieldByJSONName(v, key)
+		for _, m := range fields {
+			f, name, ok := fieldByJSONName(v, m.key)
 			if !ok {
-				return invalidRequest(join(path, key), "unknown field")
+				return invalid(join(path, m.key), "unknown field")
 			}
-			if err := decodeValue(fields[key], f, join(path, name)); err != nil {
+			if err := decodeValue(m.value, f, join(path, name)); err != nil {
 				return err
 			}
 		}
@@ -86,7 +107,7 @@ func decodeValue(data []byte, v reflect.Value, path string) error {
 		}
 		var elems []json.RawMessage
 		if err := json.Unmarshal(data, &elems); err != nil {
-			return invalidRequest(path, "want a JSON array, got %s", jsonKind(data))
+			return invalid(path, "want a JSON array, got %s", jsonKind(data))
 		}
 		out := reflect.MakeSlice(t, len(elems), len(elems))
 		for i, e := range elems {
@@ -101,19 +122,19 @@ func decodeValue(data []byte, v reflect.Value, path string) error {
 			v.SetZero()
 			return nil
 		}
-		var entries map[string]json.RawMessage
-		if err := json.Unmarshal(data, &entries); err != nil {
-			return invalidRequest(path, "want a JSON object, got %s", jsonKind(data))
+		entries, err := objectMembers(data, path)
+		if err != nil {
+			return err
 		}
 		if v.IsNil() {
 			v.Set(reflect.MakeMapWithSize(t, len(entries)))
 		}
-		for _, key := range slices.Sorted(maps.Keys(entries)) {
+		for _, m := range entries {
 			e := reflect.New(t.Elem()).Elem()
-			if err := decodeValue(entries[key], e, join(path, key)); err != nil {
+			if err := decodeValue(m.value, e, join(path, m.key)); err != nil {
 				return err
 			}
-			v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), e)
+			v.SetMapIndex(reflect.ValueOf(m.key).Convert(t.Key()), e)
 		}
 		return nil
 	}
@@ -121,15 +142,61 @@ func decodeValue(data []byte, v reflect.Value, path string) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case t == timeType:
-			return invalidRequest(path, "want an RFC 3339 time such as 2026-11-28T12:00:00Z, got %s", data)
+			return invalid(path, "want an RFC 3339 time such as 2026-11-28T12:00:00Z, got %s", data)
 		case errors.As(err, &typ):
-			return invalidRequest(path, "want %s, got JSON %s", typ.Type, typ.Value)
+			return invalid(path, "want %s, got JSON %s", typ.Type, typ.Value)
 		default:
 			// Errors from a type's own decoder (a lawful basis, a period).
-			return invalidRequest(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+			return invalid(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 	}
+	if t == timeType && !null {
+		// A time given is a time: the zero time is not "unset" here.
+		return checkGivenTime(path, v.Interface().(time.Time))
+	}
 	return nil
+}
+
+// member is one key and value of a JSON object, in document order.
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// objectMembers returns the members of the JSON object data, sorted by
+// key so that the same input gives the same first error. Duplicate keys,
+// also keys that differ only by case, are an error naming the path: which
+// of them encoding/json would keep is not something a reader of the
+// document can see.
+func objectMembers(data []byte, path string) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, invalid(path, "want a JSON object, got %s", jsonKind(data))
+	}
+	var out []member
+	seen := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, jsonError(err)
+		}
+		key := tok.(string) // the decoder checked the syntax: keys are strings
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, jsonError(err)
+		}
+		folded := strings.ToLower(strings.ToUpper(key))
+		if first, dup := seen[folded]; dup {
+			if first == key {
+				return nil, invalid(join(path, key), "duplicate key")
+			}
+			return nil, invalid(join(path, key), "duplicate key: %q and %q differ only by case", first, key)
+		}
+		seen[folded] = key
+		out = append(out, member{key, value})
+	}
+	slices.SortFunc(out, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	return out, nil
 }
 
 func join(path, key string) string {

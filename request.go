@@ -3,7 +3,6 @@ package privacy
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -222,40 +221,18 @@ func checkCountry(field, c string) error {
 	return nil
 }
 
-// MaxRequestBytes bounds the JSON DecodeRequest reads: a valid request is
-// a few kilobytes at most (MaxDataKeys keys of MaxIDLength bytes).
-const MaxRequestBytes = 1 << 20
-
 // DecodeRequest reads one request as JSON from rd, at most MaxRequestBytes.
-// Unknown fields, a value of the wrong type, trailing data and a larger
-// input are errors wrapping ErrInvalidRequest that name the field. Keys
-// match field names as encoding/json matches them (exactly, else without
-// regard to case) and the last of duplicate keys wins. It does not call
-// Validate.
+// Unknown fields, duplicate keys (also keys differing only by case), a
+// value of the wrong type, an explicit zero time or one CheckTime refuses,
+// trailing data and a larger input are errors wrapping ErrInvalidRequest
+// that name the field. Keys match field names as encoding/json matches
+// them (exactly, else without regard to case). It does not call Validate.
 func DecodeRequest(rd io.Reader) (Request, error) {
 	var req Request
-	lr := &io.LimitedReader{R: rd, N: MaxRequestBytes + 1}
-	err := decodeStrict(lr, &req)
-	if lr.N <= 0 {
-		return Request{}, invalidRequest("", "request larger than %d bytes", MaxRequestBytes)
-	}
-	if err != nil {
-		return Request{}, err
+	if err := DecodeJSON(rd, "request", MaxRequestBytes, "MaxRequestBytes", &req); err != nil {
+		return Request{}, asRequestError(err)
 	}
 	return req, nil
-}
-
-func jsonError(err error) error {
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		return invalidRequest("", "malformed JSON at byte %d: %v", syn.Offset, err)
-	case errors.Is(err, io.EOF):
-		return invalidRequest("", "empty input: want a JSON object")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalidRequest("", "truncated JSON")
-	}
-	return invalidRequest("", "%s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // MarshalIndent is a convenience for printing requests and decisions.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -239,4 +240,31 @@ func MarshalReceipt(r Record, c *privacy.Catalog) ([]byte, error) {
 		return nil, err
 	}
 	return json.MarshalIndent(rc, "", "  ")
+}
+
+// ReadReceipt reads a receipt as MarshalReceipt writes it, such as one a
+// subject hands back to be checked against the ledger: one JSON object of
+// at most privacy.MaxReceiptBytes, decoded strictly (privacy.DecodeJSON:
+// unknown fields, duplicate keys, an explicit zero time are errors naming
+// the field). It checks the receipt's version and that it names a
+// record and a time; whether the ledger holds the record is the caller's
+// to check (Proof.Seq and Proof.Hash).
+func ReadReceipt(rd io.Reader) (*Receipt, error) {
+	var r Receipt
+	if err := privacy.DecodeJSON(rd, "receipt", privacy.MaxReceiptBytes, "MaxReceiptBytes", &r); err != nil {
+		return nil, fmt.Errorf("read receipt: %w", err)
+	}
+	bad := func(field, msg string) error {
+		return fmt.Errorf("read receipt: %w", &privacy.ValidationError{Field: field, Message: msg})
+	}
+	switch {
+	case r.Version != ReceiptVersion:
+		return nil, bad("version", fmt.Sprintf("want %s, got %q", ReceiptVersion, r.Version))
+	case r.ConsentReceiptID == "":
+		return nil, bad("consentReceiptID", "is required")
+	}
+	if err := privacy.CheckRequiredTime("event.time", r.Event.Time); err != nil {
+		return nil, fmt.Errorf("read receipt: %w", err)
+	}
+	return &r, nil
 }

@@ -1,13 +1,17 @@
 package policies
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -17,9 +21,6 @@ import (
 
 	"github.com/privacykit/privacy"
 )
-
-// maxCatalogBytes bounds the catalog file of a bundle.
-const maxCatalogBytes = 16 << 20
 
 // Bundle is a policy distributed as an OPA bundle: a catalog and the
 // extension modules that go with it. LoadBundle reads one; a Bundle built in
@@ -35,10 +36,35 @@ type Bundle struct {
 	Revision string
 }
 
+// LoadOption configures LoadBundle.
+type LoadOption func(*loadConfig)
+
+type loadConfig struct {
+	verify *bundle.VerificationConfig
+}
+
+// WithVerificationKey makes LoadBundle verify the bundle's signature with
+// OPA's bundle signing: the bundle must hold a .signatures.json whose JWT
+// is signed with key and lists the SHA-256 of every file of the bundle,
+// the catalog included. A bundle without it, with a file the signature
+// does not list or lists with another hash (tampered), or signed with
+// another key is refused. algorithm is a JWS algorithm (RS256, ES256,
+// PS256, HS256, …); key is a PEM public key for RS*, PS* and ES*, or the
+// shared secret for HS*. Sign a bundle with `opa sign` or
+// `opa build --signing-key`.
+func WithVerificationKey(algorithm, key string) LoadOption {
+	return func(c *loadConfig) {
+		// The configured key id makes OPA use this key whatever key id
+		// the signature names.
+		const id = "privacy"
+		c.verify = bundle.NewVerificationConfig(map[string]*bundle.KeyConfig{id: {Key: key, Algorithm: algorithm}}, id, "", nil)
+	}
+}
+
 // LoadBundle reads an OPA bundle from a directory or a .tar.gz file with
 // OPA's bundle loader. The bundle holds the catalog as a file named
 // catalog.yaml, catalog.yml or catalog.json at its root, and any number of
-// Rego modules (v1 syntax, package privacy.ext.*); files ending in
+// Rego modules (v1 syntax, package privacy.ext.<name>); files ending in
 // _test.rego are skipped, and an optional .manifest gives the revision. A
 // bundle without a catalog file, with data documents (data.json,
 // data.yaml: the engine would ignore them), with a module that does not
@@ -46,7 +72,21 @@ type Bundle struct {
 // a catalog error wraps privacy.ErrInvalidCatalog. LoadBundle does not
 // compile the modules: New and Reload do, and reject the bundle if they
 // fail.
-func LoadBundle(ctx context.Context, path string) (*Bundle, error) {
+//
+// A bundle is bounded: at most privacy.MaxBundleBytes as an archive,
+// privacy.MaxBundleUnpackedBytes for its files together once
+// decompressed, privacy.MaxBundleFiles files, and
+// privacy.MaxCatalogBytes for any one file; it holds only regular files
+// and directories. Beyond a limit LoadBundle fails, naming it, before it
+// holds more than the limit in memory.
+//
+// With WithVerificationKey the bundle's signature is verified. Without
+// it, a bundle carrying a .signatures.json is refused: configure the key.
+func LoadBundle(ctx context.Context, path string, opts ...LoadOption) (*Bundle, error) {
+	var cfg loadConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -55,19 +95,43 @@ func LoadBundle(ctx context.Context, path string) (*Bundle, error) {
 		return nil, fmt.Errorf("load bundle: %w", err)
 	}
 	var loader bundle.DirectoryLoader
-	if fi.IsDir() {
+	switch {
+	case fi.IsDir():
+		if err := checkBundleDir(path); err != nil {
+			return nil, fmt.Errorf("load bundle %s: %w", path, err)
+		}
 		loader = bundle.NewDirectoryLoader(path)
-	} else {
+	case fi.Mode().IsRegular():
+		if fi.Size() > privacy.MaxBundleBytes {
+			return nil, fmt.Errorf("load bundle: %w", privacy.TooLarge("bundle "+path, privacy.MaxBundleBytes, "bytes", "MaxBundleBytes"))
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("load bundle: %w", err)
 		}
 		defer f.Close()
-		loader = bundle.NewTarballLoaderWithBaseURL(f, path)
+		if err := checkBundleArchive(f, path); err != nil {
+			return nil, fmt.Errorf("load bundle %s: %w", path, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("load bundle %s: %w", path, err)
+		}
+		// The archive was checked; a file that grows meanwhile is cut.
+		loader = bundle.NewTarballLoaderWithBaseURL(io.LimitReader(f, privacy.MaxBundleBytes), path)
+	default:
+		return nil, fmt.Errorf("load bundle %s: %w", path, errors.New("not a directory or a regular file"))
 	}
+	loader = loader.WithSizeLimitBytes(privacy.MaxCatalogBytes)
 	cl := &catalogLoader{DirectoryLoader: loader}
-	b, err := bundle.NewCustomReader(cl).WithRegoVersion(ast.RegoV1).Read()
+	rd := bundle.NewCustomReader(cl).WithRegoVersion(ast.RegoV1).WithSizeLimitBytes(privacy.MaxCatalogBytes)
+	if cfg.verify != nil {
+		rd = rd.WithBundleVerificationConfig(cfg.verify)
+	}
+	b, err := rd.Read()
 	if err != nil {
+		if cfg.verify == nil && strings.Contains(err.Error(), "verification key not provided") {
+			err = errors.New("the bundle is signed (.signatures.json) but no verification key is configured")
+		}
 		return nil, fmt.Errorf("load bundle %s: %w", path, err)
 	}
 	if cl.err != nil {
@@ -98,8 +162,84 @@ func LoadBundle(ctx context.Context, path string) (*Bundle, error) {
 	return out, nil
 }
 
-// catalogLoader takes the catalog file out of the stream of bundle files,
-// since OPA's reader reads only data.json and data.yaml as data.
+// checkBundleDir checks a bundle directory against the limits before OPA
+// reads it: the number of entries, their total size, and that every entry
+// is a regular file or a directory (a symbolic link or a device could
+// point at anything, /dev/zero included).
+func checkBundleDir(root string) error {
+	var files, size int64
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if files++; files > privacy.MaxBundleFiles {
+			return privacy.TooLarge("the bundle", privacy.MaxBundleFiles, "files", "MaxBundleFiles")
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file or a directory", p)
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if size += fi.Size(); size > privacy.MaxBundleUnpackedBytes {
+			return privacy.TooLarge("the unpacked bundle", privacy.MaxBundleUnpackedBytes, "bytes", "MaxBundleUnpackedBytes")
+		}
+		return nil
+	})
+}
+
+// checkBundleArchive reads a .tar.gz bundle through once, without keeping
+// it, and checks it against the limits: OPA's tarball loader holds every
+// file in memory, so a small archive that unpacks to gigabytes must be
+// refused before it reads it.
+func checkBundleArchive(rd io.Reader, name string) error {
+	compressed := &io.LimitedReader{R: rd, N: privacy.MaxBundleBytes + 1}
+	gz, err := gzip.NewReader(compressed)
+	if err != nil {
+		return fmt.Errorf("not a gzip archive: %w", err)
+	}
+	tr := tar.NewReader(gz)
+	var files, size int64
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if compressed.N <= 0 {
+				return privacy.TooLarge("bundle "+name, privacy.MaxBundleBytes, "bytes", "MaxBundleBytes")
+			}
+			return fmt.Errorf("read archive: %w", err)
+		}
+		if files++; files > privacy.MaxBundleFiles {
+			return privacy.TooLarge("the bundle", privacy.MaxBundleFiles, "files", "MaxBundleFiles")
+		}
+		switch h.Typeflag {
+		case tar.TypeReg, tar.TypeDir:
+		default:
+			return fmt.Errorf("%s is not a regular file or a directory", h.Name)
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(tr, privacy.MaxBundleUnpackedBytes-size+1))
+		if size += n; size > privacy.MaxBundleUnpackedBytes {
+			return privacy.TooLarge("the unpacked bundle", privacy.MaxBundleUnpackedBytes, "bytes", "MaxBundleUnpackedBytes")
+		}
+		if err != nil {
+			if compressed.N <= 0 {
+				return privacy.TooLarge("bundle "+name, privacy.MaxBundleBytes, "bytes", "MaxBundleBytes")
+			}
+			return fmt.Errorf("read archive: %w", err)
+		}
+	}
+	return nil
+}
+
+// catalogLoader takes a copy of the catalog file from the stream of bundle
+// files, since OPA's reader reads only data.json and data.yaml as data,
+// and passes it on so that a signature covers it.
 type catalogLoader struct {
 	bundle.DirectoryLoader
 	name string
@@ -108,31 +248,30 @@ type catalogLoader struct {
 }
 
 func (l *catalogLoader) NextFile() (*bundle.Descriptor, error) {
-	for {
-		d, err := l.DirectoryLoader.NextFile()
-		if err != nil {
-			return d, err
-		}
-		p := strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(d.Path(), "\\", "/")), "/")
-		switch p {
-		case "catalog.yaml", "catalog.yml", "catalog.json":
-		default:
-			return d, nil
-		}
-		var buf bytes.Buffer
-		_, rerr := d.Read(&buf, maxCatalogBytes+1)
-		d.Close()
-		switch {
-		case rerr != nil && !errors.Is(rerr, io.EOF):
-			l.err = fmt.Errorf("read %s: %w", p, rerr)
-		case buf.Len() > maxCatalogBytes:
-			l.err = fmt.Errorf("%s is larger than %d bytes", p, maxCatalogBytes)
-		case l.name != "":
-			l.err = fmt.Errorf("two catalog files: %s and %s", l.name, p)
-		default:
-			l.name, l.data = p, buf.Bytes()
-		}
+	d, err := l.DirectoryLoader.NextFile()
+	if err != nil {
+		return d, err
 	}
+	p := strings.TrimPrefix(path.Clean("/"+strings.ReplaceAll(d.Path(), "\\", "/")), "/")
+	switch p {
+	case "catalog.yaml", "catalog.yml", "catalog.json":
+	default:
+		return d, nil
+	}
+	var buf bytes.Buffer
+	_, rerr := d.Read(&buf, privacy.MaxCatalogBytes+1)
+	d.Close()
+	switch {
+	case rerr != nil && !errors.Is(rerr, io.EOF):
+		l.err = fmt.Errorf("read %s: %w", p, rerr)
+	case buf.Len() > privacy.MaxCatalogBytes:
+		l.err = privacy.TooLarge(p, privacy.MaxCatalogBytes, "bytes", "MaxCatalogBytes")
+	case l.name != "":
+		l.err = fmt.Errorf("two catalog files: %s and %s", l.name, p)
+	default:
+		l.name, l.data = p, buf.Bytes()
+	}
+	return bundle.NewDescriptor(d.URL(), d.Path(), bytes.NewReader(buf.Bytes())), nil
 }
 
 // modules returns the bundle's modules in path order.
@@ -197,8 +336,9 @@ func (e *Engine) Generation() uint64 { return e.policy.Load().generation }
 // directory, of any file in it). A bundle that fails to load or compile is
 // logged to the engine's logger and skipped; the running policy stays. It
 // returns when ctx is done, with ctx's error. The first poll only records
-// the bundle's state: load the bundle at New with WithBundle.
-func (e *Engine) WatchBundle(ctx context.Context, path string, interval time.Duration) error {
+// the bundle's state: load the bundle at New with WithBundle. opts are
+// LoadBundle's (WithVerificationKey).
+func (e *Engine) WatchBundle(ctx context.Context, path string, interval time.Duration, opts ...LoadOption) error {
 	if interval <= 0 {
 		return fmt.Errorf("policies: watch bundle: interval must be positive, got %v", interval)
 	}
@@ -220,7 +360,7 @@ func (e *Engine) WatchBundle(ctx context.Context, path string, interval time.Dur
 			continue
 		}
 		last = stamp
-		b, err := LoadBundle(ctx, path)
+		b, err := LoadBundle(ctx, path, opts...)
 		if err == nil {
 			err = e.Reload(ctx, b)
 		}

@@ -72,8 +72,15 @@ func NewPreferenceCenter(cat CatalogSource, consents consent.Store, subjects sub
 	return pc
 }
 
-// ServeHTTP serves the routes listed on PreferenceCenter.
+// ServeHTTP serves the routes listed on PreferenceCenter. Its routes take
+// no body: a request whose body is larger than privacy.MaxHTTPBodyBytes
+// is answered with 413, and no handler reads more than that.
 func (pc *PreferenceCenter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > privacy.MaxHTTPBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, privacy.TooLarge("request body", privacy.MaxHTTPBodyBytes, "bytes", "MaxHTTPBodyBytes").Error())
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, privacy.MaxHTTPBodyBytes)
 	pc.handler.ServeHTTP(w, r)
 }
 

@@ -52,8 +52,10 @@ func (s State) Clone() State {
 }
 
 // CheckTimes returns a *privacy.ValidationError naming the first
-// objection or lifecycle time that 64-bit nanoseconds cannot hold
-// (privacy.CheckTime); stores call it before they keep a state.
+// objection or lifecycle time that 64-bit nanoseconds cannot hold or
+// that is at or before 1970 (privacy.CheckTime), or a lifecycle time that
+// is zero (the map holds only triggers that happened); stores call it
+// before they keep a state.
 func (s *State) CheckTimes() error {
 	for i, o := range s.Objections {
 		if err := privacy.CheckTime("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
@@ -61,7 +63,7 @@ func (s *State) CheckTimes() error {
 		}
 	}
 	for _, tr := range slices.Sorted(maps.Keys(s.Lifecycle)) {
-		if err := privacy.CheckTime("lifecycle."+string(tr), s.Lifecycle[tr]); err != nil {
+		if err := privacy.CheckRequiredTime("lifecycle."+string(tr), s.Lifecycle[tr]); err != nil {
 			return err
 		}
 	}
