@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/stateview"
@@ -29,17 +30,31 @@ const viewApp = "privacykit-view"
 // When that connection fails the view pauses, sending every read to the
 // database, and reconnects with backoff (up to ten seconds apart); it
 // resumes once it listens again. View returns once LISTEN is in effect.
+//
+// A connection can also go silent without failing: a network partition
+// that drops packets and closes nothing. So the view answers from memory
+// only while the connection proves itself: a heartbeat (a query round trip
+// on the listening connection, which PostgreSQL answers only after it has
+// sent every notification committed before the query) runs every third of
+// the view's MaxStaleness (stateview.WithMaxStaleness, default five
+// seconds) with the same third as its deadline, and each answer vouches
+// for the view (stateview.View.Vouch). Past MaxStaleness without an answer
+// every read goes to the database, whatever the listening goroutine is
+// doing; a heartbeat past its deadline drops the connection and the view
+// reconnects as above.
 // When ctx is done or the DB closes, the view stops listening and stays
 // paused. Make one view per DB and keep it; each holds one connection
 // outside the pool.
 func (db *DB) View(ctx context.Context, opts ...stateview.Option) (*stateview.View, error) {
 	v := stateview.New(db.ConsentStore(), db.StateStore(), opts...)
 	v.Pause()
+	start := time.Now()
 	conn, schema, err := db.listen(ctx, viewApp, sqlstore.NotifyChannel, sqlstore.StateNotifyChannel)
 	if err != nil {
 		return nil, fmt.Errorf("state view: %w", err)
 	}
 	remove := db.hooks.Add(v.Forget)
+	v.Vouch(start)
 	v.Resume()
 	db.run(ctx, func(ctx context.Context) {
 		defer v.Pause()
@@ -51,30 +66,78 @@ func (db *DB) View(ctx context.Context, opts ...stateview.Option) (*stateview.Vi
 				return
 			}
 			slog.Default().Warn("privacykit: state view lost its notifications; reading through to the database", "err", err)
+			start := time.Now()
 			if conn, schema = db.relisten(ctx); conn == nil {
 				return
 			}
+			v.Vouch(start)
 			v.Resume()
 		}
 	})
 	return v, nil
 }
 
-// feed makes v forget each subject whose notification arrives on conn,
-// until conn fails or ctx ends; it closes conn.
+// feed makes v forget each subject whose notification arrives on conn and
+// vouches for v after each heartbeat, until conn fails, a heartbeat misses
+// its deadline or ctx ends; it closes conn.
 func feed(ctx context.Context, conn *pgx.Conn, schema string, v *stateview.View) error {
-	defer conn.Close(context.Background())
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
+	defer func() {
+		// A partitioned connection must not hold the goroutine up.
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
+	apply := func(n *pgconn.Notification) {
 		p, ok := parseNotification(n.Payload)
 		switch {
 		case !ok:
 			v.ForgetAll()
 		case p.Schema == schema:
 			v.Forget(p.Subject)
+		}
+	}
+	// drained is done: WaitForNotification with it returns the
+	// notifications pgx buffered during a query, and nil once there are
+	// none, without reading the connection.
+	drained, cancel := context.WithCancel(ctx)
+	cancel()
+	every := max(v.MaxStaleness()/3, time.Millisecond)
+	next := time.Now().Add(every)
+	for {
+		if !time.Now().Before(next) {
+			sent := time.Now()
+			hctx, cancel := context.WithTimeout(ctx, every)
+			_, err := conn.Exec(hctx, "SELECT 1")
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("heartbeat: %w", err)
+			}
+			// The answer comes after every notification committed before
+			// the query; apply those before vouching.
+			for {
+				n, _ := conn.WaitForNotification(drained)
+				if n == nil {
+					break
+				}
+				apply(n)
+			}
+			v.Vouch(sent)
+			next = sent.Add(every)
+		}
+		wctx, cancel := context.WithDeadline(ctx, next)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if n != nil {
+			apply(n)
+		}
+		if err != nil {
+			if ctx.Err() == nil && wctx.Err() != nil && !conn.IsClosed() {
+				continue // time for the next heartbeat
+			}
+			return err
 		}
 	}
 }

@@ -34,7 +34,11 @@
 //     it arrives; nothing polls. A write by another replica is seen once
 //     its notification is delivered, a moment after it commits. While the
 //     listening connection is down, the view is paused: it sends every read
-//     to the database and keeps nothing, until it listens again.
+//     to the database and keeps nothing, until it listens again. A
+//     connection that goes silent without failing (a network partition)
+//     is caught by a heartbeat on it: the view answers from memory only
+//     until MaxStaleness (WithMaxStaleness, default five seconds) after
+//     the last heartbeat answered (Vouch), and reads through after that.
 //   - SQLite has no notifications: a view over a SQLite file does not see
 //     writes made by another process (privacyctl run against the file of a
 //     live service, say). Use one only where this process is the file's

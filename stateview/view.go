@@ -15,6 +15,11 @@ import (
 // otherwise.
 const DefaultSize = 100_000
 
+// DefaultMaxStaleness is how long a view whose feed vouches for it
+// (Vouch) answers from memory after the last vouch, unless
+// WithMaxStaleness says otherwise.
+const DefaultMaxStaleness = 5 * time.Second
+
 // shardCount spreads the subjects over locks, so that readers on two cores
 // rarely meet.
 const shardCount = 64
@@ -30,6 +35,13 @@ type View struct {
 	seed     maphash.Seed
 	live     atomic.Bool
 	shards   [shardCount]shard
+
+	// maxStale bounds how long after the last Vouch the view answers from
+	// memory; vouched is that vouch's time plus maxStale, in nanoseconds
+	// of the monotonic clock since base, or 0 while no feed vouches.
+	maxStale time.Duration
+	base     time.Time
+	vouched  atomic.Int64
 
 	hits, misses, bypassed, forgotten atomic.Uint64
 }
@@ -62,22 +74,66 @@ func WithSize(n int) Option {
 	return func(v *View) { v.perShard = max(1, (n+shardCount-1)/shardCount) }
 }
 
+// WithMaxStaleness bounds how long the view answers from memory after its
+// feed last vouched that no change was missed (Vouch): past that, until
+// the next vouch, every read goes to the stores. Default
+// DefaultMaxStaleness. It applies only to views whose feed vouches (the
+// postgres package's DB.View, which takes its heartbeat from it).
+func WithMaxStaleness(d time.Duration) Option {
+	return func(v *View) { v.maxStale = d }
+}
+
 // New returns a live view reading from consents and subjects. The view
 // knows of no write by itself: whoever writes to the stores must call
 // Forget with the subject after each write commits, and Pause while it
 // cannot tell (see the package documentation). The sqlite and postgres
 // packages' DB.View do this for their stores.
 func New(consents consent.Store, subjects subject.StateReader, opts ...Option) *View {
-	v := &View{consents: consents, subjects: subjects, seed: maphash.MakeSeed()}
+	v := &View{consents: consents, subjects: subjects, seed: maphash.MakeSeed(),
+		maxStale: DefaultMaxStaleness, base: time.Now()}
 	WithSize(DefaultSize)(v)
 	for _, o := range opts {
 		o(v)
+	}
+	if v.maxStale <= 0 {
+		v.maxStale = DefaultMaxStaleness
 	}
 	for i := range v.shards {
 		v.shards[i].m = map[string]*entry{}
 	}
 	v.live.Store(true)
 	return v
+}
+
+// MaxStaleness returns the view's bound (WithMaxStaleness).
+func (v *View) MaxStaleness() time.Duration { return v.maxStale }
+
+// Vouch tells the view that every change committed before at has been
+// delivered to it (Forget called for it): a heartbeat of its feed, such as
+// a round trip on the connection that carries the notifications. From the
+// first Vouch on, the view answers from memory only until at plus
+// MaxStaleness; a feed that stops vouching (a network partition that
+// closes nothing) therefore sends every read to the stores within that
+// time, without the feed having to notice. A vouch older than the last is
+// ignored.
+func (v *View) Vouch(at time.Time) {
+	until := int64(at.Sub(v.base)+v.maxStale) | 1 // never 0
+	for {
+		old := v.vouched.Load()
+		if (old != 0 && old >= until) || v.vouched.CompareAndSwap(old, until) {
+			return
+		}
+	}
+}
+
+// serving reports whether the view may answer from memory and keep what it
+// reads: not paused and, when a feed vouches, vouched for.
+func (v *View) serving() bool {
+	if !v.live.Load() {
+		return false
+	}
+	until := v.vouched.Load()
+	return until == 0 || int64(time.Since(v.base)) < until
 }
 
 // Consents returns the view's consent.Reader, for policies.WithConsents.
@@ -131,8 +187,9 @@ func (v *View) Resume() {
 	v.live.Store(true)
 }
 
-// Live reports whether the view answers from memory (not paused).
-func (v *View) Live() bool { return v.live.Load() }
+// Live reports whether the view answers from memory: not paused and, when
+// its feed vouches, last vouched for less than MaxStaleness ago.
+func (v *View) Live() bool { return v.serving() }
 
 // Stats counts the view's reads since New.
 type Stats struct {
@@ -177,7 +234,7 @@ func (v *View) lookup(subjectID string) (*shard, *entry, uint64) {
 func (v *View) keep(sh *shard, subjectID string, epoch uint64, merge func(old *entry) *entry) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.epoch != epoch || !v.live.Load() {
+	if sh.epoch != epoch || !v.serving() {
 		return
 	}
 	old, ok := sh.m[subjectID]
@@ -198,7 +255,7 @@ func (r consentReader) State(ctx context.Context, subjectID, purpose string, at 
 	if err := ctx.Err(); err != nil {
 		return consent.State{}, err
 	}
-	if subjectID == "" || !v.live.Load() {
+	if subjectID == "" || !v.serving() {
 		v.bypassed.Add(1)
 		return v.consents.State(ctx, subjectID, purpose, at)
 	}
@@ -251,7 +308,7 @@ func (r subjectReader) SharedState(ctx context.Context, subjectID string) (subje
 	if err := ctx.Err(); err != nil {
 		return subject.State{}, err
 	}
-	if subjectID == "" || !v.live.Load() {
+	if subjectID == "" || !v.serving() {
 		v.bypassed.Add(1)
 		return v.subjects.State(ctx, subjectID)
 	}

@@ -96,3 +96,41 @@ func TestErrorsNotKept(t *testing.T) {
 		t.Errorf("kept %d subjects after failed reads", s.Subjects)
 	}
 }
+
+// TestUnvouchedViewReadsThrough checks that a view whose feed vouches
+// answers from memory only while the last vouch is younger than
+// MaxStaleness, and reads through to the store otherwise.
+func TestUnvouchedViewReadsThrough(t *testing.T) {
+	ctx := t.Context()
+	v := stateview.New(memory.NewConsentStore(), memory.NewStateStore(), stateview.WithMaxStaleness(time.Hour))
+	if !v.Live() {
+		t.Fatal("a view no feed vouches for is not live")
+	}
+	read := func() stateview.Stats {
+		for range 2 {
+			if _, err := v.Subjects().State(ctx, "u-1"); err != nil {
+				t.Fatalf("State: %v", err)
+			}
+		}
+		return v.Stats()
+	}
+
+	v.Vouch(time.Now().Add(-2 * time.Hour)) // the feed went silent long ago
+	before := v.Stats()
+	if v.Live() {
+		t.Error("Live after the last vouch lapsed")
+	}
+	if got := read(); got.Hits != before.Hits || got.Bypassed != before.Bypassed+2 {
+		t.Errorf("lapsed view: %+v after %+v; want both reads through", got, before)
+	}
+
+	v.Vouch(time.Now())
+	v.Vouch(time.Now().Add(-2 * time.Hour)) // an older vouch changes nothing
+	if !v.Live() {
+		t.Error("not Live after a fresh vouch")
+	}
+	before = v.Stats()
+	if got := read(); got.Hits != before.Hits+1 {
+		t.Errorf("vouched view: %+v after %+v; want the second read from memory", got, before)
+	}
+}
