@@ -23,6 +23,10 @@ type Dialect struct {
 	// indexes as the rowid without an index of its own; empty for engines
 	// without one.
 	rowid string
+	// integers lists a table's integer columns ($1), which refuse a
+	// parameter that is not an integer instead of matching nothing; empty
+	// for engines that compare loosely.
+	integers string
 	// distinct is the null-safe "is different from" operator.
 	distinct string
 }
@@ -53,6 +57,8 @@ func PostgreSQL() Dialect {
 			JOIN pg_namespace n ON n.oid = c.relnamespace
 			JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
 			WHERE n.nspname = current_schema() AND c.relname = $1`,
+		integers: `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND data_type IN ('smallint', 'integer', 'bigint')`,
 		distinct: "IS DISTINCT FROM",
 	}
 }
@@ -82,10 +88,11 @@ func names(ctx context.Context, db *sql.DB, query, tableName string) (map[string
 type schema struct {
 	columns map[string]map[string]bool // table -> column -> exists
 	indexed map[string]map[string]bool // table -> column -> leads an index
+	integer map[string]map[string]bool // table -> column -> an integer type the engine enforces
 }
 
 func readSchema(ctx context.Context, db *sql.DB, dl Dialect, tables []string) (*schema, error) {
-	s := &schema{columns: map[string]map[string]bool{}, indexed: map[string]map[string]bool{}}
+	s := &schema{columns: map[string]map[string]bool{}, indexed: map[string]map[string]bool{}, integer: map[string]map[string]bool{}}
 	for _, t := range tables {
 		if s.columns[t] != nil {
 			continue
@@ -107,7 +114,13 @@ func readSchema(ctx context.Context, db *sql.DB, dl Dialect, tables []string) (*
 				idx[c] = true
 			}
 		}
-		s.columns[t], s.indexed[t] = cols, idx
+		ints := map[string]bool{}
+		if dl.integers != "" {
+			if ints, err = names(ctx, db, dl.integers, t); err != nil {
+				return nil, fmt.Errorf("read the column types of table %s: %w", t, err)
+			}
+		}
+		s.columns[t], s.indexed[t], s.integer[t] = cols, idx, ints
 	}
 	return s, nil
 }
@@ -115,7 +128,7 @@ func readSchema(ctx context.Context, db *sql.DB, dl Dialect, tables []string) (*
 // checkSchema reports the tables and columns the dataset names that the
 // database does not have, and the columns a lookup by subject searches by
 // that no index leads.
-func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) error {
+func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) (*schema, error) {
 	var tables []string
 	for _, t := range d.tables {
 		tables = append(tables, t.name)
@@ -125,7 +138,7 @@ func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) error
 	}
 	s, err := readSchema(ctx, db, dl, tables)
 	if err != nil {
-		return fmt.Errorf("dataset %s: %w", d.file, err)
+		return nil, fmt.Errorf("dataset %s: %w", d.file, err)
 	}
 	p := &problems{file: d.file}
 	has := func(line int, what, tbl, col string) bool {
@@ -181,7 +194,7 @@ func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) error
 			}
 		}
 	}
-	return p.err()
+	return s, p.err()
 }
 
 // quote quotes an identifier the loader validated as a plain SQL name.

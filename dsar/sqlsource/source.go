@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,7 +33,13 @@ type Source struct {
 	db    *sql.DB
 	dl    Dialect
 	order []*table // erasure order
+	// integer marks the entries whose key or controller column is of an
+	// integer type the engine enforces: a subject whose id is not an
+	// integer has no rows there.
+	integer map[*table]integerParams
 }
+
+type integerParams struct{ key, controller bool }
 
 var _ dsar.Source = (*Source)(nil)
 
@@ -45,14 +52,24 @@ func New(ctx context.Context, db *sql.DB, dl Dialect, ds *Dataset) (*Source, err
 	if db == nil || ds == nil || dl.name == "" {
 		return nil, errors.New("sqlsource: New needs a database, a dialect (SQLite or PostgreSQL) and a dataset")
 	}
-	if err := ds.checkSchema(ctx, db, dl); err != nil {
+	sch, err := ds.checkSchema(ctx, db, dl)
+	if err != nil {
 		return nil, err
 	}
 	order, err := ds.erasureOrder()
 	if err != nil {
 		return nil, err
 	}
-	return &Source{ds: ds, db: db, dl: dl, order: order}, nil
+	src := &Source{ds: ds, db: db, dl: dl, order: order, integer: map[*table]integerParams{}}
+	for _, t := range ds.tables {
+		var ip integerParams
+		ip.key = sch.integer[t.key.table][t.key.column]
+		if t.controller != nil {
+			ip.controller = sch.integer[t.controller.table][t.controller.column]
+		}
+		src.integer[t] = ip
+	}
+	return src, nil
 }
 
 // querier is a database or a transaction.
@@ -71,9 +88,17 @@ func (s *Source) entries(sub privacy.Subject) ([]*table, error) {
 		if t.processor && sub.Controller == "" {
 			return nil, fmt.Errorf("dataset %s: table %s holds the data of a %s for a controller: the request must name the controller", s.ds.name, t.name, sub.Kind)
 		}
+		if ip := s.integer[t]; (ip.key && !isInteger(sub.ID)) || (ip.controller && !isInteger(sub.Controller)) {
+			continue // no row can match
+		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+func isInteger(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
 }
 
 // where returns the condition that selects the subject's rows of the
@@ -194,7 +219,8 @@ func sameValue(v, mask any) bool {
 // for their kind, one record per row and category, sorted by category. For
 // a subject whose data the operator processes for a controller, only the
 // rows of that controller.
-func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]dsar.Record, error) {
+func (s *Source) Export(ctx context.Context, sub privacy.Subject) (_ []dsar.Record, err error) {
+	defer redact(&err, sub)
 	entries, err := s.entries(sub)
 	if err != nil {
 		return nil, err
@@ -220,7 +246,8 @@ func (s *Source) Export(ctx context.Context, sub privacy.Subject) ([]dsar.Record
 // (the Desk was not given Dataset.Holds), and nothing is erased. It
 // reports each category in which it erased something, with the number of
 // records (rows) erased; erasing again finds nothing.
-func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []string) ([]dsar.Erased, error) {
+func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []string) (_ []dsar.Erased, err error) {
+	defer redact(&err, sub)
 	entries, err := s.entries(sub)
 	if err != nil {
 		return nil, err
@@ -313,7 +340,8 @@ func (s *Source) rowErasable(tableName string, categories []string) bool {
 // rows changed. Columns kept under a hold are records kept as they were
 // made (an invoice is corrected by a new one) and are not rewritten.
 // Values must be strings, numbers or booleans.
-func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections []dsar.Correction) (int, error) {
+func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections []dsar.Correction) (_ int, err error) {
+	defer redact(&err, sub, corrections...)
 	entries, err := s.entries(sub)
 	if err != nil {
 		return 0, err
@@ -358,6 +386,39 @@ func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections [
 	}
 	return n, nil
 }
+
+// redact takes the subject's id, and the corrected values, out of the text
+// of an error: drivers quote the values they refuse, and a source's error
+// ends up in the request's audit trail and logs. The error still matches
+// what it wrapped with errors.Is (a cancelled context, a driver sentinel).
+func redact(err *error, sub privacy.Subject, corrections ...dsar.Correction) {
+	if *err == nil {
+		return
+	}
+	msg := (*err).Error()
+	for _, c := range corrections {
+		if v := fmt.Sprint(c.Value); v != "" {
+			msg = strings.ReplaceAll(msg, v, "<corrected value>")
+		}
+	}
+	if sub.ID != "" {
+		msg = strings.ReplaceAll(msg, sub.ID, "<subject id>")
+	}
+	if msg != (*err).Error() {
+		*err = &redactedError{msg: msg, err: *err}
+	}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// Is matches what the original error matches, without handing out its
+// text through Unwrap.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
 
 // scalarValue turns a correction's value, as encoding/json decodes it,
 // into a query parameter: a string, an integer where the number is whole,

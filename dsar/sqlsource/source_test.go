@@ -306,3 +306,46 @@ func TestAccessThroughTheDesk(t *testing.T) {
 		}
 	}
 }
+
+// Regression: PostgreSQL refused a subject id that is not an integer for an
+// integer key column, and its error quoted the id into the request's trail.
+func TestIntegerKeysAndErrorsWithoutPersonalData(t *testing.T) {
+	t.Parallel()
+	file := `dataset: svc
+tables:
+  - table: users
+    subject: user
+    key: id
+    columns:
+      - {column: email, category: instance.contact.email, erase: null}
+      - {column: logins, category: instance.meeting.data, erase: null}
+`
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			db := b.open(t)
+			exec(t, db, `CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, logins INTEGER);
+				INSERT INTO users VALUES (42, 'ann@example.com', 3)`)
+			src, err := sqlsource.New(t.Context(), db, b.dialect, mustParse(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := src.Export(t.Context(), privacy.Subject{ID: "42", Kind: privacy.SubjectUser})
+			if err != nil || len(got) != 2 {
+				t.Errorf("Export(42) = %v, %v; want 2 records", got, err)
+			}
+			got, err = src.Export(t.Context(), privacy.Subject{ID: "ann-secret-id", Kind: privacy.SubjectUser})
+			if err != nil || len(got) != 0 {
+				t.Errorf("Export(a non-integer id) = %v, %v; want nothing", got, err)
+			}
+			_, err = src.Rectify(t.Context(), privacy.Subject{ID: "42", Kind: privacy.SubjectUser},
+				[]dsar.Correction{{Category: "instance.meeting.data", Value: "ann-secret-value"}})
+			if b.name == "postgres" && err == nil {
+				t.Fatal("Rectify of an integer column with text: no error on PostgreSQL")
+			}
+			if err != nil && (strings.Contains(err.Error(), "ann-secret-value") || strings.Contains(err.Error(), "42")) {
+				t.Errorf("error %q holds the subject's id or data", err)
+			}
+		})
+	}
+}
