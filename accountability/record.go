@@ -1,6 +1,7 @@
 package accountability
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -41,6 +42,11 @@ type Record struct {
 	// ProcessorActivities are the categories of processing the operator
 	// carries out on behalf of each controller (Art. 30(2)(b)-(d)).
 	ProcessorActivities []ProcessorActivity `json:"processor_activities"`
+	// Customers are the controllers on whose behalf the operator processes
+	// (Art. 30(2)(a)), each with the categories of processing it
+	// instructs (Art. 30(2)(b)): those the catalog names and those given
+	// in the RecordInput, by name.
+	Customers []ProcessorCustomer `json:"customers"`
 	// Transfers states the rules for transfers outside the EEA that every
 	// activity follows (Art. 30(1)(e), 30(2)(c)).
 	Transfers TransferRules `json:"transfers"`
@@ -71,6 +77,11 @@ type Activity struct {
 	Recipients []privacy.RecipientKind `json:"recipients"`
 	// Transfers says whether and how data may leave the EEA.
 	Transfers string `json:"transfers"`
+	// ThirdCountries names the countries outside the EEA the activity's
+	// data goes to, from the transfers given to BuildRecordWith (declared
+	// or read from the decision log), with the adequacy decision,
+	// safeguard or derogation of each (Art. 30(1)(e)).
+	ThirdCountries []ThirdCountry `json:"third_countries"`
 	// Retention is the time limit for erasure (Art. 30(1)(f)).
 	Retention string `json:"retention"`
 	// DirectMarketing, Profiling and AutomatedDecision copy the purpose's
@@ -97,7 +108,40 @@ type ProcessorActivity struct {
 	// authorities) the data may be disclosed to.
 	Recipients []privacy.RecipientKind `json:"recipients"`
 	Transfers  string                  `json:"transfers"`
-	Retention  string                  `json:"retention"`
+	// ThirdCountries names the countries outside the EEA the data goes to
+	// for this controller (Art. 30(2)(c)).
+	ThirdCountries []ThirdCountry `json:"third_countries"`
+	Retention      string         `json:"retention"`
+}
+
+// ThirdCountry is a country outside the EEA that an activity's data is
+// transferred to, with what makes the transfer lawful.
+type ThirdCountry struct {
+	// Country is the ISO 3166-1 alpha-2 code and Name its English name.
+	Country string `json:"country"`
+	Name    string `json:"name"`
+	// Recipients names the recipients ("processor mailer.example").
+	Recipients []string `json:"recipients"`
+	// Basis says what makes the transfer lawful: the adequacy decision,
+	// the Art. 46 safeguard or the Art. 49 derogation, or that none is
+	// recorded.
+	Basis string `json:"transfer_basis"`
+	// LoggedTransfers counts the transfers the decision log holds; 0 for
+	// declared ones.
+	LoggedTransfers int `json:"logged_transfers,omitempty"`
+}
+
+// ProcessorCustomer is a controller on whose behalf the operator
+// processes, with the categories of processing it instructs (Art.
+// 30(2)(a), (b)).
+type ProcessorCustomer struct {
+	Name    string `json:"name"`
+	Contact string `json:"contact,omitempty"`
+	Country string `json:"country,omitempty"`
+	// Processing lists the instructed purposes, as "key: reason".
+	Processing []string `json:"processing"`
+	// Categories lists the leaf categories those purposes use.
+	Categories []string `json:"personal_data"`
 }
 
 // AnyController is the Controller of a ProcessorActivity done on the
@@ -150,9 +194,29 @@ func representativeDefault(c *privacy.Catalog) string {
 }
 
 // BuildRecord builds the record of processing activities from a validated
-// catalog. Activities come in catalog order; categories are expanded to
-// leaves and sorted; recipients are sorted.
+// catalog alone; see BuildRecordWith.
 func BuildRecord(c *privacy.Catalog) Record {
+	r, err := BuildRecordWith(c, RecordInput{})
+	if err != nil {
+		// an empty input cannot fail its check
+		panic(err)
+	}
+	return r
+}
+
+// BuildRecordWith builds the record of processing activities from a
+// validated catalog and what the operator knows besides: the transfers to
+// third countries (declared, or read from the decision log with
+// ReadDecisionLog) and the controllers it processes for. Activities come
+// in catalog order; categories are expanded to leaves and sorted;
+// recipients are sorted. Transfers to the EEA are left out. An input that
+// names a purpose, subject kind, recipient kind or safeguard the catalog
+// does not know, or a malformed country, is an error naming the field
+// (privacy.ErrInvalid).
+func BuildRecordWith(c *privacy.Catalog, in RecordInput) (Record, error) {
+	if err := in.check(c); err != nil {
+		return Record{}, fmt.Errorf("record of processing: %w", err)
+	}
 	r := Record{
 		Name:           c.Name,
 		PolicyVersion:  c.PolicyVersion,
@@ -169,6 +233,7 @@ func BuildRecord(c *privacy.Catalog) Record {
 		Security:            securityMeasures(c),
 		Activities:          []Activity{},
 		ProcessorActivities: []ProcessorActivity{},
+		Customers:           []ProcessorCustomer{},
 	}
 	for i := range c.Purposes {
 		p := &c.Purposes[i]
@@ -186,6 +251,7 @@ func BuildRecord(c *privacy.Catalog) Record {
 			Categories:        cats,
 			Recipients:        sortedRecipients(p.Recipients),
 			Transfers:         transfersFor(p),
+			ThirdCountries:    thirdCountries(c, in.Transfers, p.Key, subjects, nil),
 			Retention:         retention(c, p, cats),
 			DirectMarketing:   p.DirectMarketing,
 			Profiling:         p.Profiling,
@@ -209,8 +275,16 @@ func BuildRecord(c *privacy.Catalog) Record {
 	for _, name := range names {
 		instructions = append(instructions, instr{name, c.Processor.Controllers[name]})
 	}
-	for _, in := range instructions {
-		for _, key := range in.purposes {
+	for _, ins := range instructions {
+		// the default instructions' activities carry the transfers of
+		// every customer without instructions of its own in the catalog
+		var only func(string) bool
+		if ins.controller == AnyController {
+			only = func(name string) bool { _, own := c.Processor.Controllers[name]; return !own }
+		} else {
+			only = func(name string) bool { return name == ins.controller }
+		}
+		for _, key := range ins.purposes {
 			p := c.Purpose(key)
 			if p == nil {
 				continue
@@ -221,18 +295,139 @@ func BuildRecord(c *privacy.Catalog) Record {
 			}
 			cats := leavesFor(c, p, subjects)
 			r.ProcessorActivities = append(r.ProcessorActivities, ProcessorActivity{
-				Controller:  in.controller,
-				Purpose:     p.Key,
-				Description: p.Reason,
-				Subjects:    subjects,
-				Categories:  cats,
-				Recipients:  sortedRecipients(p.Recipients),
-				Transfers:   transfersFor(p),
-				Retention:   retention(c, p, cats),
+				Controller:     ins.controller,
+				Purpose:        p.Key,
+				Description:    p.Reason,
+				Subjects:       subjects,
+				Categories:     cats,
+				Recipients:     sortedRecipients(p.Recipients),
+				Transfers:      transfersFor(p),
+				ThirdCountries: thirdCountries(c, in.Transfers, p.Key, subjects, only),
+				Retention:      retention(c, p, cats),
 			})
 		}
 	}
-	return r
+	r.Customers = customersOf(c, in.Customers)
+	return r, nil
+}
+
+// customersOf lists the controllers the operator processes for: those the
+// catalog names (processor.controllers) and those given, each with the
+// purposes it instructs and the categories they use.
+func customersOf(c *privacy.Catalog, given []Customer) []ProcessorCustomer {
+	all := slices.Clone(given)
+	for name := range c.Processor.Controllers {
+		if !slices.ContainsFunc(all, func(cu Customer) bool { return cu.Name == name }) {
+			all = append(all, Customer{Name: name})
+		}
+	}
+	slices.SortFunc(all, func(a, b Customer) int { return strings.Compare(a.Name, b.Name) })
+	out := []ProcessorCustomer{}
+	for _, cu := range all {
+		purposes := cu.Instructions
+		if len(purposes) == 0 {
+			if own, ok := c.Processor.Controllers[cu.Name]; ok {
+				purposes = own
+			} else {
+				purposes = c.Processor.DefaultInstructions
+			}
+		}
+		pc := ProcessorCustomer{Name: cu.Name, Contact: cu.Contact, Country: cu.Country, Processing: []string{}, Categories: []string{}}
+		for _, key := range purposes {
+			p := c.Purpose(key)
+			if p == nil {
+				continue
+			}
+			subjects := subjectsWithRole(c, p, privacy.RoleProcessor)
+			if len(subjects) == 0 {
+				continue
+			}
+			pc.Processing = append(pc.Processing, p.Key+": "+strings.TrimSpace(p.Reason))
+			for _, leaf := range leavesFor(c, p, subjects) {
+				if !slices.Contains(pc.Categories, leaf) {
+					pc.Categories = append(pc.Categories, leaf)
+				}
+			}
+		}
+		slices.Sort(pc.Categories)
+		out = append(out, pc)
+	}
+	return out
+}
+
+// thirdCountries groups the transfers of a purpose outside the EEA by
+// country and transfer basis. subjects limits them to the activity's
+// subject kinds; customer, when not nil, to the customers whose data the
+// activity covers.
+func thirdCountries(c *privacy.Catalog, transfers []Transfer, purpose string, subjects []privacy.SubjectKind, customer func(string) bool) []ThirdCountry {
+	out := []ThirdCountry{}
+	for _, t := range transfers {
+		if t.Purpose != purpose || slices.Contains(c.Transfers.EEA, t.Country) ||
+			t.SubjectKind != "" && !slices.Contains(subjects, t.SubjectKind) ||
+			customer != nil && t.Customer != "" && !customer(t.Customer) ||
+			customer == nil && t.Customer != "" && t.SubjectKind == "" {
+			continue
+		}
+		basis := transferBasis(c, t)
+		i := slices.IndexFunc(out, func(tc ThirdCountry) bool { return tc.Country == t.Country && tc.Basis == basis })
+		if i < 0 {
+			out = append(out, ThirdCountry{Country: t.Country, Name: countryName(t.Country), Basis: basis, Recipients: []string{}})
+			i = len(out) - 1
+		}
+		if who := strings.TrimSpace(string(t.RecipientKind) + " " + t.Recipient); who != "" && !slices.Contains(out[i].Recipients, who) {
+			out[i].Recipients = append(out[i].Recipients, who)
+		}
+		out[i].LoggedTransfers += t.Count
+	}
+	for i := range out {
+		slices.Sort(out[i].Recipients)
+	}
+	slices.SortFunc(out, func(a, b ThirdCountry) int {
+		return cmp.Or(strings.Compare(a.Country, b.Country), strings.Compare(a.Basis, b.Basis))
+	})
+	return out
+}
+
+// safeguardNames says what each safeguard a request names is.
+var safeguardNames = map[privacy.Safeguard]string{
+	privacy.SafeguardSCC:           "standard contractual clauses, Implementing Decision (EU) 2021/914 (Art. 46(2)(c))",
+	privacy.SafeguardBCR:           "binding corporate rules (Art. 46(2)(b), 47)",
+	privacy.SafeguardCodeOfConduct: "an approved code of conduct (Art. 46(2)(e))",
+	privacy.SafeguardCertification: "an approved certification (Art. 46(2)(f))",
+	privacy.SafeguardDPF:           "certified under the EU-US Data Privacy Framework",
+}
+
+// transferBasis says what makes a transfer lawful, from the catalog's
+// adequacy decisions and the transfer's safeguard or derogation.
+func transferBasis(c *privacy.Catalog, t Transfer) string {
+	if t.Derogation != "" {
+		return "derogation of Art. 49(1): " + strings.ReplaceAll(t.Derogation, "_", " ")
+	}
+	for _, a := range c.Transfers.Adequacy {
+		if a.Country != t.Country {
+			continue
+		}
+		s := "adequacy decision " + a.Decision + " (Art. 45)"
+		if a.Scope != "" {
+			s += ", " + a.Scope
+		}
+		if a.Until != "" {
+			s += ", until " + a.Until
+		}
+		switch {
+		case a.Requires == "":
+			return s
+		case t.Safeguard == a.Requires:
+			return s + "; recipient " + safeguardNames[t.Safeguard]
+		case safeguardNames[t.Safeguard] != "" && t.Safeguard != privacy.SafeguardDPF:
+			return safeguardNames[t.Safeguard]
+		}
+		return s + "; the recipient's " + string(a.Requires) + " is not recorded"
+	}
+	if n := safeguardNames[t.Safeguard]; n != "" && t.Safeguard != privacy.SafeguardDPF {
+		return n
+	}
+	return "no adequacy decision and no safeguard recorded"
 }
 
 // retention states the time limits for erasure (Art. 30(1)(f)) of the
@@ -390,11 +585,13 @@ func (r Record) WriteJSON(w io.Writer) error {
 // csvHeader is the header row of WriteCSV.
 var csvHeader = []string{"record", "controller", "controller_contact", "processor", "processor_contact", "dpo",
 	"purpose", "description", "lawful_bases",
-	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "retention", "security_measures"}
+	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "third_countries", "retention", "security_measures"}
 
 // WriteCSV writes the record as one CSV table with a header row: first the
 // controller activities (record "art30_1"), then the processor activities
-// (record "art30_2"). Lists are joined with "; ".
+// (record "art30_2"), then one row per controller the operator processes
+// for (record "art30_2_controller", with the purposes it instructs). Lists
+// are joined with "; ".
 func (r Record) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{csvHeader}
@@ -402,12 +599,22 @@ func (r Record) WriteCSV(w io.Writer) error {
 	for _, a := range r.Activities {
 		rows = append(rows, []string{"art30_1", r.Controller.Name, operator, "", "", r.DPO, a.Purpose, a.Description,
 			join(a.Bases, "; "), a.LegitimateInterest, join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
-			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
+			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, r.Security})
 	}
 	for _, a := range r.ProcessorActivities {
 		rows = append(rows, []string{"art30_2", a.Controller, "", r.Controller.Name, operator, r.DPO, a.Purpose, a.Description,
 			string(lawfulbasis.ControllerInstruction), "", join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
-			join(a.Recipients, "; "), a.Transfers, a.Retention, r.Security})
+			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, r.Security})
+	}
+	for _, cu := range r.Customers {
+		var keys []string
+		for _, p := range cu.Processing {
+			k, _, _ := strings.Cut(p, ":")
+			keys = append(keys, k)
+		}
+		rows = append(rows, []string{"art30_2_controller", cu.Name, strings.Join(nonEmpty(cu.Contact, countryLabel(cu.Country)), ", "),
+			r.Controller.Name, operator, r.DPO, strings.Join(keys, "; "), "", string(lawfulbasis.ControllerInstruction), "", "",
+			strings.Join(cu.Categories, "; "), "", "", "", "", ""})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write record csv: %w", err)
@@ -444,6 +651,7 @@ func (r Record) WriteMarkdown(w io.Writer) error {
 		row(&b, "Personal data", "`"+strings.Join(a.Categories, "`, `")+"`")
 		row(&b, "Recipients", join(a.Recipients, ", "))
 		row(&b, "Transfers outside the EEA", a.Transfers)
+		row(&b, "Third countries (Art. 30(1)(e))", thirdCountriesRow(a.ThirdCountries, a.Recipients))
 		row(&b, "Retention", a.Retention)
 		var flags []string
 		if a.DirectMarketing {
@@ -471,7 +679,18 @@ func (r Record) WriteMarkdown(w io.Writer) error {
 		row(&b, "Personal data", "`"+strings.Join(a.Categories, "`, `")+"`")
 		row(&b, "Recipients", join(a.Recipients, ", "))
 		row(&b, "Transfers outside the EEA", a.Transfers)
+		row(&b, "Third countries (Art. 30(2)(c))", thirdCountriesRow(a.ThirdCountries, a.Recipients))
 		row(&b, "Retention", a.Retention)
+	}
+	b.WriteString("\n### Controllers on whose behalf we process (Art. 30(2)(a), (b))\n\n")
+	if len(r.Customers) == 0 {
+		fmt.Fprintf(&b, "Every customer, on the default instructions above; no customer is named in the catalog or the input.\n")
+	} else {
+		b.WriteString("| controller | contact | categories of processing | personal data |\n| --- | --- | --- | --- |\n")
+		for _, cu := range r.Customers {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(cu.Name), cell(strings.Join(nonEmpty(cu.Contact, countryLabel(cu.Country)), ", ")),
+				cell(strings.Join(cu.Processing, "; ")), cell("`"+strings.Join(cu.Categories, "`, `")+"`"))
+		}
 	}
 	fmt.Fprintf(&b, "\n## Transfers outside the EEA\n\n")
 	fmt.Fprintf(&b, "Facts checked %s. No transfer is needed for the EEA (%s).\n\n", r.Transfers.Checked, strings.Join(r.Transfers.EEA, ", "))
@@ -512,4 +731,55 @@ func row(b *strings.Builder, k, v string) {
 		return
 	}
 	fmt.Fprintf(b, "| %s | %s |\n", k, strings.ReplaceAll(v, "|", `\|`))
+}
+
+// thirdCountriesText lists third countries with their recipients, basis
+// and logged count.
+func thirdCountriesText(list []ThirdCountry, sep string) string {
+	var parts []string
+	for _, tc := range list {
+		s := fmt.Sprintf("%s (%s)", tc.Name, tc.Country)
+		if len(tc.Recipients) > 0 {
+			s += ", to " + strings.Join(tc.Recipients, ", ")
+		}
+		s += ": " + tc.Basis
+		if tc.LoggedTransfers > 0 {
+			s += fmt.Sprintf("; %d logged transfers", tc.LoggedTransfers)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, sep)
+}
+
+// thirdCountriesRow is the record's cell for third countries: the list,
+// or for an activity with recipients that could receive a transfer, that
+// none is recorded.
+func thirdCountriesRow(list []ThirdCountry, recipients []privacy.RecipientKind) string {
+	if len(list) > 0 {
+		return thirdCountriesText(list, "; ")
+	}
+	if slices.ContainsFunc(recipients, func(k privacy.RecipientKind) bool { return k != privacy.RecipientIndividual }) {
+		return "none recorded (no transfer declared or logged)"
+	}
+	return ""
+}
+
+// countryLabel names a country with its code, or "" for none.
+func countryLabel(code string) string {
+	if code == "" {
+		return ""
+	}
+	return countryName(code) + " (" + code + ")"
+}
+
+func nonEmpty(list ...string) []string {
+	return slices.DeleteFunc(list, func(s string) bool { return s == "" })
+}
+
+// cell escapes a Markdown table cell.
+func cell(s string) string {
+	if s == "``" {
+		return ""
+	}
+	return strings.ReplaceAll(s, "|", `\|`)
 }
