@@ -61,6 +61,10 @@ type Catalog struct {
 	Transfers Transfers `json:"transfers"`
 	// ConsentAge holds the ages of digital consent (Art. 8).
 	ConsentAge ConsentAge `json:"consent_age"`
+	// ConsentRenewal is the default maximum age of a consent; a purpose
+	// may set its own (Purpose.ConsentMaxAge). Nil: consent lasts until
+	// withdrawn or its record's own expiry.
+	ConsentRenewal *ConsentRenewal `json:"consent_renewal,omitempty"`
 	// Clauses maps a reason code to the heading of the policy section that
 	// makes the promise, so that every reason cites the policy.
 	Clauses map[string]string `json:"clauses,omitempty"`
@@ -119,7 +123,36 @@ type Category struct {
 	Financial bool `json:"financial,omitempty"`
 	// Optional marks data the subject may choose not to provide.
 	Optional bool `json:"optional,omitempty"`
+	// Transit is the minimum protection the category needs whenever it
+	// leaves the system (Art. 32(1)(a)): "encrypted", or "" for the
+	// operator's general measures. Financial implies "encrypted" (reason
+	// security.unencrypted_financial); any other category marked
+	// "encrypted" sent without encryption is denied with
+	// security.unencrypted_in_transit.
+	Transit string `json:"transit,omitempty"`
+	// Derived marks data the operator derives from other data (a
+	// marketing profile, survey answers) rather than collects as given;
+	// Source says from what.
+	Derived bool   `json:"derived,omitempty"`
+	Source  string `json:"source,omitempty"`
+	// Special states whether the category may hold special categories of
+	// personal data (Art. 9(1)): "possible" (a meeting recording may show
+	// a participant's health, religion or beliefs) or "" for no. Where it
+	// is possible, the purposes that may use the category are limited to
+	// those serving the subject's own request and legal purposes (see
+	// Purpose.SpecialCategories), unless the controller of the data has
+	// attested that its recordings hold none
+	// (ProcessorTerms.NoSpecialCategories).
+	Special string `json:"special,omitempty"`
 }
+
+// TransitEncrypted is the Category.Transit of data that must be encrypted
+// in transit.
+const TransitEncrypted = "encrypted"
+
+// SpecialPossible is the Category.Special of data that may hold special
+// categories of personal data (Art. 9(1)).
+const SpecialPossible = "possible"
 
 // Purpose is a purpose of processing the policy declares.
 type Purpose struct {
@@ -162,6 +195,22 @@ type Purpose struct {
 	// ConsentVersion is the policy version of the purpose's last material
 	// change: consent given under an older version is stale.
 	ConsentVersion string `json:"consent_version,omitempty"`
+	// ConsentMaxAge is how long a consent to the purpose lasts before it
+	// must be renewed, counted from when it was given; zero means the
+	// catalog's ConsentRenewal.Default. The GDPR sets no expiry; the EDPB
+	// (Guidelines 05/2020 on consent, para. 110) recommends refreshing
+	// consent at appropriate intervals.
+	ConsentMaxAge *Period `json:"consent_max_age,omitempty"`
+	// LegalClaims marks a purpose that serves the establishment, exercise
+	// or defence of legal claims: an objection does not stop it (Art.
+	// 21(1)) and a transfer for it may rest on Art. 49(1)(e).
+	LegalClaims bool `json:"legal_claims,omitempty"`
+	// SpecialCategories marks a purpose that may use categories that may
+	// hold special categories of data (Category.Special) without the
+	// controller's attestation: the purpose serves the subject's own
+	// request (delivering the recording they made) or a legal duty, under
+	// Art. 9(2)(e)-(f) or the controller's instructions.
+	SpecialCategories bool `json:"special_categories,omitempty"`
 }
 
 // BasesFor returns the purpose's lawful bases for a subject kind, in order.
@@ -179,6 +228,11 @@ type ProcessorTerms struct {
 	DefaultInstructions []string `json:"default_instructions"`
 	// Controllers overrides the instructions for a named controller.
 	Controllers map[string][]string `json:"controllers,omitempty"`
+	// NoSpecialCategories lists the controllers (customers) that have
+	// attested that the data they have the operator process holds no
+	// special categories of data (Art. 9(1)), so that the stricter rules
+	// for categories marked Special do not apply to their subjects.
+	NoSpecialCategories []string `json:"no_special_categories,omitempty"`
 }
 
 // Transfers holds the facts that decide whether a disclosure outside the
@@ -201,12 +255,42 @@ type Adequacy struct {
 	Decision string `json:"decision"`
 	// Scope limits the decision, in words.
 	Scope string `json:"scope,omitempty"`
+	// Source cites where the decision, its scope and dates are published
+	// (the Official Journal reference) and when that was checked.
+	Source string `json:"source,omitempty"`
+	// From is the first day ("2026-01-27") the decision covers, if it is
+	// recent enough for a replayed decision to predate it; see Start.
+	From string `json:"from,omitempty"`
 	// Until is the last month ("2031-12") or day ("2031-12-31") the
 	// decision covers, if it expires; see End.
 	Until string `json:"until,omitempty"`
-	// Requires names the safeguard a recipient must show for the decision to
-	// cover it (dpf for the United States).
+	// Requires names the safeguard or certification a recipient must show
+	// for the decision to cover it (dpf for the United States): the
+	// request's recipient.safeguard or one of its recipient.certifications.
 	Requires Safeguard `json:"requires,omitempty"`
+	// Sectors, when not empty, limits the decision to recipients that
+	// state one of these sectors (recipient.sector): Canada's covers
+	// organisations under PIPEDA, "commercial"; Japan's business operators
+	// under the APPI, "commercial".
+	Sectors []string `json:"sectors,omitempty"`
+	// ExcludedSectors lists sectors the decision does not cover even where
+	// it covers the rest: Korea's excludes personal credit information
+	// under the Credit Information Act ("credit_information").
+	ExcludedSectors []string `json:"excluded_sectors,omitempty"`
+}
+
+// Start returns the first instant the decision covers, the start of From
+// in UTC; false when From is empty (the decision predates anything the
+// engine judges).
+func (a Adequacy) Start() (time.Time, bool, error) {
+	if a.From == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.DateOnly, a.From)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("want YYYY-MM-DD, got %q", a.From)
+	}
+	return t, true, nil
 }
 
 // End returns the first instant the decision no longer covers: the start
@@ -230,6 +314,15 @@ func (a Adequacy) End() (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("want a date from 1970 to 2262, got %q", a.Until)
 	}
 	return end, true, nil
+}
+
+// ConsentRenewal says how long consent lasts before it must be asked
+// again when a purpose states no ConsentMaxAge of its own.
+type ConsentRenewal struct {
+	// Default is the maximum age of a consent.
+	Default Period `json:"default"`
+	// Source cites why that default: the guidance or law it follows.
+	Source string `json:"source"`
 }
 
 // ConsentAge holds the ages of digital consent of Art. 8(1).
@@ -490,6 +583,30 @@ func (c *Catalog) Validate() error {
 			}
 		}
 	}
+	for _, cat := range c.Categories {
+		entry := "category " + cat.Key
+		switch {
+		case cat.Transit != "" && cat.Transit != TransitEncrypted:
+			return bad(entry, "transit", "must be %q or empty, got %q", TransitEncrypted, cat.Transit)
+		case cat.Special != "" && cat.Special != SpecialPossible:
+			return bad(entry, "special", "must be %q or empty, got %q", SpecialPossible, cat.Special)
+		case cat.Derived && strings.TrimSpace(cat.Source) == "":
+			return bad(entry, "source", "a derived category must say what it is derived from")
+		}
+	}
+	for _, p := range c.Purposes {
+		if p.ConsentMaxAge != nil && p.ConsentMaxAge.IsZero() {
+			return bad("purpose "+p.Key, "consent_max_age", "must be a period longer than zero, such as P24M")
+		}
+	}
+	if r := c.ConsentRenewal; r != nil {
+		if r.Default.IsZero() {
+			return bad("consent_renewal", "default", "must be a period longer than zero, such as P24M")
+		}
+		if strings.TrimSpace(r.Source) == "" {
+			return bad("consent_renewal", "source", "must cite the guidance the default follows")
+		}
+	}
 	for _, p := range c.Processor.DefaultInstructions {
 		if !purposes[p] {
 			return bad("processor", "default_instructions", "unknown purpose %q", p)
@@ -522,6 +639,22 @@ func (c *Catalog) Validate() error {
 		}
 		if _, _, err := a.End(); err != nil {
 			return bad("transfers", fmt.Sprintf("adequacy[%d].until", i), "%v", err)
+		}
+		start, hasStart, err := a.Start()
+		if err != nil {
+			return bad("transfers", fmt.Sprintf("adequacy[%d].from", i), "%v", err)
+		}
+		if end, hasEnd, _ := a.End(); hasStart && hasEnd && !start.Before(end) {
+			return bad("transfers", fmt.Sprintf("adequacy[%d].from", i), "%s is not before until %s", a.From, a.Until)
+		}
+		for j, sec := range append(slices.Clone(a.Sectors), a.ExcludedSectors...) {
+			if !keyPattern.MatchString(sec) {
+				field := fmt.Sprintf("adequacy[%d].sectors[%d]", i, j)
+				if j >= len(a.Sectors) {
+					field = fmt.Sprintf("adequacy[%d].excluded_sectors[%d]", i, j-len(a.Sectors))
+				}
+				return bad("transfers", field, "must be a lower-case key such as \"commercial\", got %q", sec)
+			}
 		}
 	}
 	if c.ConsentAge.Default < 13 || c.ConsentAge.Default > 16 {

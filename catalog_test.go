@@ -49,7 +49,7 @@ func TestDefaultCatalog(t *testing.T) {
 	if c.ConsentAge.For("NL") != 16 || c.ConsentAge.For("ZZ") != 16 {
 		t.Errorf("age of digital consent NL=%d default=%d, want 16", c.ConsentAge.For("NL"), c.ConsentAge.For("ZZ"))
 	}
-	if c.Transfers.Checked != "2026-11" {
+	if c.Transfers.Checked != "2026-12" {
 		t.Errorf("transfers checked %q, want the date in the data", c.Transfers.Checked)
 	}
 	if c.Hash() == "" || c.Hash() != privacy.DefaultCatalog().Hash() {
@@ -104,6 +104,10 @@ func TestParseCatalogErrorsNameFileEntryField(t *testing.T) {
 		{"consent age out of range", replace("default: 16", "default: 12"), []string{"consent_age", "default"}},
 		{"bad version", replace(`policy_version: "1.2"`, `policy_version: "v1"`), []string{"policy_version"}},
 		{"not YAML", "{{{", []string{"catalog my.yaml"}},
+		{"adequacy from not a day", replace(`from: "2026-01-26"`, `from: "2026-01"`), []string{"transfers", "adequacy[", ".from", "YYYY-MM-DD"}},
+		{"adequacy from after until", replace(`until: "2031-12-27"`, "from: \"2032-01-01\"\n      until: \"2031-12-27\""), []string{"transfers", ".from", "not before until"}},
+		{"adequacy sector not a key", replace("sectors: [commercial]", "sectors: [Commercial Activity]"), []string{"transfers", ".sectors[0]"}},
+		{"adequacy excluded sector not a key", replace("excluded_sectors: [credit_information,", "excluded_sectors: [Credit,"), []string{"transfers", ".excluded_sectors[0]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,6 +34,24 @@ const (
 	// retention period of the catalog's rule for it (Art. 5(1)(e)); it may
 	// no longer be processed, only erased.
 	ReasonRetentionExpired = "retention.expired"
+	// ReasonTransferDerogationNotApplicable: the request names an Art. 49
+	// derogation (or an international agreement) that does not cover the
+	// transfer: a systematic transfer, (a)-(c) for a disclosure to a
+	// public authority (49(3)), no explicit consent to the transfer on
+	// record, a purpose that serves no contract or no legal claim.
+	ReasonTransferDerogationNotApplicable = "transfer.derogation_not_applicable"
+	// ReasonDisclosureForeignAuthority: a disclosure on legal_obligation
+	// to an authority or court outside the EEA, whose order is no legal
+	// obligation under Union or member-state law unless an international
+	// agreement or an Art. 49 derogation covers it (Art. 48, 6(3)).
+	ReasonDisclosureForeignAuthority = "disclosure.foreign_authority"
+	// ReasonBasisRecipientMismatch: the basis cannot serve a disclosure to
+	// the recipient's kind, such as contract for a disclosure to a tax
+	// authority (a legal obligation).
+	ReasonBasisRecipientMismatch = "basis.recipient_mismatch"
+	// ReasonProfilingChild: profiling, or profiling for marketing, of a
+	// subject under 18, which no consent permits (Recital 38, 71).
+	ReasonProfilingChild = "profiling.child"
 	// ReasonEvaluationFailed is returned, with an error, when a decision
 	// could not be evaluated at all (a store or policy failure). Failure is
 	// closed: the decision is a denial. The engine, not the policy, gives
@@ -116,6 +134,14 @@ var reasonCodes = []CodeInfo{
 		"financial data sent to a recipient without encryption in transit"},
 	{ReasonRetentionExpired, "GDPR Art. 5(1)(e), 17(1)(a)",
 		"a category past the retention period of its catalog rule, counted from the subject's recorded trigger (account closed, last activity …); legal purposes are exempt"},
+	{ReasonTransferDerogationNotApplicable, "GDPR Art. 49(1), 49(3); Recital 111",
+		"the recipient's derogation does not cover the transfer: a systematic transfer (recipient.occasional false), Art. 49(1)(a)-(c) for a disclosure to a public authority, no explicit consent to that transfer on record, a purpose that serves no contract with the subject or no legal claim, an international agreement for a recipient that is no authority"},
+	{ReasonDisclosureForeignAuthority, "GDPR Art. 48, 6(3)",
+		"a disclosure on legal_obligation to an authority or court of a country outside the EEA (recipient.jurisdiction, else recipient.country), with no international agreement and no Art. 49 derogation that applies: a foreign order is not a legal obligation under Union or member-state law"},
+	{ReasonBasisRecipientMismatch, "GDPR Art. 6(1)(b)-(c)",
+		"the basis cannot serve a disclosure to the recipient's kind: contract for a public authority (a tax authority's demand is a legal obligation), legal_obligation for a partner or an individual; the engine tries the purpose's next basis"},
+	{ReasonProfilingChild, "GDPR Recital 38, 71; Art. 22",
+		"a purpose that profiles (marketing.profiling) for a subject under 18, whatever their or a guardian's consent"},
 	{ReasonEvaluationFailed, "GDPR Art. 5(2), 24(1)",
 		"the decision could not be evaluated (a store, policy or deadline failure): returned with an error, never an allow"},
 }

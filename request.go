@@ -113,6 +113,111 @@ type Recipient struct {
 	Safeguard Safeguard `json:"safeguard"`
 	// Sale reports whether the disclosure is a sale or rental of the data.
 	Sale bool `json:"sale"`
+
+	// Certifications lists the certifications the recipient holds that an
+	// adequacy decision may require, such as "dpf" for a US organisation
+	// on the Data Privacy Framework list (Decision (EU) 2023/1795 covers
+	// only those). Optional; lower-case keys.
+	Certifications []string `json:"certifications,omitempty"`
+	// Sector states the recipient's sector where an adequacy decision
+	// covers only some of a country's recipients: "commercial" (a private
+	// organisation in commercial activity: PIPEDA in Canada, a business
+	// operator under the APPI in Japan), "public" (a public body),
+	// "credit_information" (personal credit information processed under
+	// Korea's Credit Information Act by an entity the Financial Services
+	// Commission supervises), "religious", "political", "journalism". The
+	// catalog's adequacy entries name the sectors they cover and exclude;
+	// a decision limited to some sectors does not cover a recipient that
+	// states none. A public_authority recipient is always "public".
+	// Optional; a lower-case key.
+	Sector string `json:"sector,omitempty"`
+	// Jurisdiction is the legal order a public authority (or court)
+	// belongs to, ISO 3166-1 alpha-2, when it differs from Country (an
+	// authority's office abroad). Empty means Country. An order of an
+	// authority outside the EEA is not a legal obligation under Union or
+	// member-state law (Art. 48, 6(3)).
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Derogation names what covers a transfer outside the EEA that has no
+	// adequacy decision and no Art. 46 safeguard: an Art. 49(1) derogation
+	// (see Derogation) or "international_agreement", a mutual legal
+	// assistance treaty or other international agreement on which a
+	// third-country authority's order rests (Art. 48). Optional.
+	Derogation Derogation `json:"derogation,omitempty"`
+	// Occasional marks a transfer that is occasional, not systematic:
+	// Art. 49 derogations serve only occasional transfers (Recital 111,
+	// EDPB Guidelines 2/2018). False means systematic.
+	Occasional bool `json:"occasional,omitempty"`
+	// InformProhibited reports that the law requiring a disclosure
+	// forbids the operator, as processor, to tell the controller about it
+	// on important grounds of public interest (Art. 28(3)(a)); without it
+	// a legally required disclosure of a processor's data carries the
+	// obligation inform_controller.
+	InformProhibited bool `json:"inform_prohibited,omitempty"`
+}
+
+// Derogation is what covers a transfer outside the EEA without an
+// adequacy decision or an Art. 46 safeguard: one of the derogations of
+// Art. 49(1), which serve only occasional transfers, or an international
+// agreement (Art. 48).
+type Derogation string
+
+// The derogations a request may name.
+const (
+	// DerogationExplicitConsent: Art. 49(1)(a), the subject explicitly
+	// consented to the proposed transfer after being informed of its
+	// risks. The engine reads that consent from the ledger under the
+	// purpose TransferConsentPurpose(purpose, country).
+	DerogationExplicitConsent Derogation = "explicit_consent"
+	// DerogationContract: Art. 49(1)(b), necessary for the performance of
+	// a contract between the subject and the controller.
+	DerogationContract Derogation = "contract"
+	// DerogationContractInInterest: Art. 49(1)(c), necessary for a
+	// contract concluded in the subject's interest with another person.
+	DerogationContractInInterest Derogation = "contract_in_interest"
+	// DerogationPublicInterest: Art. 49(1)(d), important reasons of public
+	// interest recognised in Union or member-state law (49(4)).
+	DerogationPublicInterest Derogation = "public_interest"
+	// DerogationLegalClaims: Art. 49(1)(e), the establishment, exercise or
+	// defence of legal claims.
+	DerogationLegalClaims Derogation = "legal_claims"
+	// DerogationVitalInterests: Art. 49(1)(f), vital interests of the
+	// subject or another person where the subject cannot consent.
+	DerogationVitalInterests Derogation = "vital_interests"
+	// DerogationPublicRegister: Art. 49(1)(g), a transfer from a public
+	// register.
+	DerogationPublicRegister Derogation = "public_register"
+	// DerogationInternationalAgreement: the third-country authority's
+	// order rests on an international agreement in force between it and
+	// the Union or a member state, such as a mutual legal assistance
+	// treaty (Art. 48). Not an Art. 49 derogation; it is the one way such
+	// an order becomes a legal obligation the operator may follow.
+	DerogationInternationalAgreement Derogation = "international_agreement"
+)
+
+// Derogations lists every derogation a request may name.
+func Derogations() []Derogation {
+	return []Derogation{DerogationExplicitConsent, DerogationContract, DerogationContractInInterest,
+		DerogationPublicInterest, DerogationLegalClaims, DerogationVitalInterests, DerogationPublicRegister,
+		DerogationInternationalAgreement}
+}
+
+func (d Derogation) valid() bool {
+	for _, v := range Derogations() {
+		if d == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TransferConsentPurpose is the consent-ledger purpose under which the
+// subject's explicit consent to transfers for purpose to country is
+// recorded (Art. 49(1)(a)): "transfer.<purpose>.<country in lower
+// case>", such as "transfer.support.us". A consent to one transfer does
+// not cover another country or purpose: the subject must have been told
+// the risks of that transfer.
+func TransferConsentPurpose(purpose, country string) string {
+	return "transfer." + purpose + "." + strings.ToLower(country)
 }
 
 // Signals are privacy signals that came with the subject's request.
@@ -198,6 +303,23 @@ func (r *Request) Validate() error {
 		}
 		if err := checkCountry("recipient.country", rc.Country); err != nil {
 			return err
+		}
+		if err := checkCountry("recipient.jurisdiction", rc.Jurisdiction); err != nil {
+			return err
+		}
+		if rc.Sector != "" && (!keyPattern.MatchString(rc.Sector) || len(rc.Sector) > MaxIDLength) {
+			return invalidRequest("recipient.sector", "must be a lower-case key such as \"commercial\", got %q", rc.Sector)
+		}
+		if len(rc.Certifications) > MaxDataKeys {
+			return invalidRequest("recipient.certifications", "names %d certifications, more than %d", len(rc.Certifications), MaxDataKeys)
+		}
+		for i, c := range rc.Certifications {
+			if !keyPattern.MatchString(c) || len(c) > MaxIDLength {
+				return invalidRequest(fmt.Sprintf("recipient.certifications[%d]", i), "must be a lower-case key such as \"dpf\", got %q", c)
+			}
+		}
+		if rc.Derogation != "" && !rc.Derogation.valid() {
+			return invalidRequest("recipient.derogation", "unknown derogation %q (want one of %v)", rc.Derogation, Derogations())
 		}
 	}
 	return nil

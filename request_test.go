@@ -181,6 +181,14 @@ func TestValidateLimits(t *testing.T) {
 		{"NUL in a data key", func(r *privacy.Request) { r.Data = []string{"instance\x00"} }, "data[0]"},
 		{"time after 2262", func(r *privacy.Request) { r.Time = time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC) }, "time"},
 		{"time before 1677", func(r *privacy.Request) { r.Time = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) }, "time"},
+		{"jurisdiction not a country", func(r *privacy.Request) {
+			r.Recipient = &privacy.Recipient{Kind: "public_authority", Jurisdiction: "usa"}
+		}, "recipient.jurisdiction"},
+		{"sector not a key", func(r *privacy.Request) { r.Recipient = &privacy.Recipient{Kind: "processor", Sector: "Commercial"} }, "recipient.sector"},
+		{"certification not a key", func(r *privacy.Request) {
+			r.Recipient = &privacy.Recipient{Kind: "processor", Certifications: []string{"dpf", "DPF!"}}
+		}, "recipient.certifications[1]"},
+		{"unknown derogation", func(r *privacy.Request) { r.Recipient = &privacy.Recipient{Kind: "processor", Derogation: "necessity"} }, "recipient.derogation"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

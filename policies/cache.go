@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,6 +216,15 @@ func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.R
 		flag(r.DPA)
 		str(string(r.Safeguard))
 		flag(r.Sale)
+		b = binary.AppendUvarint(b, uint64(len(r.Certifications)))
+		for _, c := range r.Certifications {
+			str(c)
+		}
+		str(r.Sector)
+		str(r.Jurisdiction)
+		str(string(r.Derogation))
+		flag(r.Occasional)
+		flag(r.InformProhibited)
 	} else {
 		b = append(b, 0)
 	}
@@ -245,7 +255,7 @@ func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.R
 // decideCached answers a valid request from the cache, evaluating the
 // policy on a miss. Only decisions without an error are kept; the rest are
 // evaluated again with the subject's own id, exactly as without a cache.
-func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) (privacy.Decision, error) {
+func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, tcs *consent.State, at time.Time) (privacy.Decision, error) {
 	c := e.cache
 	c.sync(p.generation)
 	byID := p.readsID || hasNUL(req)
@@ -253,13 +263,14 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	key := appendKey((*bp)[:0], p.generation, byID, p.readsID, req, cs, ss, at)
 	key = p.appendRetention(key, req, ss, ch, at)
 	key = p.appendAdequacy(key, req, at)
+	key = appendTransferConsent(key, tcs, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	if ent := c.get(key); ent != nil {
 		return ent.decision(req.Subject.ID), nil
 	}
 	if byID {
-		d, err := e.evaluate(ctx, p, req, cs, ss, ch, at)
+		d, err := e.evaluate(ctx, p, req, cs, ss, ch, tcs, at)
 		if err == nil {
 			c.put(key, newEntry(d))
 		}
@@ -267,9 +278,9 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	}
 	anon := *req
 	anon.Subject.ID = placeholderID
-	d, err := e.evaluate(ctx, p, &anon, cs, ss, ch, at)
+	d, err := e.evaluate(ctx, p, &anon, cs, ss, ch, tcs, at)
 	if err != nil {
-		return e.evaluate(ctx, p, req, cs, ss, ch, at)
+		return e.evaluate(ctx, p, req, cs, ss, ch, tcs, at)
 	}
 	ent := newEntry(d)
 	c.put(key, ent)
@@ -292,27 +303,47 @@ func hasNUL(req *privacy.Request) bool {
 		}
 	}
 	if r := req.Recipient; r != nil {
-		return nul(r.ID) || nul(string(r.Kind)) || nul(r.Country) || nul(string(r.Safeguard))
+		return nul(r.ID) || nul(string(r.Kind)) || nul(r.Country) || nul(string(r.Safeguard)) ||
+			nul(r.Sector) || nul(r.Jurisdiction) || nul(string(r.Derogation)) || slices.ContainsFunc(r.Certifications, nul)
 	}
 	return false
 }
 
+// appendTransferConsent adds to a key what the Art. 49(1)(a) rule reads
+// of the subject's consent to the transfer: its event, whether it had
+// expired at the request's time, and the act that gave it.
+func appendTransferConsent(b []byte, tcs *consent.State, at time.Time) []byte {
+	if tcs == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendUvarint(b, uint64(len(tcs.Event)))
+	b = append(b, tcs.Event...)
+	act := consentAct(tcs)
+	b = binary.AppendUvarint(b, uint64(len(act)))
+	b = append(b, act...)
+	if exp := unixNano(tcs.ExpiresAt); exp > 0 && exp <= unixNano(at) {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
 // appendAdequacy adds to a key the one fact transfer.no_safeguard reads
-// from the time: whether the recipient country's adequacy decision, if it
-// expires, has ended at the request's time (Adequacy.End, which the Rego
-// rule compares with now_ns).
+// from the time: whether the request's time is outside the span of the
+// recipient country's adequacy decision, if it has a start or an end
+// (Adequacy.Start and End, which the Rego rules compare with now_ns).
 func (p *policy) appendAdequacy(b []byte, req *privacy.Request, at time.Time) []byte {
 	if req.Recipient == nil {
 		return b
 	}
-	end, ok := p.adequacyEnds[req.Recipient.Country]
+	span, ok := p.adequacySpans[req.Recipient.Country]
 	if !ok {
 		return b
 	}
-	if at.Before(end) {
-		return append(b, 0)
+	if (!span[0].IsZero() && at.Before(span[0])) || (!span[1].IsZero() && !at.Before(span[1])) {
+		return append(b, 1)
 	}
-	return append(b, 1)
+	return append(b, 0)
 }
 
 // appendRetention adds to a key the one fact retention.expired reads from

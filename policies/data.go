@@ -61,6 +61,7 @@ func catalogData(c *privacy.Catalog) map[string]any {
 			"profiling":          p.Profiling,
 			"automated_decision": p.AutomatedDecision,
 			"legal":              p.Legal,
+			"legal_claims":       p.LegalClaims,
 		}
 		if p.LIA != nil {
 			entry["lia"] = map[string]any{
@@ -85,9 +86,19 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		if a.Country == "" {
 			continue
 		}
-		entry := map[string]any{"requires": string(a.Requires)}
+		entry := map[string]any{
+			"decision":         a.Decision,
+			"requires":         string(a.Requires),
+			"sectors":          stringsToAny(a.Sectors),
+			"excluded_sectors": stringsToAny(a.ExcludedSectors),
+		}
 		if end, ok, _ := a.End(); ok {
 			entry["end_ns"] = end.UnixNano()
+			entry["until"] = a.Until
+		}
+		if start, ok, _ := a.Start(); ok {
+			entry["start_ns"] = start.UnixNano()
+			entry["from"] = a.From
 		}
 		adequacy[a.Country] = entry
 	}
@@ -151,6 +162,32 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		"automated_decision_bases": setOf([]string{string(lawfulbasis.Contract), string(lawfulbasis.LegalObligation), string(lawfulbasis.Consent)}),
 		// Art. 46(2): transfer tools that need no authorisation.
 		"art46_safeguards": setOf([]string{string(privacy.SafeguardSCC), string(privacy.SafeguardBCR), string(privacy.SafeguardCodeOfConduct), string(privacy.SafeguardCertification)}),
+		// Art. 49(1)(a)-(g): the derogations; the first three serve
+		// neither public authorities in the exercise of their public
+		// powers (49(3)) nor, as read here, disclosures to them (a
+		// contract with the subject or the subject's consent cannot make
+		// an authority's demand necessary or free, Recital 43).
+		"art49_derogations": setOf([]string{string(privacy.DerogationExplicitConsent), string(privacy.DerogationContract),
+			string(privacy.DerogationContractInInterest), string(privacy.DerogationPublicInterest), string(privacy.DerogationLegalClaims),
+			string(privacy.DerogationVitalInterests), string(privacy.DerogationPublicRegister)}),
+		"art49_private_only": setOf([]string{string(privacy.DerogationExplicitConsent), string(privacy.DerogationContract),
+			string(privacy.DerogationContractInInterest)}),
+		// Art. 6(1)(b) and (c): a basis that cannot serve a disclosure to a
+		// kind of recipient. Disclosing to a public authority is never
+		// necessary for a contract with the subject (it is a legal
+		// obligation, or legitimate interests); a legal obligation never
+		// runs to a business partner or a private individual.
+		"basis_excludes_recipient": map[string]any{
+			string(lawfulbasis.Contract):        setOf([]string{string(privacy.RecipientPublicAuthority)}),
+			string(lawfulbasis.LegalObligation): setOf([]string{string(privacy.RecipientPartner), string(privacy.RecipientIndividual)}),
+		},
+		// Art. 4(11), Recital 32, CJEU C-673/17 Planet49: acts that are
+		// not consent, as the ledger names them (consent.Record.Act).
+		"not_consent_acts": setOf([]string{"preticked_box", "silence", "implied", "continued_use"}),
+		"basis_recipient_why": map[string]any{
+			string(lawfulbasis.Contract):        "a disclosure to a public authority is never necessary for a contract with the subject; a legally required disclosure rests on legal_obligation (Art. 6(1)(c))",
+			string(lawfulbasis.LegalObligation): "a legal obligation runs to an authority or a party the law names, not to a business partner or an individual the subject chose (Art. 6(1)(c), 6(3))",
+		},
 		// Art. 28(3): recipients that process on the operator's behalf.
 		"dpa_required": setOf([]string{string(privacy.RecipientProcessor), string(privacy.RecipientAffiliate)}),
 	}

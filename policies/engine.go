@@ -78,9 +78,9 @@ type policy struct {
 	// extension module may), so that cached decisions must be keyed by the
 	// id and the raw times.
 	readsID bool
-	// adequacyEnds holds the end of each country's adequacy decision that
-	// expires, for the cache key.
-	adequacyEnds map[string]time.Time
+	// adequacySpans holds the start and end of each country's adequacy
+	// decision that has either (zero when it has not), for the cache key.
+	adequacySpans map[string][2]time.Time
 }
 
 // Option configures New.
@@ -244,11 +244,13 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		readsID:      len(modules) > 0,
 	}
 	for _, a := range c.Transfers.Adequacy {
-		if end, ok, _ := a.End(); ok && a.Country != "" {
-			if p.adequacyEnds == nil {
-				p.adequacyEnds = map[string]time.Time{}
+		start, hasStart, _ := a.Start()
+		end, hasEnd, _ := a.End()
+		if (hasStart || hasEnd) && a.Country != "" {
+			if p.adequacySpans == nil {
+				p.adequacySpans = map[string][2]time.Time{}
 			}
-			p.adequacyEnds[a.Country] = end
+			p.adequacySpans[a.Country] = [2]time.Time{start, end}
 		}
 	}
 	kinds := make([]string, len(c.SubjectKinds))
@@ -402,6 +404,16 @@ func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, at
 			return privacy.Decision{}, fmt.Errorf("read consent: %w", err)
 		}
 	}
+	var tcs *consent.State
+	if rc := req.Recipient; rc != nil && rc.Derogation == privacy.DerogationExplicitConsent {
+		// Art. 49(1)(a): the subject's explicit consent to this transfer,
+		// kept in the ledger under a purpose of its own.
+		st, err := e.readConsent(ctx, req.Subject.ID, privacy.TransferConsentPurpose(req.Purpose, rc.Country), at)
+		if err != nil {
+			return privacy.Decision{}, fmt.Errorf("read transfer consent: %w", err)
+		}
+		tcs = &st
+	}
 	if ss, err = e.readSubject(ctx, req.Subject.ID); err != nil {
 		return privacy.Decision{}, fmt.Errorf("read subject state: %w", err)
 	}
@@ -414,9 +426,9 @@ func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, at
 	}
 
 	if e.cache != nil {
-		return e.decideCached(ctx, p, req, &cs, &ss, ch, at)
+		return e.decideCached(ctx, p, req, &cs, &ss, ch, tcs, at)
 	}
-	return e.evaluate(ctx, p, req, &cs, &ss, ch, at)
+	return e.evaluate(ctx, p, req, &cs, &ss, ch, tcs, at)
 }
 
 // choices returns the periods the subject's controller chose for the
@@ -462,8 +474,8 @@ func (e *Engine) choices(ctx context.Context, p *policy, req *privacy.Request, s
 
 // evaluate asks OPA for the decision on a request and the state gathered
 // for it; the request has passed validate.
-func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) (privacy.Decision, error) {
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, ch, at)))
+func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, tcs *consent.State, at time.Time) (privacy.Decision, error) {
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, ch, tcs, at)))
 	if err != nil {
 		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 	}

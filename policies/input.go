@@ -16,11 +16,13 @@ import (
 // internal use.
 //
 //	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N,
-//	 "retention_overrides": {leaf: period}}  (only when the controller chose)
+//	 "retention_overrides": {leaf: period},  (only when the controller chose)
+//	 "transfer_consent": {"event", "expires_ns", "act"}}  (only for a
+//	                     recipient whose derogation is explicit_consent)
 //
 // subject_state.lifecycle maps each retention trigger that happened for
 // the subject to its time in unix nanoseconds.
-func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, at time.Time) ast.Value {
+func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, tcs *consent.State, at time.Time) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
 	for i, d := range req.Data {
@@ -51,6 +53,12 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 			ast.Item(ast.StringTerm("dpa"), ast.BooleanTerm(r.DPA)),
 			ast.Item(ast.StringTerm("safeguard"), ast.StringTerm(string(r.Safeguard))),
 			ast.Item(ast.StringTerm("sale"), ast.BooleanTerm(r.Sale)),
+			ast.Item(ast.StringTerm("certifications"), stringsTerm(r.Certifications)),
+			ast.Item(ast.StringTerm("sector"), ast.StringTerm(r.Sector)),
+			ast.Item(ast.StringTerm("jurisdiction"), ast.StringTerm(r.Jurisdiction)),
+			ast.Item(ast.StringTerm("derogation"), ast.StringTerm(string(r.Derogation))),
+			ast.Item(ast.StringTerm("occasional"), ast.BooleanTerm(r.Occasional)),
+			ast.Item(ast.StringTerm("inform_prohibited"), ast.BooleanTerm(r.InformProhibited)),
 		)))
 	}
 
@@ -84,6 +92,13 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		)),
 		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(at)))),
 	}
+	if tcs != nil {
+		items = append(items, ast.Item(ast.StringTerm("transfer_consent"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("event"), ast.StringTerm(string(tcs.Event))),
+			ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
+			ast.Item(ast.StringTerm("act"), ast.StringTerm(consentAct(tcs))),
+		)))
+	}
 	if len(ch) > 0 {
 		choices := make([][2]*ast.Term, 0, len(ch))
 		for leaf, p := range ch {
@@ -92,6 +107,18 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		items = append(items, ast.Item(ast.StringTerm("retention_overrides"), ast.ObjectTerm(choices...)))
 	}
 	return ast.NewObject(items...)
+}
+
+// consentAct is how the consent was given (consent.State.Act, once the
+// ledger records it); "" when unknown.
+func consentAct(cs *consent.State) string { return "" }
+
+func stringsTerm(list []string) *ast.Term {
+	terms := make([]*ast.Term, len(list))
+	for i, v := range list {
+		terms[i] = ast.StringTerm(v)
+	}
+	return ast.ArrayTerm(terms...)
 }
 
 // lifecycleTerm gives the subject's retention trigger times as

@@ -1,5 +1,5 @@
-# Disclosures to recipients, transfers outside the EEA, security in transit
-# and automated decisions the catalog does not allow.
+# Disclosures to recipients, security in transit and automated decisions
+# the catalog does not allow. Transfers outside the EEA: privacy.rules.transfer.
 package privacy.rules.disclosure
 
 import data.privacy.lib
@@ -24,34 +24,6 @@ deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose 
 	lib.purpose
 	not lib.purpose.recipients[lib.recipient.kind]
 }
-
-deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA without an adequacy decision or an Art. 46 safeguard (safeguard %q)", [lib.recipient.id, country, object.get(lib.recipient, "safeguard", "")])) if {
-	lib.outside_eea
-	not adequate
-	not data.catalog.art46_safeguards[lib.recipient.safeguard]
-	country := object.get({"": "unknown country"}, lib.recipient.country, lib.recipient.country)
-}
-
-# A country with an adequacy decision in force at the time of the
-# processing, or one whose decision covers only recipients with a given
-# safeguard (the US: certified under the DPF).
-adequate if {
-	a := data.catalog.adequacy[lib.recipient.country]
-	in_force(a)
-	a.requires == ""
-}
-
-adequate if {
-	a := data.catalog.adequacy[lib.recipient.country]
-	in_force(a)
-	a.requires != ""
-	lib.recipient.safeguard == a.requires
-}
-
-# A decision without an end date, or before its end (Adequacy.End in Go).
-in_force(a) if not "end_ns" in object.keys(a)
-
-in_force(a) if input.now_ns < a.end_ns
 
 deny contains lib.reason("security.unencrypted_financial", sprintf("financial data %v would leave the system without encryption in transit", [sort(lib.financial_leaves)])) if {
 	lib.has_recipient

@@ -23,37 +23,6 @@ test_recipient_not_permitted if {
 	fixtures.codes(disclosure.deny) == {"disclosure.recipient_not_permitted"} with input as fixtures.with_request(recipient({"kind": "partner"}))
 }
 
-test_transfers if {
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": "IN"}))
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": "US"}))
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": ""}))
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": "EL"}))
-	count(disclosure.deny) == 0 with input as fixtures.with_request(recipient({"country": "US", "safeguard": "dpf"}))
-	count(disclosure.deny) == 0 with input as fixtures.with_request(recipient({"country": "IN", "safeguard": "scc"}))
-	count(disclosure.deny) == 0 with input as fixtures.with_request(recipient({"country": "GB"}))
-	count(disclosure.deny) == 0 with input as fixtures.with_request(recipient({"country": "NO"}))
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as fixtures.with_request(recipient({"country": "IN", "safeguard": "dpf"}))
-}
-
-# A private individual is not an importer under Chapter V: a referral to
-# a friend needs no safeguard, wherever the friend is.
-test_individual_is_not_a_transfer if {
-	referral := {"purpose": "referral", "data": ["instance.contact.email"], "recipient": {"id": "friend", "kind": "individual", "country": "", "dpa": false, "safeguard": "", "sale": false}}
-	not "transfer.no_safeguard" in fixtures.codes(disclosure.deny) with input as fixtures.with_request(referral)
-	not "transfer.no_safeguard" in fixtures.codes(disclosure.deny) with input as fixtures.with_request(object.union(referral, {"recipient": {"country": "IN"}}))
-}
-
-# The adequacy decision for GB runs until December 2031 (catalog: until
-# "2031-12"): from 2032 a transfer there needs an Art. 46 safeguard.
-test_adequacy_ends if {
-	dec_2031 := time.parse_rfc3339_ns("2031-12-31T23:59:59Z")
-	jan_2032 := time.parse_rfc3339_ns("2032-01-01T00:00:00Z")
-	count(disclosure.deny) == 0 with input as object.union(fixtures.with_request(recipient({"country": "GB"})), {"now_ns": dec_2031})
-	fixtures.codes(disclosure.deny) == {"transfer.no_safeguard"} with input as object.union(fixtures.with_request(recipient({"country": "GB"})), {"now_ns": jan_2032})
-	count(disclosure.deny) == 0 with input as object.union(fixtures.with_request(recipient({"country": "GB", "safeguard": "scc"})), {"now_ns": jan_2032})
-	count(disclosure.deny) == 0 with input as object.union(fixtures.with_request(recipient({"country": "JP"})), {"now_ns": jan_2032})
-}
-
 test_unencrypted_financial if {
 	billing := {"purpose": "billing", "data": ["instance.financial.card"]}
 	fixtures.codes(disclosure.deny) == {"security.unencrypted_financial"} with input as fixtures.with_request(object.union(billing, recipient({})))

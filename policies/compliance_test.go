@@ -1,0 +1,201 @@
+package policies_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/lawfulbasis"
+)
+
+// complianceCase is one request through the public API and what a privacy
+// lawyer expects of it (issue 14, "Decisions").
+type complianceCase struct {
+	name    string
+	req     privacy.Request
+	seeds   []seed
+	allowed bool
+	basis   lawfulbasis.Basis
+	// codes must all be among the reasons (or, when allowed, the
+	// obligations); absent must not be.
+	codes  []string
+	absent []string
+}
+
+func runCompliance(t *testing.T, cases []complianceCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			for _, s := range tc.seeds {
+				if err := s(t.Context(), f); err != nil {
+					t.Fatalf("seed: %v", err)
+				}
+			}
+			d, err := f.eng.Decide(t.Context(), tc.req)
+			if err != nil {
+				t.Fatalf("Decide: %v", err)
+			}
+			got := d.Codes()
+			if d.Allowed {
+				got = d.ObligationCodes()
+			}
+			if d.Allowed != tc.allowed {
+				t.Fatalf("allowed = %v %v, want %v\n%s", d.Allowed, d.Codes(), tc.allowed, d)
+			}
+			if tc.basis != "" && d.Basis != tc.basis {
+				t.Errorf("basis = %q, want %q", d.Basis, tc.basis)
+			}
+			for _, c := range tc.codes {
+				if !slices.Contains(got, c) {
+					t.Errorf("codes %v lack %s\n%s", got, c, d)
+				}
+			}
+			for _, c := range tc.absent {
+				if slices.Contains(got, c) {
+					t.Errorf("codes %v hold %s\n%s", got, c, d)
+				}
+			}
+			for _, r := range d.Reasons {
+				if r.Article == "" {
+					t.Errorf("reason %s has no article", r.Code)
+				}
+			}
+		})
+	}
+}
+
+var adultUser = privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"}
+
+func authority(country, jurisdiction string) *privacy.Recipient {
+	return &privacy.Recipient{ID: "authority", Kind: privacy.RecipientPublicAuthority, Country: country, Jurisdiction: jurisdiction}
+}
+
+// Item 1: a third-country court or authority order is no legal obligation
+// under Union or member-state law (Art. 48).
+func TestForeignAuthority(t *testing.T) {
+	t.Parallel()
+	compliance := func(r *privacy.Recipient) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "legal.compliance", Data: []string{"instance.contact.email"}, Recipient: r}
+	}
+	withDerogation := func(r *privacy.Recipient, d privacy.Derogation, occasional bool) *privacy.Recipient {
+		r.Derogation, r.Occasional = d, occasional
+		return r
+	}
+	runCompliance(t, []complianceCase{
+		{name: "dutch authority", req: compliance(authority("NL", "")), allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "US court", req: compliance(authority("US", "")), codes: []string{privacy.ReasonDisclosureForeignAuthority, privacy.ReasonTransferNoSafeguard}},
+		{name: "swiss court, adequate country", req: compliance(authority("CH", "")), codes: []string{privacy.ReasonDisclosureForeignAuthority}, absent: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "US agency's office in the Netherlands", req: compliance(authority("NL", "US")), codes: []string{privacy.ReasonDisclosureForeignAuthority}, absent: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "US court under a mutual legal assistance treaty", req: compliance(withDerogation(authority("US", ""), privacy.DerogationInternationalAgreement, false)),
+			allowed: true, basis: lawfulbasis.LegalObligation, codes: []string{privacy.ObligationRecordTransferSafeguard}},
+		{name: "US court, occasional, important public interest", req: compliance(withDerogation(authority("US", ""), privacy.DerogationPublicInterest, true)), allowed: true},
+		{name: "US court, systematic", req: compliance(withDerogation(authority("US", ""), privacy.DerogationPublicInterest, false)),
+			codes: []string{privacy.ReasonDisclosureForeignAuthority, privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "US court, consent is no derogation for an authority", req: compliance(withDerogation(authority("US", ""), privacy.DerogationExplicitConsent, true)),
+			codes: []string{privacy.ReasonDisclosureForeignAuthority, privacy.ReasonTransferDerogationNotApplicable}},
+	})
+}
+
+func processorIn(country string, mod func(*privacy.Recipient)) *privacy.Recipient {
+	r := &privacy.Recipient{ID: "host", Kind: privacy.RecipientProcessor, Country: country, DPA: true}
+	if mod != nil {
+		mod(r)
+	}
+	return r
+}
+
+// Item 2: adequacy decisions have a scope and dates.
+func TestAdequacyScopeAndDates(t *testing.T) {
+	t.Parallel()
+	support := func(r *privacy.Recipient, at time.Time) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "support", Data: []string{"instance.contact.email"}, Recipient: r, Time: at}
+	}
+	sector := func(s string) func(*privacy.Recipient) { return func(r *privacy.Recipient) { r.Sector = s } }
+	var zero time.Time
+	runCompliance(t, []complianceCase{
+		{name: "CA commercial", req: support(processorIn("CA", sector("commercial")), zero), allowed: true, codes: []string{privacy.ObligationRecordTransferSafeguard}},
+		{name: "CA public body", req: support(processorIn("CA", sector("public")), zero), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "CA sector not stated", req: support(processorIn("CA", nil), zero), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "CA public body with SCCs", req: support(processorIn("CA", func(r *privacy.Recipient) { r.Sector, r.Safeguard = "public", privacy.SafeguardSCC }), zero), allowed: true},
+		{name: "JP business operator", req: support(processorIn("JP", sector("commercial")), zero), allowed: true},
+		{name: "JP sector not stated", req: support(processorIn("JP", nil), zero), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "KR", req: support(processorIn("KR", nil), zero), allowed: true},
+		{name: "KR credit information", req: support(processorIn("KR", sector("credit_information")), zero), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "US not certified", req: support(processorIn("US", nil), zero), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "US DPF certification", req: support(processorIn("US", func(r *privacy.Recipient) { r.Certifications = []string{"dpf"} }), zero), allowed: true},
+		{name: "US DPF safeguard", req: support(processorIn("US", func(r *privacy.Recipient) { r.Safeguard = privacy.SafeguardDPF }), zero), allowed: true},
+		{name: "GB last day", req: support(processorIn("GB", nil), time.Date(2031, 12, 27, 23, 0, 0, 0, time.UTC)), allowed: true},
+		{name: "GB day after", req: support(processorIn("GB", nil), time.Date(2031, 12, 28, 0, 0, 0, 0, time.UTC)), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "BR before the decision", req: support(processorIn("BR", nil), time.Date(2026, 1, 25, 12, 0, 0, 0, time.UTC)), codes: []string{privacy.ReasonTransferNoSafeguard}},
+		{name: "BR after the decision", req: support(processorIn("BR", nil), zero), allowed: true},
+	})
+}
+
+// Item 3: Art. 49 derogations, for occasional transfers only.
+func TestDerogations(t *testing.T) {
+	t.Parallel()
+	partner := func(d privacy.Derogation, occasional bool) *privacy.Recipient {
+		return &privacy.Recipient{ID: "reseller", Kind: privacy.RecipientPartner, Country: "IN", Derogation: d, Occasional: occasional}
+	}
+	delivery := func(r *privacy.Recipient) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "service.delivery", Data: []string{"instance.meeting.data"}, Recipient: r}
+	}
+	transferConsent := func(act string) seed {
+		_ = act // the act is read once the ledger records it
+		return record(adultUser.ID, privacy.TransferConsentPurpose("service.delivery", "IN"), consent.Given)
+	}
+	claims := func(r *privacy.Recipient) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "legal.claims", Data: []string{"instance.contact.email"}, Recipient: r}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "contract, occasional", req: delivery(partner(privacy.DerogationContract, true)), allowed: true, basis: lawfulbasis.Contract},
+		{name: "contract, systematic", req: delivery(partner(privacy.DerogationContract, false)),
+			codes: []string{privacy.ReasonTransferNoSafeguard, privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "explicit consent without a record", req: delivery(partner(privacy.DerogationExplicitConsent, true)),
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "explicit consent on record", req: delivery(partner(privacy.DerogationExplicitConsent, true)), seeds: []seed{transferConsent("button")}, allowed: true},
+		{name: "explicit consent to another country", req: delivery(&privacy.Recipient{ID: "x", Kind: privacy.RecipientPartner, Country: "CN", Derogation: privacy.DerogationExplicitConsent, Occasional: true}),
+			seeds: []seed{transferConsent("button")}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "explicit consent withdrawn", req: delivery(partner(privacy.DerogationExplicitConsent, true)),
+			seeds: []seed{transferConsent("button"), withdraw(adultUser.ID, privacy.TransferConsentPurpose("service.delivery", "IN"))}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "legal claims to a foreign court", req: claims(&privacy.Recipient{ID: "court", Kind: privacy.RecipientPublicAuthority, Country: "US", Derogation: privacy.DerogationLegalClaims, Occasional: true}), allowed: true},
+		{name: "legal claims for a purpose that serves none", req: delivery(partner(privacy.DerogationLegalClaims, true)), codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+	})
+}
+
+// Item 8: no profiling of children, whatever their consent.
+func TestProfilingOfChildren(t *testing.T) {
+	t.Parallel()
+	child := privacy.Subject{ID: "c-1", Kind: privacy.SubjectUser, Age: 16, Country: "NL"}
+	adult := privacy.Subject{ID: "a-1", Kind: privacy.SubjectUser, Age: 18, Country: "NL"}
+	profiling := func(s privacy.Subject) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: "marketing.profiling", Data: []string{"instance.contact.email"}}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "16-year-old's own consent", req: profiling(child), seeds: []seed{record(child.ID, "marketing.profiling", consent.Given)}, codes: []string{privacy.ReasonProfilingChild}},
+		{name: "guardian's consent", req: profiling(child), seeds: []seed{grant(child.ID, "marketing.profiling", func(r *consent.Record) { r.Guardian = true })}, codes: []string{privacy.ReasonProfilingChild}},
+		{name: "adult", req: profiling(adult), seeds: []seed{record(adult.ID, "marketing.profiling", consent.Given)}, allowed: true, codes: []string{privacy.ObligationInformProfiling}},
+		{name: "16-year-old's consent to surveys", req: privacy.Request{Subject: child, Purpose: "research.surveys", Data: []string{"instance.contact.email"}},
+			seeds: []seed{record(child.ID, "research.surveys", consent.Given)}, allowed: true},
+	})
+}
+
+// Item 9: the basis must fit the recipient.
+func TestBasisFitsRecipient(t *testing.T) {
+	t.Parallel()
+	tax := &privacy.Recipient{ID: "belastingdienst", Kind: privacy.RecipientPublicAuthority, Country: "NL"}
+	billing := func(b lawfulbasis.Basis) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.payment"}, Basis: b, Recipient: tax, EncryptedInTransit: true}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "no basis named: legal obligation", req: billing(""), allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "contract named", req: billing(lawfulbasis.Contract), codes: []string{privacy.ReasonBasisRecipientMismatch}},
+		{name: "legal obligation named", req: billing(lawfulbasis.LegalObligation), allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "contract to the payment processor", req: privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.payment"},
+			Recipient: processorIn("NL", nil), EncryptedInTransit: true}, allowed: true, basis: lawfulbasis.Contract},
+	})
+}

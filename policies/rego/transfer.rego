@@ -1,0 +1,152 @@
+# Transfers outside the EEA (GDPR Chapter V): an adequacy decision in force
+# whose scope covers the recipient (Art. 45), an Art. 46 safeguard, or, for
+# an occasional transfer, a derogation of Art. 49(1) that fits it. And
+# Art. 48: an order of a third-country court or authority is not a legal
+# obligation under Union or member-state law unless it rests on an
+# international agreement.
+package privacy.rules.transfer
+
+import data.privacy.lib
+
+deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA and nothing covers the transfer: %s; no Art. 46 safeguard (safeguard %q); no Art. 49 derogation that applies", [lib.recipient.id, country, concat("; ", sort(adequacy_gaps)), object.get(lib.recipient, "safeguard", "")])) if {
+	lib.outside_eea
+	not adequate
+	not data.catalog.art46_safeguards[lib.recipient.safeguard]
+	not derogation_applies
+	country := object.get({"": "unknown country"}, lib.recipient.country, lib.recipient.country)
+}
+
+deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogation %q does not cover the transfer to %q: %s", [derogation, lib.recipient.country, concat("; ", sort(derogation_problems))])) if {
+	lib.outside_eea
+	not adequate
+	not data.catalog.art46_safeguards[lib.recipient.safeguard]
+	count(derogation_problems) > 0
+}
+
+# Art. 48 (and 6(3)): a legal obligation is one of Union or member-state
+# law. A disclosure demanded by an authority or court of a third country
+# rests on legal_obligation only where an international agreement (a mutual
+# legal assistance treaty) or an Art. 49 derogation covers it; adequacy of
+# the authority's country does not make its law ours.
+basis_deny[b] contains lib.reason("disclosure.foreign_authority", sprintf("recipient %q is an authority of %q, outside the EEA: its order is not a legal obligation under Union or member-state law unless an international agreement or an Art. 49 derogation covers it (Art. 48)%s", [lib.recipient.id, authority_jurisdiction, problems_suffix])) if {
+	some b in lib.candidates
+	b == "legal_obligation"
+	lib.recipient.kind == "public_authority"
+	not data.catalog.eea[authority_jurisdiction]
+	not derogation_applies
+}
+
+authority_jurisdiction := j if {
+	j := object.get(lib.recipient, "jurisdiction", "")
+	j != ""
+}
+
+authority_jurisdiction := lib.recipient.country if object.get(lib.recipient, "jurisdiction", "") == ""
+
+problems_suffix := sprintf(": derogation %q does not apply: %s", [derogation, concat("; ", sort(derogation_problems))]) if count(derogation_problems) > 0
+
+problems_suffix := "" if count(derogation_problems) == 0
+
+# --- Adequacy (Art. 45) ---
+
+# A decision in force at the time of the processing whose scope covers the
+# recipient: the certification it requires (the US: the Data Privacy
+# Framework) and the sectors it covers and excludes (Canada: PIPEDA,
+# commercial; Japan: APPI business operators; Korea: not credit
+# information under the Credit Information Act).
+adequate if {
+	adequacy_decision
+	count(adequacy_gaps) == 0
+}
+
+# The adequacy decision of the recipient's country, if it has one.
+adequacy_decision := data.catalog.adequacy[lib.recipient.country]
+
+adequacy_gaps contains "no adequacy decision" if not adequacy_decision
+
+adequacy_gaps contains sprintf("the adequacy decision %s applies only from %s", [adequacy_decision.decision, adequacy_decision.from]) if input.now_ns < adequacy_decision.start_ns
+
+adequacy_gaps contains sprintf("the adequacy decision %s ended after %s", [adequacy_decision.decision, adequacy_decision.until]) if input.now_ns >= adequacy_decision.end_ns
+
+adequacy_gaps contains sprintf("the adequacy decision %s covers only recipients with %q (recipient.safeguard or recipient.certifications)", [adequacy_decision.decision, adequacy_decision.requires]) if {
+	adequacy_decision.requires != ""
+	not requirement_met(adequacy_decision)
+}
+
+adequacy_gaps contains sprintf("the adequacy decision %s covers only recipients of sector %s; the recipient states %q (recipient.sector)", [adequacy_decision.decision, concat(" or ", adequacy_decision.sectors), sector]) if {
+	count(adequacy_decision.sectors) > 0
+	not sector in adequacy_decision.sectors
+}
+
+adequacy_gaps contains sprintf("the adequacy decision %s does not cover sector %q", [adequacy_decision.decision, sector]) if sector in adequacy_decision.excluded_sectors
+
+requirement_met(a) if lib.recipient.safeguard == a.requires
+
+requirement_met(a) if a.requires in object.get(lib.recipient, "certifications", [])
+
+# A public authority is in the public sector whatever the request says.
+sector := "public" if lib.recipient.kind == "public_authority"
+
+sector := object.get(lib.recipient, "sector", "") if lib.recipient.kind != "public_authority"
+
+# --- Derogations (Art. 49) and international agreements (Art. 48) ---
+
+derogation := d if {
+	d := object.get(lib.recipient, "derogation", "")
+	d != ""
+}
+
+derogation_applies if {
+	derogation
+	count(derogation_problems) == 0
+}
+
+# Recital 111, EDPB Guidelines 2/2018: derogations are for occasional
+# transfers, never for systematic ones.
+derogation_problems contains "derogations serve only occasional transfers, and this one is systematic (recipient.occasional is false)" if {
+	data.catalog.art49_derogations[derogation]
+	not object.get(lib.recipient, "occasional", false)
+}
+
+derogation_problems contains "Art. 49(1)(a)-(c) do not serve disclosures to public authorities (Art. 49(3))" if {
+	data.catalog.art49_private_only[derogation]
+	lib.recipient.kind == "public_authority"
+}
+
+derogation_problems contains sprintf("no explicit consent of the subject to transfers for %q to %q is on record (Art. 49(1)(a))", [lib.req.purpose, lib.recipient.country]) if {
+	derogation == "explicit_consent"
+	not transfer_consent_given
+}
+
+derogation_problems contains sprintf("purpose %q is not necessary for a contract with the subject (Art. 49(1)(b)-(c))", [lib.req.purpose]) if {
+	derogation in {"contract", "contract_in_interest"}
+	not contract_purpose
+}
+
+contract_purpose if "contract" in lib.declared_bases
+
+derogation_problems contains sprintf("purpose %q does not serve legal claims (Art. 49(1)(e))", [lib.req.purpose]) if {
+	derogation == "legal_claims"
+	not lib.purpose.legal_claims
+}
+
+derogation_problems contains "an international agreement covers only an order of a public authority or court (Art. 48)" if {
+	derogation == "international_agreement"
+	lib.recipient.kind != "public_authority"
+}
+
+# The subject's consent to this transfer (TransferConsentPurpose), given,
+# live and by an affirmative act.
+transfer_consent_given if {
+	c := input.transfer_consent
+	c.event == "given"
+	not c.expires_ns > 0
+	not data.catalog.not_consent_acts[c.act]
+}
+
+transfer_consent_given if {
+	c := input.transfer_consent
+	c.event == "given"
+	c.expires_ns > input.now_ns
+	not data.catalog.not_consent_acts[c.act]
+}
