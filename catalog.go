@@ -290,6 +290,10 @@ func (a Adequacy) Start() (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("want YYYY-MM-DD, got %q", a.From)
 	}
+	if CheckTime("from", t) != nil {
+		// The policy holds the start as nanoseconds since 1970.
+		return time.Time{}, false, fmt.Errorf("want a date from 1970 to 2262, got %q", a.From)
+	}
 	return t, true, nil
 }
 

@@ -149,7 +149,7 @@ func TestTimesAtOrBefore1970AreRefused(t *testing.T) {
 		t.Errorf("CheckRequiredTime of the zero time = %v", err)
 	}
 	for _, until := range []string{"0001-01", "1969-12", "1969-12-31", "2263-01"} {
-		in := strings.Replace(string(privacy.ReferenceCatalogYAML()), `until: "2031-12"`, `until: "`+until+`"`, 1)
+		in := strings.Replace(string(privacy.ReferenceCatalogYAML()), `until: "2031-12-27"`, `until: "`+until+`"`, 1)
 		if _, err := privacy.ParseCatalog("c.yaml", []byte(in)); !errors.Is(err, privacy.ErrInvalidCatalog) || !strings.Contains(err.Error(), "until") {
 			t.Errorf("adequacy until %s: error %v, want an invalid-catalog error naming until", until, err)
 		}
