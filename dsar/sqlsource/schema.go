@@ -164,7 +164,11 @@ func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) (*sch
 			continue
 		}
 		for _, c := range t.columns {
-			has(c.line, what+": column "+c.name, t.name, c.name)
+			if has(c.line, what+": column "+c.name, t.name, c.name) && c.erase == Mask && s.integer[t.name][c.name] {
+				if _, ok := c.mask.(int64); !ok {
+					p.add(c.line, "%s: column %s: the mask %v is not an integer, and the column is", what, c.name, c.mask)
+				}
+			}
 		}
 		if t.id != "" {
 			has(t.line, what+": id", t.name, t.id)
