@@ -434,12 +434,19 @@ func categoryMentions(cat privacy.Category) []string {
 	return terms
 }
 
-// mentionedCategories returns the catalog categories a sentence mentions.
+// mentionedCategories returns the catalog categories a sentence names by
+// their description or DPV words; a key's last part ("account") is too
+// common a word to tie a sentence to a category.
 func mentionedCategories(c *privacy.Catalog, sentence string) []string {
 	ns := " " + normalize(sentence) + " "
 	var out []string
 	for _, cat := range c.Categories {
-		if slices.ContainsFunc(categoryMentions(cat), func(t string) bool {
+		terms := slices.Clone(categoryTerms[cat.DPV])
+		if cat.Description != "" {
+			d, _, _ := strings.Cut(cat.Description, ":")
+			terms = append(terms, d)
+		}
+		if slices.ContainsFunc(terms, func(t string) bool {
 			t = normalize(t)
 			return t != "" && strings.Contains(ns, " "+t)
 		}) {

@@ -17,12 +17,17 @@
 //
 // # Outputs
 //
-//   - BuildRecord and the Record's WriteMarkdown, WriteCSV and WriteJSON: the
-//     Art. 30(1) record for the operator as controller and the Art. 30(2)
-//     record for the operator as processor.
-//   - WriteNotice: an Art. 13/14 notice in plain language.
+//   - BuildRecord, BuildRecordWith and the Record's WriteMarkdown, WriteCSV
+//     and WriteJSON: the Art. 30(1) record for the operator as controller
+//     and the Art. 30(2) record for the operator as processor, with the
+//     third countries of each activity (declared, or read from the
+//     decision log with ReadDecisionLog) and the controllers the operator
+//     processes for.
+//   - WriteNotice: an Art. 13/14 notice in plain language, with the Art.
+//     13(2)(e) statement of which data is a statutory or contractual
+//     requirement.
 //   - DiffNotice: the differences between a published notice text and the
-//     catalog, as Findings.
+//     catalog, purposes and promises, as Findings.
 //   - WriteMermaid and WriteDOT: the data flow from subject kinds through
 //     categories and purposes to recipients and destination regions,
 //     coloured by lawful basis; RenderGraphviz renders DOT to SVG or PNG.
@@ -39,7 +44,13 @@
 // in transit of financial data, data-processing agreements with
 // processors).
 //
-// DiffNotice matches words, not meaning. Its keyword tables are documented
-// next to the code and in FINDINGS.md; a finding is a prompt for a person to
-// read the text, and an absent finding is no proof of compliance.
+// DiffNotice matches words, not meaning: lexicons of the words English uses
+// for each promise, read clause by clause with negation, exception and
+// condition rules (text.go). The lexicons are documented next to the code
+// and in docs/accountability.md; a finding is a prompt for a person to read
+// the text, and an absent finding is no proof of compliance.
+//
+// The catalog names no transfer destinations: the record lists the third
+// countries it is given (RecordInput), and ReadDecisionLog reads the
+// decision log of package policies without importing it.
 package accountability

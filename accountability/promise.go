@@ -79,8 +79,8 @@ func checkSale(text []section) []Finding {
 			return
 		}
 		seen[s] = true
-		out = append(out, finding(SaleInText, key, "GDPR Art. 5(1)(a), 6(1), 13(1)(e); the engine denies it (disclosure.sale_prohibited)", s,
-			fmt.Sprintf("the text %s; the catalog allows no sale, renting or disclosure for a recipient's own marketing, and the engine denies them", what)))
+		out = append(out, finding(SaleInText, key, "GDPR Art. 5(1)(a), 6(1), 13(1)(e), 21(2)", s,
+			fmt.Sprintf("the text %s; the catalog allows no sale, renting or disclosure for a recipient's own marketing, and the engine denies them (disclosure.sale_prohibited)", what)))
 	}
 	for si := range text {
 		s := &text[si]
