@@ -212,6 +212,9 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		// the decision, not make a deny rule silently undefined.
 		rego.StrictBuiltinErrors(true),
 		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(c)})),
+		// Extension modules reach nothing outside the evaluation
+		// (capabilities.go).
+		rego.Capabilities(extensionCapabilities()),
 	}
 	base, err := baseModules()
 	if err != nil {
@@ -295,9 +298,8 @@ func checkExtension(m module) error {
 	if err != nil {
 		return badModule(m.name, err.Error())
 	}
-	p := mod.Package.Path
-	if len(p) < 4 || !p[1].Equal(ast.StringTerm("privacy")) || !p[2].Equal(ast.StringTerm("ext")) {
-		return badModule(m.name, fmt.Sprintf("package %s is not under privacy.ext: extension modules may only add denials and obligations", strings.TrimPrefix(p.String(), "data.")))
+	if err := checkExtensionPackage(m.name, mod); err != nil {
+		return err
 	}
 	// deny and obligation are read as sets of {code, message}: a rule of
 	// another kind under those names would be skipped, and a denial the
@@ -308,7 +310,7 @@ func checkExtension(m module) error {
 			return badModule(m.name, fmt.Sprintf("rule %s at line %d must be a set: %s contains {\"code\": …, \"message\": …} if { … }", name, r.Location.Row, name))
 		}
 	}
-	return nil
+	return checkBuiltins(m.name, mod)
 }
 
 // badModule is an extension module that does not parse, compile or belong
