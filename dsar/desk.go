@@ -161,6 +161,9 @@ func (d *Desk) Open(ctx context.Context, r Request) (Request, error) {
 	}
 	r.ReceivedAt = r.ReceivedAt.UTC()
 	r.ID = d.newID()
+	if err := privacy.CheckID("id", r.ID); err != nil {
+		return Request{}, fmt.Errorf("open %s request: the id WithIDs gave: %w", r.Kind, err)
+	}
 	r.Due = DueDate(r.ReceivedAt.In(d.loc), 0)
 	r.Status = StatusReceived
 	r.Extension, r.Verification, r.ClosedAt = nil, Verification{}, time.Time{}
@@ -189,8 +192,8 @@ func (d *Desk) check(r *Request) error {
 	if !r.Kind.Valid() {
 		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
 	}
-	if strings.TrimSpace(r.Subject.ID) == "" {
-		return bad("subject.id", "is required")
+	if err := privacy.CheckID("subject.id", r.Subject.ID); err != nil {
+		return err
 	}
 	if d.catalog.SubjectKind(r.Subject.Kind) == nil {
 		return bad("subject.kind", "unknown subject kind %q", r.Subject.Kind)
@@ -200,6 +203,9 @@ func (d *Desk) check(r *Request) error {
 	}
 	if strings.TrimSpace(r.RequestedBy) == "" {
 		r.RequestedBy = r.Subject.ID
+	}
+	if err := r.checkIDs(); err != nil {
+		return err
 	}
 	for i, key := range r.Categories {
 		if err := d.checkCategory(r.Subject.Kind, key); err != nil {
@@ -362,22 +368,74 @@ func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request
 	})
 }
 
-// Reject refuses a request that has not started (received, verified or
-// forwarded), for the reason given (Art. 12(4): the subject is told why
-// and of their right to complain). A request in progress has changed data
-// already and must be run to completion; it returns ErrTransition.
+// Reject refuses a request that has not started (received, verified,
+// forwarded, or blocked before any source ran), for the reason given
+// (Art. 12(4): the subject is told why and of their right to complain). A
+// request in progress has changed data already and must be run to
+// completion; it returns ErrTransition.
 func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, error) {
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why (Art. 12(4))"}
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
-		if r.Status.Final() || r.Status == StatusInProgress {
+		if r.Status.Final() || r.Status == StatusInProgress || (r.Status == StatusBlocked && len(r.Sources) > 0) {
 			return fmt.Errorf("reject %s: %w: %s", id, ErrTransition, r.Status)
 		}
-		r.Status, r.ClosedAt = StatusRejected, d.stamp()
+		r.Status, r.ClosedAt, r.Blocked = StatusRejected, d.stamp(), ""
 		d.note(r, cmpOr(by, deskActor), "rejected", "", reason)
 		return nil
 	})
+}
+
+// Resume returns a blocked request to where it stood (in progress when
+// sources have run, verified otherwise) once an operator has removed the
+// cause Request.Blocked names; the next Run retries the step that failed.
+// note says what was done, for the trail. It returns an error wrapping
+// ErrTransition unless the request is blocked.
+func (d *Desk) Resume(ctx context.Context, id, note, by string) (Request, error) {
+	if strings.TrimSpace(note) == "" {
+		return Request{}, &privacy.ValidationError{Field: "note", Message: "is required: what removed the cause"}
+	}
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if r.Status != StatusBlocked {
+			return fmt.Errorf("resume %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		r.Status, r.Blocked = StatusVerified, ""
+		if len(r.Sources) > 0 {
+			r.Status = StatusInProgress
+		}
+		d.note(r, cmpOr(by, deskActor), "resumed", "", note)
+		return nil
+	})
+}
+
+// halt records that step failed with err and returns the request as
+// stored with the error to return. An error that running again cannot cure
+// (a *privacy.ValidationError: a store refused what the Desk gave it)
+// blocks the request with the reason; any other is noted in the trail and
+// the request stays where it is, for the next Run to retry.
+func (d *Desk) halt(ctx context.Context, r Request, step string, err error) (Request, error) {
+	runErr := fmt.Errorf("run %s: %s: %w", r.ID, step, err)
+	block := privacy.ErrorCode(err) == privacy.EINVALID
+	cur, rerr := d.store.Update(context.WithoutCancel(ctx), r.ID, func(q *Request) error {
+		if q.Status.Final() || q.Status == StatusBlocked {
+			return nil
+		}
+		if block {
+			q.Status, q.Blocked = StatusBlocked, step+": "+err.Error()
+			d.note(q, deskActor, "blocked", "", q.Blocked+"; remove the cause, then Resume")
+			return nil
+		}
+		d.note(q, deskActor, "step_failed", "", step+": "+err.Error())
+		return nil
+	})
+	if rerr != nil {
+		return r, errors.Join(runErr, fmt.Errorf("record the failure: %w", rerr))
+	}
+	if block {
+		return cur, fmt.Errorf("%w: %w", ErrBlocked, runErr)
+	}
+	return cur, runErr
 }
 
 // Run advances the request as far as it can go:
@@ -407,6 +465,8 @@ func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
 	switch r.Status {
 	case StatusCompleted, StatusRejected:
 		return r, nil
+	case StatusBlocked:
+		return r, fmt.Errorf("run %s: %w: %s", id, ErrBlocked, r.Blocked)
 	case StatusForwarded:
 		return r, fmt.Errorf("run %s: %w: forwarded to %s, awaiting its instruction", id, ErrTransition, r.Subject.Controller)
 	case StatusReceived:
@@ -467,7 +527,7 @@ func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 		return nil
 	})
 	if err != nil {
-		return r, fmt.Errorf("run %s: write subject state: %w", r.ID, err)
+		return d.halt(ctx, r, "write subject state", err)
 	}
 	return d.store.Update(ctx, r.ID, func(r *Request) error {
 		if r.Status.Final() {
@@ -526,7 +586,7 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 		var err error
 		held, err = d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
 		if err != nil {
-			return r, fmt.Errorf("run %s: holds: %w", r.ID, err)
+			return d.halt(ctx, r, "holds", err)
 		}
 	}
 	now := d.stamp()
@@ -774,7 +834,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 		if d.consent != nil {
 			n, err := d.consent.Pseudonymise(ctx, r.Subject.ID)
 			if err != nil {
-				return r, fmt.Errorf("run %s: pseudonymise consent evidence: %w", r.ID, err)
+				return d.halt(ctx, r, "pseudonymise consent evidence", err)
 			}
 			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: fmt.Sprintf("%d consent records kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym", n)})
 		}
@@ -784,7 +844,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			st.Restricted = st.Restricted || restrict
 			return nil
 		}); err != nil {
-			return r, fmt.Errorf("run %s: write subject state: %w", r.ID, err)
+			return d.halt(ctx, r, "write subject state", err)
 		}
 		detail := "subject deactivated; only legal purposes remain"
 		if restrict {
@@ -793,7 +853,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 		notes = append(notes, Entry{Action: "state_written", Detail: detail})
 		n, err := d.clearExports(ctx, r)
 		if err != nil {
-			return r, fmt.Errorf("run %s: %w", r.ID, err)
+			return d.halt(ctx, r, "clear earlier exports", err)
 		}
 		if n > 0 {
 			notes = append(notes, Entry{Action: "exports_cleared", Detail: fmt.Sprintf("records cleared from %d earlier access or portability requests", n)})
@@ -819,7 +879,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 func (d *Desk) clearExports(ctx context.Context, erasure Request) (int, error) {
 	reqs, err := d.store.List(ctx, Filter{SubjectID: erasure.Subject.ID})
 	if err != nil {
-		return 0, fmt.Errorf("clear earlier exports: %w", err)
+		return 0, err
 	}
 	n := 0
 	for _, q := range reqs {
@@ -836,7 +896,7 @@ func (d *Desk) clearExports(ctx context.Context, erasure Request) (int, error) {
 			d.note(q, deskActor, "exports_cleared", "", "exported records cleared by erasure request "+erasure.ID)
 			return nil
 		}); err != nil {
-			return n, fmt.Errorf("clear export of %s: %w", q.ID, err)
+			return n, fmt.Errorf("request %s: %w", q.ID, err)
 		}
 		n++
 	}

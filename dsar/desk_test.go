@@ -551,6 +551,14 @@ func TestOpenValidates(t *testing.T) {
 		{name: "rectification without corrections", req: dsar.Request{Kind: dsar.KindRectification, Subject: user}, wantField: "corrections"},
 		{name: "correction of an unknown category", req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
 			Corrections: []dsar.Correction{{Category: "nope", Value: 1}}}, wantField: "corrections[0].category"},
+		{name: "subject id longer than the stores keep", req: dsar.Request{Kind: dsar.KindErasure,
+			Subject: privacy.Subject{ID: strings.Repeat("u", privacy.MaxIDLength+1), Kind: privacy.SubjectUser}}, wantField: "subject.id"},
+		{name: "subject id with a NUL byte", req: dsar.Request{Kind: dsar.KindErasure,
+			Subject: privacy.Subject{ID: "u\x00-1", Kind: privacy.SubjectUser}}, wantField: "subject.id"},
+		{name: "requester longer than the stores keep", req: dsar.Request{Kind: dsar.KindAccess, Subject: user,
+			RequestedBy: strings.Repeat("r", privacy.MaxIDLength+1)}, wantField: "requested_by"},
+		{name: "controller longer than the stores keep", req: dsar.Request{Kind: dsar.KindAccess,
+			Subject: privacy.Subject{ID: "g", Kind: "guest", Controller: strings.Repeat("c", privacy.MaxIDLength+1)}}, wantField: "subject.controller"},
 		{name: "rectification without a value", req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
 			Corrections: []dsar.Correction{{Category: "instance.contact.email"}}}, wantField: "corrections[0].value"},
 	}
@@ -562,6 +570,9 @@ func TestOpenValidates(t *testing.T) {
 			var ve *privacy.ValidationError
 			if !errors.As(err, &ve) || ve.Field != tc.wantField || privacy.ErrorCode(err) != privacy.EINVALID {
 				t.Errorf("Open: got %v, want a ValidationError on %s", err, tc.wantField)
+			}
+			if got, _ := f.desk.List(t.Context(), dsar.Filter{}); len(got) != 0 {
+				t.Errorf("Open refused the request but stored %d", len(got))
 			}
 		})
 	}

@@ -41,4 +41,16 @@
 // Objection, restriction and deactivation go from verified to completed in
 // one Run: they only write the subject state. Extension is a flag
 // (Request.Extension), not a state: it moves the due date.
+//
+// A step of the Desk's own (holds, subject state, consent evidence,
+// clearing earlier exports) that fails with an error running again cannot
+// cure, such as a store refusing the subject id, moves the request from
+// verified or in_progress to blocked, with the step and the error in
+// Request.Blocked and the trail. Run leaves a blocked request alone (it
+// returns ErrBlocked), and it still counts against its deadline; an
+// operator removes the cause and calls Resume, which returns it to where
+// it stood, or rejects it when no source has run yet. Other failures are
+// noted in the trail (step_failed) and retried by the next Run. Open
+// refuses identifiers the stores would refuse (privacy.CheckID), naming
+// the field.
 package dsar

@@ -100,6 +100,14 @@ const (
 	// request was forwarded to the controller, which has not yet
 	// instructed.
 	StatusForwarded Status = "forwarded"
+	// StatusBlocked: a step of the Desk's own (the holds, the subject
+	// state, the consent evidence) failed with an error that running
+	// again cannot cure, such as a store refusing the subject id or the
+	// state; Request.Blocked says which step and why. The request still
+	// counts against its deadline. Run leaves it alone and returns
+	// ErrBlocked; an operator removes the cause and calls Desk.Resume, or
+	// rejects it when no source has run yet.
+	StatusBlocked Status = "blocked"
 )
 
 // Valid reports whether s is one of the statuses above.
@@ -111,8 +119,12 @@ func (s Status) Final() bool { return s == StatusCompleted || s == StatusRejecte
 // Open reports whether the request still counts against its deadline:
 // neither final nor forwarded (a forwarded request is the controller's to
 // answer until it instructs).
-func (s Status) Open() bool {
-	return s == StatusReceived || s == StatusVerified || s == StatusInProgress
+func (s Status) Open() bool { return slices.Contains(OpenStatuses(), s) }
+
+// OpenStatuses returns the statuses Open reports, for stores that select
+// open requests in a query.
+func OpenStatuses() []Status {
+	return []Status{StatusReceived, StatusVerified, StatusInProgress, StatusBlocked}
 }
 
 // Request is a data-subject request and everything done about it.
@@ -160,6 +172,9 @@ type Request struct {
 	Exemptions []Exemption `json:"exemptions,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
+	// Blocked says, while Status is StatusBlocked, which step could not
+	// proceed and why (the error, with no subject id in it).
+	Blocked string `json:"blocked,omitempty"`
 	// ClosedAt is when the request reached a final state.
 	ClosedAt time.Time `json:"closed_at,omitzero"`
 }
@@ -189,23 +204,25 @@ func (r *Request) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
+	if err := privacy.CheckID("id", r.ID); err != nil {
+		return err
+	}
+	if err := r.checkIDs(); err != nil {
+		return err
+	}
 	switch {
-	case strings.TrimSpace(r.ID) == "":
-		return bad("id", "is required")
 	case !r.Kind.Valid():
 		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
-	case strings.TrimSpace(r.Subject.ID) == "":
-		return bad("subject.id", "is required")
 	case r.Subject.Kind == "":
 		return bad("subject.kind", "is required")
-	case strings.TrimSpace(r.RequestedBy) == "":
-		return bad("requested_by", "is required")
 	case r.ReceivedAt.IsZero():
 		return bad("received_at", "is required")
 	case r.Due.IsZero():
 		return bad("due", "is required")
-	case r.Status == "":
-		return bad("status", "is required")
+	case !r.Status.Valid():
+		return bad("status", "must be one of %v, got %q", statuses(), r.Status)
+	case r.Status == StatusBlocked && strings.TrimSpace(r.Blocked) == "":
+		return bad("blocked", "is required for a blocked request: the reason an operator acts on")
 	case r.Kind == KindObjection && len(r.Purposes) == 0 && !r.DirectMarketing:
 		return bad("purposes", "an objection names at least one purpose or direct_marketing")
 	case r.Kind == KindRectification && len(r.Corrections) == 0:
@@ -220,6 +237,28 @@ func (r *Request) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkIDs checks the identifiers the caller gives a request (the
+// subject's id and controller, who asked) with privacy.CheckID, so that a
+// request the state store would refuse is refused when it is opened.
+func (r *Request) checkIDs() error {
+	ids := []struct{ field, id string }{
+		{"subject.id", r.Subject.ID}, {"requested_by", r.RequestedBy},
+	}
+	if r.Subject.Controller != "" {
+		ids = append(ids, struct{ field, id string }{"subject.controller", r.Subject.Controller})
+	}
+	for _, x := range ids {
+		if err := privacy.CheckID(x.field, x.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func statuses() []Status {
+	return append(OpenStatuses(), StatusForwarded, StatusCompleted, StatusRejected)
 }
 
 // Extension records an extension of the deadline (Art. 12(3)).
@@ -306,7 +345,7 @@ type Entry struct {
 	// Action names the step: opened, verified, verification_failed,
 	// extended, forwarded, instructed, started, source_done,
 	// source_failed, exempted, state_written, consent_pseudonymised,
-	// exports_cleared, completed, rejected.
+	// exports_cleared, step_failed, blocked, resumed, completed, rejected.
 	Action string `json:"action"`
 	Source string `json:"source,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -337,6 +376,9 @@ var (
 	ErrTransition = fmt.Errorf("request state %w", privacy.ErrConflict)
 	// ErrNotVerified: the step needs a verified identity (Art. 12(6)).
 	ErrNotVerified = fmt.Errorf("identity not verified: %w", privacy.ErrConflict)
+	// ErrBlocked: the request is blocked (StatusBlocked); an operator
+	// removes the cause and resumes it (Desk.Resume).
+	ErrBlocked = fmt.Errorf("request blocked: %w", privacy.ErrConflict)
 	// ErrIncomplete: a Run ended with sources not done; run it again.
 	ErrIncomplete = errors.New("request incomplete: some sources failed")
 )

@@ -230,7 +230,7 @@ func cmdDSARList(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if st := dsar.Status(*status); st != "" && !st.Valid() {
-		return usagef("--status: unknown status %q (want received, verified, in_progress, forwarded, completed or rejected)", *status)
+		return usagef("--status: unknown status %q (want received, verified, in_progress, blocked, forwarded, completed or rejected)", *status)
 	}
 	desk, closeFn, err := env.open(ctx, c)
 	if err != nil {

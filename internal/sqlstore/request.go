@@ -151,9 +151,11 @@ func (s *RequestStore) List(ctx context.Context, f dsar.Filter) ([]dsar.Request,
 		where = append(where, "status = "+arg(string(f.Status)))
 	}
 	if !f.OverdueOn.IsZero() {
-		where = append(where, fmt.Sprintf("status IN (%s, %s, %s) AND due < %s",
-			arg(string(dsar.StatusReceived)), arg(string(dsar.StatusVerified)), arg(string(dsar.StatusInProgress)),
-			arg(clampNanos(f.OverdueOn))))
+		var open []string
+		for _, st := range dsar.OpenStatuses() {
+			open = append(open, arg(string(st)))
+		}
+		where = append(where, fmt.Sprintf("status IN (%s) AND due < %s", strings.Join(open, ", "), arg(clampNanos(f.OverdueOn))))
 	}
 	q := `SELECT body FROM privacy_dsar_requests`
 	if len(where) > 0 {

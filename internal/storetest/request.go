@@ -238,7 +238,9 @@ func testRequestList(t *testing.T, s dsar.RequestStore) {
 		mk("c", "u-2", feb01, dsar.StatusVerified),
 		mk("d", "u-2", jan31, dsar.StatusCompleted),
 		mk("e", "u-3", jan31, dsar.StatusForwarded),
+		mk("f", "u-3", feb01, dsar.StatusBlocked),
 	}
+	reqs[len(reqs)-1].Blocked = "write subject state: subject_id: refused"
 	for _, r := range reqs {
 		if err := s.Create(t.Context(), r); err != nil {
 			t.Fatalf("Create %s: %v", r.ID, err)
@@ -249,13 +251,13 @@ func testRequestList(t *testing.T, s dsar.RequestStore) {
 		f    dsar.Filter
 		want []string
 	}{
-		{name: "all, oldest first, ties by id", want: []string{"a", "b", "d", "e", "c"}},
+		{name: "all, oldest first, ties by id", want: []string{"a", "b", "d", "e", "c", "f"}},
 		{name: "by subject", f: dsar.Filter{SubjectID: "u-2"}, want: []string{"d", "c"}},
 		{name: "by status", f: dsar.Filter{Status: dsar.StatusReceived}, want: []string{"a"}},
 		{name: "none", f: dsar.Filter{SubjectID: "nobody"}, want: []string{}},
 		{name: "not overdue on the due date", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC))}, want: []string{}},
 		{name: "overdue the day after, open only", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b"}},
-		{name: "overdue later", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b", "c"}},
+		{name: "overdue later, blocked too", f: dsar.Filter{OverdueOn: dsar.Date(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))}, want: []string{"a", "b", "c", "f"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
