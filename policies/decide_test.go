@@ -52,7 +52,7 @@ func grant(subjectID, purpose string, mod func(*consent.Record)) seed {
 		if mod != nil {
 			mod(&r)
 		}
-		_, err := consent.Grant(ctx, f.consents, privacy.DefaultCatalog(), r)
+		_, err := consent.Grant(ctx, f.consents, f.eng.Catalog(), r)
 		return err
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"github.com/privacykit/privacy/policies"
 )
 
-// versionCatalog is the reference catalog at policy version 1.2.0.0.5, in
-// which research.surveys last changed materially in that version.
+// versionCatalog is the reference catalog at policy version 1.2.0.0.10, in
+// which research.surveys last changed materially in 1.2.0.0.5.
 func versionCatalog(t *testing.T) *privacy.Catalog {
 	t.Helper()
 	c := privacy.DefaultCatalog()
-	c.PolicyVersion = "1.2.0.0.5"
+	c.PolicyVersion = "1.2.0.0.10"
 	c.Purpose("research.surveys").ConsentVersion = "1.2.0.0.5"
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
