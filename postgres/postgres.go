@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,30 +14,35 @@ import (
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
-	"github.com/privacykit/privacy/internal/watch"
-	"github.com/privacykit/privacy/subject"
 )
 
-var (
-	_ consent.Ledger     = (*ConsentStore)(nil)
-	_ subject.StateStore = (*StateStore)(nil)
-)
+// stores is the one SQL implementation of every store, which DB embeds:
+// ConsentStore, StateStore, RequestStore, RetentionStore and Inventory,
+// and the Now field that stamps subject-state updates.
+type stores = sqlstore.Stores
 
-// DB is an open PostgreSQL database holding the module's stores.
+// DB is an open PostgreSQL database holding the module's stores. Its
+// methods ConsentStore (consent.Ledger), StateStore (subject.StateStore),
+// RequestStore (dsar.RequestStore), RetentionStore (retention.Store) and
+// Inventory (retention.Inventory and retention.Eraser) return the stores
+// that SQLite and PostgreSQL share, safe for concurrent use by any number
+// of processes; its field Now (time.Now by default) stamps subject-state
+// updates, and tests may replace it before the stores are used.
+//
+// Every write to the ledger or to a subject's state sends NOTIFY in its
+// transaction. The ledger's Watch holds a connection of its own (outside
+// the pool) that LISTENs, so that nothing polls, and returns once LISTEN
+// is in effect; its channel is closed when ctx is done, when the DB is
+// closed, or when the connection fails: then changes may have been missed.
+// A slow reader holds notifications back in the server's queue; none is
+// dropped.
 type DB struct {
-	// Now returns the current time; it stamps subject-state updates.
-	// Tests may replace it before the stores are used. Open sets
-	// time.Now.
-	Now func() time.Time
+	*stores
 
 	// pool stays reachable beside db for what database/sql cannot do,
 	// such as LISTEN/NOTIFY.
 	pool *pgxpool.Pool
 	db   *sql.DB
-	key  []byte
-
-	// hooks keep this process's views current on its own writes.
-	hooks watch.Hooks
 
 	// stop ends the watchers' goroutines at Close; watchers counts them.
 	stop     context.Context
@@ -60,13 +64,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open postgres database: %s", err.Error())
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
-	db := &DB{Now: time.Now, pool: pool, db: sqldb}
+	db := &DB{pool: pool, db: sqldb}
 	db.stop, db.cancel = context.WithCancel(context.Background())
-	if err := sqlstore.Migrate(ctx, sqldb, sqlstore.Postgres(), db.now); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open postgres database: %w", err)
-	}
-	if db.key, err = sqlstore.LoadSubjectKey(ctx, sqldb, sqlstore.Postgres()); err != nil {
+	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.Postgres(), sqlstore.StoresOptions{Watch: db.watch})
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres database: %w", err)
 	}
@@ -84,125 +85,6 @@ func (db *DB) Close() error {
 		return fmt.Errorf("close postgres database: %s", err.Error())
 	}
 	return nil
-}
-
-func (db *DB) now() time.Time {
-	if db.Now == nil {
-		return time.Now()
-	}
-	return db.Now()
-}
-
-// ConsentStore returns the consent ledger kept in the database.
-func (db *DB) ConsentStore() *ConsentStore {
-	return &ConsentStore{db: db, s: sqlstore.NewConsentStore(db.db, sqlstore.Postgres(), sqlstore.ConsentOptions{
-		SubjectKey: db.key,
-		Publish:    db.hooks.Changed,
-	})}
-}
-
-// StateStore returns the subject-state store kept in the database.
-func (db *DB) StateStore() *StateStore {
-	return &StateStore{s: sqlstore.NewStateStore(db.db, sqlstore.Postgres(), sqlstore.StateOptions{Now: db.now, Changed: db.hooks.Call})}
-}
-
-// ConsentStore is the consent ledger in a PostgreSQL database. It is safe
-// for concurrent use, by any number of processes. It implements every
-// capability of consent.Ledger.
-type ConsentStore struct {
-	db *DB
-	s  *sqlstore.ConsentStore
-}
-
-// Append validates r, assigns RecordID and Seq, seals it to the last record
-// and stores it, serialised with every other append in every process. It
-// returns the stored record (times in UTC), or a *privacy.ValidationError
-// for a bad record.
-func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
-	return s.s.Append(ctx, r)
-}
-
-// State returns the latest record for the subject and purpose collected at
-// or before at, ties broken by ledger order; a zero Event when there is
-// none.
-func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at time.Time) (consent.State, error) {
-	return s.s.State(ctx, subjectID, purpose, at)
-}
-
-// History returns every record of the subject in ledger order, or an empty
-// slice.
-func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent.Record, error) {
-	return s.s.History(ctx, subjectID)
-}
-
-// Record returns the record with the id, or an error wrapping
-// consent.ErrNotFound.
-func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
-	return s.s.Record(ctx, recordID)
-}
-
-// AppendBatch validates every record, then appends them all in one
-// transaction, in the order given, with consecutive Seqs: all or none. It
-// returns the stored records, or a *privacy.ValidationError whose Field
-// names the record ("records[2].purpose").
-func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
-	return s.s.AppendBatch(ctx, rs)
-}
-
-// Scan calls fn with every record whose Seq is greater than afterSeq, in
-// Seq order, reading a thousand records per transaction.
-func (s *ConsentStore) Scan(ctx context.Context, afterSeq int64, fn func(consent.Record) error) error {
-	return s.s.Scan(ctx, afterSeq, fn)
-}
-
-// Head returns the Seq and Hash of the last record appended, as the
-// ledger's head row holds them.
-func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
-	return s.s.Head(ctx)
-}
-
-// Stale returns, sorted, the subjects whose latest record for the purpose
-// is a given consent under a policy version older than version: those who
-// must be asked again.
-func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
-	return s.s.Stale(ctx, purpose, version)
-}
-
-// Lapsed returns up to limit given consents whose expiry is at or before
-// at with no later record, for consent.RecordExpiries.
-func (s *ConsentStore) Lapsed(ctx context.Context, at time.Time, limit int) ([]consent.State, error) {
-	return s.s.Lapsed(ctx, at, limit)
-}
-
-// SubjectRef returns the subject's pseudonym in this ledger, keyed with the
-// database's subject key.
-func (s *ConsentStore) SubjectRef(subjectID string) string { return s.s.SubjectRef(subjectID) }
-
-// Pseudonymise blanks the subject's id in every record that has a
-// SubjectRef, keeping the records and the chain, and returns how many it
-// changed.
-func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int64, error) {
-	return s.s.Pseudonymise(ctx, subjectID)
-}
-
-// PartlyErased returns the first record whose subject id is blank while an
-// earlier record of the same subject keeps it, for consent.Verify.
-func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
-	return s.s.PartlyErased(ctx)
-}
-
-// Watch returns a channel of the changes committed to the ledger after it
-// returns, by this process or any other using the same schema. Each append
-// or erasure sends NOTIFY privacy_consent in its transaction; Watch holds a
-// connection of its own (outside the pool) that LISTENs and waits for
-// notifications, so that nothing polls. Watch returns once LISTEN is in
-// effect.
-//
-// The channel is closed when ctx is done, when the DB is closed, or when
-// the connection fails: then changes may have been missed. A slow reader
-// holds notifications back in the server's queue; none is dropped.
-func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error) {
-	return s.db.watch(ctx)
 }
 
 func (db *DB) watch(ctx context.Context) (<-chan consent.Change, error) {
@@ -295,21 +177,4 @@ func (db *DB) run(ctx context.Context, fn func(context.Context)) {
 		defer cancel()
 		fn(ctx)
 	}()
-}
-
-// StateStore keeps subjects' state in a PostgreSQL database. It is safe for
-// concurrent use, by any number of processes.
-type StateStore struct{ s *sqlstore.StateStore }
-
-// State returns the subject's state, the zero State (SubjectID set, no
-// objections) for a subject never seen.
-func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State, error) {
-	return s.s.State(ctx, subjectID)
-}
-
-// Update reads the subject's state, calls fn on it and stores the result in
-// one transaction that holds the subject's row locked; an error from fn
-// aborts and is returned. UpdatedAt is set from DB.Now.
-func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subject.State) error) error {
-	return s.s.Update(ctx, subjectID, fn)
 }

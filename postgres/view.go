@@ -46,14 +46,14 @@ const viewApp = "privacykit-view"
 // paused. Make one view per DB and keep it; each holds one connection
 // outside the pool.
 func (db *DB) View(ctx context.Context, opts ...stateview.Option) (*stateview.View, error) {
-	v := stateview.New(db.ConsentStore(), db.StateStore(), opts...)
+	v, remove := sqlstore.NewView(db.stores, opts...)
 	v.Pause()
 	start := time.Now()
 	conn, schema, err := db.listen(ctx, viewApp, sqlstore.NotifyChannel, sqlstore.StateNotifyChannel)
 	if err != nil {
+		remove()
 		return nil, fmt.Errorf("state view: %w", err)
 	}
-	remove := db.hooks.Add(v.Forget)
 	v.Vouch(start)
 	v.Resume()
 	db.run(ctx, func(ctx context.Context) {

@@ -27,6 +27,7 @@ type ConsentStore struct {
 	d       Dialect
 	key     []byte
 	publish func(...consent.Change)
+	watch   func(context.Context) (<-chan consent.Change, error)
 }
 
 // ConsentOptions configures a ConsentStore.
@@ -36,12 +37,28 @@ type ConsentOptions struct {
 	// Publish, if set, is called with the changes of each committed write,
 	// for the watchers of this process.
 	Publish func(...consent.Change)
+	// Watch implements the store's Watch (consent.Watcher): the engine's
+	// way of telling of changes.
+	Watch func(ctx context.Context) (<-chan consent.Change, error)
 }
 
 // NewConsentStore returns the ledger stored in db, whose schema Migrate has
 // brought up to date.
 func NewConsentStore(db *sql.DB, d Dialect, o ConsentOptions) *ConsentStore {
-	return &ConsentStore{db: db, d: d, key: o.SubjectKey, publish: o.Publish}
+	return &ConsentStore{db: db, d: d, key: o.SubjectKey, publish: o.Publish, watch: o.Watch}
+}
+
+// Watch returns a channel of the ledger's changes committed after it
+// returns, as the engine tells of them: on PostgreSQL by NOTIFY from any
+// process (the channel holds a connection that LISTENs), on SQLite those
+// made through the same DB only (SQLite has no notifications). The channel
+// is closed when ctx is done, when the DB is closed, or when changes may
+// have been missed.
+func (s *ConsentStore) Watch(ctx context.Context) (<-chan consent.Change, error) {
+	if s.watch == nil {
+		return nil, errNoWatch
+	}
+	return s.watch(ctx)
 }
 
 // LoadSubjectKey returns the database's pseudonymisation key, generating

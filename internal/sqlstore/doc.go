@@ -1,9 +1,13 @@
-// Package sqlstore implements consent.Store and subject.StateStore once,
-// over database/sql, for both SQLite and PostgreSQL. The packages sqlite and
-// postgres open the database, choose the Dialect and wrap these stores.
-// retention.go adds retention.Store (holds, controllers' periods, sweep
-// leases, checkpoints and audit) and a ready-made retention inventory
-// table (migrations 0100-0102 belong to the retention work).
+// Package sqlstore implements every store once, over database/sql, for
+// both SQLite and PostgreSQL: the consent ledger (consent.Ledger), subject
+// state (subject.StateStore), data-subject requests (dsar.RequestStore),
+// retention (retention.Store: holds, controllers' periods, sweep leases,
+// checkpoints and audit) and a ready-made retention inventory table
+// (migrations 0100-0102 belong to the retention work). What differs
+// between the engines is in Dialect and nowhere else. Stores hands the
+// stores of one database out; the packages sqlite and postgres open the
+// database, choose the Dialect, embed Stores in their DB and add only what
+// their engine alone does (LISTEN/NOTIFY on PostgreSQL).
 //
 // Each public method owns its transaction and calls unexported helpers that
 // take it, so that calls compose. Times are stored as BIGINT unix

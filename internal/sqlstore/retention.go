@@ -15,12 +15,6 @@ import (
 	"github.com/privacykit/privacy/retention"
 )
 
-var (
-	_ retention.Store     = (*RetentionStore)(nil)
-	_ retention.Inventory = (*Inventory)(nil)
-	_ retention.Eraser    = (*Inventory)(nil)
-)
-
 // RetentionStore keeps legal holds, controllers' retention periods and
 // sweep checkpoints, leases and audit records in SQL tables. It is safe
 // for concurrent use, and by several processes sharing one database: the
