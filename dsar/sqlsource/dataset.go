@@ -198,13 +198,18 @@ func Parse(name string, data []byte, c *privacy.Catalog) (*Dataset, error) {
 		p.add(0, "the file is larger than %d bytes (MaxFileSize)", MaxFileSize)
 		return nil, p.err()
 	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
+	var doc, more yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil || len(doc.Content) == 0 {
+		if err == nil || errors.Is(err, io.EOF) {
 			p.add(0, "the file is empty")
 		} else {
 			p.add(0, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
+		return nil, p.err()
+	}
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		p.add(more.Line, "a dataset file holds one YAML document; this is a second one (or the rest does not parse)")
 		return nil, p.err()
 	}
 	d := &Dataset{file: name, holds: map[string]*hold{}, catalog: c}

@@ -74,6 +74,8 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"no tables", "dataset: svc\ntables: []\n", []string{`x.yaml:2: tables: at least one table is required`}},
 		{"bad YAML", "dataset: [\n", []string{`dataset x.yaml: `}},
 		{"empty", "", []string{`dataset x.yaml: the file is empty`}},
+		{"only a comment", "# nothing yet\n", []string{`dataset x.yaml: the file is empty`}},
+		{"two documents", base + "---\ndataset: other\n", []string{`x.yaml:10: a dataset file holds one YAML document`}},
 		{"alias", base + "extra: &a 1\n", []string{`x.yaml:10: dataset: unknown field "extra"`}},
 		{"too large", base + "#" + strings.Repeat("x", sqlsource.MaxFileSize) + "\n", []string{`larger than 1048576 bytes`}},
 	}
