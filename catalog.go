@@ -517,7 +517,7 @@ func (c *Catalog) Validate() error {
 			return bad(entry, "key", "duplicate category")
 		}
 		if !kinds[cat.Subject] {
-			return bad(entry, "subject", "unknown subject kind %q", cat.Subject)
+			return bad(entry, "subject", "unknown subject kind %q%s", cat.Subject, DidYouMean(string(cat.Subject), names(kinds)))
 		}
 		leafSet[cat.Key] = true
 	}
@@ -554,7 +554,7 @@ func (c *Catalog) Validate() error {
 		}
 		for _, s := range p.Subjects {
 			if !kinds[s] {
-				return bad(entry, "subjects", "unknown subject kind %q", s)
+				return bad(entry, "subjects", "unknown subject kind %q%s", s, DidYouMean(string(s), names(kinds)))
 			}
 		}
 		if len(p.Categories) == 0 {
@@ -562,7 +562,7 @@ func (c *Catalog) Validate() error {
 		}
 		for _, cat := range p.Categories {
 			if _, ok := leaves[cat]; !ok {
-				return bad(entry, "categories", "unknown category %q", cat)
+				return bad(entry, "categories", "unknown category %q%s", cat, DidYouMean(cat, names(leaves)))
 			}
 		}
 		if err := checkBases(p.Bases); err != nil {
@@ -578,7 +578,7 @@ func (c *Catalog) Validate() error {
 		}
 		for _, r := range p.Recipients {
 			if !r.valid() {
-				return bad(entry, "recipients", "unknown recipient kind %q", r)
+				return bad(entry, "recipients", "unknown recipient kind %q%s", r, DidYouMean(string(r), strs(RecipientKinds())))
 			}
 		}
 		if p.ConsentVersion != "" {
@@ -613,13 +613,13 @@ func (c *Catalog) Validate() error {
 	}
 	for _, p := range c.Processor.DefaultInstructions {
 		if !purposes[p] {
-			return bad("processor", "default_instructions", "unknown purpose %q", p)
+			return bad("processor", "default_instructions", "unknown purpose %q%s", p, DidYouMean(p, names(purposes)))
 		}
 	}
 	for ctrl, list := range c.Processor.Controllers {
 		for _, p := range list {
 			if !purposes[p] {
-				return bad("processor", "controllers."+ctrl, "unknown purpose %q", p)
+				return bad("processor", "controllers."+ctrl, "unknown purpose %q%s", p, DidYouMean(p, names(purposes)))
 			}
 		}
 	}
@@ -639,7 +639,7 @@ func (c *Catalog) Validate() error {
 			return bad("transfers", fmt.Sprintf("adequacy[%d].country", i), "not an ISO 3166-1 alpha-2 code: %q", a.Country)
 		}
 		if !a.Requires.valid() {
-			return bad("transfers", fmt.Sprintf("adequacy[%d].requires", i), "unknown safeguard %q", a.Requires)
+			return bad("transfers", fmt.Sprintf("adequacy[%d].requires", i), "unknown safeguard %q%s", a.Requires, DidYouMean(string(a.Requires), strs(safeguards())))
 		}
 		if _, _, err := a.End(); err != nil {
 			return bad("transfers", fmt.Sprintf("adequacy[%d].until", i), "%v", err)
@@ -691,7 +691,7 @@ func checkBases(bases []lawfulbasis.Basis) error {
 	seen := map[lawfulbasis.Basis]bool{}
 	for _, b := range bases {
 		if !b.Valid() {
-			return fmt.Errorf("unknown lawful basis %q", b)
+			return fmt.Errorf("unknown lawful basis %q%s", b, DidYouMean(string(b), strs(append(lawfulbasis.All(), lawfulbasis.ControllerInstruction))))
 		}
 		if seen[b] {
 			return fmt.Errorf("duplicate lawful basis %q", b)

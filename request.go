@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,13 +91,12 @@ const (
 	SafeguardCertification Safeguard = "certification"
 )
 
-func (s Safeguard) valid() bool {
-	switch s {
-	case "", SafeguardNone, SafeguardSCC, SafeguardBCR, SafeguardDPF, SafeguardCodeOfConduct, SafeguardCertification:
-		return true
-	}
-	return false
+// safeguards lists every safeguard a request may name.
+func safeguards() []Safeguard {
+	return []Safeguard{SafeguardNone, SafeguardSCC, SafeguardBCR, SafeguardDPF, SafeguardCodeOfConduct, SafeguardCertification}
 }
+
+func (s Safeguard) valid() bool { return s == "" || slices.Contains(safeguards(), s) }
 
 // Recipient is the party a request discloses personal data to. A request
 // without a recipient is internal use.
@@ -289,17 +289,17 @@ func (r *Request) Validate() error {
 		}
 	}
 	if r.Basis != "" && !r.Basis.Valid() {
-		return invalidRequest("basis", "unknown lawful basis %q", r.Basis)
+		return invalidRequest("basis", "unknown lawful basis %q%s", r.Basis, DidYouMean(string(r.Basis), strs(append(lawfulbasis.All(), lawfulbasis.ControllerInstruction))))
 	}
 	if rc := r.Recipient; rc != nil {
 		if rc.Kind == "" {
 			return invalidRequest("recipient.kind", "is required when a recipient is given")
 		}
 		if !rc.Kind.valid() {
-			return invalidRequest("recipient.kind", "unknown recipient kind %q (want one of %v)", rc.Kind, RecipientKinds())
+			return invalidRequest("recipient.kind", "unknown recipient kind %q%s (want one of %v)", rc.Kind, DidYouMean(string(rc.Kind), strs(RecipientKinds())), RecipientKinds())
 		}
 		if !rc.Safeguard.valid() {
-			return invalidRequest("recipient.safeguard", "unknown safeguard %q", rc.Safeguard)
+			return invalidRequest("recipient.safeguard", "unknown safeguard %q%s (want one of %v)", rc.Safeguard, DidYouMean(string(rc.Safeguard), strs(safeguards())), safeguards())
 		}
 		if err := checkCountry("recipient.country", rc.Country); err != nil {
 			return err

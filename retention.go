@@ -296,7 +296,7 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 			entry = fmt.Sprintf("retention[%d]", i)
 		}
 		if _, ok := leaves[r.Category]; !ok {
-			return bad(entry, "category", "unknown category %q", r.Category)
+			return bad(entry, "category", "unknown category %q%s", r.Category, DidYouMean(r.Category, names(leaves)))
 		}
 		if seen[r.Category] {
 			return bad(entry, "category", "duplicate retention rule")

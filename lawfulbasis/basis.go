@@ -2,7 +2,7 @@
 // enum, with the article, the condition each one rests on and its W3C DPV IRI,
 // and describes legitimate-interest assessments (LIA).
 //
-// It is the bottom of the module's import graph: the root package privacy
+// It is the bottom of the module's import graph (with internal/suggest): the root package privacy
 // uses Basis in requests, decisions and the catalog, and the policies engine
 // hands the catalog's assessments to Rego.
 //
@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/privacykit/privacy/internal/suggest"
 )
 
 // Basis is a lawful basis for processing personal data. Its string form is
@@ -78,7 +80,11 @@ func All() []Basis {
 func Parse(s string) (Basis, error) {
 	b := Basis(s)
 	if !b.Valid() {
-		return "", fmt.Errorf("unknown lawful basis %q (want one of %v or %q)", s, All(), ControllerInstruction)
+		known := []string{string(ControllerInstruction)}
+		for _, b := range All() {
+			known = append(known, string(b))
+		}
+		return "", fmt.Errorf("unknown lawful basis %q%s (want one of %v or %q)", s, suggest.DidYouMean(s, known), All(), ControllerInstruction)
 	}
 	return b, nil
 }

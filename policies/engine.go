@@ -505,7 +505,8 @@ func (p *policy) validate(req *privacy.Request) error {
 	}
 	if p.catalog.SubjectKind(req.Subject.Kind) == nil {
 		return &privacy.ValidationError{Field: "subject.kind", Kind: privacy.ErrInvalidRequest,
-			Message: fmt.Sprintf("unknown subject kind %q (the catalog declares %s)", req.Subject.Kind, p.kindList)}
+			Message: fmt.Sprintf("unknown subject kind %q%s (the catalog declares %s)", req.Subject.Kind,
+				privacy.DidYouMean(string(req.Subject.Kind), strings.Split(p.kindList, ", ")), p.kindList)}
 	}
 	return nil
 }

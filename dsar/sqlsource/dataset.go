@@ -241,7 +241,7 @@ func fields(p *problems, n *yaml.Node, what string, required []string, optional 
 		case v.Kind == yaml.AliasNode || k.Kind == yaml.AliasNode:
 			p.add(v.Line, "%s: %s: aliases are not supported", what, k.Value)
 		case !slices.Contains(known, k.Value):
-			p.add(k.Line, "%s: unknown field %q%s", what, k.Value, didYouMean(k.Value, known))
+			p.add(k.Line, "%s: unknown field %q%s", what, k.Value, privacy.DidYouMean(k.Value, known))
 		case out[k.Value] != nil:
 			p.add(k.Line, "%s: field %q given twice", what, k.Value)
 		default:
@@ -339,7 +339,7 @@ func (d *Dataset) decodeHolds(p *problems, n *yaml.Node) {
 		h := &hold{name: name, line: k.Line}
 		if g, ok := scalar(p, f["ground"], what+": ground"); ok {
 			if h.ground = grounds[g]; h.ground == "" {
-				p.add(f["ground"].Line, "%s: unknown ground %q (one of %s)%s", what, g, strings.Join(names, ", "), didYouMean(g, names))
+				p.add(f["ground"].Line, "%s: unknown ground %q (one of %s)%s", what, g, strings.Join(names, ", "), privacy.DidYouMean(g, names))
 			}
 		}
 		if r, ok := scalar(p, f["reason"], what+": reason"); ok {
@@ -371,7 +371,7 @@ func (d *Dataset) decodeTable(p *problems, n *yaml.Node) *table {
 			for _, k := range d.catalog.SubjectKinds {
 				kinds = append(kinds, string(k.Kind))
 			}
-			p.add(f["subject"].Line, "%s: unknown subject kind %q%s", what, s, didYouMean(s, kinds))
+			p.add(f["subject"].Line, "%s: unknown subject kind %q%s", what, s, privacy.DidYouMean(s, kinds))
 		} else {
 			t.processor = spec.Role == privacy.RoleProcessor
 		}
@@ -455,7 +455,7 @@ func (d *Dataset) decodeColumn(p *problems, n *yaml.Node, t *table) *column {
 	} else if s, ok := scalar(p, e, what+": erase"); ok {
 		c.erase = Strategy(s)
 		if !slices.Contains(strategies, s) {
-			p.add(f["erase"].Line, "%s: unknown erase strategy %q (one of %s)%s", what, s, strings.Join(strategies, ", "), didYouMean(s, strategies))
+			p.add(f["erase"].Line, "%s: unknown erase strategy %q (one of %s)%s", what, s, strings.Join(strategies, ", "), privacy.DidYouMean(s, strategies))
 		}
 	}
 	switch m := f["mask"]; {
@@ -475,7 +475,7 @@ func (d *Dataset) decodeColumn(p *problems, n *yaml.Node, t *table) *column {
 		if name, ok := scalar(p, h, what+": hold"); ok {
 			c.hold = name
 			if d.holds[name] == nil {
-				p.add(h.Line, "%s: unknown hold %q (declare it under holds)%s", what, name, didYouMean(name, slices.Sorted(maps.Keys(d.holds))))
+				p.add(h.Line, "%s: unknown hold %q (declare it under holds)%s", what, name, privacy.DidYouMean(name, slices.Sorted(maps.Keys(d.holds))))
 			}
 		}
 	}
@@ -530,7 +530,7 @@ func (d *Dataset) checkCategory(p *problems, line int, what, key string, kind pr
 		for _, c := range d.catalog.Categories {
 			keys = append(keys, c.Key)
 		}
-		p.add(line, "%s: unknown category %q%s", what, key, didYouMean(key, keys))
+		p.add(line, "%s: unknown category %q%s", what, key, privacy.DidYouMean(key, keys))
 		return
 	}
 	if kind != "" && d.catalog.SubjectKind(kind) != nil && c.Subject != kind {
@@ -655,40 +655,4 @@ func (d *Dataset) erasureOrder() ([]*table, error) {
 		}
 	}
 	return out, nil
-}
-
-// didYouMean returns ` (did you mean "x"?)` for the known word nearest to
-// s, or "" when none is near.
-func didYouMean(s string, known []string) string {
-	best, dist := "", len(s)/2+2
-	for _, k := range known {
-		if d := editDistance(s, k); d < dist {
-			best, dist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

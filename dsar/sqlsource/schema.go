@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/privacykit/privacy"
 )
 
 // Dialect is the SQL engine a Source runs on: how to read its schema, and
@@ -146,7 +148,7 @@ func (d *Dataset) checkSchema(ctx context.Context, db *sql.DB, dl Dialect) (*sch
 		case len(cols) == 0:
 			p.add(line, "%s: no table %s in the %s database", what, tbl, dl.name)
 		case !cols[col]:
-			p.add(line, "%s: table %s has no column %s%s", what, tbl, col, didYouMean(col, slices.Sorted(maps.Keys(cols))))
+			p.add(line, "%s: table %s has no column %s%s", what, tbl, col, privacy.DidYouMean(col, slices.Sorted(maps.Keys(cols))))
 		default:
 			return true
 		}
