@@ -318,6 +318,44 @@ var plantedEdits = []edit{
 		// The catalog's marketing.profiling is dpv:PersonalisedAdvertising
 		// (newsletters); ads on other websites are advertising it lacks.
 		[]kindKey{k(accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#Advertising")}},
+
+	// A third round.
+	{"user phone number collected", []string{
+		"Instance data: User name, Company name,",
+		"Instance data: User name, mobile phone number, Company name,"},
+		[]kindKey{k(accountability.CategoryMissingInCatalog, "phone_number")}},
+	{"guests told about our products", []string{
+		"The following personal data is collected from the Guest.",
+		"The following personal data is collected from the Guest. We use the contact details of guests to send them information about our products."},
+		[]kindKey{k(accountability.ProcessorDataOwnPurpose, "guest")}},
+	{"information to advertisers", []string{
+		"  • To provide information on your request to another individual such as a friend or co-worker.",
+		"  • To provide information on your request to another individual such as a friend or co-worker.\n  • To provide information about your interests to advertisers."},
+		[]kindKey{k(accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#Advertising")}},
+	{"retention plus three years", []string{
+		"We will retain your information for as long as your account is active or as needed to provide the Services.",
+		"We will retain your information for as long as your account is active and for 3 years thereafter."},
+		[]kindKey{k(accountability.RetentionNotInCatalog, "3 years")}},
+	{"transfers including Russia", []string{
+		"Some or all of your data may be stored or transferred outside of the European Economic Area",
+		"Some or all of your data may be stored or transferred outside of the European Economic Area, including to Russia,"},
+		[]kindKey{k(accountability.TransferNotInCatalog, "RU")}},
+	{"sale except paying partners", []string{
+		"We do not sell or rent your Personal Information to third parties for marketing purposes.",
+		"We will not sell or rent your Personal Information to third parties for marketing purposes, except to selected partners who pay for access."},
+		[]kindKey{k(accountability.SaleInText, "sale")}},
+	{"encryption technology dropped", []string{
+		"we protect it using Secure Sockets Layer (SSL) encryption technology.",
+		"we protect it."},
+		[]kindKey{k(accountability.SecurityPromiseMissing, "encryption")}},
+	{"knowingly collecting from children", []string{
+		"We currently make no automated decisions",
+		"We currently make no automated decisions. We knowingly collect personal data from children under 16."},
+		[]kindKey{k(accountability.ChildrenDataInText, "children")}},
+	{"automated eligibility assessment", []string{
+		"We currently make no automated decisions",
+		"We may use automated decision-making to assess your eligibility for discounts."},
+		[]kindKey{k(accountability.AutomatedDecisionNotInCatalog, "automated_decision")}},
 }
 
 // neutralEdits reword the policy without changing a promise: synonyms,

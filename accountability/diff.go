@@ -140,7 +140,7 @@ var purposeCues = []struct {
 	{dpv + "DeliveryOfGoods", []string{"shipping", "ship your", "deliver your order*", "delivery of goods", "postal deliver*"}},
 	{dpv + "DirectMarketing", []string{"product announcements", "newsletter*", "promotional email*", "promotional message*", "special offers", "marketing email*", "marketing messages", "marketing communications"}},
 	{dpv + "PersonalisedAdvertising", []string{"personalize newsletters", "personalise newsletters", "personalis* advertis*", "personaliz* advertis*", "targeted advertis*", "personalis* ads", "personaliz* ads", "targeted ads", "retarget*", "remarketing", "behavio* advertis*", "interest based advertis*"}},
-	{dpv + "Advertising", []string{"advertisements", "advertising partners", "show you ads", "display ads", "third party ads", "ad networks", "ads on", "advertising on other", "on other websites", "on other sites", "across websites"}},
+	{dpv + "Advertising", []string{"advertisements", "advertiser*", "advertising partners", "show you ads", "display ads", "third party ads", "ad networks", "ads on", "advertising on other", "on other websites", "on other sites", "across websites"}},
 	{dpv + "ServiceImprovement", []string{"questionnaire*", "survey*", "improve our services", "improve our products", "improve the services"}},
 	{dpv + "ServiceOptimisation", []string{"analytics", "usage statistics", "analys* how you use", "analyz* how you use"}},
 	{dpv + "CreditChecking", []string{"credit scoring", "credit score", "credit check", "credit checks", "creditworthiness", "credit reference", "credit agenc*", "credit bureau*"}},
@@ -348,15 +348,7 @@ func DiffNotice(c *privacy.Catalog, text string) []Finding {
 	// A category counts as mentioned in a sentence that does not speak only
 	// of another kind of subject: the user's IP address is not mentioned by
 	// "Guest data: … IP addresses".
-	kindsOf := func(s *section) []privacy.SubjectKind {
-		var out []privacy.SubjectKind
-		for _, sk := range c.SubjectKinds {
-			if slices.ContainsFunc(s.clauses, func(cl clause) bool { return cl.find(phrase{string(sk.Kind) + "*"}, 0) >= 0 }) {
-				out = append(out, sk.Kind)
-			}
-		}
-		return out
-	}
+	kindsOf := func(s *section) []privacy.SubjectKind { return kindsNamed(c, s) }
 	type normSentence struct {
 		norm, compact string
 		kinds         []privacy.SubjectKind
@@ -417,6 +409,25 @@ func DiffNotice(c *privacy.Catalog, text string) []Finding {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return slices.CompactFunc(out, func(a, b Finding) bool { return a.Kind == b.Kind && a.Key == b.Key })
+}
+
+// kindsNamed returns the subject kinds a sentence names ("Guest data: …").
+// A list item that names none is about the kinds its lead-in names.
+func kindsNamed(c *privacy.Catalog, s *section) []privacy.SubjectKind {
+	named := func(clauses []clause) []privacy.SubjectKind {
+		var out []privacy.SubjectKind
+		for _, sk := range c.SubjectKinds {
+			if slices.ContainsFunc(clauses, func(cl clause) bool { return cl.find(phrase{string(sk.Kind) + "*"}, 0) >= 0 }) {
+				out = append(out, sk.Kind)
+			}
+		}
+		return out
+	}
+	out := named(s.clauses)
+	if len(out) == 0 && s.lead != "" {
+		out = named(splitClauses(tokenize(s.lead)))
+	}
+	return out
 }
 
 // categoryMentions are the terms by which a text mentions a category: the

@@ -542,23 +542,36 @@ var categoryLexicon = []struct {
 }
 
 func checkCategories(c *privacy.Catalog, text []section) []Finding {
-	var catalogWords []string
-	for _, cat := range c.Categories {
-		catalogWords = append(catalogWords, " "+normalize(cat.Description+" "+cat.Key+" "+strings.TrimPrefix(cat.DPV, "https://w3id.org/dpv/pd#")))
+	catalogWords := map[privacy.SubjectKind][]string{}
+	var controlled []privacy.SubjectKind
+	for _, sk := range c.SubjectKinds {
+		if sk.Role == privacy.RoleController {
+			controlled = append(controlled, sk.Kind)
+		}
 	}
-	// a cover word counts at the start of a word: "age" is not in "usage"
-	covered := func(covers []string) bool {
-		return slices.ContainsFunc(catalogWords, func(w string) bool {
-			return slices.ContainsFunc(covers, func(cv string) bool { return strings.Contains(w, " "+cv) })
+	for _, cat := range c.Categories {
+		catalogWords[cat.Subject] = append(catalogWords[cat.Subject], " "+normalize(cat.Description+" "+cat.Key+" "+strings.TrimPrefix(cat.DPV, "https://w3id.org/dpv/pd#")))
+	}
+	// A cover word counts at the start of a word ("age" is not in
+	// "usage"), in the categories of the subjects the sentence is about:
+	// the kinds it names, else those the operator controls (the reader
+	// of the notice), so that the guests' phone number does not cover
+	// "we collect your phone number".
+	covered := func(covers []string, s *section) bool {
+		kinds := kindsNamed(c, s)
+		if len(kinds) == 0 {
+			kinds = controlled
+		}
+		return slices.ContainsFunc(kinds, func(k privacy.SubjectKind) bool {
+			return slices.ContainsFunc(catalogWords[k], func(w string) bool {
+				return slices.ContainsFunc(covers, func(cv string) bool { return strings.Contains(w, " "+cv) })
+			})
 		})
 	}
 	var out []Finding
 	for _, e := range categoryLexicon {
-		if covered(e.covers) {
-			continue
-		}
 		for _, m := range findAll(text, e.terms) {
-			if m.negated {
+			if m.negated || covered(e.covers, m.s) {
 				continue
 			}
 			special := ""
@@ -587,7 +600,8 @@ var (
 	ownPurposes = phrases("our own", "for ourselves", "market*", "advertis*", "newsletter*", "promot*", "improve our",
 		"improving our", "develop*", "train", "trains", "training", "trained", "analytic*", "analys*", "analyz*", "research*",
 		"profil*", "personalis*", "personaliz*", "statistic*", "benchmark*", "commercial*", "offers", "upsell*", "cross sell*",
-		"product improvement", "machine learning", "artificial intelligence", "ai")
+		"product improvement", "machine learning", "artificial intelligence", "ai", "about our products", "about our services",
+		"our own products", "our offers", "our newsletter*")
 )
 
 func checkProcessorData(c *privacy.Catalog, text []section) []Finding {

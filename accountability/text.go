@@ -22,6 +22,10 @@ type section struct {
 	heading string // the nearest heading above, "" before the first
 	text    string // the sentence as written, trimmed
 	clauses []clause
+	// lead is, for a list item, the sentence that introduces the list
+	// ("**Guest**: a person a User invites …"), which says whom the item
+	// is about.
+	lead string
 }
 
 // clause is a run of tokens that a negation, a condition or an exception
@@ -42,22 +46,28 @@ func readText(text string) []section {
 	// use your data for profiling, the following shall apply:"): the list
 	// items below it are conditions too.
 	condList := false
+	lead := ""
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
-		if isHeading(line) {
+		item := listItem(line)
+		if !item && isHeading(line) {
 			heading = strings.TrimSpace(strings.Trim(line, "#*"))
 			condList = false
+			lead = ""
 			continue
 		}
-		item := strings.IndexFunc(line, func(r rune) bool { return strings.ContainsRune("•-*·–", r) }) == 0
 		if !item {
 			condList = false
+			lead = line
 		}
 		for _, s := range splitSentences(line) {
 			sec := section{heading: heading, text: s, clauses: splitClauses(tokenize(s))}
+			if item {
+				sec.lead = lead
+			}
 			if item && condList {
 				for i := range sec.clauses {
 					sec.clauses[i].cond = true
@@ -72,6 +82,16 @@ func readText(text string) []section {
 		}
 	}
 	return out
+}
+
+// listItem reports whether a line is an item of a bulleted or numbered
+// list.
+func listItem(line string) bool {
+	if strings.IndexFunc(line, func(r rune) bool { return strings.ContainsRune("•-*·–", r) }) == 0 {
+		return !strings.HasPrefix(line, "**") || strings.HasPrefix(line, "* ")
+	}
+	i := strings.IndexFunc(line, func(r rune) bool { return r < '0' || r > '9' })
+	return i > 0 && i+1 < len(line) && (line[i] == '.' || line[i] == ')') && line[i+1] == ' '
 }
 
 // isHeading reports whether a line is a heading: Markdown "#", or a short
