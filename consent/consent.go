@@ -3,7 +3,6 @@ package consent
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -161,11 +160,17 @@ type Record struct {
 	// Guardian reports that the holder of parental responsibility gave or
 	// authorised the consent (Art. 8(1)).
 	Guardian bool `json:"guardian"`
+	// KeyID names the key the record was sealed with (SealWith); "" for a
+	// record sealed without a key (Seal), as every record was before the
+	// ledger had keys. Left out of the JSON, and so of the digest, when
+	// empty.
+	KeyID string `json:"key_id,omitempty"`
 	// PrevHash is the Hash of the previous record in the ledger ("" for the
 	// first).
 	PrevHash string `json:"prev_hash"`
 	// Hash is the SHA-256 (hex) of the record's canonical encoding,
-	// PrevHash included and Hash excluded.
+	// PrevHash included and Hash excluded, or, when KeyID is set, the
+	// HMAC-SHA256 of that encoding under the key.
 	Hash string `json:"hash"`
 }
 
@@ -212,6 +217,8 @@ func (r *Record) checkStored() error {
 		return bad("hash", fmt.Sprintf("must be 64 lowercase hex digits, got %q", r.Hash))
 	case r.PrevHash != "" && !isSHA256Hex(r.PrevHash):
 		return bad("prev_hash", fmt.Sprintf("must be 64 lowercase hex digits, got %q", r.PrevHash))
+	case r.KeyID != "" && !keyIDPattern.MatchString(r.KeyID):
+		return bad("key_id", fmt.Sprintf("must be 1 to 64 letters, digits, '.', '_' or '-', got %q", r.KeyID))
 	}
 	if err := privacy.CheckID("record_id", r.RecordID); err != nil {
 		return err
@@ -243,6 +250,17 @@ func isSHA256Hex(s string) bool {
 // A record without SubjectRef (written before the ledger had keys) is
 // hashed with its SubjectID, as it was sealed.
 func (r Record) Digest() string {
+	sum := sha256.Sum256(r.canonical())
+	return hex.EncodeToString(sum[:])
+}
+
+// MAC returns the HMAC-SHA256 (hex) of the record's canonical encoding,
+// the encoding Digest hashes, under secret: the Hash of a record sealed
+// with a key.
+func (r Record) MAC(secret []byte) string { return mac(secret, r.canonical()) }
+
+// canonical returns the encoding Digest and MAC cover.
+func (r Record) canonical() []byte {
 	r.Hash = ""
 	if r.SubjectRef != "" {
 		r.SubjectID = ""
@@ -255,15 +273,22 @@ func (r Record) Digest() string {
 	if err != nil { // cannot happen: every field marshals
 		panic(err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
-// Seal links r to its predecessor: it sets PrevHash to prevHash and Hash to
-// the record's digest. Stores call it inside the transaction that appends.
+// Seal links r to its predecessor without a key: it sets PrevHash to
+// prevHash, clears KeyID and sets Hash to the record's digest. Stores
+// without a KeyProvider call it inside the transaction that appends.
 func (r *Record) Seal(prevHash string) {
-	r.PrevHash = prevHash
+	r.PrevHash, r.KeyID = prevHash, ""
 	r.Hash = r.Digest()
+}
+
+// SealWith links r to its predecessor under k: it sets PrevHash to
+// prevHash, KeyID to k.ID and Hash to the record's MAC under k.Secret.
+func (r *Record) SealWith(prevHash string, k Key) {
+	r.PrevHash, r.KeyID = prevHash, k.ID
+	r.Hash = r.MAC(k.Secret)
 }
 
 // State is the consent a subject has for a purpose at a moment: the latest
@@ -332,11 +357,7 @@ var (
 // with it on append; with the same key, anyone who knows a subject's id can
 // find that subject's records after erasure, and no one can turn a
 // pseudonym back into an id without guessing and the key.
-func SubjectRef(key []byte, subjectID string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(subjectID))
-	return hex.EncodeToString(m.Sum(nil))
-}
+func SubjectRef(key []byte, subjectID string) string { return mac(key, []byte(subjectID)) }
 
 // Reader answers the consent state of a subject for a purpose. It is all the
 // policies engine needs.

@@ -35,6 +35,9 @@ const (
 	// act that is not consent …): it was written past the store, whatever
 	// its hash says.
 	Invalid Problem = "invalid"
+	// Unverifiable: the record names a key the KeyProvider does not hold,
+	// so its MAC cannot be checked.
+	Unverifiable Problem = "unverifiable"
 )
 
 // Report is the result of Verify.
@@ -54,6 +57,21 @@ type Report struct {
 	Seq      int64   `json:"seq,omitempty"`
 	RecordID string  `json:"record_id,omitempty"`
 	Message  string  `json:"message,omitempty"`
+	// Keyed counts the good records sealed with a key whose MAC was
+	// checked with the key: no one without the key could have made them.
+	Keyed int64 `json:"keyed"`
+	// Unkeyed counts the good records sealed without a key (before the
+	// ledger had one): their hashes show only that the chain hangs
+	// together, which anyone who rewrites it can arrange; a keyed record
+	// after them, or a checkpoint, pins them.
+	Unkeyed int64 `json:"unkeyed"`
+	// Unchecked counts the good records sealed with a key that was not
+	// checked, because Verify had no KeyProvider: for them too, only the
+	// chain was checked.
+	Unchecked int64 `json:"unchecked"`
+	// Checkpoint reports that a signed checkpoint was checked: its
+	// signature is good and the ledger still holds its head.
+	Checkpoint bool `json:"checkpoint,omitempty"`
 }
 
 // String returns one line: "intact: N records, head SEQ HASH" or the
@@ -82,7 +100,7 @@ var errStop = errors.New("stop")
 // back, nor that records were appended by someone who computed their
 // hashes: for that, keep a Head elsewhere and use VerifyAgainst.
 func Verify(ctx context.Context, s Scanner) (Report, error) {
-	return verify(ctx, s, nil)
+	return VerifyWith(ctx, s, VerifyOptions{})
 }
 
 // VerifyAgainst is Verify that also checks that the ledger still holds the
@@ -90,14 +108,54 @@ func Verify(ctx context.Context, s Scanner) (Report, error) {
 // nothing up to it was removed or replaced since. Records appended after it
 // are checked as Verify checks them.
 func VerifyAgainst(ctx context.Context, s Scanner, head Head) (Report, error) {
-	return verify(ctx, s, &head)
+	return VerifyWith(ctx, s, VerifyOptions{Head: &head})
 }
 
-func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
+// VerifyOptions are what VerifyWith checks beyond the chain.
+type VerifyOptions struct {
+	// Keys, if set, checks the MAC of every record sealed with a key
+	// (Report.Keyed). Without it, such records are checked only for
+	// being chained (Report.Unchecked).
+	Keys KeyProvider
+	// Head, if set, is a head published earlier, as for VerifyAgainst.
+	Head *Head
+	// Checkpoint, if set, is a signed checkpoint taken earlier: its
+	// signature is checked with Keys, which it needs, and the ledger must
+	// still hold its head. A bad signature is an error, not a Report.
+	Checkpoint *Checkpoint
+}
+
+// VerifyWith is Verify with the key of the chain, a head or a checkpoint
+// kept elsewhere (see VerifyOptions).
+//
+// What it proves: without Keys, that the ledger hangs together, each
+// record hashing to its Hash and chained to the one before, which shows
+// accidental damage and clumsy edits but not someone who edits a record
+// and recomputes every hash after it. With Keys, that every record sealed
+// with a key was sealed by someone holding it: such an edit is found,
+// since the MACs cannot be recomputed without the key, and so is a chain
+// recomputed without a key after its first keyed record (a downgrade).
+// Unkeyed records before the first keyed one are pinned by it, since its
+// MAC covers their hash. With a Checkpoint, also that no record up to the
+// checkpoint's head was removed or replaced since it was signed, which
+// no chain shows on its own for the last records.
+func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error) {
 	var anchors []Head
-	if anchor != nil && anchor.Seq > 0 {
-		anchors = append(anchors, *anchor)
+	if o.Head != nil && o.Head.Seq > 0 {
+		anchors = append(anchors, *o.Head)
 	}
+	if o.Checkpoint != nil {
+		if o.Keys == nil {
+			return Report{}, errors.New("verify consent ledger: checking a checkpoint needs the ledger's keys")
+		}
+		if err := o.Checkpoint.Check(ctx, o.Keys); err != nil {
+			return Report{}, fmt.Errorf("verify consent ledger: %w", err)
+		}
+		if o.Checkpoint.Seq > 0 {
+			anchors = append(anchors, Head{Seq: o.Checkpoint.Seq, Hash: o.Checkpoint.Hash})
+		}
+	}
+	keys := map[string]Key{}
 	// Read the store's head before the records, so that appends during
 	// the scan cannot make it look truncated.
 	if hr, ok := s.(HeadReader); ok {
@@ -129,6 +187,8 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 		rep          Report
 		prev, before string // hashes of the last two good records
 		prevID       string // id of the last good record
+		keyedAt      int64  // Seq of the first record sealed with a key
+		lastCount    *int64 // the counter the last good record went to
 	)
 	fail := func(p Problem, r Record, format string, args ...any) error {
 		rep.Problem, rep.Seq, rep.RecordID = p, r.Seq, r.RecordID
@@ -155,13 +215,39 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 				rep.Problem, rep.Seq, rep.RecordID = Inserted, rep.Head.Seq, prevID
 				rep.Message = fmt.Sprintf("record %d (%s) was inserted: record %d (%s) is sealed to the record before it", rep.Head.Seq, prevID, r.Seq, r.RecordID)
 				rep.Checked--
+				*lastCount--
 				rep.Head = Head{Seq: rep.Head.Seq - 1, Hash: before}
 				return errStop
 			}
 			return fail(Unlinked, r, "record %d (%s) is not sealed to record %d: its prev_hash %s is not %s", r.Seq, r.RecordID, r.Seq-1, short(r.PrevHash), short(prev))
 		}
-		if d := r.Digest(); d != r.Hash {
-			return fail(Altered, r, "record %d (%s) was changed: it hashes to %s, not %s", r.Seq, r.RecordID, short(d), short(r.Hash))
+		count := &rep.Unchecked
+		switch {
+		case r.KeyID == "" && keyedAt > 0:
+			return fail(Altered, r, "record %d (%s) is sealed without a key, after record %d was sealed with one: the chain was recomputed without the key", r.Seq, r.RecordID, keyedAt)
+		case r.KeyID == "":
+			if d := r.Digest(); d != r.Hash {
+				return fail(Altered, r, "record %d (%s) was changed: it hashes to %s, not %s", r.Seq, r.RecordID, short(d), short(r.Hash))
+			}
+			count = &rep.Unkeyed
+		case o.Keys != nil:
+			k, ok := keys[r.KeyID]
+			if !ok {
+				var err error
+				if k, err = o.Keys.Key(ctx, r.KeyID); errors.Is(err, ErrUnknownKey) {
+					return fail(Unverifiable, r, "record %d (%s) is sealed with key %q, which the key provider does not hold", r.Seq, r.RecordID, r.KeyID)
+				} else if err != nil {
+					return fmt.Errorf("key %q: %w", r.KeyID, err)
+				}
+				keys[r.KeyID] = k
+			}
+			if m := r.MAC(k.Secret); m != r.Hash {
+				return fail(Altered, r, "record %d (%s) was changed: its MAC under key %s is %s, not %s", r.Seq, r.RecordID, r.KeyID, short(m), short(r.Hash))
+			}
+			count = &rep.Keyed
+		}
+		if r.KeyID != "" && keyedAt == 0 {
+			keyedAt = r.Seq
 		}
 		if ps != nil && r.SubjectID != "" && r.SubjectRef != "" && ps.SubjectRef(r.SubjectID) != r.SubjectRef {
 			return fail(Altered, r, "record %d (%s) was changed: its subject_id does not match its subject_ref", r.Seq, r.RecordID)
@@ -179,6 +265,8 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 		}
 		before, prev, prevID = prev, r.Hash, r.RecordID
 		rep.Checked++
+		*count++
+		lastCount = count
 		rep.Head = Head{Seq: r.Seq, Hash: r.Hash}
 		return nil
 	})
@@ -195,6 +283,7 @@ func verify(ctx context.Context, s Scanner, anchor *Head) (Report, error) {
 		}
 	}
 	rep.Intact = rep.Problem == ""
+	rep.Checkpoint = o.Checkpoint != nil && rep.Intact
 	return rep, nil
 }
 

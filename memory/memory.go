@@ -32,17 +32,32 @@ type ConsentStore struct {
 	mu      sync.RWMutex
 	records []consent.Record
 	key     []byte
+	keys    consent.KeyProvider
 	hub     watch.Hub
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
 }
 
+// ConsentOption configures NewConsentStore.
+type ConsentOption func(*ConsentStore)
+
+// WithKeys seals the ledger's records with the current key of keys
+// (HMAC-SHA256), so that consent.VerifyWith with the keys shows a record
+// edited and resealed without them.
+func WithKeys(keys consent.KeyProvider) ConsentOption {
+	return func(s *ConsentStore) { s.keys = keys }
+}
+
 // NewConsentStore returns an empty ledger with a random pseudonymisation
-// key.
-func NewConsentStore() *ConsentStore {
+// key. Its records are sealed with plain SHA-256 unless WithKeys is given.
+func NewConsentStore(opts ...ConsentOption) *ConsentStore {
 	key := make([]byte, 32)
 	rand.Read(key) // never fails: crypto/rand crashes the program instead
-	return &ConsentStore{Now: time.Now, key: key}
+	s := &ConsentStore{Now: time.Now, key: key}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Append validates, seals and stores r.
@@ -72,6 +87,14 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 			return nil, err
 		}
 	}
+	var key *consent.Key
+	if s.keys != nil {
+		k, err := s.keys.CurrentKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ledger key: %w", err)
+		}
+		key = &k
+	}
 	s.mu.Lock()
 	out := make([]consent.Record, 0, len(rs))
 	for _, r := range rs {
@@ -83,7 +106,11 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 		r.RecordID = fmt.Sprintf("cr-%d", r.Seq)
 		r.Categories = slices.Clone(r.Categories)
 		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
-		r.Seal(prev)
+		if key != nil {
+			r.SealWith(prev, *key)
+		} else {
+			r.Seal(prev)
+		}
 		s.records = append(s.records, r)
 		out = append(out, cloneRecord(r))
 	}

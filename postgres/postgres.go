@@ -53,7 +53,20 @@ type DB struct {
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or
 // key=value string; search_path chooses the schema) and applies the schema
 // migrations it lacks.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+// Option configures Open.
+type Option func(*sqlstore.StoresOptions)
+
+// WithLedgerKeys seals the consent ledger's new records with the current
+// key of keys (HMAC-SHA256 instead of plain SHA-256), so that
+// consent.VerifyWith with the keys shows a record that someone with write
+// access to the database edited and resealed. Once the ledger holds a
+// keyed record, appends through a DB opened without keys fail with
+// consent.ErrKeyRequired. See docs/ledger.md.
+func WithLedgerKeys(keys consent.KeyProvider) Option {
+	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
+}
+
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgconn redacts the password from its message.
@@ -66,7 +79,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	sqldb := stdlib.OpenDBFromPool(pool)
 	db := &DB{pool: pool, db: sqldb}
 	db.stop, db.cancel = context.WithCancel(context.Background())
-	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.Postgres(), sqlstore.StoresOptions{Watch: db.watch})
+	so := sqlstore.StoresOptions{Watch: db.watch}
+	for _, o := range opts {
+		o(&so)
+	}
+	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.Postgres(), so)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres database: %w", err)

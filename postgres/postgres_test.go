@@ -19,9 +19,9 @@ import (
 )
 
 // open opens the database at dsn and closes it with t.Cleanup.
-func open(t *testing.T, dsn string) *postgres.DB {
+func open(t *testing.T, dsn string, opts ...postgres.Option) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), dsn)
+	db, err := postgres.Open(t.Context(), dsn, opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -43,22 +43,32 @@ func TestLedger(t *testing.T) {
 	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, pgtest.DSN(t)).ConsentStore() })
 }
 
+// tamperable opens a ledger in a new schema and a way to run SQL on it.
+func tamperable(t *testing.T, opts ...postgres.Option) (consent.Ledger, storetest.Exec) {
+	dsn := pgtest.DSN(t)
+	db := open(t, dsn, opts...)
+	pool, err := pgxpool.New(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return db.ConsentStore(), func(t *testing.T, query string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(t.Context(), query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+}
+
 func TestTamper(t *testing.T) {
 	pgtest.Require(t)
-	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) {
-		dsn := pgtest.DSN(t)
-		db := open(t, dsn)
-		pool, err := pgxpool.New(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		return db.ConsentStore(), func(t *testing.T, query string, args ...any) {
-			t.Helper()
-			if _, err := pool.Exec(t.Context(), query, args...); err != nil {
-				t.Fatalf("%s: %v", query, err)
-			}
-		}
+	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) { return tamperable(t) })
+}
+
+func TestKeyedTamper(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunKeyedTamper(t, func(t *testing.T, keys consent.KeyProvider) (consent.Ledger, storetest.Exec) {
+		return tamperable(t, postgres.WithLedgerKeys(keys))
 	})
 }
 

@@ -42,7 +42,20 @@ type DB struct {
 // Open opens the SQLite database at path, creating the file if it is
 // absent, and applies the schema migrations it lacks. The path ":memory:"
 // opens a private in-memory database.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Option configures Open.
+type Option func(*sqlstore.StoresOptions)
+
+// WithLedgerKeys seals the consent ledger's new records with the current
+// key of keys (HMAC-SHA256 instead of plain SHA-256), so that
+// consent.VerifyWith with the keys shows a record that someone with write
+// access to the database edited and resealed. Once the ledger holds a
+// keyed record, appends through a DB opened without keys fail with
+// consent.ErrKeyRequired. See docs/ledger.md.
+func WithLedgerKeys(keys consent.KeyProvider) Option {
+	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
+}
+
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	memory := path == ":memory:"
 	dsn := ":memory:?" + pragmas
 	if !memory {
@@ -62,7 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.SetConnMaxIdleTime(0)
 	}
 	db := &DB{db: sqldb}
-	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.SQLite(), sqlstore.StoresOptions{
+	so := sqlstore.StoresOptions{
 		Publish: db.hub.Publish,
 		// Another process writing to the same file is not heard: SQLite
 		// has no notifications.
@@ -72,7 +85,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			}
 			return db.hub.Subscribe(ctx), nil
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&so)
+	}
+	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.SQLite(), so)
 	if err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)

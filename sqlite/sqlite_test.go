@@ -19,9 +19,9 @@ import (
 )
 
 // open opens a database at path and closes it with t.Cleanup.
-func open(t *testing.T, path string) *sqlite.DB {
+func open(t *testing.T, path string, opts ...sqlite.Option) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), path)
+	db, err := sqlite.Open(t.Context(), path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -54,21 +54,30 @@ func TestLedger(t *testing.T) {
 	})
 }
 
+// tamperable opens a ledger in a new file and a way to run SQL on it.
+func tamperable(t *testing.T, opts ...sqlite.Option) (consent.Ledger, storetest.Exec) {
+	path := tempFile(t)
+	s := open(t, path, opts...).ConsentStore()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return s, func(t *testing.T, query string, args ...any) {
+		t.Helper()
+		if _, err := raw.ExecContext(t.Context(), query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+}
+
 func TestTamper(t *testing.T) {
-	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) {
-		path := tempFile(t)
-		s := open(t, path).ConsentStore()
-		raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { raw.Close() })
-		return s, func(t *testing.T, query string, args ...any) {
-			t.Helper()
-			if _, err := raw.ExecContext(t.Context(), query, args...); err != nil {
-				t.Fatalf("%s: %v", query, err)
-			}
-		}
+	storetest.RunTamper(t, func(t *testing.T) (consent.Ledger, storetest.Exec) { return tamperable(t) })
+}
+
+func TestKeyedTamper(t *testing.T) {
+	storetest.RunKeyedTamper(t, func(t *testing.T, keys consent.KeyProvider) (consent.Ledger, storetest.Exec) {
+		return tamperable(t, sqlite.WithLedgerKeys(keys))
 	})
 }
 
@@ -167,4 +176,54 @@ func BenchmarkLedger(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchLedger(b, db.ConsentStore())
+}
+
+// TestLedgerKeyMigration: a ledger written before keys keeps verifying
+// once its process gets keys; the first keyed record pins the unkeyed
+// ones before it, and a process without the keys can no longer append.
+func TestLedgerKeyMigration(t *testing.T) {
+	t.Parallel()
+	path := tempFile(t)
+	keys := storetest.TestKeys(t)
+	old := open(t, path).ConsentStore()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	grant := func(s consent.Store, subjectID string) consent.Record {
+		t.Helper()
+		r, err := s.Append(t.Context(), consent.Record{SubjectID: subjectID, Purpose: "research.surveys", Event: consent.Given,
+			PolicyVersion: "1.2", Method: consent.MethodCheckbox, CollectedAt: at})
+		if err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+		return r
+	}
+	legacy := []consent.Record{grant(old, "u-1"), grant(old, "u-2")}
+	keyed := open(t, path, sqlite.WithLedgerKeys(keys)).ConsentStore()
+	grant(keyed, "u-3")
+	grant(keyed, "u-4")
+
+	rep, err := consent.VerifyWith(t.Context(), keyed, consent.VerifyOptions{Keys: keys})
+	if err != nil || !rep.Intact || rep.Unkeyed != 2 || rep.Keyed != 2 {
+		t.Fatalf("VerifyWith keys after migration: %s (unkeyed %d, keyed %d), %v; want intact, 2 and 2", rep, rep.Unkeyed, rep.Keyed, err)
+	}
+	if _, err := old.Append(t.Context(), consent.Record{SubjectID: "u-5", Purpose: "research.surveys", Event: consent.Refused,
+		Method: consent.MethodCheckbox, CollectedAt: at}); !errors.Is(err, consent.ErrKeyRequired) {
+		t.Errorf("append without keys to a keyed ledger: %v, want consent.ErrKeyRequired", err)
+	}
+
+	// Editing an unkeyed record and recomputing the unkeyed chain breaks
+	// the link to the first keyed record, whose MAC covers it.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	legacy[1].Purpose = "marketing.profiling"
+	legacy[1].Seal(legacy[0].Hash)
+	if _, err := raw.ExecContext(t.Context(), `UPDATE privacy_consent_records SET purpose = ?, hash = ? WHERE seq = 2`, legacy[1].Purpose, legacy[1].Hash); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = consent.VerifyWith(t.Context(), keyed, consent.VerifyOptions{Keys: keys})
+	if err != nil || rep.Intact || rep.Seq != 3 {
+		t.Errorf("VerifyWith keys after a legacy record was edited and resealed: %s, %v; want broken at seq 3", rep, err)
+	}
 }

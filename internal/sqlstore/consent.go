@@ -26,6 +26,7 @@ type ConsentStore struct {
 	db      *sql.DB
 	d       Dialect
 	key     []byte
+	keys    consent.KeyProvider
 	publish func(...consent.Change)
 	watch   func(context.Context) (<-chan consent.Change, error)
 }
@@ -34,6 +35,10 @@ type ConsentStore struct {
 type ConsentOptions struct {
 	// SubjectKey is the key of the subjects' pseudonyms (LoadSubjectKey).
 	SubjectKey []byte
+	// Keys, if set, seals new records with its current key (HMAC-SHA256);
+	// without it records are sealed with plain SHA-256, and appending to
+	// a ledger whose last record is keyed fails.
+	Keys consent.KeyProvider
 	// Publish, if set, is called with the changes of each committed write,
 	// for the watchers of this process.
 	Publish func(...consent.Change)
@@ -45,7 +50,7 @@ type ConsentOptions struct {
 // NewConsentStore returns the ledger stored in db, whose schema Migrate has
 // brought up to date.
 func NewConsentStore(db *sql.DB, d Dialect, o ConsentOptions) *ConsentStore {
-	return &ConsentStore{db: db, d: d, key: o.SubjectKey, publish: o.Publish, watch: o.Watch}
+	return &ConsentStore{db: db, d: d, key: o.SubjectKey, keys: o.Keys, publish: o.Publish, watch: o.Watch}
 }
 
 // Watch returns a channel of the ledger's changes committed after it
@@ -132,12 +137,20 @@ func checkRecord(r consent.Record) error {
 }
 
 func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	var key *consent.Key
+	if s.keys != nil {
+		k, err := s.keys.CurrentKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ledger key: %w", err)
+		}
+		key = &k
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
 	defer tx.Rollback()
-	out, err := s.append(ctx, tx, rs)
+	out, err := s.append(ctx, tx, rs, key)
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
@@ -167,11 +180,11 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]co
 // append writes them.
 const insertColumns = `seq, record_id, subject_id, subject_ref, controller, purpose, categories, event,
 	policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash, act`
+	collected_at, expires_at, guardian, prev_hash, hash, act, key_id`
 
-const nInsertColumns = 20
+const nInsertColumns = 21
 
-// insertChunk is how many records one INSERT writes: 20 × 500 parameters
+// insertChunk is how many records one INSERT writes: 21 × 500 parameters
 // stay under the limits of both engines (SQLite 32766, PostgreSQL 65535).
 const insertChunk = 500
 
@@ -202,15 +215,19 @@ func (s *ConsentStore) insertSQL(n int) string {
 	return b.String()
 }
 
-func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Record) ([]consent.Record, error) {
+func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Record, key *consent.Key) ([]consent.Record, error) {
 	var (
-		seq  int64
-		prev string
+		seq     int64
+		prev    string
+		headKey string
 	)
 	if err := tx.QueryRowContext(ctx,
-		`SELECT seq, hash FROM privacy_consent_head WHERE id = 1`+s.d.forUpdate,
-	).Scan(&seq, &prev); err != nil {
+		`SELECT seq, hash, key_id FROM privacy_consent_head WHERE id = 1`+s.d.forUpdate,
+	).Scan(&seq, &prev, &headKey); err != nil {
 		return nil, fmt.Errorf("read ledger head: %w", err)
+	}
+	if key == nil && headKey != "" {
+		return nil, fmt.Errorf("%w: its last record is sealed with key %s", consent.ErrKeyRequired, headKey)
 	}
 	out := make([]consent.Record, len(in))
 	args := make([]any, 0, min(len(in), insertChunk)*nInsertColumns)
@@ -228,7 +245,11 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 			r.ExpiresAt = r.ExpiresAt.UTC()
 		}
 		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
-		r.Seal(prev)
+		if key != nil {
+			r.SealWith(prev, *key)
+		} else {
+			r.Seal(prev)
+		}
 		prev = r.Hash
 		out[i] = r
 
@@ -242,7 +263,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 		args = append(args,
 			r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose, string(categories), string(r.Event),
 			r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash, string(r.Act))
+			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash, string(r.Act), r.KeyID)
 		if n := len(args) / nInsertColumns; n == insertChunk || i == len(in)-1 {
 			if _, err := tx.ExecContext(ctx, s.insertSQL(n), args...); err != nil {
 				return nil, fmt.Errorf("insert records: %w", err)
@@ -251,7 +272,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 		}
 	}
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE privacy_consent_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev,
+		`UPDATE privacy_consent_head SET seq = $1, hash = $2, key_id = $3 WHERE id = 1`, seq, prev, out[len(out)-1].KeyID,
 	); err != nil {
 		return nil, fmt.Errorf("move ledger head: %w", err)
 	}
@@ -342,7 +363,7 @@ func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Rec
 func (s *ConsentStore) records(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([]consent.Record, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id, subject_id, subject_ref, controller, purpose, categories,
 	event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash, act
+	collected_at, expires_at, guardian, prev_hash, hash, act, key_id
 FROM privacy_consent_records `+clause, args...)
 	if err != nil {
 		return nil, err
@@ -360,7 +381,7 @@ FROM privacy_consent_records `+clause, args...)
 		)
 		if err := rows.Scan(&r.Seq, &r.RecordID, &r.SubjectID, &r.SubjectRef, &r.Controller, &r.Purpose, &categories,
 			&event, &r.PolicyVersion, &r.NoticeHash, &r.Method, &r.CollectedBy, &r.Language, &r.Jurisdiction,
-			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash, &act); err != nil {
+			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash, &act, &r.KeyID); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(categories), &r.Categories); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
 )
 
 // Dialect holds everything that differs between the SQL engines the stores
@@ -125,7 +126,7 @@ func (d Dialect) translate(err error) error {
 		return fmt.Errorf("%w: %s", privacy.ErrConflict, err.Error())
 	}
 	var ve *privacy.ValidationError
-	if errors.As(err, &ve) {
+	if errors.As(err, &ve) || errors.Is(err, consent.ErrKeyRequired) {
 		return err
 	}
 	return errors.New(err.Error())

@@ -49,6 +49,9 @@ type StoresOptions struct {
 	Publish func(...consent.Change)
 	// Watch implements ConsentStore.Watch.
 	Watch func(ctx context.Context) (<-chan consent.Change, error)
+	// LedgerKeys, if set, seals new ledger records with its current key
+	// (ConsentOptions.Keys).
+	LedgerKeys consent.KeyProvider
 }
 
 // OpenStores brings db's schema up to date (Migrate), loads its subject
@@ -79,6 +82,7 @@ func (s *Stores) now() time.Time {
 func (s *Stores) ConsentStore() *ConsentStore {
 	return NewConsentStore(s.db, s.d, ConsentOptions{
 		SubjectKey: s.key,
+		Keys:       s.o.LedgerKeys,
 		Publish: func(cs ...consent.Change) {
 			s.hooks.Changed(cs...)
 			if s.o.Publish != nil {

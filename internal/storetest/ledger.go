@@ -158,7 +158,7 @@ func testVerifyIntact(t *testing.T, s consent.Ledger) {
 	if err != nil {
 		t.Fatalf("AppendBatch: %v", err)
 	}
-	want := consent.Report{Intact: true, Checked: 4, Head: consent.Head{Seq: 4, Hash: rs[1].Hash}}
+	want := consent.Report{Intact: true, Checked: 4, Unkeyed: 4, Head: consent.Head{Seq: 4, Hash: rs[1].Hash}}
 	if diff := cmp.Diff(want, mustVerify(t, s)); diff != "" {
 		t.Errorf("Verify (-want +got):\n%s", diff)
 	}

@@ -270,9 +270,166 @@ func insert(t *testing.T, exec Exec, r consent.Record) {
 	}
 	exec(t, `INSERT INTO privacy_consent_records (seq, record_id, subject_id, subject_ref, controller, purpose,
 	categories, event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash, act)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $18, $19)`,
+	collected_at, expires_at, guardian, prev_hash, hash, act, key_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, $16, $17, $18, $19, $20)`,
 		r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose,
 		string(categories), string(r.Event), r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-		r.CollectedAt.UnixNano(), r.Guardian, r.PrevHash, r.Hash, string(r.Act))
+		r.CollectedAt.UnixNano(), r.Guardian, r.PrevHash, r.Hash, string(r.Act), r.KeyID)
+}
+
+// TestKeys returns a keyring of two keys, "k1" and the current "k2", for
+// the keyed tamper suite.
+func TestKeys(t *testing.T) *consent.Keyring {
+	t.Helper()
+	kr, err := consent.NewKeyring(
+		consent.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef-one")},
+		consent.Key{ID: "k2", Secret: []byte("0123456789abcdef0123456789abcdef-two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr
+}
+
+// RunKeyedTamper checks what the keyed chain adds: someone with write
+// access to the tables but not the key edits a record and recomputes the
+// chain, which Verify without the key cannot see and VerifyWith with the
+// key reports; a signed checkpoint shows the last records removed or the
+// whole chain rewritten. open returns an empty ledger sealing with keys
+// (TestKeys) and a way to run SQL on its database.
+func RunKeyedTamper(t *testing.T, open func(t *testing.T, keys consent.KeyProvider) (consent.Ledger, Exec)) {
+	// reseal recomputes the hashes of records from index i on, as an
+	// attacker without the key can: unkeyed, or keeping the key id.
+	reseal := func(t *testing.T, exec Exec, rs []consent.Record, i int, keepKeyID bool) {
+		prev := ""
+		if i > 0 {
+			prev = rs[i-1].Hash
+		}
+		for j := i; j < len(rs); j++ {
+			id := rs[j].KeyID
+			rs[j].Seal(prev)
+			if keepKeyID {
+				rs[j].KeyID = id
+				rs[j].Hash = rs[j].Digest()
+			}
+			prev = rs[j].Hash
+			exec(t, `UPDATE privacy_consent_records SET purpose = $1, key_id = $2, prev_hash = $3, hash = $4 WHERE seq = $5`,
+				rs[j].Purpose, rs[j].KeyID, rs[j].PrevHash, rs[j].Hash, rs[j].Seq)
+		}
+		exec(t, `UPDATE privacy_consent_head SET hash = $1, key_id = $2`, prev, rs[len(rs)-1].KeyID)
+	}
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, exec Exec, rs []consent.Record)
+		// without: the problem Verify without keys finds ("" for none).
+		without consent.Problem
+		// with: the problem and seq VerifyWith with the keys finds.
+		with    consent.Problem
+		seq     int64
+		useCkpt bool
+	}{
+		{
+			name:   "untouched",
+			tamper: func(*testing.T, Exec, []consent.Record) {},
+		},
+		{
+			name: "edit a purpose and recompute the chain, keeping the key ids",
+			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
+				rs[2].Purpose = "marketing.profiling"
+				reseal(t, exec, rs, 2, true)
+			},
+			with: consent.Altered, seq: 3,
+		},
+		{
+			name: "edit a purpose and recompute the chain without a key",
+			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
+				rs[2].Purpose = "marketing.profiling"
+				reseal(t, exec, rs, 2, false)
+			},
+			// An unkeyed record after a keyed one shows, key or not.
+			without: consent.Altered, with: consent.Altered, seq: 3,
+		},
+		{
+			name: "rewrite the whole chain without a key",
+			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
+				rs[2].Purpose = "marketing.profiling"
+				reseal(t, exec, rs, 0, false)
+			},
+			// Consistent, and unkeyed throughout: only a checkpoint
+			// taken before shows it.
+			with: consent.Truncated, seq: 5, useCkpt: true,
+		},
+		{
+			name: "name a key the keyring lacks",
+			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
+				exec(t, `UPDATE privacy_consent_records SET key_id = 'k9' WHERE seq = 2`)
+			},
+			// Without the keys, keyed records are not checked.
+			with: consent.Unverifiable, seq: 2,
+		},
+		{
+			name: "delete the last record and move the head back",
+			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
+				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 5`)
+				exec(t, `UPDATE privacy_consent_head SET seq = 4, hash = $1`, rs[3].Hash)
+			},
+			with: consent.Truncated, seq: 5, useCkpt: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			keys := TestKeys(t)
+			s, exec := open(t, keys)
+			var rs []consent.Record
+			for _, r := range []consent.Record{
+				grant("u-1", "research.surveys", base()),
+				grant("u-2", "research.surveys", base().Add(time.Minute)),
+				grant("u-1", "referral", base().Add(2*time.Minute)),
+				withdrawal("u-1", "research.surveys", base().Add(3*time.Minute)),
+				grant("u-3", "referral", base().Add(4*time.Minute)),
+			} {
+				r := mustAppend(t, s, r)
+				if r.KeyID != "k2" || r.Hash != r.MAC(keyOf(t, keys, "k2")) {
+					t.Fatalf("record %d sealed with key %q, hash %s: want the MAC under k2", r.Seq, r.KeyID, r.Hash)
+				}
+				rs = append(rs, r)
+			}
+			ckpt, _, err := consent.TakeCheckpoint(t.Context(), s, keys, base().Add(time.Hour))
+			if err != nil {
+				t.Fatalf("TakeCheckpoint: %v", err)
+			}
+			tc.tamper(t, exec, rs)
+
+			without, err := consent.Verify(t.Context(), s)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if without.Problem != tc.without {
+				t.Errorf("Verify without keys: %s; want problem %q", without, tc.without)
+			}
+			o := consent.VerifyOptions{Keys: keys}
+			if tc.useCkpt {
+				o.Checkpoint = &ckpt
+			}
+			with, err := consent.VerifyWith(t.Context(), s, o)
+			if err != nil {
+				t.Fatalf("VerifyWith: %v", err)
+			}
+			if with.Problem != tc.with || (tc.with != "" && with.Seq != tc.seq) {
+				t.Errorf("VerifyWith keys: %s; want problem %q at seq %d", with, tc.with, tc.seq)
+			}
+			if tc.with == "" && (with.Keyed != 5 || with.Unkeyed != 0 || with.Unchecked != 0) {
+				t.Errorf("VerifyWith keys on an intact keyed ledger: keyed %d, unkeyed %d, unchecked %d; want 5, 0, 0", with.Keyed, with.Unkeyed, with.Unchecked)
+			}
+		})
+	}
+}
+
+func keyOf(t *testing.T, keys consent.KeyProvider, id string) []byte {
+	t.Helper()
+	k, err := keys.Key(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Secret
 }
