@@ -443,6 +443,15 @@ var neutralEdits = []edit{
 	{"storage sentence reworded", []string{
 		"We only keep your data for as long as We need to, in order to use it as described above, and/or for as long as We have your permission to keep it.",
 		"We keep your data only as long as we need it for the uses described above, or as long as you allow us to keep it."}, nil},
+	{"legitimate interests bullet reworded", []string{
+		"except where such interests are overridden by the fundamental rights and freedoms of the data subject which require protection of personal data, in particular where the data subject is a child.",
+		"unless such interests are overridden by the fundamental rights and freedoms of the data subject that require protection of personal data, in particular of children."}, nil},
+	{"sale denied with a list of verbs", []string{
+		"We do not sell or rent your Personal Information to third parties for marketing purposes.",
+		"We do not sell, rent, lease or otherwise trade your Personal Information to third parties for marketing purposes."}, nil},
+	{"encryption sentence turned round", []string{
+		"When we transfer credit card information over the Internet, we protect it using Secure Sockets Layer (SSL) encryption technology.",
+		"We use SSL encryption to protect credit card information we send over the Internet."}, nil},
 }
 
 // TestDiffNoticeCorpus runs the planted and neutral edits of the reference

@@ -661,6 +661,19 @@ func checkAutomated(c *privacy.Catalog, text []section) []Finding {
 	return nil
 }
 
+// excepted reports whether an exception stands before the token at i in
+// its clause: "… unless such interests are overridden by the rights of
+// the data subject, in particular of children" speaks of children in a
+// condition, not of processing their data.
+func excepted(c clause, i int) bool {
+	for j := 0; j < i; j++ {
+		if isException(c.toks, j) {
+			return true
+		}
+	}
+	return false
+}
+
 // childAge finds an age under 18 in a clause ("from 13 years of age",
 // "aged 15 and over", "13 year olds").
 func childAge(c clause) int {
@@ -689,7 +702,7 @@ func checkChildren(text []section) []Finding {
 		}
 	}
 	for _, m := range ms {
-		if m.negated || m.c.cond || !m.c.has(childUse) {
+		if m.negated || m.c.cond || !m.c.has(childUse) || excepted(m.c, m.at) {
 			continue
 		}
 		return []Finding{finding(ChildrenDataInText, "children", "GDPR Art. 8, Recital 38, 71", m.s,

@@ -122,6 +122,7 @@ func TestBuildRecordWithRefusesBadInput(t *testing.T) {
 		field string
 	}{
 		{"unknown purpose", accountability.RecordInput{Transfers: []accountability.Transfer{{Purpose: "marketing.sale", Country: "US"}}}, "transfers[0].purpose"},
+		{"misspelt purpose", accountability.RecordInput{Transfers: []accountability.Transfer{{Purpose: "suport", Country: "US"}}}, "transfers[0].purpose"},
 		{"country not a code", accountability.RecordInput{Transfers: []accountability.Transfer{{Purpose: "support", Country: "USA"}}}, "transfers[0].country"},
 		{"unknown safeguard", accountability.RecordInput{Transfers: []accountability.Transfer{{Purpose: "support", Country: "US", Safeguard: "shield"}}}, "transfers[0].safeguard"},
 		{"unknown recipient kind", accountability.RecordInput{Transfers: []accountability.Transfer{{Purpose: "support", Country: "US", RecipientKind: "broker"}}}, "transfers[0].recipient_kind"},
@@ -135,6 +136,9 @@ func TestBuildRecordWithRefusesBadInput(t *testing.T) {
 			var ve *privacy.ValidationError
 			if !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, privacy.ErrInvalid) {
 				t.Errorf("BuildRecordWith = %v, want a privacy.ValidationError on %s", err, tc.field)
+			}
+			if tc.name == "misspelt purpose" && !strings.Contains(err.Error(), `did you mean "support"`) {
+				t.Errorf("error %q does not suggest \"support\"", err)
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func (in RecordInput) check(c *privacy.Catalog) error {
 			for _, p := range c.Purposes {
 				keys = append(keys, p.Key)
 			}
-			return bad(field, "unknown purpose %q; the catalog declares %s", key, strings.Join(keys, ", "))
+			return bad(field, "unknown purpose %q%s", key, privacy.DidYouMean(key, keys))
 		}
 		return nil
 	}
@@ -96,10 +96,18 @@ func (in RecordInput) check(c *privacy.Catalog) error {
 			return bad(f+".country", "want an ISO 3166-1 alpha-2 code such as \"US\", got %q", t.Country)
 		}
 		if t.SubjectKind != "" && c.SubjectKind(t.SubjectKind) == nil {
-			return bad(f+".subject_kind", "unknown subject kind %q", t.SubjectKind)
+			var kinds []string
+			for _, sk := range c.SubjectKinds {
+				kinds = append(kinds, string(sk.Kind))
+			}
+			return bad(f+".subject_kind", "unknown subject kind %q%s", t.SubjectKind, privacy.DidYouMean(string(t.SubjectKind), kinds))
 		}
 		if t.RecipientKind != "" && !slices.Contains(privacy.RecipientKinds(), t.RecipientKind) {
-			return bad(f+".recipient_kind", "unknown recipient kind %q", t.RecipientKind)
+			var kinds []string
+			for _, k := range privacy.RecipientKinds() {
+				kinds = append(kinds, string(k))
+			}
+			return bad(f+".recipient_kind", "unknown recipient kind %q%s", t.RecipientKind, privacy.DidYouMean(string(t.RecipientKind), kinds))
 		}
 		if _, ok := safeguardNames[t.Safeguard]; !ok && t.Safeguard != "" && t.Safeguard != privacy.SafeguardNone {
 			return bad(f+".safeguard", "unknown safeguard %q", t.Safeguard)
