@@ -54,6 +54,14 @@ const (
 	// MaxTextBytes bounds a text document read whole, such as the privacy
 	// notice a catalog is compared with.
 	MaxTextBytes = 16 << 20
+	// MaxRecordInputBytes bounds the transfers and customers document of
+	// a record of processing (accountability.ReadRecordInput).
+	MaxRecordInputBytes = 64 << 20
+	// MaxDecisionLogBytes bounds a decision log read whole
+	// (accountability.ReadDecisionLog), and MaxDecisionLogLineBytes one
+	// of its lines.
+	MaxDecisionLogBytes     = 64 << 20
+	MaxDecisionLogLineBytes = 1 << 20
 	// MaxHTTPBodyBytes bounds the body of a request privacyhttp handlers
 	// accept; theirs carry no body.
 	MaxHTTPBodyBytes = 64 << 10

@@ -141,27 +141,14 @@ func (in RecordInput) check(c *privacy.Catalog) error {
 	return nil
 }
 
-// maxInput bounds what ReadRecordInput and ReadDecisionLog read.
-const (
-	maxInput   = 64 << 20
-	maxLogLine = 1 << 20
-)
-
 // ReadRecordInput decodes a RecordInput from JSON ({"transfers": […],
-// "customers": […]}), reading at most 64 MiB and refusing unknown fields.
+// "customers": […]}), reading at most privacy.MaxRecordInputBytes and
+// decoding strictly (privacy.DecodeJSON: unknown fields and duplicate
+// keys are errors naming the field).
 func ReadRecordInput(r io.Reader) (RecordInput, error) {
 	var in RecordInput
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return in, fmt.Errorf("read record input: %w", err)
-	}
-	if len(data) > maxInput {
-		return in, &privacy.ValidationError{Field: "record input", Message: "longer than 64 MiB"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return in, &privacy.ValidationError{Field: "record input", Message: err.Error()}
+	if err := privacy.DecodeJSON(r, "record input", privacy.MaxRecordInputBytes, "MaxRecordInputBytes", &in); err != nil {
+		return RecordInput{}, fmt.Errorf("read record input: %w", err)
 	}
 	return in, nil
 }
@@ -202,8 +189,9 @@ type logRecord struct {
 // controllers on whose behalf guest data was processed. Lines of other
 // messages are skipped; a line that is not JSON, a record without a
 // request, or a recipient country that is not an ISO 3166-1 alpha-2 code
-// is an error naming the line. It reads at most 64 MiB, lines of at most
-// 1 MiB. Individuals (recipient kind individual) are people the subject
+// is an error naming the line. A log longer than
+// privacy.MaxDecisionLogBytes or with a line longer than
+// privacy.MaxDecisionLogLineBytes is an error naming the limit. Individuals (recipient kind individual) are people the subject
 // named, not importers under Chapter V, and are left out.
 func ReadDecisionLog(r io.Reader) (RecordInput, error) {
 	var in RecordInput
@@ -216,8 +204,9 @@ func ReadDecisionLog(r io.Reader) (RecordInput, error) {
 	}
 	index := map[key]int{}
 	customers := map[string]bool{}
-	sc := bufio.NewScanner(io.LimitReader(r, maxInput))
-	sc.Buffer(make([]byte, 64<<10), maxLogLine)
+	lr := &io.LimitedReader{R: r, N: privacy.MaxDecisionLogBytes + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 64<<10), privacy.MaxDecisionLogLineBytes)
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
@@ -260,9 +249,16 @@ func ReadDecisionLog(r io.Reader) (RecordInput, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return in, &privacy.ValidationError{Field: "decision log", Message: "a line longer than 1 MiB"}
+			e := privacy.TooLarge("a line of the decision log", privacy.MaxDecisionLogLineBytes, "bytes", "MaxDecisionLogLineBytes")
+			e.Field = "decision log"
+			return in, e
 		}
 		return in, fmt.Errorf("read decision log: %w", err)
+	}
+	if lr.N <= 0 {
+		e := privacy.TooLarge("the decision log", privacy.MaxDecisionLogBytes, "bytes", "MaxDecisionLogBytes")
+		e.Field = "decision log"
+		return in, e
 	}
 	slices.SortFunc(in.Customers, func(a, b Customer) int { return strings.Compare(a.Name, b.Name) })
 	return in, nil
