@@ -320,6 +320,19 @@ func (a Adequacy) End() (time.Time, bool, error) {
 	return end, true, nil
 }
 
+// ConsentMaxAge returns how long a consent to the purpose lasts before it
+// must be renewed: the purpose's ConsentMaxAge, else the catalog's
+// ConsentRenewal default; false when neither is set.
+func (c *Catalog) ConsentMaxAge(purpose string) (Period, bool) {
+	if p := c.Purpose(purpose); p != nil && p.ConsentMaxAge != nil {
+		return *p.ConsentMaxAge, true
+	}
+	if c.ConsentRenewal != nil {
+		return c.ConsentRenewal.Default, true
+	}
+	return Period{}, false
+}
+
 // ConsentRenewal says how long consent lasts before it must be asked
 // again when a purpose states no ConsentMaxAge of its own.
 type ConsentRenewal struct {

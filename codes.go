@@ -49,6 +49,14 @@ const (
 	// the recipient's kind, such as contract for a disclosure to a tax
 	// authority (a legal obligation).
 	ReasonBasisRecipientMismatch = "basis.recipient_mismatch"
+	// ReasonConsentNotAffirmative: the consent on record was given by a
+	// pre-ticked box, silence, implication or continued use, which is not
+	// consent (Art. 4(11), Recital 32, CJEU C-673/17 Planet49).
+	ReasonConsentNotAffirmative = "consent.not_affirmative"
+	// ReasonConsentRenewalDue: the consent is older than the purpose's
+	// maximum age (Purpose.ConsentMaxAge or Catalog.ConsentRenewal) and
+	// must be asked again.
+	ReasonConsentRenewalDue = "consent.renewal_due"
 	// ReasonProfilingChild: profiling, or profiling for marketing, of a
 	// subject under 18, which no consent permits (Recital 38, 71).
 	ReasonProfilingChild = "profiling.child"
@@ -140,6 +148,10 @@ var reasonCodes = []CodeInfo{
 		"a disclosure on legal_obligation to an authority or court of a country outside the EEA (recipient.jurisdiction, else recipient.country), with no international agreement and no Art. 49 derogation that applies: a foreign order is not a legal obligation under Union or member-state law"},
 	{ReasonBasisRecipientMismatch, "GDPR Art. 6(1)(b)-(c)",
 		"the basis cannot serve a disclosure to the recipient's kind: contract for a public authority (a tax authority's demand is a legal obligation), legal_obligation for a partner or an individual; the engine tries the purpose's next basis"},
+	{ReasonConsentNotAffirmative, "GDPR Art. 4(11), 7(1); Recital 32",
+		"the consent on record was given by a pre-ticked box, silence, implication or continued use (consent.Record.Act), which is not consent (CJEU C-673/17 Planet49)"},
+	{ReasonConsentRenewalDue, "GDPR Art. 7(1), 5(2); EDPB Guidelines 05/2020",
+		"the consent is older than the purpose's maximum age (consent_max_age, else the catalog's consent_renewal default) at the request's time: ask again"},
 	{ReasonProfilingChild, "GDPR Recital 38, 71; Art. 22",
 		"a purpose that profiles (marketing.profiling) for a subject under 18, whatever their or a guardian's consent"},
 	{ReasonEvaluationFailed, "GDPR Art. 5(2), 24(1)",

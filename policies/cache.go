@@ -230,6 +230,7 @@ func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.R
 	}
 
 	str(string(cs.Event))
+	str(string(cs.Act))
 	flag(cs.Guardian)
 	str(cs.PolicyVersion)
 	exp := unixNano(cs.ExpiresAt)
@@ -238,6 +239,7 @@ func appendKey(b []byte, generation uint64, withID, rawTime bool, req *privacy.R
 	if rawTime {
 		b = binary.LittleEndian.AppendUint64(b, uint64(exp))
 		b = binary.LittleEndian.AppendUint64(b, uint64(unixNano(at)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(unixNano(cs.CollectedAt)))
 	}
 
 	b = binary.AppendUvarint(b, uint64(len(ss.Objections)))
@@ -264,6 +266,7 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	key = p.appendRetention(key, req, ss, ch, at)
 	key = p.appendAdequacy(key, req, at)
 	key = appendTransferConsent(key, tcs, at)
+	key = p.appendConsentAge(key, req, cs, at)
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	if ent := c.get(key); ent != nil {
@@ -309,6 +312,24 @@ func hasNUL(req *privacy.Request) bool {
 	return false
 }
 
+// appendConsentAge adds to a key the one fact consent.renewal_due reads
+// from the time: whether a given consent is older than the purpose's
+// maximum age at the request's time (privacy.Period.AddTo, which the Rego
+// rule's add_period reproduces).
+func (p *policy) appendConsentAge(b []byte, req *privacy.Request, cs *consent.State, at time.Time) []byte {
+	if cs.Event != consent.Given || cs.CollectedAt.IsZero() {
+		return append(b, 0)
+	}
+	age, ok := p.catalog.ConsentMaxAge(req.Purpose)
+	if !ok {
+		return append(b, 0)
+	}
+	if at.Before(age.AddTo(cs.CollectedAt.UTC())) {
+		return append(b, 1)
+	}
+	return append(b, 2)
+}
+
 // appendTransferConsent adds to a key what the Art. 49(1)(a) rule reads
 // of the subject's consent to the transfer: its event, whether it had
 // expired at the request's time, and the act that gave it.
@@ -319,9 +340,8 @@ func appendTransferConsent(b []byte, tcs *consent.State, at time.Time) []byte {
 	b = append(b, 1)
 	b = binary.AppendUvarint(b, uint64(len(tcs.Event)))
 	b = append(b, tcs.Event...)
-	act := consentAct(tcs)
-	b = binary.AppendUvarint(b, uint64(len(act)))
-	b = append(b, act...)
+	b = binary.AppendUvarint(b, uint64(len(tcs.Act)))
+	b = append(b, tcs.Act...)
 	if exp := unixNano(tcs.ExpiresAt); exp > 0 && exp <= unixNano(at) {
 		return append(b, 1)
 	}

@@ -1,6 +1,7 @@
 package policies_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/lawfulbasis"
+	"github.com/privacykit/privacy/policies"
 )
 
 // complianceCase is one request through the public API and what a privacy
@@ -144,9 +146,12 @@ func TestDerogations(t *testing.T) {
 	delivery := func(r *privacy.Recipient) privacy.Request {
 		return privacy.Request{Subject: adultUser, Purpose: "service.delivery", Data: []string{"instance.meeting.data"}, Recipient: r}
 	}
-	transferConsent := func(act string) seed {
-		_ = act // the act is read once the ledger records it
-		return record(adultUser.ID, privacy.TransferConsentPurpose("service.delivery", "IN"), consent.Given)
+	transferConsent := func(act consent.Act) seed {
+		return func(ctx context.Context, f *fixture) error {
+			_, err := f.consents.Append(ctx, consent.Record{SubjectID: adultUser.ID, Purpose: privacy.TransferConsentPurpose("service.delivery", "IN"),
+				Event: consent.Given, PolicyVersion: "1.2", Method: consent.MethodCheckbox, Act: act, CollectedBy: "checkout form", CollectedAt: now.Add(-time.Hour)})
+			return err
+		}
 	}
 	claims := func(r *privacy.Recipient) privacy.Request {
 		return privacy.Request{Subject: adultUser, Purpose: "legal.claims", Data: []string{"instance.contact.email"}, Recipient: r}
@@ -157,11 +162,11 @@ func TestDerogations(t *testing.T) {
 			codes: []string{privacy.ReasonTransferNoSafeguard, privacy.ReasonTransferDerogationNotApplicable}},
 		{name: "explicit consent without a record", req: delivery(partner(privacy.DerogationExplicitConsent, true)),
 			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
-		{name: "explicit consent on record", req: delivery(partner(privacy.DerogationExplicitConsent, true)), seeds: []seed{transferConsent("button")}, allowed: true},
+		{name: "explicit consent on record", req: delivery(partner(privacy.DerogationExplicitConsent, true)), seeds: []seed{transferConsent(consent.ActButton)}, allowed: true},
 		{name: "explicit consent to another country", req: delivery(&privacy.Recipient{ID: "x", Kind: privacy.RecipientPartner, Country: "CN", Derogation: privacy.DerogationExplicitConsent, Occasional: true}),
-			seeds: []seed{transferConsent("button")}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+			seeds: []seed{transferConsent(consent.ActButton)}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
 		{name: "explicit consent withdrawn", req: delivery(partner(privacy.DerogationExplicitConsent, true)),
-			seeds: []seed{transferConsent("button"), withdraw(adultUser.ID, privacy.TransferConsentPurpose("service.delivery", "IN"))}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+			seeds: []seed{transferConsent(consent.ActButton), withdraw(adultUser.ID, privacy.TransferConsentPurpose("service.delivery", "IN"))}, codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
 		{name: "legal claims to a foreign court", req: claims(&privacy.Recipient{ID: "court", Kind: privacy.RecipientPublicAuthority, Country: "US", Derogation: privacy.DerogationLegalClaims, Occasional: true}), allowed: true},
 		{name: "legal claims for a purpose that serves none", req: delivery(partner(privacy.DerogationLegalClaims, true)), codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
 	})
@@ -197,5 +202,60 @@ func TestBasisFitsRecipient(t *testing.T) {
 		{name: "legal obligation named", req: billing(lawfulbasis.LegalObligation), allowed: true, basis: lawfulbasis.LegalObligation},
 		{name: "contract to the payment processor", req: privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.payment"},
 			Recipient: processorIn("NL", nil), EncryptedInTransit: true}, allowed: true, basis: lawfulbasis.Contract},
+	})
+}
+
+// oneConsent answers every consent question with st (for the subject and
+// purpose asked), as a store of another system might.
+type oneConsent struct{ st consent.State }
+
+func (o oneConsent) State(_ context.Context, subjectID, purpose string, _ time.Time) (consent.State, error) {
+	st := o.st
+	st.SubjectID, st.Purpose = subjectID, purpose
+	return st, nil
+}
+
+// Item 4: a pre-ticked box, silence, implied consent or continued use is
+// not consent, even when a store hands one over as given.
+func TestConsentNotAffirmative(t *testing.T) {
+	t.Parallel()
+	req := privacy.Request{Subject: adultUser, Purpose: "research.surveys", Data: []string{"instance.contact.email"}}
+	for _, tc := range []struct {
+		act     consent.Act
+		allowed bool
+	}{
+		{consent.ActPreTickedBox, false}, {consent.ActSilence, false}, {consent.ActImplied, false}, {consent.ActContinuedUse, false},
+		{consent.ActUntickedBox, true}, {consent.ActButton, true}, {consent.ActSignedForm, true}, {"", true},
+	} {
+		st := consent.State{Event: consent.Given, PolicyVersion: "1.2", Act: tc.act, CollectedAt: now.Add(-time.Hour)}
+		eng, err := policies.New(t.Context(), policies.WithConsents(oneConsent{st}), policies.WithClock(func() time.Time { return now }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := eng.Decide(t.Context(), req)
+		if err != nil || d.Allowed != tc.allowed || (!tc.allowed && !d.Has(privacy.ReasonConsentNotAffirmative)) {
+			t.Errorf("act %q: allowed=%v %v (err %v), want allowed=%v", tc.act, d.Allowed, d.Codes(), err, tc.allowed)
+		}
+	}
+}
+
+// Item 5: consent older than the purpose's maximum age needs renewal.
+func TestConsentRenewalDue(t *testing.T) {
+	t.Parallel()
+	surveys := privacy.Request{Subject: adultUser, Purpose: "research.surveys", Data: []string{"instance.contact.email"}}
+	site := privacy.Request{Subject: adultUser, Purpose: "site.personalisation", Data: []string{"instance.network.ip_address"}}
+	givenAt := func(purpose string, at time.Time) seed {
+		return func(ctx context.Context, f *fixture) error {
+			_, err := f.consents.Append(ctx, consent.Record{SubjectID: adultUser.ID, Purpose: purpose, Event: consent.Given,
+				PolicyVersion: "1.2", Method: consent.MethodCheckbox, Act: consent.ActButton, CollectedBy: "web", CollectedAt: at})
+			return err
+		}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "surveys, 23 months", req: surveys, seeds: []seed{givenAt("research.surveys", now.AddDate(0, -23, 0))}, allowed: true},
+		{name: "surveys, 24 months", req: surveys, seeds: []seed{givenAt("research.surveys", now.AddDate(0, -24, 0))}, codes: []string{privacy.ReasonConsentRenewalDue}},
+		{name: "site, 12 months", req: site, seeds: []seed{givenAt("site.personalisation", now.AddDate(0, -12, 0))}, allowed: true},
+		{name: "site, 13 months", req: site, seeds: []seed{givenAt("site.personalisation", now.AddDate(0, -13, 0))}, codes: []string{privacy.ReasonConsentRenewalDue}},
+		{name: "renewed", req: surveys, seeds: []seed{givenAt("research.surveys", now.AddDate(-3, 0, 0)), givenAt("research.surveys", now.AddDate(0, -1, 0))}, allowed: true},
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/lawfulbasis"
 )
 
@@ -68,6 +69,9 @@ func catalogData(c *privacy.Catalog) map[string]any {
 				"covers_children":    p.LIA.CoversChildren,
 				"compelling_grounds": p.LIA.CompellingGrounds,
 			}
+		}
+		if age, ok := c.ConsentMaxAge(p.Key); ok {
+			entry["consent_max_age"] = periodData(age)
 		}
 		if p.ConsentVersion != "" {
 			// Validate parsed it. Rego compares the keys as strings
@@ -183,7 +187,7 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		},
 		// Art. 4(11), Recital 32, CJEU C-673/17 Planet49: acts that are
 		// not consent, as the ledger names them (consent.Record.Act).
-		"not_consent_acts": setOf([]string{"preticked_box", "silence", "implied", "continued_use"}),
+		"not_consent_acts": setOf([]string{string(consent.ActPreTickedBox), string(consent.ActSilence), string(consent.ActImplied), string(consent.ActContinuedUse)}),
 		"basis_recipient_why": map[string]any{
 			string(lawfulbasis.Contract):        "a disclosure to a public authority is never necessary for a contract with the subject; a legally required disclosure rests on legal_obligation (Art. 6(1)(c))",
 			string(lawfulbasis.LegalObligation): "a legal obligation runs to an authority or a party the law names, not to a business partner or an individual the subject chose (Art. 6(1)(c), 6(3))",

@@ -136,6 +136,12 @@ func (g *gen) subject(st *fixedState, at time.Time) privacy.Subject {
 			PolicyVersion: pick(g, "1.2", "1.2", "1.0", "0.9", "2.0"),
 			Guardian:      g.chance(0.3),
 			CollectedAt:   at.Add(-90 * 24 * time.Hour),
+			Act:           pick(g, "", "", consent.ActButton, consent.ActPreTickedBox, consent.ActContinuedUse),
+		}
+		if g.chance(0.2) {
+			// Around the maximum ages of the reference catalog (13 and
+			// 24 months), some on a month's last days.
+			cs.CollectedAt = at.AddDate(0, -pick(g, 13, 24), 0).Add(time.Duration(g.r.IntN(96)-48) * time.Hour)
 		}
 		if g.chance(0.4) {
 			cs.ExpiresAt = at.Add(time.Duration(g.r.IntN(96)-48) * time.Hour)

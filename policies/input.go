@@ -65,6 +65,8 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 	consentItems := [][2]*ast.Term{
 		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
 		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
+		ast.Item(ast.StringTerm("act"), ast.StringTerm(string(cs.Act))),
+		ast.Item(ast.StringTerm("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
 		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
 		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
 		ast.Item(ast.StringTerm("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
@@ -96,7 +98,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		items = append(items, ast.Item(ast.StringTerm("transfer_consent"), ast.ObjectTerm(
 			ast.Item(ast.StringTerm("event"), ast.StringTerm(string(tcs.Event))),
 			ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
-			ast.Item(ast.StringTerm("act"), ast.StringTerm(consentAct(tcs))),
+			ast.Item(ast.StringTerm("act"), ast.StringTerm(string(tcs.Act))),
 		)))
 	}
 	if len(ch) > 0 {
@@ -108,10 +110,6 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 	}
 	return ast.NewObject(items...)
 }
-
-// consentAct is how the consent was given (consent.State.Act, once the
-// ledger records it); "" when unknown.
-func consentAct(cs *consent.State) string { return "" }
 
 func stringsTerm(list []string) *ast.Term {
 	terms := make([]*ast.Term, len(list))

@@ -3,6 +3,7 @@
 package privacy.rules.bases
 
 import data.privacy.lib
+import data.privacy.rules.retention
 
 # Consent (Art. 6(1)(a), 7, 8).
 
@@ -37,6 +38,29 @@ basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for 
 	b == "consent"
 	input.consent.event == "given"
 	input.consent.policy_version_key < lib.purpose.consent_version_key
+}
+
+# Art. 4(11), Recital 32, CJEU C-673/17 Planet49: a pre-ticked box,
+# silence, inactivity or "continued use" is not consent, whatever the
+# ledger holds (stores refuse such grants; a record from elsewhere may
+# still carry one).
+basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of subject %q for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [lib.req.subject.id, lib.req.purpose, input.consent.act])) if {
+	some b in lib.candidates
+	b == "consent"
+	input.consent.event == "given"
+	data.catalog.not_consent_acts[input.consent.act]
+}
+
+# Consent does not last for ever: the purpose's maximum age (or the
+# catalog's default) from when it was given, after which it must be asked
+# again (EDPB Guidelines 05/2020, para. 110).
+basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of subject %q for purpose %q is older than %s: ask again", [lib.req.subject.id, lib.req.purpose, max_age.period])) if {
+	some b in lib.candidates
+	b == "consent"
+	input.consent.event == "given"
+	max_age := lib.purpose.consent_max_age
+	input.consent.collected_ns > 0
+	input.now_ns >= retention.add_period(input.consent.collected_ns, max_age)
 }
 
 basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, age])) if {

@@ -60,3 +60,32 @@ test_objection_to_consent_purpose if {
 	fixtures.codes(bases.basis_deny.consent) == {"objection.active"} with input as fixtures.with_state(object.union(surveys, {}), {"objections": ["research.surveys"]})
 		with input.consent as object.union(fixtures.base.consent, given)
 }
+
+# Art. 4(11), Recital 32: a pre-ticked box, silence, implied consent or
+# continued use is no consent, even where the record says given.
+test_consent_not_affirmative if {
+	every act in ["preticked_box", "silence", "implied", "continued_use"] {
+		fixtures.codes(bases.basis_deny.consent) == {"consent.not_affirmative"} with input as fixtures.with_consent(surveys, object.union(given, {"act": act}))
+	}
+	every act in ["", "unticked_box", "button", "signed_form", "recorded_verbal", "api"] {
+		not bases.basis_deny.consent with input as fixtures.with_consent(surveys, object.union(given, {"act": act}))
+	}
+}
+
+day_ns := 86400000000000
+
+# Consent to surveys lasts 24 months (the catalog's default), consent to
+# site personalisation 13 months; counted in calendar months from when it
+# was given.
+test_consent_renewal_due if {
+	now := time.parse_rfc3339_ns("2026-11-28T12:00:00Z")
+	two_years_ago := time.parse_rfc3339_ns("2024-11-28T12:00:00Z")
+	not bases.basis_deny.consent with input as object.union(fixtures.with_consent(surveys, object.union(given, {"collected_ns": two_years_ago + 1})), {"now_ns": now})
+	fixtures.codes(bases.basis_deny.consent) == {"consent.renewal_due"} with input as object.union(fixtures.with_consent(surveys, object.union(given, {"collected_ns": two_years_ago})), {"now_ns": now})
+	site := {"purpose": "site.personalisation", "data": ["instance.network.ip_address"]}
+	thirteen_months_ago := time.parse_rfc3339_ns("2025-10-28T12:00:00Z")
+	fixtures.codes(bases.basis_deny.consent) == {"consent.renewal_due"} with input as object.union(fixtures.with_consent(site, object.union(given, {"collected_ns": thirteen_months_ago})), {"now_ns": now})
+	not bases.basis_deny.consent with input as object.union(fixtures.with_consent(site, object.union(given, {"collected_ns": thirteen_months_ago + day_ns})), {"now_ns": now})
+	# A consent without its time recorded is judged by the other rules.
+	not bases.basis_deny.consent with input as object.union(fixtures.with_consent(surveys, object.union(given, {"collected_ns": 0})), {"now_ns": now})
+}
