@@ -39,10 +39,7 @@ type DB struct {
 	hub watch.Hub
 }
 
-// Open opens the SQLite database at path, creating the file if it is
-// absent, and applies the schema migrations it lacks. The path ":memory:"
-// opens a private in-memory database.
-// Option configures Open.
+// Option configures Open and OpenReadOnly.
 type Option func(*sqlstore.StoresOptions)
 
 // WithLedgerKeys seals the consent ledger's new records with the current
@@ -55,6 +52,9 @@ func WithLedgerKeys(keys consent.KeyProvider) Option {
 	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
 }
 
+// Open opens the SQLite database at path, creating the file if it is
+// absent, and applies the schema migrations it lacks. The path ":memory:"
+// opens a private in-memory database.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	memory := path == ":memory:"
 	dsn := ":memory:?" + pragmas
@@ -75,6 +75,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		sqldb.SetConnMaxIdleTime(0)
 	}
 	db := &DB{db: sqldb}
+	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.SQLite(), db.storesOptions(opts))
+	if err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) storesOptions(opts []Option) sqlstore.StoresOptions {
 	so := sqlstore.StoresOptions{
 		Publish: db.hub.Publish,
 		// Another process writing to the same file is not heard: SQLite
@@ -89,12 +98,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(&so)
 	}
-	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.SQLite(), so)
-	if err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
-	}
-	return db, nil
+	return so
 }
 
 // Close closes the database. Stores obtained from it fail afterwards.

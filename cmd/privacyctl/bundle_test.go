@@ -28,7 +28,7 @@ func TestBundleFlag(t *testing.T) {
 	broken := writeBundleDir(t, map[string]string{"catalog.yaml": string(privacy.ReferenceCatalogYAML()),
 		"bad.rego": "package privacy.ext.bad\n\ndeny contains x if { x := nope(1) }\n"})
 	badCatalog := writeBundleDir(t, map[string]string{"catalog.yaml": "policy_version: nope\n"})
-	db := filepath.Join(t.TempDir(), "p.db")
+	db := newDB(t)
 	req := `{"subject": {"id": "u-1", "kind": "user"}, "purpose": "support", "data": ["instance.contact.email"]}`
 
 	tests := []struct {

@@ -9,110 +9,104 @@ import (
 	"os/exec"
 
 	"github.com/privacykit/privacy/accountability"
+
+	"github.com/spf13/pflag"
 )
 
 // The accountability documents generated from the catalog.
 
-func cmdCatalogROPA(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog ropa")
+func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
 	pf.register(fs)
 	format := fs.String("format", "markdown", "output `format`: markdown, csv or json")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		rec := accountability.BuildRecord(cat)
+		switch *format {
+		case "markdown", "md":
+			return rec.WriteMarkdown(c.stdout)
+		case "csv":
+			return rec.WriteCSV(c.stdout)
+		case "json":
+			return rec.WriteJSON(c.stdout)
+		}
+		return usagef("--format: want markdown, csv or json, got %q", *format)
 	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	rec := accountability.BuildRecord(cat)
-	switch *format {
-	case "markdown", "md":
-		return rec.WriteMarkdown(c.stdout)
-	case "csv":
-		return rec.WriteCSV(c.stdout)
-	case "json":
-		return rec.WriteJSON(c.stdout)
-	}
-	return usagef("--format: want markdown, csv or json, got %q", *format)
 }
 
-func cmdCatalogNotice(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog notice")
+func cmdCatalogNotice(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
 	pf.register(fs)
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		return accountability.WriteNotice(c.stdout, cat)
 	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	return accountability.WriteNotice(c.stdout, cat)
 }
 
 // cmdCatalogDiffNotice prints one finding a line and exits 1 when there is
 // any, so that a pipeline can gate on a published notice.
-func cmdCatalogDiffNotice(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog diff-notice")
+func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
 	pf.register(fs)
-	if err := c.parse(fs, args, 1); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("catalog diff-notice: give the notice text FILE")
-	}
-	text, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		return usagef("%v", err)
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	findings := accountability.DiffNotice(cat, string(text))
-	for _, f := range findings {
-		fmt.Fprintln(c.stdout, f.String())
-	}
-	if len(findings) > 0 {
-		return &exitError{code: exitFailure, msg: fmt.Sprintf("%d findings", len(findings))}
-	}
-	fmt.Fprintln(c.stdout, "no findings")
-	return nil
-}
-
-func cmdCatalogDiagram(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog diagram")
-	var pf policyFlags
-	pf.register(fs)
-	format := fs.String("format", "mermaid", "output `format`: mermaid, dot, svg or png (svg and png need Graphviz dot)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	switch *format {
-	case "mermaid":
-		return accountability.WriteMermaid(c.stdout, cat)
-	case "dot":
-		return accountability.WriteDOT(c.stdout, cat)
-	case "svg", "png":
-		var dot bytes.Buffer
-		if err := accountability.WriteDOT(&dot, cat); err != nil {
-			return err
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("catalog diff-notice: give the notice text FILE")
 		}
-		out, err := accountability.RenderGraphviz(ctx, dot.Bytes(), *format)
-		if errors.Is(err, exec.ErrNotFound) {
-			return fmt.Errorf("--format %s needs Graphviz dot (apt-get install graphviz): %w", *format, err)
+		text, err := os.ReadFile(args[0])
+		if err != nil {
+			return usagef("%v", err)
 		}
+		cat, err := pf.loadCatalog()
 		if err != nil {
 			return err
 		}
-		_, err = c.stdout.Write(out)
-		return err
+		findings := accountability.DiffNotice(cat, string(text))
+		for _, f := range findings {
+			fmt.Fprintln(c.stdout, f.String())
+		}
+		if len(findings) > 0 {
+			return &exitError{code: exitFailure, msg: fmt.Sprintf("%d findings", len(findings))}
+		}
+		fmt.Fprintln(c.stdout, "no findings")
+		return nil
 	}
-	return usagef("--format: want mermaid, dot, svg or png, got %q", *format)
+}
+
+func cmdCatalogDiagram(c *cli, fs *pflag.FlagSet) runFunc {
+	var pf policyFlags
+	pf.register(fs)
+	format := fs.String("format", "mermaid", "output `format`: mermaid, dot, svg or png (svg and png need Graphviz dot)")
+	return func(ctx context.Context, args []string) error {
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		switch *format {
+		case "mermaid":
+			return accountability.WriteMermaid(c.stdout, cat)
+		case "dot":
+			return accountability.WriteDOT(c.stdout, cat)
+		case "svg", "png":
+			var dot bytes.Buffer
+			if err := accountability.WriteDOT(&dot, cat); err != nil {
+				return err
+			}
+			out, err := accountability.RenderGraphviz(ctx, dot.Bytes(), *format)
+			if errors.Is(err, exec.ErrNotFound) {
+				return fmt.Errorf("--format %s needs Graphviz dot (apt-get install graphviz): %w", *format, err)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = c.stdout.Write(out)
+			return err
+		}
+		return usagef("--format: want mermaid, dot, svg or png, got %q", *format)
+	}
 }

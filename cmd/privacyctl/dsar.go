@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
+
+	"github.com/spf13/pflag"
 )
 
 // The data-subject request verbs. The command line has no sources of its
@@ -23,8 +24,18 @@ type dsarEnv struct {
 	id string
 }
 
-func (d *dsarEnv) register(fs *flag.FlagSet, withID bool) {
+func (d *dsarEnv) register(fs *pflag.FlagSet, withID bool) {
 	d.sf.register(fs)
+	d.registerRest(fs, withID)
+}
+
+// registerRead registers the flags of a verb that only reads requests.
+func (d *dsarEnv) registerRead(fs *pflag.FlagSet, withID bool) {
+	d.sf.registerRead(fs)
+	d.registerRest(fs, withID)
+}
+
+func (d *dsarEnv) registerRest(fs *pflag.FlagSet, withID bool) {
 	d.pf.register(fs)
 	if withID {
 		fs.StringVar(&d.id, "id", "", "request `id` (required)")
@@ -32,11 +43,22 @@ func (d *dsarEnv) register(fs *flag.FlagSet, withID bool) {
 }
 
 func (d *dsarEnv) open(ctx context.Context, c *cli) (*dsar.Desk, func() error, error) {
+	return d.openMode(ctx, c, modeWrite)
+}
+
+func (d *dsarEnv) openRead(ctx context.Context, c *cli) (*dsar.Desk, func() error, error) {
+	return d.openMode(ctx, c, modeRead)
+}
+
+func (d *dsarEnv) openMode(ctx context.Context, c *cli, mode int) (*dsar.Desk, func() error, error) {
 	cat, err := d.pf.loadCatalog()
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := d.sf.open(ctx)
+	if mode == modeWrite && d.sf.create {
+		mode = modeCreate
+	}
+	st, err := d.sf.openMode(ctx, mode)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,8 +71,7 @@ func (d *dsarEnv) open(ctx context.Context, c *cli) (*dsar.Desk, func() error, e
 	return desk, st.close, nil
 }
 
-func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar open")
+func cmdDSAROpen(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, false)
 	kind := fs.String("kind", "", "request kind: access, portability, rectification, erasure, restriction, objection, deactivation (required)")
@@ -73,40 +94,39 @@ func cmdDSAROpen(ctx context.Context, c *cli, args []string) error {
 		return nil
 	})
 	printID := fs.Bool("print-id", false, "print only the new request's id (for scripts)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("kind", *kind, "subject", *subjectID); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		req := dsar.Request{
+			Kind:            dsar.Kind(*kind),
+			Subject:         privacy.Subject{ID: *subjectID, Kind: privacy.SubjectKind(*subjectKind), Controller: *controller},
+			RequestedBy:     *by,
+			Channel:         *channel,
+			Categories:      splitList(*categories),
+			Purposes:        splitList(*purposes),
+			DirectMarketing: *allMarketing,
+			Corrections:     corrections,
+			Note:            *note,
+		}
+		if req.RequestedBy == "" {
+			req.RequestedBy = *subjectID
+		}
+		r, err := desk.Open(ctx, req)
+		if err != nil {
+			return err
+		}
+		if *printID {
+			_, err = fmt.Fprintln(c.stdout, r.ID)
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("kind", *kind, "subject", *subjectID); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	req := dsar.Request{
-		Kind:            dsar.Kind(*kind),
-		Subject:         privacy.Subject{ID: *subjectID, Kind: privacy.SubjectKind(*subjectKind), Controller: *controller},
-		RequestedBy:     *by,
-		Channel:         *channel,
-		Categories:      splitList(*categories),
-		Purposes:        splitList(*purposes),
-		DirectMarketing: *allMarketing,
-		Corrections:     corrections,
-		Note:            *note,
-	}
-	if req.RequestedBy == "" {
-		req.RequestedBy = *subjectID
-	}
-	r, err := desk.Open(ctx, req)
-	if err != nil {
-		return err
-	}
-	if *printID {
-		_, err = fmt.Fprintln(c.stdout, r.ID)
-		return err
-	}
-	return printJSON(c.stdout, r)
 }
 
 func splitList(s string) []string {
@@ -119,188 +139,174 @@ func splitList(s string) []string {
 	return out
 }
 
-func cmdDSARVerify(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar verify")
+func cmdDSARVerify(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
 	method := fs.String("method", "", "how identity was checked: email_link, login_session, id_document … (required)")
 	by := fs.String("by", "", "the operator who checked (required)")
 	note := fs.String("note", "", "free text")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "method", *method, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Verify(ctx, env.id, dsar.Evidence{Method: *method, By: *by, Note: *note})
+		if err != nil {
+			return err
+		}
+		if err := c.print(r); err != nil {
+			return err
+		}
+		if r.Verification.Status != dsar.VerificationPassed {
+			return &exitError{code: exitFailure, msg: "identity verification did not pass: nothing will be exported or erased"}
+		}
+		return nil
 	}
-	if err := required("id", env.id, "method", *method, "by", *by); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Verify(ctx, env.id, dsar.Evidence{Method: *method, By: *by, Note: *note})
-	if err != nil {
-		return err
-	}
-	if err := printJSON(c.stdout, r); err != nil {
-		return err
-	}
-	if r.Verification.Status != dsar.VerificationPassed {
-		return &exitError{code: exitFailure, msg: "identity verification did not pass: nothing will be exported or erased"}
-	}
-	return nil
 }
 
-func cmdDSARExtend(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar extend")
+func cmdDSARExtend(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
 	months := fs.Int("months", 2, "further months, 1 or 2 (Art. 12(3))")
 	reason := fs.String("reason", "", "why the request is complex or numerous (required)")
 	by := fs.String("by", "", "who extends (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Extend(ctx, env.id, *months, *reason, *by)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Extend(ctx, env.id, *months, *reason, *by)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, r)
 }
 
-func cmdDSARRun(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar run")
+func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Run(ctx, env.id)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("id", env.id); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Run(ctx, env.id)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, r)
 }
 
-func cmdDSARShow(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar show")
+func cmdDSARShow(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
-	env.register(fs, true)
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	env.registerRead(fs, true)
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.openRead(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Request(ctx, env.id)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("id", env.id); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Request(ctx, env.id)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, r)
 }
 
-func cmdDSARList(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar list")
+func cmdDSARList(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
-	env.register(fs, false)
+	env.registerRead(fs, false)
 	subjectID := fs.String("subject", "", "only this subject's requests")
 	status := fs.String("status", "", "only requests in this status")
 	overdue := fs.Bool("overdue", false, "only open requests past their due date")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if st := dsar.Status(*status); st != "" && !st.Valid() {
+			return usagef("--status: unknown status %q (want received, verified, in_progress, blocked, forwarded, completed or rejected)", *status)
+		}
+		desk, closeFn, err := env.openRead(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		var list []dsar.Request
+		if *overdue {
+			list, err = desk.Overdue(ctx)
+		} else {
+			list, err = desk.List(ctx, dsar.Filter{SubjectID: *subjectID, Status: dsar.Status(*status)})
+		}
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []dsar.Request{}
+		}
+		return c.print(list)
 	}
-	if st := dsar.Status(*status); st != "" && !st.Valid() {
-		return usagef("--status: unknown status %q (want received, verified, in_progress, blocked, forwarded, completed or rejected)", *status)
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	var list []dsar.Request
-	if *overdue {
-		list, err = desk.Overdue(ctx)
-	} else {
-		list, err = desk.List(ctx, dsar.Filter{SubjectID: *subjectID, Status: dsar.Status(*status)})
-	}
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []dsar.Request{}
-	}
-	return printJSON(c.stdout, list)
 }
 
-func cmdDSARInstruct(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar instruct")
+func cmdDSARInstruct(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
 	by := fs.String("by", "", "who at the controller instructed (required)")
 	proceed := fs.Bool("proceed", false, "fulfil the forwarded request")
 	decline := fs.Bool("decline", false, "decline the forwarded request")
 	reference := fs.String("reference", "", "the controller's reference")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "by", *by); err != nil {
+			return err
+		}
+		if *proceed == *decline {
+			return usagef("give exactly one of --proceed or --decline")
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Instruct(ctx, env.id, dsar.Instruction{By: *by, Proceed: *proceed, Reference: *reference})
+		if err != nil {
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("id", env.id, "by", *by); err != nil {
-		return err
-	}
-	if *proceed == *decline {
-		return usagef("give exactly one of --proceed or --decline")
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Instruct(ctx, env.id, dsar.Instruction{By: *by, Proceed: *proceed, Reference: *reference})
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, r)
 }
 
-func cmdDSARReject(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dsar reject")
+func cmdDSARReject(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
 	reason := fs.String("reason", "", "why (the subject is told, with their right to complain) (required)")
 	by := fs.String("by", "", "who rejects (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Reject(ctx, env.id, *reason, *by)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
 	}
-	if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
-		return err
-	}
-	desk, closeFn, err := env.open(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	r, err := desk.Reject(ctx, env.id, *reason, *by)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, r)
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -20,35 +18,9 @@ import (
 	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/subject"
+
+	"github.com/spf13/pflag"
 )
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: privacyctl COMMAND [VERB] [flags]")
-	groups := verbs()
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
-	}
-	sort.Strings(names)
-	for _, g := range names {
-		for _, v := range sortedVerbs(groups[g]) {
-			fmt.Fprintf(w, "  %-28s %s\n", strings.TrimSpace(g+" "+v), groups[g][v].summary)
-		}
-	}
-	fmt.Fprintln(w, "Stateful commands take --db FILE (SQLite, default ./privacy.db) or --dsn postgres://...")
-	fmt.Fprintln(w, "Run privacyctl COMMAND VERB -h for the flags of a verb.")
-}
-
-func sortedVerbs(group map[string]verb) []string {
-	out := make([]string, 0, len(group))
-	for v := range group {
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func verbNames(group map[string]verb) string { return strings.Join(sortedVerbs(group), ", ") }
 
 // exitError carries an exit status chosen by a verb.
 type exitError struct {
@@ -65,10 +37,8 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-func isUsage(err error) bool {
-	var u *usageError
-	return errors.As(err, &u) || privacy.ErrorCode(err) == privacy.EINVALID
-}
+// isUsage reports whether err is bad usage or bad input (exit status 2).
+func isUsage(err error) bool { return exitCode(err) == exitUsage }
 
 // oneLine returns err's message on one line, prefixed with "privacyctl: "
 // unless it names the command already.
@@ -80,35 +50,6 @@ func oneLine(err error) string {
 	return msg
 }
 
-// newFlags returns a flag set that reports errors instead of exiting and
-// prints nothing itself: c.parse reports.
-func newFlags(c *cli, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("privacyctl "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// parse parses args. -h prints the verb's flags on stdout (exit 0); a flag
-// error, or a stray argument beyond maxArgs, is a usage error of one line.
-func (c *cli) parse(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(c.stdout, "Usage of %s:\n", fs.Name())
-			fs.SetOutput(c.stdout)
-			fs.PrintDefaults()
-			return &exitError{code: exitOK}
-		}
-		return usagef("%s: %v (run %s -h)", fs.Name(), err, fs.Name())
-	}
-	if fs.NArg() > maxArgs {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))
-	}
-	return nil
-}
-
-// required checks flags given as name, value pairs and names the first
-// one that is empty.
 // timeFlag parses the RFC 3339 value of the flag --name, in UTC; the zero
 // time when value is empty.
 func timeFlag(name, value string) (time.Time, error) {
@@ -122,6 +63,8 @@ func timeFlag(name, value string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// required checks flags given as name, value pairs and names the first
+// one that is empty.
 func required(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.TrimSpace(pairs[i+1]) == "" {
@@ -133,13 +76,31 @@ func required(pairs ...string) error {
 
 // storeFlags are the flags of every stateful verb.
 type storeFlags struct {
-	db  string
-	dsn string
+	fs     *pflag.FlagSet
+	db     string
+	dsn    string
+	create bool
 }
 
-func (s *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.db, "db", "privacy.db", "SQLite database `file` (created if absent)")
-	fs.StringVar(&s.dsn, "dsn", "", "PostgreSQL `URL` (postgres://...); overrides --db")
+// register registers --db and --dsn, with their defaults from PRIVACY_DB
+// and PRIVACY_DSN, and, for a verb that writes, --create.
+func (s *storeFlags) register(fs *pflag.FlagSet) {
+	s.registerRead(fs)
+	fs.BoolVar(&s.create, "create", false, "create the SQLite database if it is absent (as init does)")
+}
+
+// registerRead registers the store flags of a verb that only reads.
+func (s *storeFlags) registerRead(fs *pflag.FlagSet) {
+	s.fs = fs
+	fs.StringVar(&s.db, "db", envOr("PRIVACY_DB", "privacy.db"), "SQLite database `file`; it must exist (privacyctl init makes one) [$PRIVACY_DB]")
+	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over --db unless --db is given [$PRIVACY_DSN]")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 // stores are the opened consent and subject-state stores.
@@ -157,11 +118,38 @@ type stores struct {
 	close func() error
 }
 
+// Database access modes.
+const (
+	modeRead   = iota // existing database, read-only, never migrated
+	modeWrite         // existing database (or --create), migrated
+	modeCreate        // init: created when absent, migrated
+)
+
+// open opens the stores for a verb that writes.
 func (s *storeFlags) open(ctx context.Context) (*stores, error) {
-	if s.dsn != "" {
+	mode := modeWrite
+	if s.create {
+		mode = modeCreate
+	}
+	return s.openMode(ctx, mode)
+}
+
+// openRead opens the stores for a verb that only reads.
+func (s *storeFlags) openRead(ctx context.Context) (*stores, error) {
+	return s.openMode(ctx, modeRead)
+}
+
+func (s *storeFlags) postgres() bool {
+	return s.dsn != "" && (s.fs == nil || !s.fs.Changed("db") || s.fs.Changed("dsn"))
+}
+
+func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
+	if s.postgres() {
 		if !strings.HasPrefix(s.dsn, "postgres://") && !strings.HasPrefix(s.dsn, "postgresql://") {
 			return nil, usagef("--dsn must be a postgres:// URL")
 		}
+		// PostgreSQL has no read-only open of its own: a read verb runs
+		// in read-only transactions, and Open applies missing migrations.
 		db, err := postgres.Open(ctx, s.dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -169,34 +157,110 @@ func (s *storeFlags) open(ctx context.Context) (*stores, error) {
 		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
 			retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
 	}
-	if s.db == "" {
-		return nil, usagef("--db must name a file")
+	if err := checkDBPath(s.db, mode); err != nil {
+		return nil, err
 	}
-	db, err := sqlite.Open(ctx, s.db)
+	var (
+		db  *sqlite.DB
+		err error
+	)
+	if mode == modeRead {
+		db, err = sqlite.OpenReadOnly(ctx, s.db)
+	} else {
+		db, err = sqlite.Open(ctx, s.db)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", s.db, err)
+		return nil, fmt.Errorf("--db: %w", err)
 	}
 	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
 		retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
 }
 
+// checkDBPath checks the SQLite path before SQLite sees it, so that each
+// mistake gets an error naming the path and the cause: a missing file
+// (unless the verb creates one), a directory, a missing parent directory,
+// a file the verb may not read or write.
+func checkDBPath(path string, mode int) error {
+	if path == "" {
+		return usagef("--db must name a file")
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && mode != modeCreate:
+		return fmt.Errorf("--db %s: no such database (make one with: privacyctl init --db %s): %w", path, path, privacy.ErrNotFound)
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(path)
+		dst, derr := os.Stat(dir)
+		switch {
+		case derr != nil:
+			return fmt.Errorf("--db %s: cannot create it: directory %s: %w", path, dir, unwrapPath(derr))
+		case !dst.IsDir():
+			return fmt.Errorf("--db %s: cannot create it: %s is not a directory", path, dir)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("--db %s: %w", path, unwrapPath(err))
+	case st.IsDir():
+		return fmt.Errorf("--db %s: is a directory, not a database file", path)
+	}
+	flag := os.O_RDONLY
+	if mode != modeRead {
+		flag = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		return fmt.Errorf("--db %s: %w", path, unwrapPath(err))
+	}
+	return f.Close()
+}
+
+// unwrapPath drops the *fs.PathError's own path and operation, which the
+// callers' messages already name.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // policyFlags choose the catalog and extra Rego modules.
 type policyFlags struct {
+	fs      *pflag.FlagSet
 	catalog string
 	policy  string
 	bundle  string
 }
 
-func (p *policyFlags) register(fs *flag.FlagSet) {
+func (p *policyFlags) register(fs *pflag.FlagSet) {
 	p.registerCatalog(fs)
-	fs.StringVar(&p.policy, "policy", "", "`dir`ectory of extra Rego modules (package privacy.ext.*) that add denials and obligations")
+	fs.StringVar(&p.policy, "policy", os.Getenv("PRIVACY_POLICY"), "`dir`ectory of extra Rego modules (package privacy.ext.*) that add denials and obligations [$PRIVACY_POLICY]")
 }
 
 // registerCatalog registers the flags that choose a catalog only, for
 // verbs that check names against it but decide nothing.
-func (p *policyFlags) registerCatalog(fs *flag.FlagSet) {
-	fs.StringVar(&p.catalog, "catalog", "", "catalog `file` (YAML or JSON; default: the embedded reference catalog)")
-	fs.StringVar(&p.bundle, "bundle", "", "OPA bundle (`dir`ectory or .tar.gz) with catalog.yaml and Rego modules; replaces --catalog")
+func (p *policyFlags) registerCatalog(fs *pflag.FlagSet) {
+	p.fs = fs
+	fs.StringVar(&p.catalog, "catalog", os.Getenv("PRIVACY_CATALOG"), "catalog `file` (YAML or JSON; default: the embedded reference catalog) [$PRIVACY_CATALOG]")
+	fs.StringVar(&p.bundle, "bundle", os.Getenv("PRIVACY_BUNDLE"), "OPA bundle (`dir`ectory or .tar.gz) with catalog.yaml and Rego modules; replaces --catalog [$PRIVACY_BUNDLE]")
+}
+
+// source settles --catalog against --bundle: a flag given on the command
+// line wins over the other's environment variable; both given is a mistake.
+func (p *policyFlags) source() error {
+	if p.catalog == "" || p.bundle == "" {
+		return nil
+	}
+	catalogGiven, bundleGiven := p.fs != nil && p.fs.Changed("catalog"), p.fs != nil && p.fs.Changed("bundle")
+	switch {
+	case catalogGiven && !bundleGiven:
+		p.bundle = ""
+	case bundleGiven && !catalogGiven:
+		p.catalog = ""
+	default:
+		return usagef("--bundle and --catalog: give one")
+	}
+	return nil
 }
 
 // declaredPurpose loads the catalog and checks that it declares the
@@ -209,14 +273,14 @@ func (p *policyFlags) declaredPurpose(purpose string) (*privacy.Purpose, error) 
 	if pur := cat.Purpose(purpose); pur != nil {
 		return pur, nil
 	}
-	return nil, usagef("--purpose: the catalog declares no purpose %q", purpose)
+	return nil, undeclaredPurpose(cat, purpose)
 }
 
 // loadBundle loads --bundle; a bundle whose catalog is invalid keeps the
 // error's privacy.ErrInvalidCatalog, anything else is bad input.
 func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
-	if p.catalog != "" {
-		return nil, usagef("--bundle and --catalog: give one")
+	if err := p.source(); err != nil {
+		return nil, err
 	}
 	b, err := policies.LoadBundle(context.Background(), p.bundle)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
@@ -226,6 +290,9 @@ func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
 }
 
 func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
+	if err := p.source(); err != nil {
+		return nil, err
+	}
 	if p.bundle != "" {
 		b, err := p.loadBundle()
 		if err != nil {
@@ -277,4 +344,17 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 		}
 	}
 	return opts, nil
+}
+
+// undeclaredPurpose is the error for a purpose the catalog does not
+// declare, with the nearest declared one.
+func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
+	keys := make([]string, len(cat.Purposes))
+	for i, p := range cat.Purposes {
+		keys[i] = p.Key
+	}
+	if s := suggest(purpose, keys); s != "" {
+		return usagef("--purpose: the catalog declares no purpose %q (did you mean %s?)", purpose, s)
+	}
+	return usagef("--purpose: the catalog declares no purpose %q", purpose)
 }

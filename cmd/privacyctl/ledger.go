@@ -8,133 +8,129 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+
+	"github.com/spf13/pflag"
 )
 
 // cmdLedgerVerify walks the consent ledger's hash chain: exit 0 when it is
 // intact, 1 when a record was changed, inserted or removed.
-func cmdLedgerVerify(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "ledger verify")
+func cmdLedgerVerify(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
-	sf.register(fs)
+	sf.registerRead(fs)
 	headFlag := fs.String("head", "", "a head published earlier, as SEQ:HASH, to prove that no record up to it was removed")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	var head *consent.Head
-	if *headFlag != "" {
-		seq, hash, ok := strings.Cut(*headFlag, ":")
-		n, err := strconv.ParseInt(seq, 10, 64)
-		if !ok || err != nil || n < 0 || len(hash) != 64 {
-			return usagef("--head: want SEQ:HASH (a number, a colon and a 64-digit hex hash), got %q", *headFlag)
+	return func(ctx context.Context, args []string) error {
+		var head *consent.Head
+		if *headFlag != "" {
+			seq, hash, ok := strings.Cut(*headFlag, ":")
+			n, err := strconv.ParseInt(seq, 10, 64)
+			if !ok || err != nil || n < 0 || len(hash) != 64 {
+				return usagef("--head: want SEQ:HASH (a number, a colon and a 64-digit hex hash), got %q", *headFlag)
+			}
+			head = &consent.Head{Seq: n, Hash: hash}
 		}
-		head = &consent.Head{Seq: n, Hash: hash}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		var rep consent.Report
+		if head != nil {
+			rep, err = consent.VerifyAgainst(ctx, st.consents, *head)
+		} else {
+			rep, err = consent.Verify(ctx, st.consents)
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.print(rep); err != nil {
+			return err
+		}
+		if !rep.Intact {
+			return &exitError{code: exitFailure, msg: "ledger verify: " + rep.String()}
+		}
+		return nil
 	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	var rep consent.Report
-	if head != nil {
-		rep, err = consent.VerifyAgainst(ctx, st.consents, *head)
-	} else {
-		rep, err = consent.Verify(ctx, st.consents)
-	}
-	if err != nil {
-		return err
-	}
-	if err := printJSON(c.stdout, rep); err != nil {
-		return err
-	}
-	if !rep.Intact {
-		return &exitError{code: exitFailure, msg: "ledger verify: " + rep.String()}
-	}
-	return nil
 }
 
-func cmdConsentReceipt(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent receipt")
+func cmdConsentReceipt(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
-	sf.register(fs)
+	sf.registerRead(fs)
 	pf.register(fs)
 	id := fs.String("record", "", "consent record `id` (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	if err := required("record", *id); err != nil {
-		return err
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	rec, err := st.consents.Record(ctx, *id)
-	if err != nil {
-		if privacy.ErrorCode(err) == privacy.ENOTFOUND {
-			return usagef("--record: no consent record %q", *id)
+	return func(ctx context.Context, args []string) error {
+		if err := required("record", *id); err != nil {
+			return err
 		}
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		rec, err := st.consents.Record(ctx, *id)
+		if err != nil {
+			if privacy.ErrorCode(err) == privacy.ENOTFOUND {
+				return usagef("--record: no consent record %q", *id)
+			}
+			return err
+		}
+		b, err := consent.MarshalReceipt(rec, cat)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(c.stdout, string(b))
 		return err
 	}
-	b, err := consent.MarshalReceipt(rec, cat)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(c.stdout, string(b))
-	return err
 }
 
 // cmdConsentStale lists the subjects whose consent for a purpose was given
 // under a policy version older than the purpose's last material change.
-func cmdConsentStale(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent stale")
+func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
-	sf.register(fs)
+	sf.registerRead(fs)
 	pf.register(fs)
 	purpose := fs.String("purpose", "", "purpose `key` (required)")
 	version := fs.String("version", "", "the version consent must be at least (default: the purpose's consent_version)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("purpose", *purpose); err != nil {
+			return err
+		}
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		p := cat.Purpose(*purpose)
+		if p == nil {
+			return undeclaredPurpose(cat, *purpose)
+		}
+		v := *version
+		if v == "" {
+			v = p.ConsentVersion
+		}
+		if !privacy.ValidVersion(v) {
+			return usagef("--version: purpose %s has no consent_version; give --version", *purpose)
+		}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		subjects, err := st.consents.Stale(ctx, *purpose, v)
+		if err != nil {
+			return err
+		}
+		if subjects == nil {
+			subjects = []string{}
+		}
+		return c.print(struct {
+			Purpose  string   `json:"purpose"`
+			Version  string   `json:"version"`
+			Subjects []string `json:"subjects"`
+		}{*purpose, v, subjects})
 	}
-	if err := required("purpose", *purpose); err != nil {
-		return err
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	p := cat.Purpose(*purpose)
-	if p == nil {
-		return usagef("--purpose: the catalog declares no purpose %q", *purpose)
-	}
-	v := *version
-	if v == "" {
-		v = p.ConsentVersion
-	}
-	if !privacy.ValidVersion(v) {
-		return usagef("--version: purpose %s has no consent_version; give --version", *purpose)
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	subjects, err := st.consents.Stale(ctx, *purpose, v)
-	if err != nil {
-		return err
-	}
-	if subjects == nil {
-		subjects = []string{}
-	}
-	return printJSON(c.stdout, struct {
-		Purpose  string   `json:"purpose"`
-		Version  string   `json:"version"`
-		Subjects []string `json:"subjects"`
-	}{*purpose, v, subjects})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 )
 
 func TestLedgerVerifyReceiptAndStale(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	_, out, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--version", "1.1")
 	var rec struct {
 		RecordID string `json:"record_id"`
@@ -60,7 +59,7 @@ func TestLedgerVerifyReceiptAndStale(t *testing.T) {
 }
 
 func TestConsentExpire(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	expires := time.Now().Add(time.Minute).UTC()
 	if code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys",
 		"--expires", expires.Format(time.RFC3339)); code != exitOK {

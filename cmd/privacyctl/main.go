@@ -1,37 +1,34 @@
 // Command privacyctl is the command-line face of the privacykit API: it
 // decides requests against a catalog, records consent and subject state in
-// SQLite or PostgreSQL, and checks catalogs.
+// SQLite or PostgreSQL, runs data-subject requests and retention sweeps,
+// and checks catalogs.
 //
 // Usage:
 //
-//	privacyctl decide  [--db FILE|--dsn URL] [--catalog FILE | --bundle DIR|TAR.GZ] [--policy DIR] < request.json
-//	privacyctl consent grant    --subject ID --purpose P [--version V] [--method M] [--guardian] [--expires RFC3339]
-//	privacyctl consent withdraw --subject ID --purpose P
-//	privacyctl consent show     --subject ID
-//	privacyctl consent receipt  --record ID
-//	privacyctl consent stale    --purpose P [--version V]
-//	privacyctl consent expire   [--at RFC3339]
-//	privacyctl ledger verify [--head SEQ:HASH]
-//	privacyctl subject object   --subject ID (--purpose P | --all-marketing)
-//	privacyctl subject restrict|unrestrict|deactivate|reactivate|show --subject ID
-//	privacyctl subject lifecycle --subject ID --trigger T [--at RFC3339 | --clear]
+//	privacyctl init [--db FILE | --dsn URL]
+//	privacyctl decide [--db FILE | --dsn URL] [--catalog FILE | --bundle DIR|TAR.GZ] [--policy DIR] < request.json
+//	privacyctl consent grant|withdraw|show|receipt|stale|expire ...
+//	privacyctl subject object|unobject|restrict|unrestrict|deactivate|reactivate|lifecycle|show ...
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
 //	privacyctl retention plan|sweep|hold|release|holds ...
-//	privacyctl catalog check [FILE | --bundle DIR|TAR.GZ]
-//	privacyctl catalog print
-//	privacyctl catalog ropa [--format markdown|csv|json]
-//	privacyctl catalog notice
-//	privacyctl catalog diff-notice FILE
-//	privacyctl catalog diagram [--format mermaid|dot|svg|png]
-//	privacyctl version
+//	privacyctl ledger verify [--head SEQ:HASH]
+//	privacyctl catalog check|print|ropa|notice|diff-notice|diagram ...
+//	privacyctl migrate | version | completion SHELL
 //
-// Every verb that takes --catalog also takes --bundle: an OPA bundle holding
-// catalog.yaml and Rego modules (package privacy.ext.*).
+// Flags go before or after arguments; every verb has --help. Output is
+// text on a terminal and JSON otherwise (-o/--output json|text); decide
+// prints the decision JSON unless -o text is given. Configuration comes
+// from flags or the environment: PRIVACY_DB, PRIVACY_DSN, PRIVACY_CATALOG,
+// PRIVACY_BUNDLE, PRIVACY_POLICY, PRIVACY_OUTPUT.
 //
-// Every stateful verb takes --db FILE (SQLite, created if absent, default
-// ./privacy.db) or --dsn postgres://…. Exit status: 0 on success (decide:
-// whether allowed or not), 2 on bad input or usage with one line on stderr,
-// 1 on any other failure.
+// A database is made only by init (or a write verb given --create): a
+// --db that names no file is an error. Verbs that only read open the
+// database read-only and never migrate it.
+//
+// Exit status, the same for every verb: 0 success (decide: allowed or
+// denied); 1 denied or findings (ledger verify, catalog diff-notice);
+// 2 usage or bad input; 3 not found; 4 store or other failure. See
+// docs/cli.md.
 package main
 
 import (
@@ -41,6 +38,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/privacykit/privacy"
 )
 
 func main() {
@@ -50,124 +54,255 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses.
+// Exit statuses, the same for every verb.
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK       = 0 // success; decide: allowed or denied
+	exitFailure  = 1 // denied or findings: ledger verify, catalog diff-notice
+	exitUsage    = 2 // usage or bad input
+	exitNotFound = 3 // a record, request, hold or database that does not exist
+	exitStore    = 4 // store or other failure
 )
 
-// cli holds the streams a verb reads and writes.
+// cli holds the streams a verb reads and writes and the output format.
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	output         string // "json" or "text"
+	outputGiven    bool   // -o or PRIVACY_OUTPUT chose it
 }
 
+// runFunc runs a verb with its positional arguments, its flags already
+// parsed into the variables its builder registered.
+type runFunc func(ctx context.Context, args []string) error
+
+// verb is one command of the table below: a builder registers the verb's
+// flags on fs and returns the function that runs it.
 type verb struct {
+	args    string // positional arguments, for the usage line: "[FILE]"
+	maxArgs int
 	summary string
-	run     func(ctx context.Context, c *cli, args []string) error
+	build   func(c *cli, fs *pflag.FlagSet) runFunc
 }
 
+// verbs is the command line: command → verb → definition. A command with
+// one verb named "" is a verb itself (decide, init, migrate, version).
 func verbs() map[string]map[string]verb {
 	return map[string]map[string]verb{
-		"decide":  {"": {"decide a request read as JSON on stdin", cmdDecide}},
-		"version": {"": {"print the version of privacyctl and the module", cmdVersion}},
+		"decide":  {"": {summary: "decide a request read as JSON on stdin; prints the decision JSON", build: cmdDecide}},
+		"init":    {"": {summary: "create the database (SQLite file or PostgreSQL schema) and apply the migrations", build: cmdInit}},
+		"migrate": {"": {summary: "apply the schema migrations an existing database lacks", build: cmdMigrate}},
+		"version": {"": {summary: "print the version of privacyctl and the module", build: cmdVersion}},
 		"consent": {
-			"grant":    {"record that a subject gave consent for a purpose", cmdConsentGrant},
-			"withdraw": {"record that a subject withdrew consent for a purpose", cmdConsentWithdraw},
-			"show":     {"show a subject's consent history and current state", cmdConsentShow},
-			"receipt":  {"print the consent receipt (Kantara CR v1.1, ISO/IEC 27560) of a record", cmdConsentReceipt},
-			"stale":    {"list the subjects who must be asked again after a purpose's material change", cmdConsentStale},
-			"expire":   {"record an expiry in the ledger for every consent whose expiry passed", cmdConsentExpire},
+			"grant":    {summary: "record that a subject gave consent for a purpose", build: cmdConsentGrant},
+			"withdraw": {summary: "record that a subject withdrew consent for a purpose", build: cmdConsentWithdraw},
+			"show":     {summary: "show a subject's consent history and current state", build: cmdConsentShow},
+			"receipt":  {summary: "print the consent receipt (Kantara CR v1.1, ISO/IEC 27560) of a record", build: cmdConsentReceipt},
+			"stale":    {summary: "list the subjects who must be asked again after a purpose's material change", build: cmdConsentStale},
+			"expire":   {summary: "record an expiry in the ledger for every consent whose expiry passed", build: cmdConsentExpire},
 		},
 		"ledger": {
-			"verify": {"walk the consent ledger's hash chain; exit 1 if a record was changed, inserted or removed", cmdLedgerVerify},
+			"verify": {summary: "walk the consent ledger's hash chain; exit 1 if a record was changed, inserted or removed", build: cmdLedgerVerify},
 		},
 		"subject": {
-			"object":     {"record an objection to a purpose or to all direct marketing", cmdSubjectObject},
-			"restrict":   {"restrict processing of a subject (Art. 18)", cmdSubjectFlag(flagRestrict, true)},
-			"unrestrict": {"lift the restriction of a subject", cmdSubjectFlag(flagRestrict, false)},
-			"deactivate": {"deactivate a subject's account", cmdSubjectFlag(flagDeactivate, true)},
-			"reactivate": {"reactivate a subject's account", cmdSubjectFlag(flagDeactivate, false)},
-			"show":       {"show a subject's objections, restriction and deactivation", cmdSubjectShow},
-			"lifecycle":  {"record when a retention trigger happened for a subject (account_closed …)", cmdSubjectLifecycle},
+			"object":     {summary: "record an objection to a purpose or to all direct marketing", build: cmdSubjectObject},
+			"unobject":   {summary: "lift an objection to a purpose or to all direct marketing", build: cmdSubjectUnobject},
+			"restrict":   {summary: "restrict processing of a subject (Art. 18)", build: cmdSubjectFlag(flagRestrict, true)},
+			"unrestrict": {summary: "lift the restriction of a subject", build: cmdSubjectFlag(flagRestrict, false)},
+			"deactivate": {summary: "deactivate a subject's account", build: cmdSubjectFlag(flagDeactivate, true)},
+			"reactivate": {summary: "reactivate a subject's account", build: cmdSubjectFlag(flagDeactivate, false)},
+			"show":       {summary: "show a subject's objections, restriction and deactivation", build: cmdSubjectShow},
+			"lifecycle":  {summary: "record when a retention trigger happened for a subject (account_closed …)", build: cmdSubjectLifecycle},
 		},
 		"dsar": {
-			"open":     {"record a data-subject request (due one month after receipt)", cmdDSAROpen},
-			"verify":   {"record the identity check of a request", cmdDSARVerify},
-			"extend":   {"extend a request by up to two months, with a reason", cmdDSARExtend},
-			"run":      {"run a request (objection, restriction, deactivation; forward a guest's)", cmdDSARRun},
-			"show":     {"show a request with its audit trail", cmdDSARShow},
-			"list":     {"list requests (--subject, --status, --overdue)", cmdDSARList},
-			"instruct": {"record a controller's instruction on a forwarded request", cmdDSARInstruct},
-			"reject":   {"reject a request that has not started", cmdDSARReject},
+			"open":     {summary: "record a data-subject request (due one month after receipt)", build: cmdDSAROpen},
+			"verify":   {summary: "record the identity check of a request", build: cmdDSARVerify},
+			"extend":   {summary: "extend a request by up to two months, with a reason", build: cmdDSARExtend},
+			"run":      {summary: "run a request (objection, restriction, deactivation; forward a guest's)", build: cmdDSARRun},
+			"show":     {summary: "show a request with its audit trail", build: cmdDSARShow},
+			"list":     {summary: "list requests (--subject, --status, --overdue)", build: cmdDSARList},
+			"instruct": {summary: "record a controller's instruction on a forwarded request", build: cmdDSARInstruct},
+			"reject":   {summary: "reject a request that has not started", build: cmdDSARReject},
 		},
 		"retention": {
-			"plan":    {"dry run: what the inventory holds that is due, held or retained, and why", cmdRetentionPlan},
-			"sweep":   {"erase what is due, in audited, checkpointed batches", cmdRetentionSweep},
-			"hold":    {"place a legal hold on a subject and/or category", cmdRetentionHold},
-			"release": {"release a legal hold", cmdRetentionRelease},
-			"holds":   {"list the active legal holds", cmdRetentionHolds},
+			"plan":    {summary: "dry run: what the inventory holds that is due, held or retained, and why", build: cmdRetentionPlan},
+			"sweep":   {summary: "erase what is due, in audited, checkpointed batches", build: cmdRetentionSweep},
+			"hold":    {summary: "place a legal hold on a subject and/or category", build: cmdRetentionHold},
+			"release": {summary: "release a legal hold", build: cmdRetentionRelease},
+			"holds":   {summary: "list the active legal holds", build: cmdRetentionHolds},
 		},
 		"catalog": {
-			"check":       {"validate a catalog file (default: the embedded reference catalog)", cmdCatalogCheck},
-			"print":       {"print the embedded reference catalog, to start a catalog of your own", cmdCatalogPrint},
-			"ropa":        {"the record of processing activities (Art. 30) as markdown, csv or json", cmdCatalogROPA},
-			"notice":      {"a plain-language privacy notice (Art. 13/14) from the catalog", cmdCatalogNotice},
-			"diff-notice": {"compare a published notice text with the catalog; exit 1 on findings", cmdCatalogDiffNotice},
-			"diagram":     {"the data-flow diagram as mermaid, dot, svg or png", cmdCatalogDiagram},
+			"check":       {args: "[FILE]", maxArgs: 1, summary: "validate a catalog file (default: the embedded reference catalog)", build: cmdCatalogCheck},
+			"print":       {summary: "print the embedded reference catalog, to start a catalog of your own", build: cmdCatalogPrint},
+			"ropa":        {summary: "the record of processing activities (Art. 30) as markdown, csv or json", build: cmdCatalogROPA},
+			"notice":      {summary: "a plain-language privacy notice (Art. 13/14) from the catalog", build: cmdCatalogNotice},
+			"diff-notice": {args: "FILE", maxArgs: 1, summary: "compare a published notice text with the catalog; exit 1 on findings", build: cmdCatalogDiffNotice},
+			"diagram":     {summary: "the data-flow diagram as mermaid, dot, svg or png", build: cmdCatalogDiagram},
 		},
 	}
 }
 
+// run runs privacyctl with args and returns its exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "privacyctl: missing command (run privacyctl help)")
-		return exitUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
-		return exitOK
-	}
-	group, ok := verbs()[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "privacyctl: unknown command %q (run privacyctl help)\n", args[0])
-		return exitUsage
-	}
-	name, rest := "", args[1:]
-	if _, single := group[""]; !single {
-		if len(rest) == 0 {
-			fmt.Fprintf(stderr, "privacyctl %s: missing verb (one of %s)\n", args[0], verbNames(group))
-			return exitUsage
-		}
-		name, rest = rest[0], rest[1:]
-	}
-	v, ok := group[name]
-	if !ok {
-		fmt.Fprintf(stderr, "privacyctl %s: unknown verb %q (one of %s)\n", args[0], name, verbNames(group))
-		return exitUsage
-	}
-	err := v.run(ctx, c, rest)
+	root := newRoot(c)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
 	return report(stderr, err)
+}
+
+// newRoot builds the command tree from the verb table.
+func newRoot(c *cli) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "privacyctl",
+		Short: "decide, record and audit processing of personal data against a privacy policy",
+		Long: `privacyctl decides requests against a privacy catalog, records consent and
+subject state in SQLite or PostgreSQL, runs data-subject requests and
+retention sweeps, and checks catalogs.
+
+Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
+2 usage or bad input, 3 not found, 4 store or other failure.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          unknownVerb,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return c.chooseOutput(cmd)
+		},
+	}
+	root.PersistentFlags().StringVarP(&c.output, "output", "o", os.Getenv("PRIVACY_OUTPUT"),
+		"output `format`: json or text (default: text on a terminal, json otherwise) [$PRIVACY_OUTPUT]")
+	root.SetFlagErrorFunc(flagError)
+	groups := verbs()
+	for _, name := range sortedKeys(groups) {
+		group := groups[name]
+		if v, single := group[""]; single {
+			root.AddCommand(newVerb(c, name, v))
+			continue
+		}
+		parent := &cobra.Command{
+			Use:   name + " VERB",
+			Short: name + " verbs: " + strings.Join(sortedKeys(group), ", "),
+			Args:  cobra.ArbitraryArgs,
+			RunE:  unknownVerb,
+		}
+		for _, vn := range sortedKeys(group) {
+			parent.AddCommand(newVerb(c, vn, group[vn]))
+		}
+		root.AddCommand(parent)
+	}
+	return root
+}
+
+func newVerb(c *cli, name string, v verb) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   strings.TrimSpace(name + " " + v.args),
+		Short: v.summary,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > v.maxArgs {
+				return usagef("%s: unexpected argument %q", cmd.CommandPath(), args[v.maxArgs])
+			}
+			return nil
+		},
+	}
+	runF := v.build(c, cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runF(cmd.Context(), args) }
+	return cmd
+}
+
+// unknownVerb runs for a command line that names no verb of the table:
+// no verb at all, or a mistyped one, with suggestions.
+func unknownVerb(cmd *cobra.Command, args []string) error {
+	verbs := make([]string, 0, len(cmd.Commands()))
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			verbs = append(verbs, sub.Name())
+		}
+	}
+	if len(args) == 0 {
+		return usagef("%s: missing verb (one of %s; run %s --help)", cmd.CommandPath(), strings.Join(verbs, ", "), cmd.CommandPath())
+	}
+	msg := fmt.Sprintf("%s: unknown verb %q", cmd.CommandPath(), args[0])
+	if s := suggest(args[0], verbs); s != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", s)
+	} else {
+		msg += fmt.Sprintf(" (one of %s)", strings.Join(verbs, ", "))
+	}
+	return &usageError{msg}
+}
+
+// flagError turns a flag parsing error into a usage error, suggesting the
+// nearest flag for an unknown one.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		var names []string
+		cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		if s := suggest(name, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean --%s?)", s)
+		}
+	}
+	return usagef("%s: %s (run %s --help)", cmd.CommandPath(), msg, cmd.CommandPath())
+}
+
+// chooseOutput settles the output format: the flag or PRIVACY_OUTPUT, else
+// text on a terminal and JSON for scripts.
+func (c *cli) chooseOutput(cmd *cobra.Command) error {
+	c.outputGiven = c.output != ""
+	switch c.output {
+	case "json", "text":
+	case "":
+		c.output = "json"
+		if f, ok := c.stdout.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				c.output = "text"
+			}
+		}
+	default:
+		return usagef("--output: want json or text, got %q", c.output)
+	}
+	return nil
 }
 
 // report prints err as one line and maps it to an exit status.
 func report(stderr io.Writer, err error) int {
-	var ex *exitError
-	switch {
-	case err == nil:
+	if err == nil {
 		return exitOK
-	case errors.As(err, &ex):
-		if ex.msg != "" {
-			fmt.Fprintln(stderr, oneLine(ex))
-		}
-		return ex.code
-	case isUsage(err):
-		fmt.Fprintln(stderr, oneLine(err))
-		return exitUsage
-	default:
-		fmt.Fprintln(stderr, oneLine(err))
-		return exitFailure
 	}
+	code := exitCode(err)
+	var ex *exitError
+	if !errors.As(err, &ex) || ex.msg != "" {
+		fmt.Fprintln(stderr, oneLine(err))
+	}
+	return code
+}
+
+// exitCode maps an error to the exit status of every verb.
+func exitCode(err error) int {
+	var ex *exitError
+	var u *usageError
+	switch {
+	case errors.As(err, &ex):
+		return ex.code
+	case errors.As(err, &u):
+		return exitUsage
+	}
+	switch privacy.ErrorCode(err) {
+	case privacy.EINVALID, privacy.ECONFLICT:
+		return exitUsage
+	case privacy.ENOTFOUND:
+		return exitNotFound
+	}
+	return exitStore
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

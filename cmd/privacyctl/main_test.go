@@ -22,6 +22,16 @@ func ctl(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 	return code, out.String(), errb.String()
 }
 
+// newDB makes a database with privacyctl init and returns its path.
+func newDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "privacy.db")
+	if code, _, errs := ctl(t, "", "init", "--db", db); code != exitOK {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	return db
+}
+
 func decision(t *testing.T, stdout string) privacy.Decision {
 	t.Helper()
 	var d privacy.Decision
@@ -35,7 +45,7 @@ const surveyRequest = `{"subject":{"id":"u-1","kind":"user","age":30,"country":"
  "purpose":"research.surveys","data":["instance.contact.email"]}`
 
 func TestDecideFollowsConsentVerbs(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 
 	code, out, errs := ctl(t, surveyRequest, "decide", "--db", db)
 	if code != exitOK {
@@ -75,7 +85,7 @@ func TestDecideFollowsConsentVerbs(t *testing.T) {
 }
 
 func TestSubjectVerbsChangeDecisions(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	announce := `{"subject":{"id":"u-2","kind":"user"},"purpose":"marketing.announcements","data":["instance.contact.email"]}`
 	support := `{"subject":{"id":"u-2","kind":"user"},"purpose":"support","data":["instance.contact.email"]}`
 
@@ -108,7 +118,7 @@ func TestSubjectVerbsChangeDecisions(t *testing.T) {
 }
 
 func TestBadInputExitsTwoWithOneLine(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	badCatalog := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(badCatalog, []byte("policy_version: \"1\"\nsubject_kinds: []\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -144,7 +154,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"unknown nested field", `{"subject":{"id":"u","kind":"user","nick":"x"}}`, []string{"decide", "--db", db}, "subject.nick"},
 		{"unknown flag", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--bogus"}, "-bogus"},
 		{"flag without value", surveyRequest, []string{"decide", "--db"}, "-db"},
-		{"no command", "", nil, "missing command"},
+		{"no command", "", nil, "missing verb"},
 		{"grant expiring in the past", "", []string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.surveys", "--expires", "2020-01-01T00:00:00Z"}, "expires_at"},
 		{"withdraw unknown purpose", "", []string{"consent", "withdraw", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
 		{"object to unknown purpose", "", []string{"subject", "object", "--db", db, "--subject", "u", "--purpose", "nope"}, "nope"},
@@ -173,7 +183,7 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 // not a valid request prints the request.invalid denial as well as the
 // one line on stderr, with status 2.
 func TestDecideInvalidRequest(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	code, out, errs := ctl(t, `{"subject":{"id":"u","kind":"user"},"data":["instance.contact.email"]}`, "decide", "--db", db)
 	if code != exitUsage || !strings.Contains(errs, "purpose") {
 		t.Fatalf("exit %d, stderr %q; want 2 and the field", code, errs)
@@ -189,11 +199,11 @@ func TestHelpOnStdout(t *testing.T) {
 		if code != exitOK || out == "" || errs != "" {
 			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want 0, the help on stdout, nothing on stderr", args, code, len(out), errs)
 		}
-		if len(args) > 1 && !strings.Contains(out, "privacyctl "+strings.Join(args[:len(args)-1], " ")+":") {
+		if len(args) > 1 && !strings.Contains(out, "privacyctl "+strings.Join(args[:len(args)-1], " ")+" [flags]") {
 			t.Errorf("%v: help names another verb:\n%s", args, out)
 		}
 	}
-	if _, out, _ := ctl(t, "", "help"); !strings.Contains(out, "consent expire") || !strings.Contains(out, "ledger verify") {
+	if _, out, _ := ctl(t, "", "help"); !strings.Contains(out, "consent verbs: expire") || !strings.Contains(out, "ledger verbs: verify") {
 		t.Errorf("help lists no verbs:\n%s", out)
 	}
 }
@@ -231,7 +241,7 @@ deny contains {"code": "ext.recipient_outside_nl", "message": "recipients must b
 	}
 	req := `{"subject":{"id":"u-3","kind":"user"},"purpose":"support","data":["instance.contact.email"],
 	 "recipient":{"id":"desk","kind":"processor","country":"DE","dpa":true}}`
-	_, out, errs := ctl(t, req, "decide", "--db", filepath.Join(dir, "p.db"), "--policy", dir)
+	_, out, errs := ctl(t, req, "decide", "--db", newDB(t), "--policy", dir)
 	d := decision(t, out)
 	if d.Allowed || !d.Has("ext.recipient_outside_nl") {
 		t.Fatalf("with extension module: %v (stderr %s), want denial by ext.recipient_outside_nl", d.Codes(), errs)
@@ -241,7 +251,7 @@ deny contains {"code": "ext.recipient_outside_nl", "message": "recipients must b
 // TestSubjectLifecycle: a trigger recorded from the command line starts
 // the catalog's retention clock in decisions; clearing it stops it.
 func TestSubjectLifecycle(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	closed := time.Now().AddDate(0, 0, -100).UTC().Format(time.RFC3339)
 	if code, _, errs := ctl(t, "", "subject", "lifecycle", "--db", db, "--subject", "u-1", "--trigger", "account_closed", "--at", closed); code != exitOK {
 		t.Fatalf("subject lifecycle: exit %d %s", code, errs)

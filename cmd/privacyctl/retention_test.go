@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 )
 
 func TestRetentionVerbs(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "privacy.db")
+	db := newDB(t)
 	s, err := sqlite.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,58 +13,49 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/subject"
+	"github.com/spf13/pflag"
 )
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-func cmdDecide(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "decide")
+func cmdDecide(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
-	sf.register(fs)
+	sf.registerRead(fs)
 	pf.register(fs)
-	if err := c.parse(fs, args, 0); err != nil {
+	return func(ctx context.Context, args []string) error {
+		req, err := privacy.DecodeRequest(c.stdin)
+		if err != nil {
+			return fmt.Errorf("request on stdin: %w", err)
+		}
+		opts, err := pf.options()
+		if err != nil {
+			return err
+		}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))
+		eng, err := policies.New(ctx, opts...)
+		if err != nil {
+			return err
+		}
+		// The decision is printed whatever happened: a denial with
+		// request.invalid for a request that is well-formed JSON but invalid
+		// (status 2, the field on stderr), with evaluation.failed for a
+		// failure (status 4).
+		d, err := eng.Decide(ctx, req)
+		if perr := c.printDecision(d); perr != nil {
+			return perr
+		}
+		if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
+			return fmt.Errorf("request on stdin: %w", err)
+		}
 		return err
 	}
-	req, err := privacy.DecodeRequest(c.stdin)
-	if err != nil {
-		return fmt.Errorf("request on stdin: %w", err)
-	}
-	opts, err := pf.options()
-	if err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))
-	eng, err := policies.New(ctx, opts...)
-	if err != nil {
-		return err
-	}
-	// The decision is printed whatever happened: a denial with
-	// request.invalid for a request that is well-formed JSON but invalid
-	// (status 2, the field on stderr), with evaluation.failed for a
-	// failure (status 1).
-	d, err := eng.Decide(ctx, req)
-	if perr := printJSON(c.stdout, d); perr != nil {
-		return perr
-	}
-	if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
-		return fmt.Errorf("request on stdin: %w", err)
-	}
-	return err
 }
 
-func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent grant")
+func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.register(fs)
@@ -79,227 +69,42 @@ func cmdConsentGrant(ctx context.Context, c *cli, args []string) error {
 	collectedBy := fs.String("collected-by", "privacyctl", "who or what collected the consent")
 	notice := fs.String("notice-hash", "", "SHA-256 of the notice text shown")
 	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
-		return err
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	p := cat.Purpose(*purpose)
-	if p == nil {
-		return usagef("--purpose: the catalog declares no purpose %q", *purpose)
-	}
-	r := consent.Record{
-		SubjectID:     *subjectID,
-		Purpose:       *purpose,
-		PolicyVersion: *version,
-		Method:        *method,
-		Guardian:      *guardian,
-		CollectedBy:   *collectedBy,
-		NoticeHash:    *notice,
-		Controller:    *controller,
-	}
-	if r.PolicyVersion == "" {
-		r.PolicyVersion = p.ConsentVersion
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
+			return err
+		}
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		p := cat.Purpose(*purpose)
+		if p == nil {
+			return undeclaredPurpose(cat, *purpose)
+		}
+		r := consent.Record{
+			SubjectID:     *subjectID,
+			Purpose:       *purpose,
+			PolicyVersion: *version,
+			Method:        *method,
+			Guardian:      *guardian,
+			CollectedBy:   *collectedBy,
+			NoticeHash:    *notice,
+			Controller:    *controller,
+		}
 		if r.PolicyVersion == "" {
-			r.PolicyVersion = cat.PolicyVersion
+			r.PolicyVersion = p.ConsentVersion
+			if r.PolicyVersion == "" {
+				r.PolicyVersion = cat.PolicyVersion
+			}
 		}
-	}
-	if privacy.ValidVersion(r.PolicyVersion) && privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
-		// No subject can have been shown a policy not yet published.
-		return usagef("--version: %s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
-	}
-	if r.Controller == "" {
-		r.Controller = cat.Controller.Name
-	}
-	if r.ExpiresAt, err = timeFlag("expires", *expires); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	rec, err := consent.Grant(ctx, st.consents, cat, r)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, rec)
-}
-
-func cmdConsentWithdraw(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent withdraw")
-	var sf storeFlags
-	var pf policyFlags
-	sf.register(fs)
-	pf.registerCatalog(fs)
-	subjectID := fs.String("subject", "", "subject `id` (required)")
-	purpose := fs.String("purpose", "", "purpose `key` (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
-		return err
-	}
-	_, undeclared := pf.declaredPurpose(*purpose)
-	if undeclared != nil && !isUsage(undeclared) {
-		return undeclared
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	if undeclared != nil {
-		// A purpose since removed from the catalog can still be withdrawn
-		// from (Art. 7(3)); a name never consented to is a mistake.
-		history, err := st.consents.History(ctx, *subjectID)
-		if err != nil {
-			return err
+		if privacy.ValidVersion(r.PolicyVersion) && privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
+			// No subject can have been shown a policy not yet published.
+			return usagef("--version: %s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
 		}
-		if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
-			return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
+		if r.Controller == "" {
+			r.Controller = cat.Controller.Name
 		}
-	}
-	rec, err := consent.Withdraw(ctx, st.consents, consent.Record{SubjectID: *subjectID, Purpose: *purpose, Method: consent.MethodCLI, CollectedBy: "privacyctl"})
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, rec)
-}
-
-// cmdConsentExpire appends an expiry record for every consent that lapsed.
-func cmdConsentExpire(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent expire")
-	var sf storeFlags
-	sf.register(fs)
-	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	at, err := timeFlag("at", *atFlag)
-	if err != nil {
-		return err
-	}
-	if at.IsZero() {
-		at = time.Now().UTC()
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	n, err := consent.RecordExpiries(ctx, st.consents, at)
-	if err != nil {
-		return err
-	}
-	return printJSON(c.stdout, struct {
-		At       time.Time `json:"at"`
-		Recorded int       `json:"recorded"`
-	}{at, n})
-}
-
-func cmdConsentShow(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "consent show")
-	var sf storeFlags
-	sf.register(fs)
-	subjectID := fs.String("subject", "", "subject `id` (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	if err := required("subject", *subjectID); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	history, err := st.consents.History(ctx, *subjectID)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	current := map[string]consent.State{}
-	for _, r := range history {
-		if _, done := current[r.Purpose]; done {
-			continue
-		}
-		s, err := st.consents.State(ctx, *subjectID, r.Purpose, now)
-		if err != nil {
-			return err
-		}
-		current[r.Purpose] = s
-	}
-	return printJSON(c.stdout, struct {
-		SubjectID string                   `json:"subject_id"`
-		Current   map[string]consent.State `json:"current"`
-		History   []consent.Record         `json:"history"`
-	}{*subjectID, current, history})
-}
-
-func cmdSubjectObject(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "subject object")
-	var sf storeFlags
-	var pf policyFlags
-	sf.register(fs)
-	pf.registerCatalog(fs)
-	subjectID := fs.String("subject", "", "subject `id` (required)")
-	purpose := fs.String("purpose", "", "purpose `key` objected to")
-	all := fs.Bool("all-marketing", false, "object to every direct-marketing purpose (Art. 21(2))")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
-	}
-	if err := required("subject", *subjectID); err != nil {
-		return err
-	}
-	if (*purpose == "") == !*all {
-		return usagef("give exactly one of --purpose or --all-marketing")
-	}
-	if *purpose != "" {
-		if _, err := pf.declaredPurpose(*purpose); err != nil {
-			return err
-		}
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	if *all {
-		err = subject.ObjectToDirectMarketing(ctx, st.subjects, *subjectID)
-	} else {
-		err = subject.Object(ctx, st.subjects, *subjectID, *purpose)
-	}
-	if err != nil {
-		return err
-	}
-	return showSubject(ctx, c, st, *subjectID)
-}
-
-const (
-	flagRestrict   = "restrict"
-	flagDeactivate = "deactivate"
-)
-
-func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string) error {
-	return func(ctx context.Context, c *cli, args []string) error {
-		name := which
-		if !on {
-			name = map[string]string{flagRestrict: "unrestrict", flagDeactivate: "reactivate"}[which]
-		}
-		fs := newFlags(c, "subject "+name)
-		var sf storeFlags
-		sf.register(fs)
-		subjectID := fs.String("subject", "", "subject `id` (required)")
-		if err := c.parse(fs, args, 0); err != nil {
-			return err
-		}
-		if err := required("subject", *subjectID); err != nil {
+		if r.ExpiresAt, err = timeFlag("expires", *expires); err != nil {
 			return err
 		}
 		st, err := sf.open(ctx)
@@ -307,11 +112,221 @@ func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string)
 			return err
 		}
 		defer st.close()
-		if which == flagRestrict {
-			err = subject.SetRestricted(ctx, st.subjects, *subjectID, on)
-		} else {
-			err = subject.SetDeactivated(ctx, st.subjects, *subjectID, on)
+		rec, err := consent.Grant(ctx, st.consents, cat, r)
+		if err != nil {
+			return err
 		}
+		return c.print(rec)
+	}
+}
+
+func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.registerCatalog(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` (required)")
+	via := fs.String("via", "privacyctl", "the `system` through which the subject withdrew (a preference center, support desk …)")
+	method := fs.String("method", consent.MethodCLI, "how the withdrawal was made (checkbox, api, email …)")
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via); err != nil {
+			return err
+		}
+		_, undeclared := pf.declaredPurpose(*purpose)
+		if undeclared != nil && !isUsage(undeclared) {
+			return undeclared
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if undeclared != nil {
+			// A purpose since removed from the catalog can still be withdrawn
+			// from (Art. 7(3)); a name never consented to is a mistake.
+			history, err := st.consents.History(ctx, *subjectID)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
+				return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
+			}
+		}
+		rec, err := consent.Withdraw(ctx, st.consents, consent.Record{SubjectID: *subjectID, Purpose: *purpose, Method: *method, CollectedBy: *via})
+		if err != nil {
+			return err
+		}
+		return c.print(rec)
+	}
+}
+
+// cmdConsentExpire appends an expiry record for every consent that lapsed.
+func cmdConsentExpire(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.register(fs)
+	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
+	return func(ctx context.Context, args []string) error {
+		at, err := timeFlag("at", *atFlag)
+		if err != nil {
+			return err
+		}
+		if at.IsZero() {
+			at = time.Now().UTC()
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		n, err := consent.RecordExpiries(ctx, st.consents, at)
+		if err != nil {
+			return err
+		}
+		return c.print(struct {
+			At       time.Time `json:"at"`
+			Recorded int       `json:"recorded"`
+		}{at, n})
+	}
+}
+
+func cmdConsentShow(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.registerRead(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID); err != nil {
+			return err
+		}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		history, err := st.consents.History(ctx, *subjectID)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		current := map[string]consent.State{}
+		for _, r := range history {
+			if _, done := current[r.Purpose]; done {
+				continue
+			}
+			s, err := st.consents.State(ctx, *subjectID, r.Purpose, now)
+			if err != nil {
+				return err
+			}
+			current[r.Purpose] = s
+		}
+		return c.print(struct {
+			SubjectID string                   `json:"subject_id"`
+			Current   map[string]consent.State `json:"current"`
+			History   []consent.Record         `json:"history"`
+		}{*subjectID, current, history})
+	}
+}
+
+func cmdSubjectObject(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.registerCatalog(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` objected to")
+	all := fs.Bool("all-marketing", false, "object to every direct-marketing purpose (Art. 21(2))")
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID); err != nil {
+			return err
+		}
+		if (*purpose == "") == !*all {
+			return usagef("give exactly one of --purpose or --all-marketing")
+		}
+		if *purpose != "" {
+			if _, err := pf.declaredPurpose(*purpose); err != nil {
+				return err
+			}
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if *all {
+			err = subject.ObjectToDirectMarketing(ctx, st.subjects, *subjectID)
+		} else {
+			err = subject.Object(ctx, st.subjects, *subjectID, *purpose)
+		}
+		if err != nil {
+			return err
+		}
+		return showSubject(ctx, c, st, *subjectID)
+	}
+}
+
+const (
+	flagRestrict   = "restrict"
+	flagDeactivate = "deactivate"
+)
+
+func cmdSubjectFlag(which string, on bool) func(*cli, *pflag.FlagSet) runFunc {
+	return func(c *cli, fs *pflag.FlagSet) runFunc {
+		var sf storeFlags
+		sf.register(fs)
+		subjectID := fs.String("subject", "", "subject `id` (required)")
+		return func(ctx context.Context, args []string) error {
+			if err := required("subject", *subjectID); err != nil {
+				return err
+			}
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			if which == flagRestrict {
+				err = subject.SetRestricted(ctx, st.subjects, *subjectID, on)
+			} else {
+				err = subject.SetDeactivated(ctx, st.subjects, *subjectID, on)
+			}
+			if err != nil {
+				return err
+			}
+			return showSubject(ctx, c, st, *subjectID)
+		}
+	}
+}
+
+// cmdSubjectUnobject lifts an objection: to one purpose, or to all direct
+// marketing. Lifting one that was never made is an error (not found), so
+// that a mistyped purpose is not taken for done.
+func cmdSubjectUnobject(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.register(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` whose objection to lift")
+	all := fs.Bool("all-marketing", false, "lift the objection to all direct marketing")
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID); err != nil {
+			return err
+		}
+		if (*purpose == "") == !*all {
+			return usagef("give exactly one of --purpose or --all-marketing")
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		err = st.subjects.Update(ctx, *subjectID, func(s *subject.State) error {
+			if !s.WithdrawObjection(*purpose) {
+				what := "all direct marketing"
+				if *purpose != "" {
+					what = fmt.Sprintf("purpose %q", *purpose)
+				}
+				return fmt.Errorf("--subject %s has no objection to %s: %w", *subjectID, what, privacy.ErrNotFound)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -322,8 +337,7 @@ func cmdSubjectFlag(which string, on bool) func(context.Context, *cli, []string)
 // cmdSubjectLifecycle records the time of a retention trigger for a
 // subject (account closed, last activity …), from which the catalog's
 // retention periods run in decisions (retention.expired).
-func cmdSubjectLifecycle(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "subject lifecycle")
+func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.register(fs)
@@ -332,58 +346,55 @@ func cmdSubjectLifecycle(ctx context.Context, c *cli, args []string) error {
 	trigger := fs.String("trigger", "", "the retention trigger that happened: account_closed, last_activity … (required)")
 	atFlag := fs.String("at", "", "RFC 3339 `time` it happened (default: now)")
 	forget := fs.Bool("clear", false, "forget the trigger's time instead (the account was reopened …)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID, "trigger", *trigger); err != nil {
+			return err
+		}
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(cat.Retention, func(r privacy.RetentionRule) bool { return string(r.Trigger) == *trigger }) {
+			return usagef("--trigger: no retention rule of the catalog runs from %q", *trigger)
+		}
+		at, err := timeFlag("at", *atFlag)
+		if err != nil {
+			return err
+		}
+		switch {
+		case *forget && at.IsZero():
+		case *forget:
+			return usagef("give --clear or --at, not both")
+		case at.IsZero():
+			at = time.Now().UTC()
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if err := subject.RecordLifecycle(ctx, st.subjects, *subjectID, privacy.Trigger(*trigger), at); err != nil {
+			return err
+		}
+		return showSubject(ctx, c, st, *subjectID)
 	}
-	if err := required("subject", *subjectID, "trigger", *trigger); err != nil {
-		return err
-	}
-	cat, err := pf.loadCatalog()
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(cat.Retention, func(r privacy.RetentionRule) bool { return string(r.Trigger) == *trigger }) {
-		return usagef("--trigger: no retention rule of the catalog runs from %q", *trigger)
-	}
-	at, err := timeFlag("at", *atFlag)
-	if err != nil {
-		return err
-	}
-	switch {
-	case *forget && at.IsZero():
-	case *forget:
-		return usagef("give --clear or --at, not both")
-	case at.IsZero():
-		at = time.Now().UTC()
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	if err := subject.RecordLifecycle(ctx, st.subjects, *subjectID, privacy.Trigger(*trigger), at); err != nil {
-		return err
-	}
-	return showSubject(ctx, c, st, *subjectID)
 }
 
-func cmdSubjectShow(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "subject show")
+func cmdSubjectShow(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
-	sf.register(fs)
+	sf.registerRead(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
-	if err := c.parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID); err != nil {
+			return err
+		}
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		return showSubject(ctx, c, st, *subjectID)
 	}
-	if err := required("subject", *subjectID); err != nil {
-		return err
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.close()
-	return showSubject(ctx, c, st, *subjectID)
 }
 
 func showSubject(ctx context.Context, c *cli, st *stores, id string) error {
@@ -391,68 +402,102 @@ func showSubject(ctx context.Context, c *cli, st *stores, id string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(c.stdout, s)
+	return c.print(s)
 }
 
-func cmdCatalogCheck(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog check")
+func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 	bundlePath := fs.String("bundle", "", "check an OPA bundle (`dir`ectory or .tar.gz): its catalog and modules")
-	if err := c.parse(fs, args, 1); err != nil {
-		return err
-	}
-	var (
-		cat  *privacy.Catalog
-		name = "reference catalog (embedded)"
-		err  error
-	)
-	if *bundlePath != "" {
-		if fs.NArg() == 1 {
-			return usagef("catalog check: give a FILE or --bundle, not both")
+	return func(ctx context.Context, args []string) error {
+		var (
+			cat  *privacy.Catalog
+			name = "reference catalog (embedded)"
+			err  error
+		)
+		if *bundlePath != "" {
+			if len(args) == 1 {
+				return usagef("catalog check: give a FILE or --bundle, not both")
+			}
+			pf := policyFlags{bundle: *bundlePath}
+			opts, err := pf.options()
+			if err != nil {
+				return err
+			}
+			if _, err := policies.New(ctx, opts...); err != nil {
+				return usagef("--bundle %s: %v", *bundlePath, err)
+			}
+			cat, _ = pf.loadCatalog()
+			fmt.Fprintf(c.stdout, "ok: bundle %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
+				*bundlePath, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
+			return nil
 		}
-		pf := policyFlags{bundle: *bundlePath}
-		opts, err := pf.options()
-		if err != nil {
+		if len(args) == 1 {
+			name = args[0]
+			cat, err = privacy.LoadCatalog(name)
+			if err != nil {
+				return usagef("%v", err) // unreadable or invalid: bad input either way
+			}
+		} else {
+			cat = privacy.DefaultCatalog()
+		}
+		// The engine compiles the catalog into its Rego data: check that too.
+		if _, err := policies.New(ctx, policies.WithCatalog(cat)); err != nil {
 			return err
 		}
-		if _, err := policies.New(ctx, opts...); err != nil {
-			return usagef("--bundle %s: %v", *bundlePath, err)
-		}
-		cat, _ = pf.loadCatalog()
-		fmt.Fprintf(c.stdout, "ok: bundle %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
-			*bundlePath, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
+		fmt.Fprintf(c.stdout, "ok: %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
+			name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
 		return nil
 	}
-	if fs.NArg() == 1 {
-		name = fs.Arg(0)
-		cat, err = privacy.LoadCatalog(name)
-		if err != nil {
-			return usagef("%v", err) // unreadable or invalid: bad input either way
-		}
-	} else {
-		cat = privacy.DefaultCatalog()
-	}
-	// The engine compiles the catalog into its Rego data: check that too.
-	if _, err := policies.New(ctx, policies.WithCatalog(cat)); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "ok: %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
-		name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
-	return nil
 }
 
-func cmdCatalogPrint(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "catalog print")
-	if err := c.parse(fs, args, 0); err != nil {
+func cmdCatalogPrint(c *cli, fs *pflag.FlagSet) runFunc {
+	return func(ctx context.Context, args []string) error {
+		_, err := io.WriteString(c.stdout, strings.TrimLeft(string(privacy.ReferenceCatalogYAML()), "\n"))
 		return err
 	}
-	_, err := io.WriteString(c.stdout, strings.TrimLeft(string(privacy.ReferenceCatalogYAML()), "\n"))
-	return err
 }
 
-func cmdVersion(_ context.Context, c *cli, args []string) error {
-	if err := c.parse(newFlags(c, "version"), args, 0); err != nil {
+func cmdVersion(c *cli, fs *pflag.FlagSet) runFunc {
+	return func(ctx context.Context, args []string) error {
+		_, err := fmt.Fprintf(c.stdout, "privacyctl %s\n", privacy.Version)
 		return err
 	}
-	_, err := fmt.Fprintf(c.stdout, "privacyctl %s\n", privacy.Version)
-	return err
+}
+
+// cmdInit makes the database: the SQLite file (its directory must exist)
+// or, with --dsn, the schema's tables. On an existing database it applies
+// the migrations it lacks, as migrate does.
+func cmdInit(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.registerRead(fs)
+	return func(ctx context.Context, args []string) error {
+		return openAndReport(ctx, c, &sf, modeCreate, "initialised")
+	}
+}
+
+// cmdMigrate applies the migrations an existing database lacks; it is the
+// only verb besides init and the write verbs that changes the schema.
+func cmdMigrate(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.registerRead(fs)
+	return func(ctx context.Context, args []string) error {
+		return openAndReport(ctx, c, &sf, modeWrite, "migrated")
+	}
+}
+
+func openAndReport(ctx context.Context, c *cli, sf *storeFlags, mode int, done string) error {
+	st, err := sf.openMode(ctx, mode)
+	if err != nil {
+		return err
+	}
+	if err := st.close(); err != nil {
+		return err
+	}
+	where := sf.db
+	if sf.postgres() {
+		where = "the PostgreSQL database of --dsn"
+	}
+	return c.print(struct {
+		Database string `json:"database"`
+		Schema   string `json:"schema"`
+	}{where, done + ": up to date"})
 }
