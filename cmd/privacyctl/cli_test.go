@@ -203,3 +203,14 @@ func TestLiftObjection(t *testing.T) {
 		t.Errorf("lifting an objection never made: exit %d %q, want 3", code, errs)
 	}
 }
+
+// TestWithdrawNamesTheSystem: a withdrawal records the system it came
+// through, as the consent was recorded with the one that collected it.
+func TestWithdrawNamesTheSystem(t *testing.T) {
+	db := newDB(t)
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox")
+	code, out, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--via", "support-desk", "--method", "email")
+	if code != exitOK || !strings.Contains(out, `"collected_by": "support-desk"`) || !strings.Contains(out, `"method": "email"`) {
+		t.Errorf("withdraw --via: exit %d %s %s", code, out, errs)
+	}
+}

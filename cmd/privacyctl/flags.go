@@ -353,7 +353,7 @@ func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
 	for i, p := range cat.Purposes {
 		keys[i] = p.Key
 	}
-	if s := suggest(purpose, keys); s != "" {
+	if s := privacy.Suggest(purpose, keys); s != "" {
 		return usagef("--purpose: the catalog declares no purpose %q (did you mean %s?)", purpose, s)
 	}
 	return usagef("--purpose: the catalog declares no purpose %q", purpose)

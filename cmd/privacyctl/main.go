@@ -225,7 +225,7 @@ func unknownVerb(cmd *cobra.Command, args []string) error {
 		return usagef("%s: missing verb (one of %s; run %s --help)", cmd.CommandPath(), strings.Join(verbs, ", "), cmd.CommandPath())
 	}
 	msg := fmt.Sprintf("%s: unknown verb %q", cmd.CommandPath(), args[0])
-	if s := suggest(args[0], verbs); s != "" {
+	if s := privacy.Suggest(args[0], verbs); s != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", s)
 	} else {
 		msg += fmt.Sprintf(" (one of %s)", strings.Join(verbs, ", "))
@@ -240,7 +240,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
 		var names []string
 		cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-		if s := suggest(name, names); s != "" {
+		if s := privacy.Suggest(name, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean --%s?)", s)
 		}
 	}
