@@ -501,3 +501,19 @@ func contains(list []kindKey, k kindKey) bool {
 	}
 	return false
 }
+
+// FuzzDiffNotice: any text, however broken, is read without a panic, and
+// every finding names its kind and key.
+func FuzzDiffNotice(f *testing.F) {
+	f.Add("We do not sell your data, but we rent it to partners.")
+	f.Add("If we use automated decision-making:\n• we tell you\n- Art. 5.\n## Heading\n1. item")
+	f.Add("’'.,;:()•-*·– 13 years of age, no one, not be limited to, except")
+	c := privacy.DefaultCatalog()
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, fd := range accountability.DiffNotice(c, text) {
+			if fd.Kind == "" || fd.Key == "" || fd.Message == "" {
+				t.Fatalf("finding without kind, key or message: %+v", fd)
+			}
+		}
+	})
+}
