@@ -386,7 +386,7 @@ var (
 // RequestStore keeps data-subject requests.
 //
 // Guarantees every implementation gives, and the conformance suite
-// (internal/storetest) checks: Create and Update are atomic. Update is
+// (storetest) checks: Create and Update are atomic. Update is
 // serialised per request: fn sees the latest stored request, and concurrent
 // Updates of one request (the Desk records each source's outcome from its
 // own goroutine) never lose a change. A successful write is visible to the

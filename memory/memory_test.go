@@ -4,25 +4,21 @@ import (
 	"testing"
 
 	"github.com/privacykit/privacy/consent"
-	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/retention"
+	"github.com/privacykit/privacy/storetest"
 	"github.com/privacykit/privacy/subject"
 )
 
-func TestConsentStore(t *testing.T) {
-	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return memory.NewConsentStore() })
-}
-
-func TestLedger(t *testing.T) {
-	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return memory.NewConsentStore() })
-}
-
-func TestDecisions(t *testing.T) {
-	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return memory.NewConsentStore() })
-}
-
-func TestStateStore(t *testing.T) {
-	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return memory.NewStateStore() })
+// TestStores runs the conformance suite of every memory store.
+func TestStores(t *testing.T) {
+	storetest.Run(t, storetest.Factory{
+		Consent:   func(t *testing.T) consent.Store { return memory.NewConsentStore() },
+		State:     func(t *testing.T) subject.StateStore { return memory.NewStateStore() },
+		Requests:  func(t *testing.T) dsar.RequestStore { return memory.NewRequestStore() },
+		Retention: func(t *testing.T) retention.Store { return memory.NewRetentionStore() },
+	})
 }
 
 // BenchmarkLedger measures the in-memory ledger; its State scans, so keep

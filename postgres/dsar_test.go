@@ -5,7 +5,7 @@ import (
 
 	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/internal/pgtest"
-	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/storetest"
 )
 
 func TestRequestStore(t *testing.T) {

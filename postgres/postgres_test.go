@@ -12,9 +12,9 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/pgtest"
-	"github.com/privacykit/privacy/internal/storetest"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
+	"github.com/privacykit/privacy/storetest"
 	"github.com/privacykit/privacy/subject"
 )
 

@@ -4,33 +4,33 @@ import (
 	"testing"
 
 	"github.com/privacykit/privacy/internal/pgtest"
-	"github.com/privacykit/privacy/internal/retentiontest"
 	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/retention"
+	"github.com/privacykit/privacy/storetest"
 )
 
 func TestRetentionStore(t *testing.T) {
 	pgtest.Require(t)
-	retentiontest.Run(t, func(t *testing.T) retention.Store { return open(t, pgtest.DSN(t)).RetentionStore() })
+	storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, pgtest.DSN(t)).RetentionStore() })
 }
 
 // TestSweeper runs, among others, three sweepers on separate connections
 // pools of one database at once and checks that no record reaches two.
 func TestSweeper(t *testing.T) {
 	pgtest.Require(t)
-	retentiontest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() retentiontest.Handle {
+	storetest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() storetest.Handle {
 		dsn := pgtest.DSN(t)
 		if err := open(t, dsn).Inventory().Put(t.Context(), recs); err != nil {
 			t.Fatalf("Put: %v", err)
 		}
-		return func() retentiontest.Handle {
+		return func() storetest.Handle {
 			db := open(t, dsn)
-			return retentiontest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
+			return storetest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
 		}
 	})
 }
 
-func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
+func openBench(b *testing.B) (retention.Store, storetest.BenchInventory) {
 	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
 	if err != nil {
 		b.Fatalf("Open: %v", err)
@@ -40,6 +40,6 @@ func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
 }
 
 // BenchmarkPlan: PRIVACY_TEST_POSTGRES_DSN=… go test ./postgres -run '^$' -bench 'Plan|Sweep' -benchtime 1x
-func BenchmarkPlan(b *testing.B) { retentiontest.BenchmarkPlan(b, openBench) }
+func BenchmarkPlan(b *testing.B) { storetest.BenchmarkPlan(b, openBench) }
 
-func BenchmarkSweep(b *testing.B) { retentiontest.BenchmarkSweep(b, openBench) }
+func BenchmarkSweep(b *testing.B) { storetest.BenchmarkSweep(b, openBench) }

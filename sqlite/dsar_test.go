@@ -8,8 +8,8 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
-	"github.com/privacykit/privacy/internal/storetest"
 	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/storetest"
 )
 
 func TestRequestStore(t *testing.T) {

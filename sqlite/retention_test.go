@@ -4,34 +4,34 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/privacykit/privacy/internal/retentiontest"
 	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/storetest"
 )
 
 func TestRetentionStore(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
-		retentiontest.Run(t, func(t *testing.T) retention.Store { return open(t, tempFile(t)).RetentionStore() })
+		storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, tempFile(t)).RetentionStore() })
 	})
 	t.Run("memory", func(t *testing.T) {
-		retentiontest.Run(t, func(t *testing.T) retention.Store { return open(t, ":memory:").RetentionStore() })
+		storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, ":memory:").RetentionStore() })
 	})
 }
 
 func TestSweeper(t *testing.T) {
-	retentiontest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() retentiontest.Handle {
+	storetest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() storetest.Handle {
 		path := tempFile(t)
 		if err := open(t, path).Inventory().Put(t.Context(), recs); err != nil {
 			t.Fatalf("Put: %v", err)
 		}
-		return func() retentiontest.Handle {
+		return func() storetest.Handle {
 			db := open(t, path)
-			return retentiontest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
+			return storetest.Handle{Store: db.RetentionStore(), Inventory: db.Inventory()}
 		}
 	})
 }
 
-func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
+func openBench(b *testing.B) (retention.Store, storetest.BenchInventory) {
 	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatalf("Open: %v", err)
@@ -41,6 +41,6 @@ func openBench(b *testing.B) (retention.Store, retentiontest.BenchInventory) {
 }
 
 // BenchmarkPlan: go test ./sqlite -run '^$' -bench 'Plan|Sweep' -benchtime 1x
-func BenchmarkPlan(b *testing.B) { retentiontest.BenchmarkPlan(b, openBench) }
+func BenchmarkPlan(b *testing.B) { storetest.BenchmarkPlan(b, openBench) }
 
-func BenchmarkSweep(b *testing.B) { retentiontest.BenchmarkSweep(b, openBench) }
+func BenchmarkSweep(b *testing.B) { storetest.BenchmarkSweep(b, openBench) }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
-	"github.com/privacykit/privacy/internal/storetest"
 	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/storetest"
 	"github.com/privacykit/privacy/subject"
 )
 

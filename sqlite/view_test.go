@@ -3,7 +3,7 @@ package sqlite_test
 import (
 	"testing"
 
-	"github.com/privacykit/privacy/internal/storetest"
+	"github.com/privacykit/privacy/storetest"
 )
 
 func TestView(t *testing.T) {

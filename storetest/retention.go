@@ -1,7 +1,4 @@
-// Package retentiontest is the conformance suite of retention.Store: every
-// implementation (memory, SQLite, PostgreSQL) runs Run and so gives the
-// guarantees the interfaces document.
-package retentiontest
+package storetest
 
 import (
 	"context"
@@ -20,9 +17,11 @@ import (
 
 var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-// Run runs the suite. newStore returns an empty store for one subtest
-// and releases it with t.Cleanup. Subtests run in parallel.
-func Run(t *testing.T, newStore func(t *testing.T) retention.Store) {
+// RunRetentionStore runs the conformance suite of retention.Store (holds,
+// controllers' choices, the sweep journal and its lease). newStore returns
+// an empty store for one subtest and releases it with t.Cleanup. Subtests
+// run in parallel.
+func RunRetentionStore(t *testing.T, newStore func(t *testing.T) retention.Store) {
 	tests := []struct {
 		name string
 		test func(t *testing.T, s retention.Store)

@@ -1,6 +1,3 @@
-// Package storetest is the conformance suite of the module's stores: every
-// implementation of consent.Store and subject.StateStore runs it from its
-// own tests, and it checks exactly the guarantees the interfaces document.
 package storetest
 
 import (

@@ -1,4 +1,4 @@
-package retentiontest
+package storetest
 
 import (
 	"context"
