@@ -370,7 +370,7 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 		return err
 	}
 	if err := st.CheckTimes(); err != nil {
-		return fmt.Errorf("update subject state of %s: %w", subjectID, err)
+		return fmt.Errorf("update subject state: %w", err)
 	}
 	st.SubjectID = subjectID
 	st.UpdatedAt = s.Now().UTC()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -337,13 +338,17 @@ func testLifecycleRoundTrip(t *testing.T, s subject.StateStore) {
 // UTF-8) and blank ids are refused alike by every store, naming the field.
 func testStateBadIDs(t *testing.T, s subject.StateStore) {
 	far := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
-	err := s.Update(t.Context(), "u-1", func(st *subject.State) error {
+	const who = "u-ann.jansen@example.com"
+	err := s.Update(t.Context(), who, func(st *subject.State) error {
 		st.Lifecycle = map[privacy.Trigger]time.Time{privacy.TriggerAccountClosed: far}
 		return nil
 	})
 	var tv *privacy.ValidationError
 	if !errors.As(err, &tv) || tv.Field != "lifecycle.account_closed" {
 		t.Errorf("a lifecycle time in 2300: error %v, want a ValidationError naming lifecycle.account_closed", err)
+	}
+	if err != nil && strings.Contains(err.Error(), who) {
+		t.Errorf("the error %q names the subject: personal data stays in", err)
 	}
 	for _, id := range []string{"", " ", "u\x00", "u\xff"} {
 		err := s.Update(t.Context(), id, func(st *subject.State) error { st.Restricted = true; return nil })

@@ -45,7 +45,7 @@ func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State
 	defer tx.Rollback()
 	st, err := s.state(ctx, tx, subjectID, "")
 	if err != nil {
-		return subject.State{}, fmt.Errorf("read subject state of %s: %w", subjectID, s.d.translate(err))
+		return subject.State{}, fmt.Errorf("read subject state: %w", s.d.translate(err))
 	}
 	return st, nil
 }
@@ -69,11 +69,11 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	// for a subject never seen; rolled back with the rest if fn fails.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO privacy_subject_states (subject_id, restricted, deactivated)
 VALUES ($1, FALSE, FALSE) ON CONFLICT (subject_id) DO NOTHING`, subjectID); err != nil {
-		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
+		return fmt.Errorf("update subject state: %w", s.d.translate(err))
 	}
 	st, err := s.state(ctx, tx, subjectID, s.d.forUpdate)
 	if err != nil {
-		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
+		return fmt.Errorf("update subject state: %w", s.d.translate(err))
 	}
 	if err := fn(&st); err != nil {
 		return err
@@ -81,11 +81,11 @@ VALUES ($1, FALSE, FALSE) ON CONFLICT (subject_id) DO NOTHING`, subjectID); err 
 	st.SubjectID = subjectID
 	st.UpdatedAt = s.now().UTC()
 	if err := s.write(ctx, tx, st); err != nil {
-		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
+		return fmt.Errorf("update subject state: %w", s.d.translate(err))
 	}
 	if s.d.notifyState != "" {
 		if _, err := tx.ExecContext(ctx, s.d.notifyState, subjectID); err != nil {
-			return fmt.Errorf("update subject state of %s: notify: %w", subjectID, s.d.translate(err))
+			return fmt.Errorf("update subject state: notify: %w", s.d.translate(err))
 		}
 	}
 	err = tx.Commit()
@@ -94,7 +94,7 @@ VALUES ($1, FALSE, FALSE) ON CONFLICT (subject_id) DO NOTHING`, subjectID); err 
 		s.changed(subjectID)
 	}
 	if err != nil {
-		return fmt.Errorf("update subject state of %s: %w", subjectID, s.d.translate(err))
+		return fmt.Errorf("update subject state: %w", s.d.translate(err))
 	}
 	return nil
 }
