@@ -11,9 +11,11 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/internal/pgtest"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/storetest"
 	"github.com/privacykit/privacy/subject"
 )
@@ -33,14 +35,16 @@ func open(t *testing.T, dsn string, opts ...postgres.Option) *postgres.DB {
 	return db
 }
 
-func TestConsentStore(t *testing.T) {
+// TestStores runs the conformance suite of every store, each in a schema
+// of its own.
+func TestStores(t *testing.T) {
 	pgtest.Require(t)
-	storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
-}
-
-func TestLedger(t *testing.T) {
-	pgtest.Require(t)
-	storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, pgtest.DSN(t)).ConsentStore() })
+	storetest.Run(t, storetest.Factory{
+		Consent:   func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() },
+		State:     func(t *testing.T) subject.StateStore { return open(t, pgtest.DSN(t)).StateStore() },
+		Requests:  func(t *testing.T) dsar.RequestStore { return open(t, pgtest.DSN(t)).RequestStore() },
+		Retention: func(t *testing.T) retention.Store { return open(t, pgtest.DSN(t)).RetentionStore() },
+	})
 }
 
 // tamperable opens a ledger in a new schema and a way to run SQL on it.
@@ -70,16 +74,6 @@ func TestKeyedTamper(t *testing.T) {
 	storetest.RunKeyedTamper(t, func(t *testing.T, keys consent.KeyProvider) (consent.Ledger, storetest.Exec) {
 		return tamperable(t, postgres.WithLedgerKeys(keys))
 	})
-}
-
-func TestDecisions(t *testing.T) {
-	pgtest.Require(t)
-	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, pgtest.DSN(t)).ConsentStore() })
-}
-
-func TestStateStore(t *testing.T) {
-	pgtest.Require(t)
-	storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, pgtest.DSN(t)).StateStore() })
 }
 
 // TestOpenTwice checks that migrations are idempotent and that a record

@@ -9,11 +9,6 @@ import (
 	"github.com/privacykit/privacy/storetest"
 )
 
-func TestRetentionStore(t *testing.T) {
-	pgtest.Require(t)
-	storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, pgtest.DSN(t)).RetentionStore() })
-}
-
 // TestSweeper runs, among others, three sweepers on separate connections
 // pools of one database at once and checks that no record reaches two.
 func TestSweeper(t *testing.T) {

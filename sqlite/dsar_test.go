@@ -9,17 +9,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/sqlite"
-	"github.com/privacykit/privacy/storetest"
 )
-
-func TestRequestStore(t *testing.T) {
-	t.Run("file", func(t *testing.T) {
-		storetest.RunRequestStore(t, func(t *testing.T) dsar.RequestStore { return open(t, tempFile(t)).RequestStore() })
-	})
-	t.Run("memory", func(t *testing.T) {
-		storetest.RunRequestStore(t, func(t *testing.T) dsar.RequestStore { return open(t, ":memory:").RequestStore() })
-	})
-}
 
 // countingSource is a Source that counts its exports and fails the first
 // fail of them.

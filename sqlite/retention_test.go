@@ -9,15 +9,6 @@ import (
 	"github.com/privacykit/privacy/storetest"
 )
 
-func TestRetentionStore(t *testing.T) {
-	t.Run("file", func(t *testing.T) {
-		storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, tempFile(t)).RetentionStore() })
-	})
-	t.Run("memory", func(t *testing.T) {
-		storetest.RunRetentionStore(t, func(t *testing.T) retention.Store { return open(t, ":memory:").RetentionStore() })
-	})
-}
-
 func TestSweeper(t *testing.T) {
 	storetest.RunSweeper(t, func(t *testing.T, recs []retention.Record) func() storetest.Handle {
 		path := tempFile(t)

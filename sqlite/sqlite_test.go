@@ -13,6 +13,8 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/dsar"
+	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/storetest"
 	"github.com/privacykit/privacy/subject"
@@ -36,22 +38,22 @@ func open(t *testing.T, path string, opts ...sqlite.Option) *sqlite.DB {
 // tempFile returns the path of a database file that does not exist yet.
 func tempFile(t *testing.T) string { return filepath.Join(t.TempDir(), "privacy.db") }
 
-func TestConsentStore(t *testing.T) {
-	t.Run("file", func(t *testing.T) {
-		storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, tempFile(t)).ConsentStore() })
-	})
-	t.Run("memory", func(t *testing.T) {
-		storetest.RunConsentStore(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
-	})
-}
-
-func TestLedger(t *testing.T) {
-	t.Run("file", func(t *testing.T) {
-		storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, tempFile(t)).ConsentStore() })
-	})
-	t.Run("memory", func(t *testing.T) {
-		storetest.RunLedger(t, func(t *testing.T) consent.Ledger { return open(t, ":memory:").ConsentStore() })
-	})
+// TestStores runs the conformance suite of every store, over a file and
+// over ":memory:".
+func TestStores(t *testing.T) {
+	for name, path := range map[string]func(t *testing.T) string{
+		"file":   tempFile,
+		"memory": func(*testing.T) string { return ":memory:" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.Run(t, storetest.Factory{
+				Consent:   func(t *testing.T) consent.Store { return open(t, path(t)).ConsentStore() },
+				State:     func(t *testing.T) subject.StateStore { return open(t, path(t)).StateStore() },
+				Requests:  func(t *testing.T) dsar.RequestStore { return open(t, path(t)).RequestStore() },
+				Retention: func(t *testing.T) retention.Store { return open(t, path(t)).RetentionStore() },
+			})
+		})
+	}
 }
 
 // tamperable opens a ledger in a new file and a way to run SQL on it.
@@ -78,19 +80,6 @@ func TestTamper(t *testing.T) {
 func TestKeyedTamper(t *testing.T) {
 	storetest.RunKeyedTamper(t, func(t *testing.T, keys consent.KeyProvider) (consent.Ledger, storetest.Exec) {
 		return tamperable(t, sqlite.WithLedgerKeys(keys))
-	})
-}
-
-func TestDecisions(t *testing.T) {
-	storetest.RunDecisions(t, func(t *testing.T) consent.Store { return open(t, ":memory:").ConsentStore() })
-}
-
-func TestStateStore(t *testing.T) {
-	t.Run("file", func(t *testing.T) {
-		storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, tempFile(t)).StateStore() })
-	})
-	t.Run("memory", func(t *testing.T) {
-		storetest.RunStateStore(t, func(t *testing.T) subject.StateStore { return open(t, ":memory:").StateStore() })
 	})
 }
 

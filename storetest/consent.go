@@ -107,10 +107,7 @@ func checkLedger(t *testing.T, records []consent.Record) {
 // returns an empty store for one subtest, and releases it with t.Cleanup.
 // Subtests run in parallel.
 func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, s consent.Store)
-	}{
+	runSuite(t, newStore, []subtest[consent.Store]{
 		{"AppendAssignsGaplessSeqAndUniqueIDs", testAppendAssignsSeq},
 		{"AppendChainsHashes", testAppendChainsHashes},
 		{"AppendReturnsWhatIsStored", testAppendReturnsStored},
@@ -130,13 +127,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"ConcurrentAppendsOneSubject", testConcurrentAppendsOneSubject},
 		{"ConcurrentAppendsManySubjects", testConcurrentAppendsManySubjects},
 		{"CanceledContext", testConsentCanceledContext},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }
 
 func testAppendAssignsSeq(t *testing.T, s consent.Store) {

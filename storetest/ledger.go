@@ -20,10 +20,7 @@ import (
 // consent.Store: Scan, Head, AppendBatch, Stale, Lapsed, Pseudonymise and Watch,
 // and Verify over them. newStore returns an empty ledger for one subtest.
 func RunLedger(t *testing.T, newStore func(t *testing.T) consent.Ledger) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, s consent.Ledger)
-	}{
+	runSuite(t, newStore, []subtest[consent.Ledger]{
 		{"ScanInSeqOrderAfterSeq", testScan},
 		{"ScanStopsAtError", testScanStops},
 		{"HeadFollowsAppends", testHead},
@@ -37,13 +34,7 @@ func RunLedger(t *testing.T, newStore func(t *testing.T) consent.Ledger) {
 		{"WatchSeesAppendsAndErasures", testWatch},
 		{"WatchClosedWithContext", testWatchClosed},
 		{"LedgerCanceledContext", testLedgerCanceled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }
 
 func scanAll(t *testing.T, s consent.Scanner, after int64) []consent.Record {

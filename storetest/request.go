@@ -19,10 +19,7 @@ import (
 // empty store for one subtest, and releases it with t.Cleanup. Subtests run
 // in parallel.
 func RunRequestStore(t *testing.T, newStore func(t *testing.T) dsar.RequestStore) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, s dsar.RequestStore)
-	}{
+	runSuite(t, newStore, []subtest[dsar.RequestStore]{
 		{"RoundTrip", testRequestRoundTrip},
 		{"CreateErrors", testRequestCreateErrors},
 		{"NotFound", testRequestNotFound},
@@ -30,13 +27,7 @@ func RunRequestStore(t *testing.T, newStore func(t *testing.T) dsar.RequestStore
 		{"ConcurrentUpdatesOneRequest", testRequestConcurrentUpdates},
 		{"List", testRequestList},
 		{"CanceledContext", testRequestCanceledContext},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }
 
 var requestTime = time.Date(2026, time.January, 31, 9, 30, 0, 123456789, time.UTC)

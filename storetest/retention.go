@@ -22,10 +22,7 @@ var t0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 // an empty store for one subtest and releases it with t.Cleanup. Subtests
 // run in parallel.
 func RunRetentionStore(t *testing.T, newStore func(t *testing.T) retention.Store) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, s retention.Store)
-	}{
+	runSuite(t, newStore, []subtest[retention.Store]{
 		{"HoldRoundTrip", testHoldRoundTrip},
 		{"HoldValidation", testHoldValidation},
 		{"HoldIDConflict", testHoldIDConflict},
@@ -40,13 +37,7 @@ func RunRetentionStore(t *testing.T, newStore func(t *testing.T) retention.Store
 		{"SweepsIsolated", testSweepsIsolated},
 		{"ConcurrentAcquire", testConcurrentAcquire},
 		{"CanceledContext", testCanceled},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }
 
 func hold(subject, category string) retention.Hold {

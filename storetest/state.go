@@ -20,10 +20,7 @@ import (
 // returns an empty store for one subtest, and releases it with t.Cleanup.
 // Subtests run in parallel.
 func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, s subject.StateStore)
-	}{
+	runSuite(t, newStore, []subtest[subject.StateStore]{
 		{"UnknownSubjectHasZeroState", testUnknownSubject},
 		{"UpdatePersists", testUpdatePersists},
 		{"UpdateSeesLatestState", testUpdateSeesLatest},
@@ -37,13 +34,7 @@ func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore)
 		{"CanceledContext", testStateCanceledContext},
 		{"UpdateRefusesIDsNoStoreHolds", testStateBadIDs},
 		{"LifecycleRoundTrip", testLifecycleRoundTrip},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newStore(t))
-		})
-	}
+	})
 }
 
 // ignoreUpdatedAt leaves UpdatedAt, which the store's clock sets, out of a

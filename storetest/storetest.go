@@ -85,3 +85,19 @@ func Run(t *testing.T, f Factory) {
 		t.Run(s.name, s.run)
 	}
 }
+
+// subtest is one test of a suite over a store of type S.
+type subtest[S any] struct {
+	name string
+	test func(t *testing.T, s S)
+}
+
+// runSuite runs each test as a parallel subtest over a fresh store.
+func runSuite[S any](t *testing.T, newStore func(t *testing.T) S, tests []subtest[S]) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.test(t, newStore(t))
+		})
+	}
+}

@@ -30,21 +30,12 @@ type ViewEnv struct {
 // concurrent ones included. newEnv returns empty stores and their view for
 // one subtest. Subtests run in parallel.
 func RunView(t *testing.T, newEnv func(t *testing.T) ViewEnv) {
-	tests := []struct {
-		name string
-		test func(t *testing.T, env ViewEnv)
-	}{
+	runSuite(t, newEnv, []subtest[ViewEnv]{
 		{"ReadsOwnWrites", testViewReadsOwnWrites},
 		{"MatchesStoreOnRandomHistories", testViewMatchesStore},
 		{"ConcurrentWritersAndReaders", testViewConcurrent},
 		{"PausedReadsThrough", testViewPaused},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.test(t, newEnv(t))
-		})
-	}
+	})
 }
 
 // sameAsStore fails the test unless the view answers as the stores do for
