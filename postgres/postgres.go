@@ -50,10 +50,7 @@ type DB struct {
 	watchers sync.WaitGroup
 }
 
-// Open connects to the PostgreSQL database at dsn (a postgres:// URL or
-// key=value string; search_path chooses the schema) and applies the schema
-// migrations it lacks.
-// Option configures Open.
+// Option configures Open and OpenReadOnly.
 type Option func(*sqlstore.StoresOptions)
 
 // WithLedgerKeys seals the consent ledger's new records with the current
@@ -66,11 +63,31 @@ func WithLedgerKeys(keys consent.KeyProvider) Option {
 	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
 }
 
+// Open connects to the PostgreSQL database at dsn (a postgres:// URL or
+// key=value string; search_path chooses the schema) and applies the schema
+// migrations it lacks.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	return open(ctx, dsn, false, opts)
+}
+
+// OpenReadOnly connects to the PostgreSQL database at dsn for reading
+// only: every transaction is read-only (default_transaction_read_only),
+// no migration is applied and no key is created. A schema that lacks
+// migrations is refused, naming them (Open applies them).
+func OpenReadOnly(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	return open(ctx, dsn, true, opts)
+}
+
+func open(ctx context.Context, dsn string, readOnly bool, opts []Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgconn redacts the password from its message.
 		return nil, fmt.Errorf("open postgres database: %s", err.Error())
+	}
+	openStores := sqlstore.OpenStores
+	if readOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		openStores = sqlstore.OpenStoresReadOnly
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -83,7 +100,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(&so)
 	}
-	db.stores, err = sqlstore.OpenStores(ctx, sqldb, sqlstore.Postgres(), so)
+	db.stores, err = openStores(ctx, sqldb, sqlstore.Postgres(), so)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres database: %w", err)

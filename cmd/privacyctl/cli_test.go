@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/privacykit/privacy/internal/pgtest"
 )
 
 // TestDatabaseIsMadeOnlyByInit: a --db that names no file is an error
@@ -212,5 +214,27 @@ func TestWithdrawNamesTheSystem(t *testing.T) {
 	code, out, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--via", "support-desk", "--method", "email")
 	if code != exitOK || !strings.Contains(out, `"collected_by": "support-desk"`) || !strings.Contains(out, `"method": "email"`) {
 		t.Errorf("withdraw --via: exit %d %s %s", code, out, errs)
+	}
+}
+
+// TestPostgresReadOnly: with --dsn, init makes the tables, a read verb on
+// a schema never initialised names the missing migrations instead of
+// creating them, and read verbs run read-only.
+func TestPostgresReadOnly(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, errs := ctl(t, "", "consent", "show", "--dsn", dsn, "--subject", "u-1"); code != exitStore || !strings.Contains(errs, "lacks migrations") {
+		t.Errorf("read verb on an empty schema: exit %d %q; want 4 naming the missing migrations", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "init", "--dsn", dsn); code != exitOK {
+		t.Fatalf("init --dsn: exit %d %s", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "consent", "grant", "--dsn", dsn, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox"); code != exitOK {
+		t.Fatalf("grant: exit %d %s", code, errs)
+	}
+	if code, out, errs := ctl(t, surveyRequest, "decide", "--dsn", dsn); code != exitOK || !decision(t, out).Allowed {
+		t.Errorf("decide --dsn: exit %d %s %s", code, out, errs)
+	}
+	if code, out, errs := ctl(t, "", "ledger", "verify", "--dsn", dsn); code != exitOK || !strings.Contains(out, `"intact": true`) {
+		t.Errorf("ledger verify --dsn: exit %d %s %s", code, out, errs)
 	}
 }

@@ -148,9 +148,11 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if !strings.HasPrefix(s.dsn, "postgres://") && !strings.HasPrefix(s.dsn, "postgresql://") {
 			return nil, usagef("--dsn must be a postgres:// URL")
 		}
-		// PostgreSQL has no read-only open of its own: a read verb runs
-		// in read-only transactions, and Open applies missing migrations.
-		db, err := postgres.Open(ctx, s.dsn)
+		open := postgres.Open
+		if mode == modeRead {
+			open = postgres.OpenReadOnly
+		}
+		db, err := open(ctx, s.dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
