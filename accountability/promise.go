@@ -647,12 +647,19 @@ var (
 		"allow*", "permit*", "account*", "sign up", "register*", "suitable", "for", "from", "about")
 )
 
+// automatedVerbs show that a clause states automated decisions are made,
+// rather than naming them as a topic ("Automated Decision-Making and
+// Profiling" run into the text as a heading).
+var automatedVerbs = phrases("make*", "made", "tak*", "took", "use*", "using", "rel*", "employ*", "appl*", "carr*",
+	"perform*", "subject*", "based", "decid*", "assess*", "determin*", "evaluat*", "approv*", "reject*", "refus*",
+	"den*", "block*", "suspend*", "terminat*", "scor*", "conduct*", "engag*", "implement*", "deploy*", "is", "are", "will")
+
 func checkAutomated(c *privacy.Catalog, text []section) []Finding {
 	if slices.ContainsFunc(c.Purposes, func(p privacy.Purpose) bool { return p.AutomatedDecision }) {
 		return nil
 	}
 	for _, m := range findAll(text, automatedWords) {
-		if m.negated || m.c.cond {
+		if m.negated || m.c.cond || !m.c.has(automatedVerbs) {
 			continue
 		}
 		return []Finding{finding(AutomatedDecisionNotInCatalog, "automated_decision", "GDPR Art. 22, 13(2)(f)", m.s,

@@ -232,6 +232,10 @@ func splitClauses(toks []string) []clause {
 			continue
 		case clauseStarters[t] && len(cur.toks) > 0:
 			start(i)
+		case t == "in" && len(cur.toks) > 0 && (next == "case" || next == "the" && after(toks, i+2) == "event"):
+			// "… and Profiling in the event that we use …": a condition
+			// starts mid-sentence (a heading run into the text)
+			start(i)
 		case (t == "we" || t == "you" || t == "they") && finite[next] && len(cur.toks) > 1 &&
 			!negators[cur.toks[len(cur.toks)-1]] && cur.toks[len(cur.toks)-1] != "that":
 			start(i)
