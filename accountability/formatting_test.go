@@ -31,7 +31,9 @@ func TestDiffNoticeFormatting(t *testing.T) {
 		},
 		"single spaces": func(s string) string { return strings.ReplaceAll(s, "  ", " ") },
 		"one paragraph": func(s string) string { return strings.ReplaceAll(s, "\n", " ") },
-		"crlf+tabs":     func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\n", "\r\n"), "  • ", "\t- ") },
+		"crlf+tabs": func(s string) string {
+			return strings.ReplaceAll(strings.ReplaceAll(s, "\n", "\r\n"), "  • ", "\t- ")
+		},
 	} {
 		got := accountability.DiffNotice(c, f(policy))
 		if diff := cmp.Diff(base, keys(got)); diff != "" {
