@@ -3,6 +3,7 @@ package privacy
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/privacykit/privacy/lawfulbasis"
 )
@@ -18,6 +19,14 @@ type Decision struct {
 	Reasons       []Reason          `json:"reasons"`
 	Obligations   []Obligation      `json:"obligations"`
 	PolicyVersion string            `json:"policy_version"`
+	// ValidUntil, when not zero, is the first moment after the decision's
+	// time at which a time-dependent fact it read changes the answer (a
+	// consent's expiry, the end of a retention period or of an adequacy
+	// decision): the decision stands for times before it, as long as the
+	// subject's state does not change. Zero means no time-dependent fact
+	// limits it. It is an optional field of the decision JSON
+	// ("valid_until", RFC 3339), absent when zero.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 }
 
 // Reason explains why a request is denied.

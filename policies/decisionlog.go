@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -23,8 +22,9 @@ const DecisionLogMessage = "privacy decision"
 // record holds what an auditor needs to reproduce the decision: the policy
 // (version, catalog hash, modules hash, bundle revision, generation), the
 // request minus identifiers, the consent and subject state the engine read,
-// and the outcome (allowed, basis, reason and obligation codes). Reason
-// messages are not logged, since they quote the subject id.
+// and the outcome (allowed, basis, reason and obligation codes, and
+// replay: true for an audit replay, Engine.Replay). Reason messages are not
+// logged: an auditor re-creates them by deciding again.
 //
 // A recipient's id is kept when the recipient is an organisation (every
 // kind but individual) and pseudonymised with the same key when it is an
@@ -61,13 +61,6 @@ func Pseudonym(key []byte, id string) string {
 type decisionLog struct {
 	log *slog.Logger
 	key []byte
-}
-
-// facts is the state a decision read, recorded for the decision log.
-type facts struct {
-	at      time.Time
-	consent consent.State
-	state   subject.State
 }
 
 // write logs one decision. The attributes are built only when the handler
@@ -107,6 +100,9 @@ func (l *decisionLog) write(ctx context.Context, p *policy, req *privacy.Request
 			slog.Any("reasons", d.Codes()),
 			slog.Any("obligations", d.ObligationCodes()),
 		),
+	}
+	if f.replay {
+		attrs = append(attrs, slog.Bool("replay", true))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error_code", privacy.ErrorCode(err)))

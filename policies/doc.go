@@ -30,28 +30,38 @@
 // docs/reason-codes.md is generated; the rules themselves are the Rego
 // files and their tests.
 //
-// # Decision cache
+// # Facts, time and the decision cache
 //
-// Decide keeps the decisions it makes in a bounded cache (WithCache; on by
-// default). The key is a canonical encoding of everything the evaluation
-// reads: the policy generation, every request field, the consent and
-// subject state read for the decision, and whether the consent had expired
-// at the request's time. State is still read from the stores on every
-// Decide, so a write changes the key and is never answered from an older
-// entry; a new policy generation empties the cache. Under the base policy
-// the subject's id is only quoted in messages, so entries are made with a
-// placeholder id and serve every subject with the same facts; with
-// extension modules, whose rules may read anything, the id and the raw
-// request and expiry times are part of the key. A differential test holds
-// cached decisions equal to plain evaluations. Decisions from the cache
-// share their Reasons and Obligations slices: read them, do not modify them.
+// Decide gathers the facts (the request, the consent and subject state from
+// the stores, the controller's retention choices, the moment judged) and
+// Rego alone turns them into the decision; Go concludes nothing. The moment
+// judged is the request's time, or the engine clock's now (WithClock). What
+// is recorded up to now counts whatever the request's time: an earlier time
+// can take a consent away (it was not given yet then) but never bring back
+// one withdrawn, nor lift an objection. Replay judges a past moment as it
+// was recorded, for an audit.
+//
+// A rule compares the moment judged only through lib.reached, and its
+// package declares the times it compares in a set `changes`. The decision
+// reports the nearest change after its time as ValidUntil (valid_until in
+// the JSON). Decide keeps decisions in a bounded cache (WithCache; on by
+// default) keyed by the request without its time and every fact gathered;
+// an entry answers only a request whose time lies between the changes
+// around the time it was made. State is read from the stores on every
+// Decide, so any change of the subject's state changes the key and is never
+// answered from an older entry; a new policy generation empties the cache.
+// An extension module that reads the time without declaring `changes` is
+// refused by New. A differential test holds cached decisions equal to plain
+// evaluations and each decision equal to itself just before its
+// valid_until. Decisions from the cache share their Reasons and Obligations
+// slices: read them, do not modify them. docs/decisions.md explains this
+// for users.
 //
 // # Audiences
 //
 // Filter decides one request template for a stream of subjects (a
 // newsletter run) and yields the allowed ones, or every one with
-// IncludeDenied. It streams and, through the cache, evaluates about once
-// per distinct group of subject facts and state.
+// IncludeDenied. It streams, holding one subject at a time.
 //
 // # Extension modules
 //

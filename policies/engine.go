@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -73,14 +74,6 @@ type policy struct {
 	// the bundle's revision, both for the decision log.
 	modulesHash string
 	revision    string
-	// readsID reports whether a rule may read the subject's id for more
-	// than quoting it, or the times for more than consent expiry (any
-	// extension module may), so that cached decisions must be keyed by the
-	// id and the raw times.
-	readsID bool
-	// adequacySpans holds the start and end of each country's adequacy
-	// decision that has either (zero when it has not), for the cache key.
-	adequacySpans map[string][2]time.Time
 }
 
 // Option configures New.
@@ -244,17 +237,6 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
 		modulesHash:  hashModules(modules),
-		readsID:      len(modules) > 0,
-	}
-	for _, a := range c.Transfers.Adequacy {
-		start, hasStart, _ := a.Start()
-		end, hasEnd, _ := a.End()
-		if (hasStart || hasEnd) && a.Country != "" {
-			if p.adequacySpans == nil {
-				p.adequacySpans = map[string][2]time.Time{}
-			}
-			p.adequacySpans[a.Country] = [2]time.Time{start, end}
-		}
 	}
 	kinds := make([]string, len(c.SubjectKinds))
 	for i, k := range c.SubjectKinds {
@@ -301,6 +283,10 @@ func checkExtension(m module) error {
 	if err := checkExtensionPackage(m.name, mod); err != nil {
 		return err
 	}
+	if readsTime(mod) && !declaresChanges(mod) {
+		return badModule(m.name, "it reads the time (input.now_ns or lib.reached) but declares no set `changes` of the times it compares: "+
+			"add `changes contains t if { … }` for each, so that decisions are cached only while its answer stands")
+	}
 	// deny and obligation are read as sets of {code, message}: a rule of
 	// another kind under those names would be skipped, and a denial the
 	// author meant would silently allow.
@@ -334,25 +320,52 @@ func (e *Engine) PolicyVersion() string { return e.policy.Load().catalog.PolicyV
 // failure returns reason evaluation.failed and an error wrapping
 // privacy.ErrEvaluation.
 func (e *Engine) Decide(ctx context.Context, req privacy.Request) (privacy.Decision, error) {
-	p := e.policy.Load()
-	if e.dlog == nil {
-		return e.decide(ctx, p, req, nil)
+	return e.decideLogged(ctx, req, false)
+}
+
+// Replay decides req as it would have been decided at req.Time, for an
+// audit: the consent as recorded up to that time (a withdrawal recorded
+// later does not count, a grant recorded later neither), the subject's
+// state as the store holds it now (the subject store keeps no history),
+// and the policy in force now. It is never answered from the cache nor
+// kept in it, and the decision log marks it (replay: true). A request
+// without a time is invalid (field time).
+//
+// Decide, by contrast, counts everything recorded up to the engine clock's
+// now even for a request whose time is earlier: a caller-chosen time never
+// brings back a consent withdrawn, nor lifts an objection made, before the
+// decision is taken.
+func (e *Engine) Replay(ctx context.Context, req privacy.Request) (privacy.Decision, error) {
+	if req.Time.IsZero() {
+		p := e.policy.Load()
+		err := &privacy.ValidationError{Field: "time", Kind: privacy.ErrInvalidRequest, Message: "a replay judges a past moment: give the request's time"}
+		d := privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonRequestInvalid, err.Error()))
+		if e.dlog != nil {
+			e.dlog.write(ctx, p, &req, &facts{replay: true}, d, err)
+		}
+		return d, err
 	}
-	var f facts
+	return e.decideLogged(ctx, req, true)
+}
+
+// decideLogged decides under the policy in force and writes the decision
+// log.
+func (e *Engine) decideLogged(ctx context.Context, req privacy.Request, replay bool) (privacy.Decision, error) {
+	p := e.policy.Load()
+	f := facts{replay: replay}
 	d, err := e.decide(ctx, p, req, &f)
-	e.dlog.write(ctx, p, &req, &f, d, err)
+	if e.dlog != nil {
+		e.dlog.write(ctx, p, &req, &f, d, err)
+	}
 	return d, err
 }
 
-// decide decides req under p. When f is not nil it records there the state
-// the decision read, for the decision log.
+// decide decides req under p from the facts it gathers into f.
 func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *facts) (privacy.Decision, error) {
-	at := req.Time
-	if at.IsZero() {
-		at = e.now()
-	}
-	if f != nil {
-		f.at = at // logged even when the request fails before any read
+	now := e.now()
+	f.at = req.Time
+	if f.at.IsZero() {
+		f.at = now
 	}
 	if err := late(ctx); err != nil {
 		// A caller that gave up gets no decision, even one the cache or a
@@ -364,8 +377,7 @@ func (e *Engine) decide(ctx context.Context, p *policy, req privacy.Request, f *
 		// with the one reason that applies.
 		return privacy.Deny(p.catalog.PolicyVersion, p.reason(privacy.ReasonRequestInvalid, err.Error())), err
 	}
-
-	d, err := e.gather(ctx, p, &req, at, f)
+	d, err := e.gather(ctx, p, &req, now, f)
 	if err == nil {
 		// The caller's deadline passed while the decision was made: it
 		// gave up and gets no decision, never a late allow. The deadline
@@ -395,42 +407,54 @@ func late(ctx context.Context) error {
 
 // gather reads the facts of a valid request from the stores, checks them,
 // and decides on them.
-func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, at time.Time, f *facts) (privacy.Decision, error) {
-	var (
-		cs  consent.State
-		ss  subject.State
-		err error
-	)
+func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, now time.Time, f *facts) (privacy.Decision, error) {
+	var err error
 	if p.needsConsent[req.Purpose][req.Subject.Kind] {
-		if cs, err = e.readConsent(ctx, req.Subject.ID, req.Purpose, at); err != nil {
+		if f.consent, err = e.consentAt(ctx, req.Subject.ID, req.Purpose, now, f); err != nil {
 			return privacy.Decision{}, fmt.Errorf("read consent: %w", err)
 		}
 	}
-	var tcs *consent.State
 	if rc := req.Recipient; rc != nil && rc.Derogation == privacy.DerogationExplicitConsent {
 		// Art. 49(1)(a): the subject's explicit consent to this transfer,
 		// kept in the ledger under a purpose of its own.
-		st, err := e.readConsent(ctx, req.Subject.ID, privacy.TransferConsentPurpose(req.Purpose, rc.Country), at)
+		st, err := e.consentAt(ctx, req.Subject.ID, privacy.TransferConsentPurpose(req.Purpose, rc.Country), now, f)
 		if err != nil {
 			return privacy.Decision{}, fmt.Errorf("read transfer consent: %w", err)
 		}
-		tcs = &st
+		f.transferConsent = &st
 	}
-	if ss, err = e.readSubject(ctx, req.Subject.ID); err != nil {
+	if f.state, err = e.readSubject(ctx, req.Subject.ID); err != nil {
 		return privacy.Decision{}, fmt.Errorf("read subject state: %w", err)
 	}
-	ch, err := e.choices(ctx, p, req, &ss)
-	if err != nil {
+	if f.choices, err = e.choices(ctx, p, req, &f.state); err != nil {
 		return privacy.Decision{}, fmt.Errorf("read retention overrides: %w", err)
 	}
-	if f != nil {
-		*f = facts{at: at, consent: cs, state: ss}
+	if e.cache != nil && !f.replay {
+		return e.decideCached(ctx, p, req, f)
 	}
+	d, _, err := e.evaluate(ctx, p, req, f)
+	return d, err
+}
 
-	if e.cache != nil {
-		return e.decideCached(ctx, p, req, &cs, &ss, ch, tcs, at)
+// consentAt returns the consent that stands for a processing at f.at, as
+// far as the engine's clock says now: the consent as recorded at f.at,
+// unless what is recorded up to now (a withdrawal, a refusal, an expiry)
+// no longer gives it. A time before now can thus only take a consent
+// away (it was not yet given then), never bring one back. A replay reads
+// the consent at f.at alone.
+func (e *Engine) consentAt(ctx context.Context, subjectID, purpose string, now time.Time, f *facts) (consent.State, error) {
+	atTime, err := e.readConsent(ctx, subjectID, purpose, f.at)
+	if err != nil || f.replay || !f.at.Before(now) {
+		return atTime, err
 	}
-	return e.evaluate(ctx, p, req, &cs, &ss, ch, tcs, at)
+	atNow, err := e.readConsent(ctx, subjectID, purpose, now)
+	if err != nil {
+		return consent.State{}, err
+	}
+	if atNow.Event != consent.Given {
+		return atNow, nil
+	}
+	return atTime, nil
 }
 
 // choices returns the periods the subject's controller chose for the
@@ -474,27 +498,34 @@ func (e *Engine) choices(ctx context.Context, p *policy, req *privacy.Request, s
 	return out, nil
 }
 
-// evaluate asks OPA for the decision on a request and the state gathered
+// window is the span of times in which a decision stands, in unix
+// nanoseconds: [from, until), 0 meaning unbounded on that side.
+type window struct{ from, until int64 }
+
+// evaluate asks OPA for the decision on a request and the facts gathered
 // for it; the request has passed validate.
-func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, tcs *consent.State, at time.Time) (privacy.Decision, error) {
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(buildInput(req, cs, ss, ch, tcs, at)))
+func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, f *facts) (privacy.Decision, window, error) {
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(f.input(req)))
 	if err != nil {
-		return p.fail(e.log, fmt.Errorf("evaluate: %w", err))
+		d, err := p.fail(e.log, fmt.Errorf("evaluate: %w", err))
+		return d, window{}, err
 	}
-	d, err := p.decode(rs)
+	d, w, err := p.decode(rs)
 	if err != nil {
-		return p.fail(e.log, err)
+		d, err := p.fail(e.log, err)
+		return d, window{}, err
 	}
 	if d.Has(privacy.ReasonRequestInvalid) {
 		// The policy's own checks of the request's shape: a defence in
 		// depth behind validate.
-		return d, &privacy.ValidationError{Message: firstMessage(d, privacy.ReasonRequestInvalid), Kind: privacy.ErrInvalidRequest}
+		return d, w, &privacy.ValidationError{Message: firstMessage(d, privacy.ReasonRequestInvalid), Kind: privacy.ErrInvalidRequest}
 	}
 	if !d.Allowed && len(d.Reasons) == 0 {
 		// No reason and no basis: nothing applies and nothing permits.
-		return p.fail(e.log, errors.New("the policy chose no lawful basis and gave no reason"))
+		d, err := p.fail(e.log, errors.New("the policy chose no lawful basis and gave no reason"))
+		return d, window{}, err
 	}
-	return d, nil
+	return d, w, nil
 }
 
 // validate checks the request's shape and the subject kind against the
@@ -529,36 +560,55 @@ func firstMessage(d privacy.Decision, code string) string {
 
 // decode turns the query result into a decision, failing on any shape it
 // does not expect.
-func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, error) {
+func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, window, error) {
+	var (
+		w   window
+		err error
+	)
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return privacy.Decision{}, fmt.Errorf("policy result: want one result, got %d", len(rs))
+		return privacy.Decision{}, w, fmt.Errorf("policy result: want one result, got %d", len(rs))
 	}
 	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
 	if !ok {
-		return privacy.Decision{}, fmt.Errorf("policy result: want an object, got %T", rs[0].Expressions[0].Value)
+		return privacy.Decision{}, w, fmt.Errorf("policy result: want an object, got %T", rs[0].Expressions[0].Value)
 	}
 	basis, ok := obj["basis"].(string)
 	if !ok {
-		return privacy.Decision{}, errors.New("policy result: basis is not a string")
+		return privacy.Decision{}, w, errors.New("policy result: basis is not a string")
 	}
 	d := privacy.Decision{Basis: lawfulbasis.Basis(basis), PolicyVersion: p.catalog.PolicyVersion}
 	if basis != "" && !d.Basis.Valid() {
-		return privacy.Decision{}, fmt.Errorf("policy result: unknown basis %q", basis)
+		return privacy.Decision{}, w, fmt.Errorf("policy result: unknown basis %q", basis)
 	}
-	err := eachCodeMessage(obj["reasons"], "reasons", func(code, msg string) {
+	for _, b := range []struct {
+		field string
+		into  *int64
+	}{{"valid_from_ns", &w.from}, {"valid_until_ns", &w.until}} {
+		n, ok := obj[b.field].(json.Number)
+		if !ok {
+			return privacy.Decision{}, w, fmt.Errorf("policy result: %s is not a number", b.field)
+		}
+		if *b.into, err = n.Int64(); err != nil {
+			return privacy.Decision{}, w, fmt.Errorf("policy result: %s: %w", b.field, err)
+		}
+	}
+	if w.until != 0 {
+		d.ValidUntil = time.Unix(0, w.until).UTC()
+	}
+	err = eachCodeMessage(obj["reasons"], "reasons", func(code, msg string) {
 		d.Reasons = append(d.Reasons, p.reason(code, msg))
 	})
 	if err != nil {
-		return privacy.Decision{}, err
+		return privacy.Decision{}, w, err
 	}
 	err = eachCodeMessage(obj["obligations"], "obligations", func(code, msg string) {
 		d.Obligations = append(d.Obligations, privacy.Obligation{Code: code, Article: obligationArticle(code), Message: msg})
 	})
 	if err != nil {
-		return privacy.Decision{}, err
+		return privacy.Decision{}, w, err
 	}
 	d.Normalize()
-	return d, nil
+	return d, w, nil
 }
 
 func eachCodeMessage(v any, field string, fn func(code, msg string)) error {

@@ -93,7 +93,7 @@ func TestExtensionCapabilities(t *testing.T) {
 		}
 	}
 	// Pure functions stay available.
-	ok := "package privacy.ext.pure\n\ndeny contains {\"code\": \"x\", \"message\": sprintf(\"%d\", [count(input.request.data)])} if time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\") > input.now_ns\n"
+	ok := "package privacy.ext.pure\n\ndeny contains {\"code\": \"x\", \"message\": sprintf(\"%d\", [count(input.request.data)])} if time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\") > input.now_ns\n\nchanges contains time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\")\n"
 	if _, err := policies.New(t.Context(), policies.WithModule("pure.rego", ok)); err != nil {
 		t.Errorf("a module using pure built-in functions: %v", err)
 	}

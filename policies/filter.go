@@ -32,12 +32,10 @@ func IncludeDenied() FilterOption { return func(c *filterConfig) { c.denied = tr
 // is how a newsletter run or an export picks its audience.
 //
 // Each decision is exactly Decide's: the subject's consent and state are
-// read from the engine's stores and the policy is evaluated for them. Since
-// only the subject varies, subjects whose kind, age, country, controller and
-// state are the same share one evaluation through the engine's decision
-// cache, so a run evaluates the policy about once per distinct group rather
-// than once per subject. Filter streams: it holds one subject at a time, so
-// its memory does not grow with the number of subjects.
+// read from the engine's stores and the policy is evaluated for them (or
+// answered from the cache, for a subject decided before). Filter streams:
+// it holds one subject at a time, so its memory does not grow with the
+// number of subjects.
 //
 // A template without a time is decided at the time the run starts, for
 // every subject.

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -10,19 +11,48 @@ import (
 	"github.com/privacykit/privacy/subject"
 )
 
-// buildInput hands OPA the request and the state the engine gathered as an
-// ast.Value, skipping the JSON round trip of a Go struct. Every field is
-// present (empty when not given) except the recipient, which is absent for
-// internal use.
+// facts is everything a decision is made from besides the request: the
+// state the engine read from the stores (checked to be the subject's, its
+// times in range: gather), the controller's retention choices, and the
+// moment judged. Go gathers facts and Rego alone turns them into a
+// decision: nothing here concludes anything.
+//
+// Each fact reaches Rego through input (the one encoding OPA reads) and
+// the cache through appendKey (everything but the moment judged, which the
+// decision's validity window covers instead); TestEveryFactIsInTheKey
+// holds the two to the same facts.
+type facts struct {
+	// at is the moment judged: the request's time, or the engine clock's
+	// now when the request has none.
+	at time.Time
+	// replay marks an audit replay (Engine.Replay): state as recorded up
+	// to at, never cached.
+	replay  bool
+	consent consent.State
+	state   subject.State
+	// choices holds the periods the subject's controller chose for the
+	// requested leaves whose rules let it choose; nil when none applies.
+	choices map[string]privacy.Period
+	// transferConsent is the subject's consent to the transfer (Art.
+	// 49(1)(a)), read only for a recipient whose derogation is
+	// explicit_consent; nil otherwise.
+	transferConsent *consent.State
+}
+
+// input hands OPA the request and the facts as an ast.Value, skipping the
+// JSON round trip of a Go struct. Every field is present (empty when not
+// given) except the recipient, which is absent for internal use:
 //
 //	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N,
 //	 "retention_overrides": {leaf: period},  (only when the controller chose)
 //	 "transfer_consent": {"event", "expires_ns", "act"}}  (only for a
 //	                     recipient whose derogation is explicit_consent)
 //
-// subject_state.lifecycle maps each retention trigger that happened for
-// the subject to its time in unix nanoseconds.
-func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch map[string]privacy.Period, tcs *consent.State, at time.Time) ast.Value {
+// Times are unix nanoseconds, 0 for none. consent.policy_version_key is the
+// consent's version in the form whose string order is the version order
+// (privacy.PolicyVersion.Key); subject_state.lifecycle maps each retention
+// trigger that happened for the subject to its time.
+func (f *facts) input(req *privacy.Request) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
 	for i, d := range req.Data {
@@ -62,6 +92,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		)))
 	}
 
+	cs := &f.consent
 	consentItems := [][2]*ast.Term{
 		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
 		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
@@ -74,7 +105,7 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 
 	var objections []*ast.Term
 	dmObjection := false
-	for _, o := range ss.Objections {
+	for _, o := range f.state.Objections {
 		if o.DirectMarketing {
 			dmObjection = true
 		} else {
@@ -88,27 +119,146 @@ func buildInput(req *privacy.Request, cs *consent.State, ss *subject.State, ch m
 		ast.Item(ast.StringTerm("subject_state"), ast.ObjectTerm(
 			ast.Item(ast.StringTerm("objections"), ast.ArrayTerm(objections...)),
 			ast.Item(ast.StringTerm("direct_marketing_objection"), ast.BooleanTerm(dmObjection)),
-			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(ss.Restricted)),
-			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(ss.Deactivated)),
-			ast.Item(ast.StringTerm("lifecycle"), lifecycleTerm(ss.Lifecycle)),
+			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(f.state.Restricted)),
+			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(f.state.Deactivated)),
+			ast.Item(ast.StringTerm("lifecycle"), lifecycleTerm(f.state.Lifecycle)),
 		)),
-		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(at)))),
+		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(f.at)))),
 	}
-	if tcs != nil {
+	if tcs := f.transferConsent; tcs != nil {
 		items = append(items, ast.Item(ast.StringTerm("transfer_consent"), ast.ObjectTerm(
 			ast.Item(ast.StringTerm("event"), ast.StringTerm(string(tcs.Event))),
 			ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
 			ast.Item(ast.StringTerm("act"), ast.StringTerm(string(tcs.Act))),
 		)))
 	}
-	if len(ch) > 0 {
-		choices := make([][2]*ast.Term, 0, len(ch))
-		for leaf, p := range ch {
+	if len(f.choices) > 0 {
+		choices := make([][2]*ast.Term, 0, len(f.choices))
+		for leaf, p := range f.choices {
 			choices = append(choices, ast.Item(ast.StringTerm(leaf), ast.NewTerm(ast.MustInterfaceToValue(periodData(p)))))
 		}
 		items = append(items, ast.Item(ast.StringTerm("retention_overrides"), ast.ObjectTerm(choices...)))
 	}
 	return ast.NewObject(items...)
+}
+
+// appendKey appends the canonical encoding of req and f without the moment
+// judged (f.at and req.Time) to b: two decisions with the same encoding
+// read the same facts but for the time, and the policy's validity window
+// (valid_from, valid_until) says for which times the answer stands.
+// Strings are length-prefixed and maps written in key order, so that no
+// two different inputs share an encoding.
+func (f *facts) appendKey(b []byte, generation uint64, req *privacy.Request) []byte {
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	flag := func(v bool) {
+		if v {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	ns := func(t time.Time) { b = binary.AppendVarint(b, unixNano(t)) }
+
+	b = binary.LittleEndian.AppendUint64(b, generation)
+	s := &req.Subject
+	str(s.ID)
+	str(string(s.Kind))
+	b = binary.AppendVarint(b, int64(s.Age))
+	str(s.Country)
+	str(s.Controller)
+	str(req.Purpose)
+	b = binary.AppendUvarint(b, uint64(len(req.Data)))
+	for _, d := range req.Data {
+		str(d)
+	}
+	str(string(req.Basis))
+	flag(req.AutomatedDecision)
+	flag(req.EncryptedInTransit)
+	flag(req.Signals.GPC)
+	if r := req.Recipient; r != nil {
+		b = append(b, 1)
+		str(r.ID)
+		str(string(r.Kind))
+		str(r.Country)
+		flag(r.DPA)
+		str(string(r.Safeguard))
+		flag(r.Sale)
+		b = binary.AppendUvarint(b, uint64(len(r.Certifications)))
+		for _, c := range r.Certifications {
+			str(c)
+		}
+		str(r.Sector)
+		str(r.Jurisdiction)
+		str(string(r.Derogation))
+		flag(r.Occasional)
+		flag(r.InformProhibited)
+	} else {
+		b = append(b, 0)
+	}
+
+	cs := &f.consent
+	str(string(cs.Event))
+	str(string(cs.Act))
+	flag(cs.Guardian)
+	str(cs.PolicyVersion)
+	ns(cs.CollectedAt)
+	ns(cs.ExpiresAt)
+	if tcs := f.transferConsent; tcs != nil {
+		b = append(b, 1)
+		str(string(tcs.Event))
+		str(string(tcs.Act))
+		ns(tcs.ExpiresAt)
+	} else {
+		b = append(b, 0)
+	}
+
+	ss := &f.state
+	b = binary.AppendUvarint(b, uint64(len(ss.Objections)))
+	for _, o := range ss.Objections {
+		flag(o.DirectMarketing)
+		str(o.Purpose)
+	}
+	flag(ss.Restricted)
+	flag(ss.Deactivated)
+	b = binary.AppendUvarint(b, uint64(len(ss.Lifecycle)))
+	for tr := range inOrder(ss.Lifecycle) {
+		str(string(tr))
+		ns(ss.Lifecycle[tr])
+	}
+	b = binary.AppendUvarint(b, uint64(len(f.choices)))
+	for leaf := range inOrder(f.choices) {
+		p := f.choices[leaf]
+		str(leaf)
+		for _, n := range [...]int{p.Years, p.Months, p.Weeks, p.Days, p.Hours} {
+			b = binary.AppendVarint(b, int64(n))
+		}
+	}
+	return b
+}
+
+// inOrder yields the keys of a small map in increasing order without
+// allocating (a map of a subject's triggers or a request's leaves holds a
+// handful).
+func inOrder[K ~string, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		var prev K
+		for i := range len(m) {
+			var next K
+			found := false
+			for k := range m {
+				if (i == 0 || k > prev) && (!found || k < next) {
+					next, found = k, true
+				}
+			}
+			if !found || !yield(next) {
+				return
+			}
+			prev = next
+		}
+	}
 }
 
 func stringsTerm(list []string) *ast.Term {
@@ -139,7 +289,7 @@ func unixNano(t time.Time) int64 {
 }
 
 // versionKey is the comparable form of a consent's policy version
-// (privacy.Version.Key); a version that does not parse is the empty
+// (privacy.PolicyVersion.Key); a version that does not parse is the empty
 // version, older than any, so that it can only be stale.
 func versionKey(v string) string {
 	pv, _ := privacy.ParsePolicyVersion(v)

@@ -83,7 +83,7 @@ func TestAssertions(t *testing.T) {
 	}{
 		{"allowed passes", func(tb testing.TB) { privacytest.AssertAllowed(tb, env.Engine, profiling) }, false, nil},
 		{"allowed fails on a denial and explains it", func(tb testing.TB) { privacytest.AssertAllowed(tb, env.Engine, announce) }, true,
-			[]string{"want allowed, got denied (objection.active)", `"purpose": "marketing.announcements"`, `"code": "objection.active"`, `"article":`, `"message": "subject \"u-1\" objected`}},
+			[]string{"want allowed, got denied (objection.active)", `"purpose": "marketing.announcements"`, `"code": "objection.active"`, `"article":`, `"message": "the subject objected`}},
 		{"denied passes with its code", func(tb testing.TB) {
 			privacytest.AssertDenied(tb, env.Engine, announce, privacy.ReasonObjectionActive)
 		}, false, nil},

@@ -7,19 +7,19 @@ import data.privacy.rules.retention
 
 # Consent (Art. 6(1)(a), 7, 8).
 
-basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of subject %q for purpose %q on record", [lib.req.subject.id, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of the subject for purpose %q on record", [lib.req.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event in {"", "refused"}
 }
 
-basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("subject %q withdrew consent for purpose %q", [lib.req.subject.id, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("the subject withdrew consent for purpose %q", [lib.req.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "withdrawn"
 }
 
-basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of subject %q for purpose %q has expired", [lib.req.subject.id, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of the subject for purpose %q has expired", [lib.req.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	expired
@@ -30,8 +30,11 @@ expired if input.consent.event == "expired"
 expired if {
 	input.consent.event == "given"
 	input.consent.expires_ns > 0
-	input.consent.expires_ns <= input.now_ns
+	lib.reached(input.consent.expires_ns)
 }
+
+# The answer changes when a consent's expiry comes (lib.changes).
+changes contains input.consent.expires_ns if input.consent.expires_ns > 0
 
 basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [lib.req.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
 	some b in lib.candidates
@@ -44,7 +47,7 @@ basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for 
 # silence, inactivity or "continued use" is not consent, whatever the
 # ledger holds (stores refuse such grants; a record from elsewhere may
 # still carry one).
-basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of subject %q for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [lib.req.subject.id, lib.req.purpose, input.consent.act])) if {
+basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of the subject for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [lib.req.purpose, input.consent.act])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
@@ -54,16 +57,24 @@ basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consen
 # Consent does not last for ever: the purpose's maximum age (or the
 # catalog's default) from when it was given, after which it must be asked
 # again (EDPB Guidelines 05/2020, para. 110).
-basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of subject %q for purpose %q is older than %s: ask again", [lib.req.subject.id, lib.req.purpose, max_age.period])) if {
+basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of the subject for purpose %q is older than %s: ask again", [lib.req.purpose, max_age.period])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
 	max_age := lib.purpose.consent_max_age
-	input.consent.collected_ns > 0
-	input.now_ns >= retention.add_period(input.consent.collected_ns, max_age)
+	lib.reached(renewal_due)
 }
 
-basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("subject %q is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [lib.req.subject.id, age])) if {
+# When a given consent reaches its maximum age.
+renewal_due := retention.add_period(input.consent.collected_ns, lib.purpose.consent_max_age) if {
+	input.consent.event == "given"
+	input.consent.collected_ns > 0
+}
+
+# The answer changes when the consent reaches its maximum age (lib.changes).
+changes contains renewal_due
+
+basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("the subject is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [age])) if {
 	some b in lib.candidates
 	b == "consent"
 	age := object.get(data.catalog.consent_age.countries, lib.req.subject.country, data.catalog.consent_age.default)
@@ -85,7 +96,7 @@ basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf(
 	not lib.purpose.lia
 }
 
-basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("subject %q is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [lib.req.subject.id, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the subject is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [lib.req.purpose])) if {
 	some b in lib.candidates
 	b == "legitimate_interests"
 	lib.child
@@ -96,7 +107,7 @@ basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("subject
 # Art. 21(1): an objection to processing on public task or legitimate
 # interests stops it unless compelling grounds override it. Direct
 # marketing is handled, absolutely, in privacy.rules.rights.
-basis_deny[b] contains lib.reason("objection.active", sprintf("subject %q objected to %q and the controller has no compelling grounds that override the objection (Art. 21(1))", [lib.req.subject.id, lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objected to %q and the controller has no compelling grounds that override the objection (Art. 21(1))", [lib.req.purpose])) if {
 	some b in lib.candidates
 	data.catalog.objectionable_bases[b]
 	lib.objected_to_purpose

@@ -89,3 +89,8 @@ test_consent_renewal_due if {
 	# A consent without its time recorded is judged by the other rules.
 	not bases.basis_deny.consent with input as object.union(fixtures.with_consent(surveys, object.union(given, {"collected_ns": 0})), {"now_ns": now})
 }
+
+test_consent_expiry_is_a_change if {
+	bases.changes == {1895000000000000000} with input as fixtures.with_consent(surveys, object.union(given, {"expires_ns": 1895000000000000000}))
+	count(bases.changes) == 0 with input as fixtures.with_consent(surveys, given)
+}

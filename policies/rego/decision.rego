@@ -44,8 +44,37 @@ obligations contains o if {
 	some o in data.privacy.ext[name].obligation
 }
 
+# The times at which a rule's answer may change (lib.reached).
+changes contains t if {
+	some name
+	some t in data.privacy.rules[name].changes
+}
+
+changes contains t if {
+	some name
+	some t in data.privacy.ext[name].changes
+}
+
+# The decision holds from the last change at or before now until the first
+# change after it; 0 when there is none on that side.
+default valid_from := 0
+
+valid_from := max(past) if {
+	past := {t | some t in changes; t <= input.now_ns}
+	count(past) > 0
+}
+
+default valid_until := 0
+
+valid_until := min(future) if {
+	future := {t | some t in changes; t > input.now_ns}
+	count(future) > 0
+}
+
 result := {
 	"basis": basis,
 	"reasons": reasons,
 	"obligations": obligations,
+	"valid_from_ns": valid_from,
+	"valid_until_ns": valid_until,
 }

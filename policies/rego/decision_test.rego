@@ -34,3 +34,17 @@ test_extension_obligations_are_added if {
 		with data.privacy.ext.acme.obligation as {{"code": "ext.notify", "message": "tell acme"}}
 	fixtures.codes(r.obligations) == {"ext.notify"}
 }
+
+test_validity_is_the_nearest_change_around_now if {
+	r := decision.result with input as fixtures.base
+		with data.privacy.rules.bases.changes as {fixtures.base.now_ns - 10, fixtures.base.now_ns + 5, fixtures.base.now_ns + 99}
+		with data.privacy.ext.acme.changes as {fixtures.base.now_ns, fixtures.base.now_ns + 2}
+	r.valid_from_ns == fixtures.base.now_ns
+	r.valid_until_ns == fixtures.base.now_ns + 2
+}
+
+test_no_change_no_bound if {
+	r := decision.result with input as fixtures.base
+	r.valid_from_ns == 0
+	r.valid_until_ns == 0
+}

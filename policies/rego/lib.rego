@@ -56,3 +56,12 @@ child if {
 }
 
 reason(code, message) := {"code": code, "message": message}
+
+# Time. input.now_ns is the moment judged. A rule compares it with a time
+# only through reached, and a package whose rules do declares the times it
+# compares in a set `changes`: the answer may differ before and after each.
+# The decision reports the nearest of them around now (valid_from,
+# valid_until), and the engine's cache keeps an answer only between them,
+# so a rule on a new time-dependent fact stays right in the cache without
+# any change to it.
+reached(t) if input.now_ns >= t

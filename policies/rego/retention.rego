@@ -9,13 +9,22 @@ package privacy.rules.retention
 
 import data.privacy.lib
 
-deny contains lib.reason("retention.expired", sprintf("category %q of subject %q is past its retention: %s from %s (rule %s)", [leaf, lib.req.subject.id, period, rule.trigger, rule.rule])) if {
+deny contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)", [leaf, period, rule.trigger, rule.rule])) if {
 	not lib.purpose.legal
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
 	[due, period] := due_at(start, leaf, rule)
-	input.now_ns >= due
+	lib.reached(due)
+}
+
+# The answer changes when the retention of a requested leaf ends
+# (lib.changes).
+changes contains due if {
+	some leaf in lib.leaves
+	rule := data.catalog.retention[leaf]
+	start := input.subject_state.lifecycle[rule.trigger]
+	[due, _] := due_at(start, leaf, rule)
 }
 
 # due_at is when the leaf's retention ends and the period that applies: the

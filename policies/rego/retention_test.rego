@@ -74,3 +74,8 @@ test_controller_choice_kept_within_bounds if {
 	count(retention.deny) == 0 with input as object.union(guest_seen_ago(0, pt1h), {"now_ns": fixtures.base.now_ns + (3600000000000 * 2)})
 	fixtures.codes(retention.deny) == {"retention.expired"} with input as guest_seen_ago(1, pt1h)
 }
+
+test_retention_end_is_a_change if {
+	retention.changes == {fixtures.base.now_ns + day} with input as fixtures.with_state({}, closed_ago(89))
+	count(retention.changes) == 0 with input as fixtures.base
+}

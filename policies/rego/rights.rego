@@ -5,22 +5,22 @@ package privacy.rules.rights
 
 import data.privacy.lib
 
-deny contains lib.reason("restriction.active", sprintf("processing of subject %q is restricted (Art. 18): only storage and legal purposes remain", [lib.req.subject.id])) if {
+deny contains lib.reason("restriction.active", "processing of the subject's data is restricted (Art. 18): only storage and legal purposes remain") if {
 	input.subject_state.restricted
 	not lib.purpose.legal
 }
 
-deny contains lib.reason("subject.deactivated", sprintf("the account of subject %q is deactivated: only legal purposes remain", [lib.req.subject.id])) if {
+deny contains lib.reason("subject.deactivated", "the subject's account is deactivated: only legal purposes remain") if {
 	input.subject_state.deactivated
 	not lib.purpose.legal
 }
 
-deny contains lib.reason("objection.active", sprintf("subject %q objected to %q; objection to direct marketing is absolute", [lib.req.subject.id, lib.req.purpose])) if {
+deny contains lib.reason("objection.active", sprintf("the subject objected to %q; objection to direct marketing is absolute", [lib.req.purpose])) if {
 	lib.purpose.direct_marketing
 	lib.objected_to_purpose
 }
 
-deny contains lib.reason("objection.active", sprintf("subject %q objected to all direct marketing", [lib.req.subject.id])) if {
+deny contains lib.reason("objection.active", "the subject objected to all direct marketing") if {
 	lib.purpose.direct_marketing
 	input.subject_state.direct_marketing_objection
 }

@@ -64,9 +64,18 @@ adequacy_decision := data.catalog.adequacy[lib.recipient.country]
 
 adequacy_gaps contains "no adequacy decision" if not adequacy_decision
 
-adequacy_gaps contains sprintf("the adequacy decision %s applies only from %s", [adequacy_decision.decision, adequacy_decision.from]) if input.now_ns < adequacy_decision.start_ns
+adequacy_gaps contains sprintf("the adequacy decision %s applies only from %s", [adequacy_decision.decision, adequacy_decision.from]) if not lib.reached(adequacy_decision.start_ns)
 
-adequacy_gaps contains sprintf("the adequacy decision %s ended after %s", [adequacy_decision.decision, adequacy_decision.until]) if input.now_ns >= adequacy_decision.end_ns
+adequacy_gaps contains sprintf("the adequacy decision %s ended after %s", [adequacy_decision.decision, adequacy_decision.until]) if lib.reached(adequacy_decision.end_ns)
+
+# The answer changes when the recipient country's adequacy decision starts
+# or ends, and when the subject's consent to the transfer expires
+# (lib.changes).
+changes contains adequacy_decision.start_ns
+
+changes contains adequacy_decision.end_ns
+
+changes contains input.transfer_consent.expires_ns if input.transfer_consent.expires_ns > 0
 
 adequacy_gaps contains sprintf("the adequacy decision %s covers only recipients with %q (recipient.safeguard or recipient.certifications)", [adequacy_decision.decision, adequacy_decision.requires]) if {
 	adequacy_decision.requires != ""
@@ -147,6 +156,6 @@ transfer_consent_given if {
 transfer_consent_given if {
 	c := input.transfer_consent
 	c.event == "given"
-	c.expires_ns > input.now_ns
+	not lib.reached(c.expires_ns)
 	not data.catalog.not_consent_acts[c.act]
 }

@@ -141,3 +141,9 @@ test_foreign_authority if {
 	# An international agreement covers only orders of authorities.
 	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as partner_in("IN", {"derogation": "international_agreement"})
 }
+
+test_adequacy_span_is_a_change if {
+	transfer.changes == {time.parse_rfc3339_ns("2031-12-28T00:00:00Z")} with input as req({"country": "GB"})
+	transfer.changes == {time.parse_rfc3339_ns("2026-01-26T00:00:00Z")} with input as req({"country": "BR"})
+	count(transfer.changes) == 0 with input as req({"country": "CH"})
+}
