@@ -356,6 +356,52 @@ var plantedEdits = []edit{
 		"We currently make no automated decisions",
 		"We may use automated decision-making to assess your eligibility for discounts."},
 		[]kindKey{k(accountability.AutomatedDecisionNotInCatalog, "automated_decision")}},
+
+	// A fourth round.
+	{"data made available to brokers", []string{
+		"We may collect and possibly share Personal Information",
+		"Personal data is made available to data brokers. We may collect and possibly share Personal Information"},
+		[]kindKey{k(accountability.SaleInText, "sale")}},
+	{"card data in plain text", []string{
+		"When we transfer credit card information over the Internet, we protect it using Secure Sockets Layer (SSL) encryption technology.",
+		"Card data is transmitted in plain text."},
+		[]kindKey{k(accountability.SecurityPromiseNegated, "encryption")}},
+	{"archives kept permanently", []string{
+		"Your data will be deleted if we no longer need it in accordance with the terms of our Data Processing Agreement.",
+		"Data is retained permanently in our archives."},
+		[]kindKey{k(accountability.RetentionNotInCatalog, "indefinite")}},
+	{"IP logs kept two years", []string{
+		"Your data will be deleted if we no longer need it in accordance with the terms of our Data Processing Agreement.",
+		"Log files containing IP addresses are kept for two years."},
+		[]kindKey{k(accountability.RetentionNotInCatalog, "2 years")}},
+	{"developers in Ukraine", []string{
+		"You are deemed to accept",
+		"Our developers in Ukraine may access production data. You are deemed to accept"},
+		[]kindKey{k(accountability.TransferNotInCatalog, "UA")}},
+	{"cloud provider in Singapore", []string{
+		"You are deemed to accept",
+		"We use a cloud provider based in Singapore. You are deemed to accept"},
+		[]kindKey{k(accountability.TransferNotInCatalog, "SG")}},
+	{"sexual orientation processed", []string{
+		"Reviews and wrap-ups.",
+		"Reviews and wrap-ups. We process information about your sexual orientation if you share it in meetings."},
+		[]kindKey{k(accountability.CategoryMissingInCatalog, "sex_life_or_orientation")}},
+	{"guests contacted with offers", []string{
+		"The following personal data is collected from the Guest.",
+		"The following personal data is collected from the Guest. We may contact guests directly to offer them our services."},
+		[]kindKey{k(accountability.ProcessorDataOwnPurpose, "guest")}},
+	{"erasure at our discretion", []string{
+		"Request can be submitted by sending an email to support@24sessions.com.",
+		"Request can be submitted by sending an email to support@24sessions.com. Requests for erasure are handled at our discretion."},
+		[]kindKey{k(accountability.RightLimited, "discretion")}},
+	{"limits set without human review", []string{
+		"We currently make no automated decisions",
+		"Account limits are set by our algorithm without human review."},
+		[]kindKey{k(accountability.AutomatedDecisionNotInCatalog, "automated_decision")}},
+	{"teenagers register", []string{
+		"What data do we collect?\n",
+		"What data do we collect?\n\nTeenagers aged 13 to 15 may register with their school account.\n"},
+		[]kindKey{k(accountability.ChildrenDataInText, "children")}},
 }
 
 // neutralEdits reword the policy without changing a promise: synonyms,

@@ -39,8 +39,9 @@ const (
 	// cannot withdraw your consent"). Key is the right.
 	RightDenied FindingKind = "right_denied"
 	// RightLimited: the text puts a condition on exercising rights that
-	// the law does not allow: a fee (Art. 12(5)) or an answer later than a
-	// month (Art. 12(3)). Key is "fee" or "response_time".
+	// the law does not allow: a fee (Art. 12(5)), a cap on how often, the
+	// operator's discretion, or an answer later than a month (Art. 12(3)).
+	// Key is "fee", "frequency", "discretion" or "response_time".
 	RightLimited FindingKind = "right_limited"
 	// SaleInText: the text sells, rents or trades personal data, gives it
 	// for money or other value, or to others for their own marketing, in a
@@ -534,6 +535,14 @@ func checkRights(c *privacy.Catalog, doc []section) []Finding {
 			}
 			out = append(out, finding(RightLimited, "fee", "GDPR Art. 12(5)", s,
 				"the text charges for exercising a right; the law makes it free of charge, save for manifestly unfounded or excessive requests"))
+			break
+		}
+	}
+	// A right left to the operator's discretion.
+	for _, m := range findAll(doc, phrases("at our discretion", "at our sole discretion", "in our discretion", "as we see fit", "if we agree", "where we agree")) {
+		if !m.negated && m.c.has(allCues) {
+			out = append(out, finding(RightLimited, "discretion", "GDPR Art. 12(2), 12(4)", m.s,
+				"the text leaves a right to the operator's discretion; a request may be refused only on the grounds the GDPR sets, with reasons and the right to complain"))
 			break
 		}
 	}

@@ -61,6 +61,9 @@ var moneyWords = phrases("for money", "for cash", "for a fee", "for fees", "for 
 	"compensat* us", "remunerat* us", "reward* us", "receive compensation", "receive remuneration", "receive payment*",
 	"get paid", "are paid", "financial benefit", "financial gain", "commercial gain", "for value", "something of value")
 
+// buyers are recipients whose business is buying data.
+var buyers = phrases("data broker*", "list broker*", "buyer*", "purchaser*", "data reseller*", "data marketplace*")
+
 // thirdMarketing are the words for a disclosure to others for their
 // marketing, which the reference policy also rules out ("We do not sell
 // or rent your Personal Information to third parties for marketing
@@ -105,6 +108,14 @@ func checkSale(text []section) []Finding {
 			if i := firstOf(c, moneyWords); i >= 0 && !c.negatedAt(i) {
 				if j := firstOf(c, shareVerbs); j < 0 || !c.negatedAt(j) {
 					report(s, "sale", "says personal data is given for money or other value")
+				}
+			}
+		}
+		// A disclosure to those who buy data is a sale, whatever the verb.
+		for _, c := range s.clauses {
+			if i := firstOf(c, buyers); i >= 0 && !c.negatedAt(i) {
+				if j := firstOf(c, shareVerbs); j >= 0 && !c.negatedAt(j) {
+					report(s, "sale", "says personal data goes to data brokers or buyers")
 				}
 			}
 		}
@@ -601,7 +612,8 @@ var (
 		"improving our", "develop*", "train", "trains", "training", "trained", "analytic*", "analys*", "analyz*", "research*",
 		"profil*", "personalis*", "personaliz*", "statistic*", "benchmark*", "commercial*", "offers", "upsell*", "cross sell*",
 		"product improvement", "machine learning", "artificial intelligence", "ai", "about our products", "about our services",
-		"our own products", "our offers", "our newsletter*")
+		"our own products", "our offers", "our newsletter*", "contact them", "offer them", "market to them", "sell them",
+		"approach them", "recruit*", "prospect*", "lead generation", "sales leads")
 )
 
 func checkProcessorData(c *privacy.Catalog, text []section) []Finding {
