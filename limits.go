@@ -51,6 +51,9 @@ const (
 	// MaxReceiptBytes bounds a consent receipt read back
 	// (consent.ReadReceipt).
 	MaxReceiptBytes = 1 << 20
+	// MaxCheckpointBytes bounds a ledger checkpoint read back
+	// (consent.ReadCheckpoint).
+	MaxCheckpointBytes = 4 << 10
 	// MaxTextBytes bounds a text document read whole, such as the privacy
 	// notice a catalog is compared with.
 	MaxTextBytes = 16 << 20

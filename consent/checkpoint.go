@@ -1,15 +1,15 @@
 package consent
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/privacykit/privacy"
 )
 
 // CheckpointAlgorithm is the signature algorithm of checkpoints.
@@ -100,27 +100,14 @@ func (c Checkpoint) Check(ctx context.Context, keys KeyProvider) error {
 	return nil
 }
 
-// maxCheckpoint is the most ReadCheckpoint reads.
-const maxCheckpoint = 4 << 10
-
-// ReadCheckpoint reads a checkpoint, as JSON, from r: at most 4 KiB, one
-// object, no unknown fields. It does not check the signature (Check).
+// ReadCheckpoint reads a checkpoint, as JSON, from r: at most
+// privacy.MaxCheckpointBytes, one object, decoded strictly
+// (privacy.DecodeJSON: unknown fields, duplicate keys and a zero time
+// are errors naming the field). It does not check the signature (Check).
 func ReadCheckpoint(r io.Reader) (Checkpoint, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxCheckpoint+1))
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
-	}
-	if len(b) > maxCheckpoint {
-		return Checkpoint{}, fmt.Errorf("read checkpoint: larger than %d bytes", maxCheckpoint)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var c Checkpoint
-	if err := dec.Decode(&c); err != nil {
+	if err := privacy.DecodeJSON(r, "checkpoint", privacy.MaxCheckpointBytes, "MaxCheckpointBytes", &c); err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
-	}
-	if dec.More() {
-		return Checkpoint{}, errors.New("read checkpoint: data after the JSON object")
 	}
 	return c, nil
 }

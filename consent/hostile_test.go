@@ -100,3 +100,37 @@ func FuzzReadReceipt(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadCheckpoint(f *testing.F) {
+	f.Add([]byte(`{"seq":3,"hash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","at":"2026-11-28T12:00:00Z","key_id":"k1","algorithm":"HMAC-SHA256","signature":"00"}`))
+	f.Add([]byte(`{"seq":0,"hash":"","at":"2026-11-28T12:00:00Z","key_id":"k1","algorithm":"HMAC-SHA256","signature":""}`))
+	f.Add([]byte(`{"seq":1,"SEQ":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := consent.ReadCheckpoint(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, privacy.ErrInvalid) && !strings.Contains(err.Error(), "read checkpoint") {
+				t.Fatalf("error neither invalid input nor naming the checkpoint: %v", err)
+			}
+			return
+		}
+		if privacy.CheckTime("at", c.At) != nil {
+			t.Fatalf("accepted a checkpoint time out of range: %s", c.At)
+		}
+	})
+}
+
+// TestReadCheckpointStrict: a checkpoint with a key twice, or taken at
+// 0001-01-01, is refused naming the field.
+func TestReadCheckpointStrict(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`{"seq":1,"Seq":2}`:                     "duplicate key",
+		`{"at":"0001-01-01T00:00:00Z"}`:         "at: 0001-01-01",
+		`{"at":"1969-01-01T00:00:00Z"}`:         "at: must be after",
+		`{"seq":1}` + strings.Repeat(" ", 5000): "MaxCheckpointBytes",
+	} {
+		if _, err := consent.ReadCheckpoint(strings.NewReader(in)); !errors.Is(err, privacy.ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadCheckpoint(%.40q) = %v, want an error containing %q", in, err, want)
+		}
+	}
+}
