@@ -498,6 +498,18 @@ var neutralEdits = []edit{
 	{"encryption sentence turned round", []string{
 		"When we transfer credit card information over the Internet, we protect it using Secure Sockets Layer (SSL) encryption technology.",
 		"We use SSL encryption to protect credit card information we send over the Internet."}, nil},
+	{"security measures in other words", []string{
+		"We utilize a combination of industry-standard security technologies, procedures, and organizational measures to help protect your Personal Information from unauthorized access, use or disclosure.",
+		"We rely on industry-standard security tools and procedures to keep your Personal Information safe from unauthorised access, use or disclosure."}, nil},
+	{"third countries for outside the EEA", []string{
+		"Some or all of your data may be stored or transferred outside of the European Economic Area",
+		"Some or all of your data may be stored in or transferred to third countries outside the European Economic Area"}, nil},
+	{"criminal activities for illegal activities", []string{
+		"in order to investigate, prevent, or take action regarding illegal activities,",
+		"in order to investigate, prevent, or take action regarding criminal activities,"}, nil},
+	{"referral to your contacts", []string{
+		"To provide information on your request to another individual such as a friend or co-worker.",
+		"To provide information, at your request, to another individual among your contacts, such as a friend or co-worker."}, nil},
 }
 
 // TestDiffNoticeCorpus runs the planted and neutral edits of the reference

@@ -56,10 +56,10 @@ var shareVerbs = phrases("share*", "disclos*", "provid*", "give", "gives", "givi
 var moneyWords = phrases("for money", "for cash", "for a fee", "for fees", "for payment", "against payment",
 	"in exchange for", "in return for", "for compensation", "for remuneration", "for consideration",
 	"for monetary", "for valuable", "for financial", "for commercial gain", "for profit", "for a profit",
-	"pay us", "pays us", "paid us", "paying us", "paid by", "we are paid", "we get paid", "we receive payment",
+	"pay us", "pays us", "paid us", "paying us", "paid by", "we are paid by", "we get paid by",
 	"we earn", "revenue", "for a commission", "monetary", "valuable consideration", "against a fee", "a small fee",
-	"compensat* us", "remunerat* us", "reward* us", "receive compensation", "receive remuneration", "receive payment*",
-	"get paid", "are paid", "financial benefit", "financial gain", "commercial gain", "for value", "something of value")
+	"compensat* us", "remunerat* us", "reward* us", "receive compensation", "receive remuneration",
+	"financial benefit", "financial gain", "commercial gain", "for value", "something of value")
 
 // buyers are recipients whose business is buying data.
 var buyers = phrases("data broker*", "list broker*", "buyer*", "purchaser*", "data reseller*", "data marketplace*")
@@ -158,6 +158,13 @@ var (
 	encryptionWords = phrases("encrypt*", "ssl", "tls", "https", "secure sockets", "cryptograph*", "transport layer security")
 	// plainWords say data goes unprotected.
 	plainWords = phrases("unencrypted", "without encryption", "plain text", "plaintext", "in the clear", "not encrypted")
+	// securityWords and meansWords together state security measures in
+	// other words ("we use industry-standard security tools and
+	// procedures"); a commitment alone ("we are committed to protecting
+	// your data") states none.
+	securityWords = phrases("secur*", "protect*", "safeguard*")
+	meansWords    = phrases("technolog*", "measure*", "procedure*", "tool*", "control*", "standard*",
+		"firewall*", "safeguards", "policies and", "practices")
 	// hedges make a promise optional.
 	hedges = phrases("where possible", "when possible", "if possible", "where feasible", "when feasible", "if feasible",
 		"technically feasible", "where practicable", "where practical", "if practical", "where appropriate", "in some cases",
@@ -200,7 +207,13 @@ func checkSecurity(c *privacy.Catalog, text []section) []Finding {
 		out = append(out, finding(SecurityPromiseMissing, "encryption", "GDPR Art. 32(1)(a), 13(1)(e)", nil,
 			"the text no longer promises encryption; the catalog marks financial data that the engine only lets leave the system encrypted (encrypt_in_transit)"))
 	}
-	if !affirmed(measureWords) {
+	if !affirmed(measureWords) && !slices.ContainsFunc(text, func(s section) bool {
+		return slices.ContainsFunc(s.clauses, func(c clause) bool {
+			i := firstOf(c, securityWords)
+			// encryption is its own promise, checked above
+			return i >= 0 && !c.cond && !c.negatedAt(i) && c.has(meansWords) && !c.has(encryptionWords)
+		})
+	}) {
 		out = append(out, finding(SecurityPromiseMissing, "measures", "GDPR Art. 32, 5(1)(f)", nil,
 			"the text no longer states the security measures that protect personal data"))
 	}
@@ -433,8 +446,8 @@ var countryTerms = []struct {
 	{"region:africa", phrases("africa")},
 	{"region:americas", phrases("south america", "latin america", "north america")},
 	{"region:middle_east", phrases("middle east")},
-	{"region:worldwide", phrases("anywhere in the world", "around the world", "all over the world", "any country", "other countries",
-		"every country", "globally", "worldwide", "internationally", "third countries", "third country")},
+	{"region:worldwide", phrases("anywhere in the world", "around the world", "all over the world", "any country",
+		"every country", "globally", "worldwide")},
 }
 
 // transferWords show that a clause speaks of where data goes or is kept.
@@ -448,7 +461,8 @@ var safeguardWords = phrases("contractual clauses", "contractual terms", "contra
 
 // outsideWords speak of data leaving the EEA without naming a country.
 var outsideWords = phrases("outside the european", "outside of the european", "outside the eea", "outside of the eea",
-	"outside the eu", "outside of the eu", "outside europe", "outside of europe", "third countr*", "international transfer*")
+	"outside the eu", "outside of the eu", "outside europe", "outside of europe", "third countr*", "international transfer*",
+	"other countries", "internationally", "abroad")
 
 func checkTransfers(c *privacy.Catalog, text []section) []Finding {
 	var out []Finding
@@ -537,9 +551,10 @@ var categoryLexicon = []struct {
 	{"religious_beliefs", "Art. 9(1)", phrases("religio*", "philosophical belief*", "beliefs"), []string{"religio", "belief"}},
 	{"trade_union_membership", "Art. 9(1)", phrases("trade union*", "union membership"), []string{"union"}},
 	{"sex_life_or_orientation", "Art. 9(1)", phrases("sexual orientation", "sex life", "sexual life", "sexuality"), []string{"sexual"}},
-	{"criminal_offences", "Art. 10", phrases("criminal*", "conviction*", "offences", "offenses"), []string{"criminal"}},
+	{"criminal_offences", "Art. 10", phrases("criminal record*", "criminal conviction*", "criminal histor*", "criminal background*",
+		"conviction*", "police record*"), []string{"criminal", "conviction"}},
 	{"precise_location", "Art. 13, 14", phrases("gps", "geolocation", "geo location", "precise location"), []string{"gps", "geolocation", "precise"}},
-	{"contacts", "Art. 13, 14", phrases("address book*", "contact list*", "contacts list*", "phone contacts", "your contacts"), []string{"address book", "contacts"}},
+	{"contacts", "Art. 13, 14", phrases("address book*", "contact list*", "contacts list*", "phone contacts"), []string{"address book", "contacts"}},
 	{"social_media", "Art. 13, 14", phrases("social media", "facebook", "linkedin", "twitter", "instagram"), []string{"social"}},
 	{"device_identifiers", "Art. 13, 14", phrases("device id*", "device identifier*", "imei", "advertising id*", "idfa", "mac address*"), []string{"device"}},
 	{"income", "Art. 13, 14", phrases("salary", "salaries", "income", "credit score*", "credit histor*", "creditworthiness", "financial situation"), []string{"salary", "income", "credit score"}},
