@@ -12,17 +12,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/internal/hostile"
 )
-
-// endless is a reader that never ends, like /dev/zero, yielding b.
-type endless byte
-
-func (e endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(e)
-	}
-	return len(p), nil
-}
 
 // allocated runs fn and returns the bytes it allocated (the whole
 // process's: run it from a test that is not parallel).
@@ -52,15 +43,15 @@ func TestReadersStopAtTheirLimit(t *testing.T) {
 		}
 	}
 	check("DecodeRequest", privacy.MaxRequestBytes, "MaxRequestBytes", func() error {
-		_, err := privacy.DecodeRequest(endless(' '))
+		_, err := privacy.DecodeRequest(hostile.Endless(' '))
 		return err
 	})
 	check("DecodeRequest of an endless string", privacy.MaxRequestBytes, "MaxRequestBytes", func() error {
-		_, err := privacy.DecodeRequest(io.MultiReader(strings.NewReader(`{"purpose":"`), endless('x')))
+		_, err := privacy.DecodeRequest(io.MultiReader(strings.NewReader(`{"purpose":"`), hostile.Endless('x')))
 		return err
 	})
 	check("ReadLimited", 1<<10, "MaxTextBytes", func() error {
-		_, err := privacy.ReadLimited(endless(0), "notice", 1<<10, "MaxTextBytes")
+		_, err := privacy.ReadLimited(hostile.Endless(0), "notice", 1<<10, "MaxTextBytes")
 		return err
 	})
 	if _, err := os.Stat("/dev/zero"); err == nil {

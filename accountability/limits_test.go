@@ -8,28 +8,8 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/accountability"
+	"github.com/privacykit/privacy/internal/hostile"
 )
-
-// endless is a reader that never ends, yielding b.
-type endless byte
-
-func (e endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(e)
-	}
-	return len(p), nil
-}
-
-// blankLines never ends either: lines of 4 KiB of spaces.
-type blankLines struct{ off int }
-
-var blankLine = []byte(strings.Repeat(" ", 4095) + "\n")
-
-func (b *blankLines) Read(p []byte) (int, error) {
-	n := copy(p, blankLine[b.off:])
-	b.off = (b.off + n) % len(blankLine)
-	return n, nil
-}
 
 // TestReadersOfAccountabilityStopAtTheirLimit: a decision log that goes
 // on beyond its limit was cut silently at 64 MiB and read as if complete;
@@ -37,11 +17,11 @@ func (b *blankLines) Read(p []byte) (int, error) {
 // refused, not resolved.
 func TestReadersOfAccountabilityStopAtTheirLimit(t *testing.T) {
 	t.Parallel()
-	_, err := accountability.ReadDecisionLog(&blankLines{})
+	_, err := accountability.ReadDecisionLog(hostile.Lines(strings.Repeat(" ", 4095) + "\n"))
 	if !errors.Is(err, privacy.ErrInvalid) || !strings.Contains(err.Error(), "MaxDecisionLogBytes") {
 		t.Errorf("ReadDecisionLog of an endless log = %v, want an error naming MaxDecisionLogBytes", err)
 	}
-	_, err = accountability.ReadRecordInput(io.MultiReader(strings.NewReader(`{"transfers":[`), endless(' ')))
+	_, err = accountability.ReadRecordInput(io.MultiReader(strings.NewReader(`{"transfers":[`), hostile.Endless(' ')))
 	if !errors.Is(err, privacy.ErrInvalid) || !strings.Contains(err.Error(), "MaxRecordInputBytes") {
 		t.Errorf("ReadRecordInput of an endless input = %v, want an error naming MaxRecordInputBytes", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/hostile"
 )
 
 func sampleReceipt(t testing.TB) []byte {
@@ -22,15 +23,6 @@ func sampleReceipt(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-type endless byte
-
-func (e endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = byte(e)
-	}
-	return len(p), nil
 }
 
 // TestReadReceipt: a receipt reads back as written; one too large, with a
@@ -50,7 +42,7 @@ func TestReadReceipt(t *testing.T) {
 		in   io.Reader
 		want string
 	}{
-		"endless":        {io.MultiReader(strings.NewReader(`{"version":"`), endless('x')), "MaxReceiptBytes"},
+		"endless":        {io.MultiReader(strings.NewReader(`{"version":"`), hostile.Endless('x')), "MaxReceiptBytes"},
 		"duplicate key":  {strings.NewReader(strings.Replace(s, `"policyUrl"`, `"PolicyURL": "x", "policyUrl"`, 1)), "duplicate key"},
 		"unknown key":    {strings.NewReader(strings.Replace(s, `"policyUrl"`, `"policy": "x", "policyUrl"`, 1)), "policy: unknown field"},
 		"zero expiry":    {strings.NewReader(strings.Replace(s, `"expiry": "2027-11-28T12:00:00Z"`, `"expiry": "0001-01-01T00:00:00Z"`, 1)), "event.expiry"},
