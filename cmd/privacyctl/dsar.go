@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,17 +12,19 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// The data-subject request verbs. The command line has no sources of its
-// own (the services that hold the data plug them in through the Go API), so
-// `dsar run` completes objection, restriction and deactivation requests and
-// forwards guests' requests; access, portability, rectification and erasure
-// are run by a service's Desk.
+// The data-subject request verbs. `dsar run` completes objection,
+// restriction and deactivation requests and forwards guests' requests; with
+// --dataset it runs access, portability, rectification and erasure over the
+// tables a dataset file describes (package dsar/sqlsource), with the
+// deadlines, holds and audit trail of the Go API. Services that hold data
+// elsewhere plug their sources in through the Go API.
 
 // dsarEnv opens the stores and builds a Desk on them.
 type dsarEnv struct {
-	sf storeFlags
-	pf policyFlags
-	id string
+	sf      storeFlags
+	pf      policyFlags
+	dataset datasetFlags // registered by the verbs that run sources
+	id      string
 }
 
 func (d *dsarEnv) register(fs *pflag.FlagSet, withID bool) {
@@ -62,13 +65,19 @@ func (d *dsarEnv) openMode(ctx context.Context, c *cli, mode int) (*dsar.Desk, f
 	if err != nil {
 		return nil, nil, err
 	}
-	desk := dsar.NewDesk(st.requests, st.subjects,
+	sources, closeSources, err := d.dataset.options(ctx, cat, &d.sf, st)
+	if err != nil {
+		st.close()
+		return nil, nil, err
+	}
+	opts := append([]dsar.Option{
 		dsar.WithCatalog(cat),
 		dsar.WithNotifier(dsar.NotifierFunc(func(ctx context.Context, r dsar.Request) error {
 			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s of subject %s) to controller %s\n", r.ID, r.Kind, r.Subject.ID, r.Subject.Controller)
 			return nil
-		})))
-	return desk, st.close, nil
+		}))}, sources...)
+	desk := dsar.NewDesk(st.requests, st.subjects, opts...)
+	return desk, func() error { return errors.Join(closeSources(), st.close()) }, nil
 }
 
 func cmdDSAROpen(c *cli, fs *pflag.FlagSet) runFunc {
@@ -194,6 +203,7 @@ func cmdDSARExtend(c *cli, fs *pflag.FlagSet) runFunc {
 func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
+	env.dataset.register(fs)
 	return func(ctx context.Context, args []string) error {
 		if err := required("id", env.id); err != nil {
 			return err
@@ -208,6 +218,29 @@ func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		return c.print(r)
+	}
+}
+
+// cmdDSARExport prints the answer to a completed access or portability
+// request: the subject's records and the Art. 15 information (JSON), or
+// its summary (-o text).
+func cmdDSARExport(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.registerRead(fs, true)
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.openRead(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		e, err := desk.Export(ctx, env.id)
+		if err != nil {
+			return err
+		}
+		return c.print(e)
 	}
 }
 

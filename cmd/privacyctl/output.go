@@ -35,6 +35,9 @@ func (c *cli) print(v any) error {
 		return textDecision(c.stdout, v)
 	case consent.Report:
 		return textReport(c.stdout, v)
+	case *dsar.Export:
+		_, err := io.WriteString(c.stdout, v.Summary())
+		return err
 	case []dsar.Request:
 		return table(c.stdout, []string{"ID", "KIND", "SUBJECT", "STATUS", "DUE"}, len(v), func(i int) []string {
 			r := v[i]
