@@ -221,48 +221,37 @@ func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 	}
 }
 
-// cmdDSARExport prints the answer to a completed access or portability
-// request: the subject's records and the Art. 15 information (JSON), or
-// its summary (-o text).
-func cmdDSARExport(c *cli, fs *pflag.FlagSet) runFunc {
-	var env dsarEnv
-	env.registerRead(fs, true)
-	return func(ctx context.Context, args []string) error {
-		if err := required("id", env.id); err != nil {
-			return err
+// dsarReader builds a verb that only reads: it prints what get returns for
+// the request --id.
+func dsarReader(get func(ctx context.Context, d *dsar.Desk, id string) (any, error)) func(*cli, *pflag.FlagSet) runFunc {
+	return func(c *cli, fs *pflag.FlagSet) runFunc {
+		var env dsarEnv
+		env.registerRead(fs, true)
+		return func(ctx context.Context, args []string) error {
+			if err := required("id", env.id); err != nil {
+				return err
+			}
+			desk, closeFn, err := env.openRead(ctx, c)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			v, err := get(ctx, desk, env.id)
+			if err != nil {
+				return err
+			}
+			return c.print(v)
 		}
-		desk, closeFn, err := env.openRead(ctx, c)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		e, err := desk.Export(ctx, env.id)
-		if err != nil {
-			return err
-		}
-		return c.print(e)
 	}
 }
 
-func cmdDSARShow(c *cli, fs *pflag.FlagSet) runFunc {
-	var env dsarEnv
-	env.registerRead(fs, true)
-	return func(ctx context.Context, args []string) error {
-		if err := required("id", env.id); err != nil {
-			return err
-		}
-		desk, closeFn, err := env.openRead(ctx, c)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		r, err := desk.Request(ctx, env.id)
-		if err != nil {
-			return err
-		}
-		return c.print(r)
-	}
-}
+// cmdDSARExport prints the answer to a completed access or portability
+// request: the subject's records and the Art. 15 information (JSON), or
+// its summary (-o text).
+var cmdDSARExport = dsarReader(func(ctx context.Context, d *dsar.Desk, id string) (any, error) { return d.Export(ctx, id) })
+
+// cmdDSARShow prints a request with its audit trail.
+var cmdDSARShow = dsarReader(func(ctx context.Context, d *dsar.Desk, id string) (any, error) { return d.Request(ctx, id) })
 
 func cmdDSARList(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
