@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/accountability"
 
 	"github.com/spf13/pflag"
@@ -58,7 +58,7 @@ func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usagef("catalog diff-notice: give the notice text FILE")
 		}
-		text, err := os.ReadFile(args[0])
+		text, err := privacy.ReadFile(args[0], "notice", privacy.MaxTextBytes, "MaxTextBytes")
 		if err != nil {
 			return usagef("%v", err)
 		}

@@ -338,9 +338,9 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 			if e.IsDir() || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
 				continue
 			}
-			src, err := os.ReadFile(filepath.Join(p.policy, name))
+			src, err := privacy.ReadFile(filepath.Join(p.policy, name), "policy module", privacy.MaxModuleBytes, "MaxModuleBytes")
 			if err != nil {
-				return nil, fmt.Errorf("read policy module: %w", err)
+				return nil, usagef("--policy: %v", err)
 			}
 			opts = append(opts, policies.WithModule(name, string(src)))
 		}

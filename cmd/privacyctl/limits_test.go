@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,5 +16,26 @@ func TestCatalogCheckDevZero(t *testing.T) {
 	code, _, errs := ctl(t, "", "catalog", "check", "/dev/zero")
 	if code != exitUsage || !strings.Contains(errs, "/dev/zero") || !strings.Contains(errs, "MaxCatalogBytes") {
 		t.Errorf("catalog check /dev/zero = %d %q, want %d and an error naming the file and MaxCatalogBytes", code, errs, exitUsage)
+	}
+}
+
+// TestCommandLineFilesAreBounded: the files the command line reads whole
+// (a policy module of --policy DIR, the notice of diff-notice) fail with
+// an error naming the file and the limit, not by running out of memory.
+func TestCommandLineFilesAreBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.rego")); err != nil {
+		t.Skip(err)
+	}
+	code, _, errs := ctl(t, surveyRequest, "decide", "--policy", dir)
+	if code != exitUsage || !strings.Contains(errs, "zero.rego") || !strings.Contains(errs, "MaxModuleBytes") {
+		t.Errorf("decide --policy with an endless module = %d %q, want %d naming the file and MaxModuleBytes", code, errs, exitUsage)
+	}
+	code, _, errs = ctl(t, "", "catalog", "diff-notice", "/dev/zero")
+	if code != exitUsage || !strings.Contains(errs, "/dev/zero") || !strings.Contains(errs, "MaxTextBytes") {
+		t.Errorf("catalog diff-notice /dev/zero = %d %q, want %d naming the file and MaxTextBytes", code, errs, exitUsage)
 	}
 }
