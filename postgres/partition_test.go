@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/privacykit/privacy/internal/pgtest"
+	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/stateview"
 	"github.com/privacykit/privacy/subject"
 )
@@ -173,4 +174,33 @@ func TestViewNoticesSilentPartition(t *testing.T) {
 	eventually(t, "the view does not listen again after the partition", func() bool {
 		return v.Live() && px.accepted() > listener+1
 	})
+}
+
+// TestWatchClosesOnSilentPartition partitions the ledger watcher's LISTEN
+// connection without closing it: the watch channel must close, telling
+// its reader that changes may have been missed, instead of staying open
+// and silent.
+func TestWatchClosesOnSilentPartition(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("DSN: %v", err)
+	}
+	px := newProxy(t, u.Host)
+	db := open(t, px.dsn(t, dsn), postgres.WithWatchHeartbeat(100*time.Millisecond))
+	listener := px.accepted()
+	ch, err := db.ConsentStore().Watch(t.Context())
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	px.freeze(t, listener)
+	select {
+	case _, ok := <-ch:
+		for ok {
+			_, ok = <-ch
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("after 30s the watch channel of a partitioned connection is still open")
+	}
 }

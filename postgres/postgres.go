@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
+	"github.com/privacykit/privacy/stateview"
 )
 
 // stores is the one SQL implementation of every store, which DB embeds:
@@ -44,6 +47,8 @@ type DB struct {
 	pool *pgxpool.Pool
 	db   *sql.DB
 
+	// heartbeat is how often Watch checks its connection.
+	heartbeat time.Duration
 	// stop ends the watchers' goroutines at Close; watchers counts them.
 	stop     context.Context
 	cancel   context.CancelFunc
@@ -51,7 +56,24 @@ type DB struct {
 }
 
 // Option configures Open and OpenReadOnly.
-type Option func(*sqlstore.StoresOptions)
+type Option func(*config)
+
+// config is what the Options set.
+type config struct {
+	stores sqlstore.StoresOptions
+	// heartbeat is how often Watch checks its connection.
+	heartbeat time.Duration
+}
+
+// WithWatchHeartbeat sets how often the ledger's Watch checks its LISTEN
+// connection with a query round trip, which is also the query's deadline
+// (default a third of stateview.DefaultMaxStaleness). A connection gone
+// silent, as in a network partition that closes nothing, closes the
+// channel within two heartbeats. Views take their heartbeat from
+// stateview.WithMaxStaleness instead.
+func WithWatchHeartbeat(d time.Duration) Option {
+	return func(c *config) { c.heartbeat = d }
+}
 
 // WithLedgerKeys seals the consent ledger's new records with the current
 // key of keys (HMAC-SHA256 instead of plain SHA-256), so that
@@ -60,7 +82,7 @@ type Option func(*sqlstore.StoresOptions)
 // keyed record, appends through a DB opened without keys fail with
 // consent.ErrKeyRequired. See docs/ledger.md.
 func WithLedgerKeys(keys consent.KeyProvider) Option {
-	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
+	return func(c *config) { c.stores.LedgerKeys = keys }
 }
 
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or
@@ -96,11 +118,12 @@ func open(ctx context.Context, dsn string, readOnly bool, opts []Option) (*DB, e
 	sqldb := stdlib.OpenDBFromPool(pool)
 	db := &DB{pool: pool, db: sqldb}
 	db.stop, db.cancel = context.WithCancel(context.Background())
-	so := sqlstore.StoresOptions{Watch: db.watch}
+	c := config{stores: sqlstore.StoresOptions{Watch: db.watch}, heartbeat: stateview.DefaultMaxStaleness / 3}
 	for _, o := range opts {
-		o(&so)
+		o(&c)
 	}
-	db.stores, err = openStores(ctx, sqldb, sqlstore.Postgres(), so)
+	db.heartbeat = c.heartbeat
+	db.stores, err = openStores(ctx, sqldb, sqlstore.Postgres(), c.stores)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres database: %w", err)
@@ -129,26 +152,25 @@ func (db *DB) watch(ctx context.Context) (<-chan consent.Change, error) {
 	ch := make(chan consent.Change, 64)
 	db.run(ctx, func(ctx context.Context) {
 		defer close(ch)
-		defer conn.Close(context.Background())
-		for {
-			n, err := conn.WaitForNotification(ctx)
-			if err != nil {
-				return
-			}
+		// The heartbeat closes the channel within seconds of the
+		// connection going silent, so that the reader knows it may have
+		// missed changes.
+		listening(ctx, conn, db.heartbeat, func(n *pgconn.Notification) error {
 			p, ok := parseNotification(n.Payload)
 			if !ok {
 				// Not ours to read: whatever changed, say so.
 				p = notification{Schema: schema}
 			}
 			if p.Schema != schema {
-				continue
+				return nil
 			}
 			select {
 			case ch <- consent.Change{SubjectID: p.Subject, Purpose: p.Purpose, Seq: p.Seq}:
+				return nil
 			case <-ctx.Done():
-				return
+				return ctx.Err()
 			}
-		}
+		}, func(time.Time) {})
 	})
 	return ch, nil
 }

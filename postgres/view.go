@@ -81,13 +81,7 @@ func (db *DB) View(ctx context.Context, opts ...stateview.Option) (*stateview.Vi
 // vouches for v after each heartbeat, until conn fails, a heartbeat misses
 // its deadline or ctx ends; it closes conn.
 func feed(ctx context.Context, conn *pgx.Conn, schema string, v *stateview.View) error {
-	defer func() {
-		// A partitioned connection must not hold the goroutine up.
-		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		conn.Close(cctx)
-	}()
-	apply := func(n *pgconn.Notification) {
+	return listening(ctx, conn, v.MaxStaleness()/3, func(n *pgconn.Notification) error {
 		p, ok := parseNotification(n.Payload)
 		switch {
 		case !ok:
@@ -95,13 +89,31 @@ func feed(ctx context.Context, conn *pgx.Conn, schema string, v *stateview.View)
 		case p.Schema == schema:
 			v.Forget(p.Subject)
 		}
-	}
+		return nil
+	}, v.Vouch)
+}
+
+// listening calls apply with each notification that arrives on conn and,
+// every so often, runs a heartbeat on conn with the same time as its
+// deadline; once it is answered (PostgreSQL answers after it has sent
+// every notification committed before the query, and those are applied
+// first) it calls vouch with the time the heartbeat was sent. It returns
+// when conn fails, a heartbeat misses its deadline, apply fails or ctx
+// ends, and closes conn: a connection that a network partition made
+// silent is noticed within two heartbeats.
+func listening(ctx context.Context, conn *pgx.Conn, every time.Duration, apply func(*pgconn.Notification) error, vouch func(time.Time)) error {
+	defer func() {
+		// A partitioned connection must not hold the goroutine up.
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	// drained is done: WaitForNotification with it returns the
 	// notifications pgx buffered during a query, and nil once there are
 	// none, without reading the connection.
 	drained, cancel := context.WithCancel(ctx)
 	cancel()
-	every := max(v.MaxStaleness()/3, time.Millisecond)
+	every = max(every, time.Millisecond)
 	next := time.Now().Add(every)
 	for {
 		if !time.Now().Before(next) {
@@ -115,23 +127,25 @@ func feed(ctx context.Context, conn *pgx.Conn, schema string, v *stateview.View)
 				}
 				return fmt.Errorf("heartbeat: %w", err)
 			}
-			// The answer comes after every notification committed before
-			// the query; apply those before vouching.
 			for {
 				n, _ := conn.WaitForNotification(drained)
 				if n == nil {
 					break
 				}
-				apply(n)
+				if err := apply(n); err != nil {
+					return err
+				}
 			}
-			v.Vouch(sent)
+			vouch(sent)
 			next = sent.Add(every)
 		}
 		wctx, cancel := context.WithDeadline(ctx, next)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		if n != nil {
-			apply(n)
+			if err := apply(n); err != nil {
+				return err
+			}
 		}
 		if err != nil {
 			if ctx.Err() == nil && wctx.Err() != nil && !conn.IsClosed() {
