@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/internal/pgtest"
+	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/postgres"
 	"github.com/privacykit/privacy/retention"
@@ -251,6 +253,20 @@ func BenchmarkLedger(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchLedger(b, db.ConsentStore())
+}
+
+// BenchmarkLedgerAppend measures group commit against one transaction per
+// append, from 1 and 64 writers.
+func BenchmarkLedgerAppend(b *testing.B) {
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	s := db.ConsentStore()
+	storetest.BenchAppend(b, s, func(ctx context.Context, r consent.Record) (consent.Record, error) {
+		return sqlstore.AppendUngrouped(ctx, s, r)
+	})
 }
 
 // TestWithdrawalAcrossEngines runs two policies engines, as two replicas,

@@ -17,8 +17,10 @@ import (
 // pragmas make every transaction take the write lock at BEGIN, so that
 // appends serialise instead of failing on lock upgrade, let readers run
 // beside the writer (WAL), wait for a busy lock instead of failing, and
-// enforce foreign keys.
-const pragmas = "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+// enforce foreign keys, and keep statement journals in memory (a
+// multi-row insert of the ledger group commit would otherwise write one
+// to a temporary file).
+const pragmas = "_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 
 // stores is the one SQL implementation of every store, which DB embeds:
 // ConsentStore, StateStore, RequestStore, RetentionStore and Inventory,

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/dsar"
+	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/retention"
 	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/storetest"
@@ -165,6 +167,20 @@ func BenchmarkLedger(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchLedger(b, db.ConsentStore())
+}
+
+// BenchmarkLedgerAppend measures group commit against one transaction per
+// append, from 1 and 64 writers, on a SQLite file in WAL mode.
+func BenchmarkLedgerAppend(b *testing.B) {
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	s := db.ConsentStore()
+	storetest.BenchAppend(b, s, func(ctx context.Context, r consent.Record) (consent.Record, error) {
+		return sqlstore.AppendUngrouped(ctx, s, r)
+	})
 }
 
 // TestLedgerKeyMigration: a ledger written before keys keeps verifying

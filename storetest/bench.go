@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,4 +116,44 @@ func BenchLedger(b *testing.B, s consent.Ledger) {
 			}
 		}
 	})
+}
+
+// BenchAppend measures durable appends to s from 1 and from 64 concurrent
+// writers, through Append (group commit) and through ungrouped, the path
+// before group commit (one transaction per append), which is the
+// yardstick: compare the records/s of both from the same run.
+func BenchAppend(b *testing.B, s consent.Store, ungrouped func(context.Context, consent.Record) (consent.Record, error)) {
+	ctx := b.Context()
+	var n atomic.Int64
+	next := func() consent.Record {
+		i := n.Add(1)
+		return grant(fmt.Sprintf("w-%d", i), benchPurposes[i%int64(len(benchPurposes))], base())
+	}
+	for _, path := range []struct {
+		name   string
+		append func(context.Context, consent.Record) (consent.Record, error)
+	}{{"Ungrouped", ungrouped}, {"Grouped", s.Append}} {
+		for _, writers := range []int{1, 64} {
+			b.Run(fmt.Sprintf("%s/writers=%d", path.name, writers), func(b *testing.B) {
+				b.SetParallelism(max(writers/runtime.GOMAXPROCS(0), 1))
+				if writers == 1 {
+					for b.Loop() {
+						if _, err := path.append(ctx, next()); err != nil {
+							b.Fatal(err)
+						}
+					}
+				} else {
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if _, err := path.append(ctx, next()); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			})
+		}
+	}
 }

@@ -29,17 +29,22 @@ func TestMigrationsNumbered(t *testing.T) {
 }
 
 func TestNewRecordID(t *testing.T) {
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
+	last := ""
 	for range 1000 {
 		id := newRecordID()
 		if !uuid.MatchString(id) {
-			t.Fatalf("newRecordID() = %q, want a version-4 UUID", id)
+			t.Fatalf("newRecordID() = %q, want a version-7 UUID", id)
 		}
 		if seen[id] {
 			t.Fatalf("newRecordID() returned %q twice", id)
 		}
-		seen[id] = true
+		// Ordered, so that the record_id index grows at its end.
+		if id <= last {
+			t.Fatalf("newRecordID() = %q after %q: not increasing", id, last)
+		}
+		seen[id], last = true, id
 	}
 }
 

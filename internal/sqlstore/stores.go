@@ -40,6 +40,8 @@ type Stores struct {
 	// hooks keep this process's views current on its own writes.
 	hooks watch.Hooks
 	o     StoresOptions
+	// group gathers the ledger appends of every ConsentStore handed out.
+	group group
 }
 
 // StoresOptions holds what an engine adds to the stores.
@@ -90,6 +92,7 @@ func (s *Stores) ConsentStore() *ConsentStore {
 			}
 		},
 		Watch: s.o.Watch,
+		group: &s.group,
 	})
 }
 
