@@ -402,6 +402,15 @@ var plantedEdits = []edit{
 		"What data do we collect?\n",
 		"What data do we collect?\n\nTeenagers aged 13 to 15 may register with their school account.\n"},
 		[]kindKey{k(accountability.ChildrenDataInText, "children")}},
+	{"service personalisation removed", []string{
+		"  • Personalising and tailoring our products and services for you\n", ""},
+		[]kindKey{k(accountability.PurposeNotInText, "service.personalisation")}},
+	{"profile purpose removed", []string{
+		"  • To provide the ability to create personal profile areas and view protected content\n", ""},
+		[]kindKey{k(accountability.PurposeNotInText, "account.profile")}},
+	{"billing purpose removed", []string{
+		"  • To provide the ability to contact you, and provide you with shipping and billing information.\n", ""},
+		[]kindKey{k(accountability.PurposeNotInText, "billing")}},
 }
 
 // neutralEdits reword the policy without changing a promise: synonyms,
@@ -510,6 +519,18 @@ var neutralEdits = []edit{
 	{"referral to your contacts", []string{
 		"To provide information on your request to another individual such as a friend or co-worker.",
 		"To provide information, at your request, to another individual among your contacts, such as a friend or co-worker."}, nil},
+	{"profile purpose paraphrased", []string{
+		"To provide the ability to create personal profile areas and view protected content",
+		"To let you set up personal profile pages and see protected content"}, nil},
+	{"orders purpose paraphrased", []string{
+		"To process your orders and deliver the Services that you have ordered.",
+		"To handle your orders and provide the Services you ordered."}, nil},
+	{"personalisation purpose paraphrased", []string{
+		"Personalising and tailoring our products and services for you",
+		"Customising and personalising our services and products to you"}, nil},
+	{"access purpose paraphrased", []string{
+		"Providing and managing your access to our Site",
+		"Giving you access to our Site and managing that access"}, nil},
 }
 
 // TestDiffNoticeCorpus runs the planted and neutral edits of the reference

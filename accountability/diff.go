@@ -317,7 +317,7 @@ func DiffNotice(c *privacy.Catalog, text string) []Finding {
 		} else if strings.TrimSpace(p.Reason) != "" {
 			untyped = append(untyped, p)
 		}
-		if !statesReason(passages, p.Reason) {
+		if !passages.statesReason(p.Reason) {
 			out = append(out, Finding{Kind: PurposeNotInText, Key: p.Key, Article: "GDPR Art. 13(1)(c), 5(1)(b)",
 				Message: fmt.Sprintf("the catalog declares %s (%q) but the text does not state it", p.Key, p.Reason)})
 		}
@@ -330,7 +330,9 @@ func DiffNotice(c *privacy.Catalog, text string) []Finding {
 	search:
 		for si := range doc {
 			s := &doc[si]
-			if slices.ContainsFunc(untyped, func(p *privacy.Purpose) bool { return statesReason([]stems{stemsOf(s.text)}, p.Reason) }) {
+			one := passages
+			one.list = []stems{stemsOf(s.text)}
+			if slices.ContainsFunc(untyped, func(p *privacy.Purpose) bool { return one.statesReason(p.Reason) }) {
 				continue
 			}
 			for _, cl := range s.clauses {

@@ -1,6 +1,7 @@
 package accountability
 
 import (
+	"math"
 	"strings"
 	"unicode"
 )
@@ -466,6 +467,7 @@ var stopWords = map[string]bool{
 	"is": true, "are": true, "be": true, "will": true, "may": true, "can": true, "so": true, "any": true, "all": true,
 	"such": true, "about": true, "into": true, "some": true, "which": true, "who": true, "also": true, "if": true,
 	"do": true, "does": true, "have": true, "has": true, "order": true, "able": true, "ability": true, "s": true,
+	"let": true, "allow": true, "allows": true, "enable": true, "enables": true, "up": true,
 }
 
 // synonyms fold the words a rewording commonly swaps onto one stem.
@@ -482,6 +484,9 @@ var synonyms = map[string]string{
 	"keep": "retain", "kept": "retain", "stor": "retain",
 	"shar": "disclos", "pass": "disclos",
 	"lawsuit": "claim", "litigat": "claim",
+	"set": "creat", "build": "creat", "open": "creat", "establish": "creat",
+	"see": "view", "watch": "view", "consult": "view",
+	"pag": "area", "section": "area", "spac": "area",
 	"questionnair": "survey", "poll": "survey",
 	"newsletter": "newsletter", "email": "mail", "e": "",
 }
@@ -492,7 +497,7 @@ func stem(w string) string {
 	w = strings.ReplaceAll(w, "iz", "is")
 	w = strings.ReplaceAll(w, "yz", "ys")
 	for _, suf := range []string{"ations", "ation", "ings", "ing", "ies", "ed", "es", "s", "e", "ly"} {
-		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) && !(suf == "s" && strings.HasSuffix(w, "ss")) {
 			w = strings.TrimSuffix(w, suf)
 			if suf == "ies" {
 				w += "y"
@@ -521,38 +526,62 @@ func stemsOf(text string) stems {
 	return out
 }
 
-// passagesOf returns the stems of each sentence and of each pair of
-// neighbouring sentences, the passages a purpose's reason may be stated in.
-func passagesOf(doc []section) []stems {
-	var out []stems
-	for i := range doc {
-		out = append(out, stemsOf(doc[i].text))
-		if i+1 < len(doc) {
-			out = append(out, stemsOf(doc[i].text+" "+doc[i+1].text))
-		}
-	}
-	return out
+// passages are the stems of a text's passages (each sentence and each
+// pair of neighbouring sentences) and, for weighting, in how many
+// sentences each stem occurs.
+type passages struct {
+	list []stems
+	df   map[string]int
+	n    int
 }
 
-// reasonShare is the share of a reason's content words a passage must hold
-// to state it: enough that removing or rewriting the promise counts, few
-// enough that synonyms and reordering do not.
-const reasonShare = 0.6
+// passagesOf returns the passages a purpose's reason may be stated in.
+func passagesOf(doc []section) passages {
+	ps := passages{df: map[string]int{}, n: len(doc)}
+	for i := range doc {
+		one := stemsOf(doc[i].text)
+		for w := range one {
+			ps.df[w]++
+		}
+		ps.list = append(ps.list, one)
+		if i+1 < len(doc) {
+			ps.list = append(ps.list, stemsOf(doc[i].text+" "+doc[i+1].text))
+		}
+	}
+	return ps
+}
 
-// statesReason reports whether one of the passages states the reason.
-func statesReason(passages []stems, reason string) bool {
+// reasonShare is the weighted share of a reason's content words a passage
+// must hold to state it: enough that removing or rewriting the promise
+// counts, few enough that synonyms and reordering do not.
+const reasonShare = 0.7
+
+// weight is a stem's inverse document frequency in the text: a word of
+// every other sentence ("services", "data") says little about which
+// promise a passage states, a rare one ("questionnaires") much.
+func (ps passages) weight(w string) float64 {
+	return 0.1 + math.Log(float64(ps.n+1)/float64(ps.df[w]+1))
+}
+
+// statesReason reports whether one of the passages states the reason:
+// holds a weighted share of at least reasonShare of its stems.
+func (ps passages) statesReason(reason string) bool {
 	want := stemsOf(reason)
-	if len(want) == 0 {
+	total := 0.0
+	for w := range want {
+		total += ps.weight(w)
+	}
+	if total == 0 {
 		return true
 	}
-	for _, p := range passages {
-		n := 0
+	for _, p := range ps.list {
+		got := 0.0
 		for w := range want {
 			if p[w] {
-				n++
+				got += ps.weight(w)
 			}
 		}
-		if float64(n) >= reasonShare*float64(len(want)) {
+		if got >= reasonShare*total {
 			return true
 		}
 	}
