@@ -257,6 +257,49 @@ type StatutoryHold struct {
 	Period Period `json:"period"`
 	// Law cites the provision, such as "AWR art. 52(4); BW 2:10(3)".
 	Law string `json:"law"`
+	// BookYearEnd, as "MM-DD" (such as "12-31" for a calendar book
+	// year), makes the duty count from the end of the book year in which
+	// the trigger falls instead of from the trigger itself: a record
+	// stops being part of the current administration when its book year
+	// is closed (the Dutch tax authority's reading of AWR art. 52(4)); a
+	// running contract's records, triggered by the contract's end, from
+	// the end of the book year in which it ended. Empty: from the trigger.
+	BookYearEnd string `json:"book_year_end,omitempty"`
+}
+
+// Start returns when the duty's clock starts for a record whose trigger
+// happened at t: t itself, or with BookYearEnd the first instant (UTC)
+// after the last day of the book year in which t falls.
+func (h *StatutoryHold) Start(t time.Time) time.Time {
+	m, d, ok := h.bookYearEnd()
+	if !ok {
+		return t
+	}
+	t = t.UTC()
+	// The book year ending on (year, m, d) ends at the start of the next
+	// day; t belongs to the first such end after it.
+	end := time.Date(t.Year(), m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+	if !t.Before(end) {
+		end = time.Date(t.Year()+1, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+	}
+	return end
+}
+
+// End returns when the duty ends for a record whose trigger happened at
+// t: Period after Start(t).
+func (h *StatutoryHold) End(t time.Time) time.Time { return h.Period.AddTo(h.Start(t)) }
+
+// bookYearEnd parses BookYearEnd; false when it is empty or malformed.
+func (h *StatutoryHold) bookYearEnd() (time.Month, int, bool) {
+	if h.BookYearEnd == "" {
+		return 0, 0, false
+	}
+	// 2001 is no leap year: a book year cannot end on 29 February.
+	t, err := time.Parse("2006-01-02", "2001-"+h.BookYearEnd)
+	if err != nil || len(h.BookYearEnd) != 5 {
+		return 0, 0, false
+	}
+	return t.Month(), t.Day(), true
 }
 
 // Adjustable reports whether a controller may choose the rule's period.
@@ -324,6 +367,9 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 			if strings.TrimSpace(h.Law) == "" {
 				return bad(entry, "statutory_hold.law", "must cite the provision that imposes the duty")
 			}
+			if _, _, ok := h.bookYearEnd(); h.BookYearEnd != "" && !ok {
+				return bad(entry, "statutory_hold.book_year_end", "must be the book year's last day as MM-DD, such as \"12-31\" (not 02-29), got %q", h.BookYearEnd)
+			}
 		}
 		if r.Adjustable() {
 			for _, leaf := range leaves[r.Category] {
@@ -351,7 +397,11 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 func (r *RetentionRule) Describe() string {
 	s := fmt.Sprintf("%s after %s, then %s", r.Period, r.Trigger, r.Action)
 	if h := r.StatutoryHold; h != nil {
-		s += fmt.Sprintf("; kept at least %s after %s (%s)", h.Period, h.Trigger, h.Law)
+		from := string(h.Trigger)
+		if h.BookYearEnd != "" {
+			from = "the end of the book year (ending " + h.BookYearEnd + ") of " + from
+		}
+		s += fmt.Sprintf("; kept at least %s after %s (%s)", h.Period, from, h.Law)
 	}
 	if r.Adjustable() {
 		s += fmt.Sprintf("; the controller may choose %s to %s", r.Min, r.Max)

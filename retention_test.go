@@ -121,7 +121,8 @@ func TestCatalogRetentionRule(t *testing.T) {
 		want     string // the rule's category key; "" for none
 	}{
 		{"instance.financial.card", "instance.financial.card"},
-		{"instance.financial.bank", "instance.financial"},
+		{"instance.financial.bank", "instance.financial.bank"},
+		{"instance.financial.payment", "instance.financial"},
 		{"guest.it.cookies", "guest.it.cookies"},
 		{"guest.it.usage", "guest.it"},
 		{"instance.account.username", "instance.account"},
@@ -202,4 +203,35 @@ func TestCatalogRetentionValidation(t *testing.T) {
 			t.Errorf("ParseCatalog error = %v, want duplicate retention rule", err)
 		}
 	})
+}
+
+// AWR art. 52(4): the fiscal duty counts from the end of the book year the
+// record belongs to, not from the record's date.
+func TestStatutoryHoldFromEndOfBookYear(t *testing.T) {
+	t.Parallel()
+	utc := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, time.UTC) }
+	calendar := &privacy.StatutoryHold{Trigger: privacy.TriggerCollected, Period: privacy.MustParsePeriod("P7Y"), Law: "AWR art. 52(4)", BookYearEnd: "12-31"}
+	june := &privacy.StatutoryHold{Trigger: privacy.TriggerCollected, Period: privacy.MustParsePeriod("P7Y"), Law: "AWR art. 52(4)", BookYearEnd: "06-30"}
+	plain := &privacy.StatutoryHold{Trigger: privacy.TriggerCollected, Period: privacy.MustParsePeriod("P7Y"), Law: "AWR art. 52(4)"}
+	for _, tc := range []struct {
+		name string
+		h    *privacy.StatutoryHold
+		t    time.Time
+		want time.Time
+	}{
+		{"mid-year record", calendar, utc(2026, 3, 15, 10), utc(2034, 1, 1, 0)},
+		{"last hour of the book year", calendar, utc(2026, 12, 31, 23), utc(2034, 1, 1, 0)},
+		{"first hour of the next", calendar, utc(2027, 1, 1, 0), utc(2035, 1, 1, 0)},
+		{"book year to 30 June", june, utc(2026, 3, 15, 10), utc(2033, 7, 1, 0)},
+		{"book year to 30 June, after it", june, utc(2026, 7, 1, 0), utc(2034, 7, 1, 0)},
+		{"from the trigger", plain, utc(2026, 3, 15, 10), utc(2033, 3, 15, 10)},
+	} {
+		if got := tc.h.End(tc.t); !got.Equal(tc.want) {
+			t.Errorf("%s: End(%s) = %s, want %s", tc.name, tc.t, got, tc.want)
+		}
+	}
+	bad := strings.Replace(string(privacy.ReferenceCatalogYAML()), `book_year_end: "12-31"`, `book_year_end: "02-29"`, 1)
+	if _, err := privacy.ParseCatalog("c.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "statutory_hold.book_year_end") {
+		t.Errorf("book year ending 02-29: %v, want an error naming statutory_hold.book_year_end", err)
+	}
 }

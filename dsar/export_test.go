@@ -36,7 +36,7 @@ func TestExportStatesArticle15Information(t *testing.T) {
 				Bases:      []lawfulbasis.Basis{lawfulbasis.LegitimateInterests},
 				Recipients: []privacy.RecipientKind{privacy.RecipientPublicAuthority, privacy.RecipientThirdParty}},
 		},
-		Retention: "P90D after account_closed, then delete; kept at least P7Y after collected (AWR art. 52(4); BW 2:10(3))",
+		Retention: "P90D after account_closed, then delete; kept at least P7Y after the end of the book year (ending 12-31) of collected (AWR art. 52(4); BW 2:10(3))",
 	}}
 	if diff := cmp.Diff(want, e.Categories); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)

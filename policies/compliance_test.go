@@ -10,6 +10,7 @@ import (
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/subject"
 )
 
 // complianceCase is one request through the public API and what a privacy
@@ -257,5 +258,47 @@ func TestConsentRenewalDue(t *testing.T) {
 		{name: "site, 12 months", req: site, seeds: []seed{givenAt("site.personalisation", now.AddDate(0, -12, 0))}, allowed: true},
 		{name: "site, 13 months", req: site, seeds: []seed{givenAt("site.personalisation", now.AddDate(0, -13, 0))}, codes: []string{privacy.ReasonConsentRenewalDue}},
 		{name: "renewed", req: surveys, seeds: []seed{givenAt("research.surveys", now.AddDate(-3, 0, 0)), givenAt("research.surveys", now.AddDate(0, -1, 0))}, allowed: true},
+	})
+}
+
+// Item 10: after deactivation, billing records go on for the tax duty, on
+// legal_obligation only; nothing else does.
+func TestLegalObligationSurvivesDeactivation(t *testing.T) {
+	t.Parallel()
+	deactivate := func(ctx context.Context, f *fixture) error {
+		return subject.SetDeactivated(ctx, f.subjects, adultUser.ID, true)
+	}
+	tax := &privacy.Recipient{ID: "belastingdienst", Kind: privacy.RecipientPublicAuthority, Country: "NL"}
+	billing := func(data string, b lawfulbasis.Basis) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{data}, Basis: b, Recipient: tax, EncryptedInTransit: true}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "payments to the tax authority", req: billing("instance.financial.payment", ""), seeds: []seed{deactivate}, allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "bank details internally", req: privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.bank"}}, seeds: []seed{deactivate}, allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "all financial data, card numbers included, which no duty keeps", req: privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial"}},
+			seeds: []seed{deactivate}, codes: []string{privacy.ReasonSubjectDeactivated}},
+		{name: "on contract", req: billing("instance.financial.payment", lawfulbasis.Contract), seeds: []seed{deactivate}, codes: []string{privacy.ReasonSubjectDeactivated}},
+		{name: "email, kept by no duty", req: billing("instance.contact.email", ""), seeds: []seed{deactivate}, codes: []string{privacy.ReasonSubjectDeactivated}},
+		{name: "another purpose", req: privacy.Request{Subject: adultUser, Purpose: "support", Data: []string{"instance.contact.email"}}, seeds: []seed{deactivate}, codes: []string{privacy.ReasonSubjectDeactivated}},
+	})
+}
+
+// Item 13: the fiscal duty counts seven years from the end of the book
+// year in which the contract ended, and decisions agree with it.
+func TestFiscalRetentionFromEndOfBookYear(t *testing.T) {
+	t.Parallel()
+	closed := func(ctx context.Context, f *fixture) error {
+		return subject.RecordLifecycle(ctx, f.subjects, adultUser.ID, privacy.TriggerAccountClosed, time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC))
+	}
+	tax := &privacy.Recipient{ID: "belastingdienst", Kind: privacy.RecipientPublicAuthority, Country: "NL"}
+	account := func(at time.Time) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.account"}, Recipient: tax, EncryptedInTransit: true, Time: at}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "seven years after the contract ended", req: account(time.Date(2033, 6, 1, 0, 0, 0, 0, time.UTC)), seeds: []seed{closed}, allowed: true, basis: lawfulbasis.LegalObligation},
+		{name: "last day of the seventh book year", req: account(time.Date(2033, 12, 31, 23, 0, 0, 0, time.UTC)), seeds: []seed{closed}, allowed: true},
+		{name: "after the duty", req: account(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)), seeds: []seed{closed}, codes: []string{privacy.ReasonRetentionExpired}},
+		{name: "on contract after the rule's 90 days", req: privacy.Request{Subject: adultUser, Purpose: "billing", Data: []string{"instance.financial.account"}, Basis: lawfulbasis.Contract},
+			seeds: []seed{closed}, codes: []string{privacy.ReasonRetentionExpired}},
 	})
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/privacykit/privacy"
@@ -141,6 +142,21 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		if r.Adjustable() && r.Min != nil && r.Max != nil {
 			// The bounds of a controller's choice (retention.Due).
 			entry["min"], entry["max"] = periodData(*r.Min), periodData(*r.Max)
+		}
+		if h := r.StatutoryHold; h != nil {
+			// The legal duty to keep the records (Art. 17(3)(b)): processing
+			// on legal_obligation survives the rule's period until the duty
+			// ends, counted from the end of the book year when it says so
+			// (privacy.StatutoryHold.End).
+			hold := periodData(h.Period)
+			hold["trigger"], hold["law"] = string(h.Trigger), h.Law
+			if h.BookYearEnd != "" {
+				// Validate checked the MM-DD form.
+				m, _ := strconv.Atoi(h.BookYearEnd[:2])
+				d, _ := strconv.Atoi(h.BookYearEnd[3:])
+				hold["book_year_end"] = map[string]any{"month": m, "day": d}
+			}
+			entry["statutory_hold"] = hold
 		}
 		retention[cat.Key] = entry
 	}

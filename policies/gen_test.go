@@ -170,7 +170,7 @@ func (g *gen) subject(st *fixedState, at time.Time) privacy.Subject {
 		ss.Lifecycle = map[privacy.Trigger]time.Time{}
 		for _, tr := range []privacy.Trigger{privacy.TriggerAccountClosed, privacy.TriggerLastActivity, privacy.TriggerConsentWithdrawn} {
 			if g.chance(0.5) {
-				ss.Lifecycle[tr] = at.Add(-time.Duration(pick(g, 29, 30, 31, 89, 90, 91, 400, 2600)) * 24 * time.Hour).Add(time.Duration(g.r.IntN(48)-24) * time.Hour)
+				ss.Lifecycle[tr] = at.Add(-time.Duration(pick(g, 29, 30, 31, 89, 90, 91, 400, 2600, 2890, 2950, 3000)) * 24 * time.Hour).Add(time.Duration(g.r.IntN(48)-24) * time.Hour)
 			}
 		}
 		st.subjects[s.ID] = ss

@@ -38,7 +38,7 @@ func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories [
 		if r := e.Catalog.RetentionRule(key); r != nil && r.StatutoryHold != nil {
 			h := r.StatutoryHold
 			out = append(out, dsar.Exemption{Category: key, Ground: dsar.GroundLegalObligation,
-				Reason: fmt.Sprintf("statutory retention: %s after %s (%s)", h.Period, h.Trigger, h.Law)})
+				Reason: fmt.Sprintf("statutory retention: %s after %s%s (%s)", h.Period, bookYear(h), h.Trigger, h.Law)})
 			continue
 		}
 		for i := range holds {
@@ -50,4 +50,12 @@ func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories [
 		}
 	}
 	return out, nil
+}
+
+// bookYear words a hold that counts from the end of the book year.
+func bookYear(h *privacy.StatutoryHold) string {
+	if h.BookYearEnd == "" {
+		return ""
+	}
+	return "the end of the book year (ending " + h.BookYearEnd + ") of "
 }

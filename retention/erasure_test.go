@@ -22,7 +22,8 @@ func TestErasureHolds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PlaceHold: %v", err)
 	}
-	statutory := "statutory retention: P7Y after collected (AWR art. 52(4); BW 2:10(3))"
+	statutory := "statutory retention: P7Y after the end of the book year (ending 12-31) of collected (AWR art. 52(4); BW 2:10(3))"
+	contract := "statutory retention: P7Y after the end of the book year (ending 12-31) of account_closed (AWR art. 52(4); BW 2:10(3))"
 	tests := []struct {
 		name    string
 		subject string
@@ -37,7 +38,7 @@ func TestErasureHolds(t *testing.T) {
 			[]string{"instance.meeting.recording", "instance.contact.email", "instance.financial.bank"},
 			[]dsar.Exemption{
 				{Category: "instance.meeting.recording", Ground: dsar.GroundLegalClaims, Reason: hold.String(), Until: hold.Until},
-				{Category: "instance.financial.bank", Ground: dsar.GroundLegalObligation, Reason: statutory},
+				{Category: "instance.financial.bank", Ground: dsar.GroundLegalObligation, Reason: contract},
 			}},
 		{"no hold store", "u-1", nil, []string{"instance.meeting.recording"}, nil},
 	}

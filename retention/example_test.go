@@ -45,7 +45,7 @@ func ExampleSweeper() {
 	fmt.Printf("deleted %d, anonymised %d, held %d\n", sum.Delete, sum.Anonymise, sum.Held)
 	// Output:
 	// 1 instance.contact.email     due      []
-	// 2 instance.financial.payment held     [statutory hold (AWR art. 52(4); BW 2:10(3)) until 2031-11-28T12:00:00Z]
+	// 2 instance.financial.payment held     [statutory hold (AWR art. 52(4); BW 2:10(3)) until 2032-01-01T00:00:00Z]
 	// 3 instance.feedback.review   held     [legal hold hold-1 by legal@24sessions.com: chargeback dispute 2026-114]
 	// 4 instance.contact.email     retained []
 	// deleted 1, anonymised 0, held 2

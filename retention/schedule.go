@@ -127,7 +127,7 @@ func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
 			// Without the time the duty runs from, the duty cannot be
 			// shown to have ended: keep the record.
 			v.HeldBy = append(v.HeldBy, fmt.Sprintf("statutory hold (%s): %s of %s unknown", h.Law, h.Period, h.Trigger))
-		} else if end := h.Period.AddTo(st); at.Before(end) {
+		} else if end := h.End(st); at.Before(end) {
 			v.HeldBy = append(v.HeldBy, fmt.Sprintf("statutory hold (%s) until %s", h.Law, end.UTC().Format(time.RFC3339)))
 		}
 	}

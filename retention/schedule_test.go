@@ -115,18 +115,28 @@ func TestScheduleEvaluate(t *testing.T) {
 				privacy.TriggerAccountClosed: t0.AddDate(-1, 0, 0), privacy.TriggerCollected: t0.AddDate(-6, 0, 0)}},
 			want: retention.Verdict{Status: retention.StatusHeld, Rule: "instance.financial", Action: privacy.ActionDelete,
 				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.AddDate(-1, 0, 0).AddDate(0, 0, 90),
-				HeldBy: []string{"statutory hold (AWR art. 52(4); BW 2:10(3)) until 2027-11-28T12:00:00Z"}},
+				HeldBy: []string{"statutory hold (AWR art. 52(4); BW 2:10(3)) until 2028-01-01T00:00:00Z"}},
 		},
 		{
 			name: "statutory hold ended",
 			record: retention.Record{SubjectID: "u-1", Category: "instance.financial.payment", Times: map[privacy.Trigger]time.Time{
-				privacy.TriggerAccountClosed: t0.AddDate(-1, 0, 0), privacy.TriggerCollected: t0.AddDate(-7, 0, 0)}},
+				privacy.TriggerAccountClosed: t0.AddDate(-1, 0, 0), privacy.TriggerCollected: t0.AddDate(-8, 0, 0)}},
 			want: retention.Verdict{Status: retention.StatusDue, Rule: "instance.financial", Action: privacy.ActionDelete,
 				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.AddDate(-1, 0, 0).AddDate(0, 0, 90)},
 		},
 		{
+			// AWR art. 52(4): seven years from the end of the book year
+			// (2019), not from the payment's date (28 November 2019).
+			name: "statutory hold counts from the end of the book year",
+			record: retention.Record{SubjectID: "u-1", Category: "instance.financial.payment", Times: map[privacy.Trigger]time.Time{
+				privacy.TriggerAccountClosed: t0.AddDate(-1, 0, 0), privacy.TriggerCollected: t0.AddDate(-7, 0, 0)}},
+			want: retention.Verdict{Status: retention.StatusHeld, Rule: "instance.financial", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.AddDate(-1, 0, 0).AddDate(0, 0, 90),
+				HeldBy: []string{"statutory hold (AWR art. 52(4); BW 2:10(3)) until 2027-01-01T00:00:00Z"}},
+		},
+		{
 			name:   "statutory hold without its trigger time keeps the record",
-			record: retention.Record{SubjectID: "u-1", Category: "instance.financial.bank", Times: at(privacy.TriggerAccountClosed, days(1000))},
+			record: retention.Record{SubjectID: "u-1", Category: "instance.financial.payment", Times: at(privacy.TriggerAccountClosed, days(1000))},
 			want: retention.Verdict{Status: retention.StatusHeld, Rule: "instance.financial", Action: privacy.ActionDelete,
 				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.Add(-days(910)),
 				HeldBy: []string{"statutory hold (AWR art. 52(4); BW 2:10(3)): P7Y of collected unknown"}},
@@ -163,10 +173,12 @@ func TestScheduleEvaluate(t *testing.T) {
 			name:   "category hold on a parent key, with an end, and the statutory hold",
 			record: retention.Record{SubjectID: "u-9", Category: "instance.financial.bank", Times: at(privacy.TriggerAccountClosed, days(100))},
 			holds:  []retention.Hold{financeHold},
-			want: retention.Verdict{Status: retention.StatusHeld, Rule: "instance.financial", Action: privacy.ActionDelete,
+			want: retention.Verdict{Status: retention.StatusHeld, Rule: "instance.financial.bank", Action: privacy.ActionDelete,
 				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.Add(-days(10)),
 				HeldBy: []string{
-					"statutory hold (AWR art. 52(4); BW 2:10(3)): P7Y of collected unknown",
+					// The contract ended in August 2026: seven years from
+					// the end of that book year.
+					"statutory hold (AWR art. 52(4); BW 2:10(3)) until 2034-01-01T00:00:00Z",
 					"legal hold h-2 by cfo: audit 2026 (until 2026-12-28T12:00:00Z)",
 				}},
 		},

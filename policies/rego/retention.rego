@@ -9,8 +9,39 @@ package privacy.rules.retention
 
 import data.privacy.lib
 
-deny contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)", [leaf, period, rule.trigger, rule.rule])) if {
+deny contains r if {
 	not lib.purpose.legal
+	not "legal_obligation" in lib.candidates
+	some r in expired
+}
+
+# A purpose that may rest on a legal obligation (billing: the tax records)
+# keeps, on that basis only, the records a statutory duty holds beyond the
+# rule's period (Art. 17(3)(b)), until the duty ends: counted from the
+# duty's trigger (or the end of its book year, AWR art. 52(4)), which an
+# unknown trigger time cannot show to have passed (the sweeper keeps such
+# records too). Every other basis stops at the rule's period.
+basis_deny[b] contains r if {
+	not lib.purpose.legal
+	"legal_obligation" in lib.candidates
+	some b in lib.candidates
+	b != "legal_obligation"
+	some r in expired
+}
+
+basis_deny[b] contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)%s", [leaf, period, rule.trigger, rule.rule, hold_note(rule)])) if {
+	not lib.purpose.legal
+	some b in lib.candidates
+	b == "legal_obligation"
+	some leaf in lib.leaves
+	rule := data.catalog.retention[leaf]
+	start := input.subject_state.lifecycle[rule.trigger]
+	[due, period] := due_at(start, leaf, rule)
+	lib.reached(due)
+	not held(rule)
+}
+
+expired contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)", [leaf, period, rule.trigger, rule.rule])) if {
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
@@ -18,14 +49,57 @@ deny contains lib.reason("retention.expired", sprintf("category %q of the subjec
 	lib.reached(due)
 }
 
-# The answer changes when the retention of a requested leaf ends
-# (lib.changes).
+# The answer changes when the retention of a requested leaf ends, and when
+# the statutory duty that keeps it ends (lib.changes).
 changes contains due if {
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
 	[due, _] := due_at(start, leaf, rule)
 }
+
+changes contains hold_end(input.subject_state.lifecycle[h.trigger], h) if {
+	some leaf in lib.leaves
+	h := data.catalog.retention[leaf].statutory_hold
+}
+
+# held: the rule's statutory duty has not been shown to end.
+held(rule) if {
+	h := rule.statutory_hold
+	not input.subject_state.lifecycle[h.trigger]
+}
+
+held(rule) if {
+	h := rule.statutory_hold
+	not lib.reached(hold_end(input.subject_state.lifecycle[h.trigger], h))
+}
+
+hold_note(rule) := sprintf(", and the statutory duty (%s) has ended", [rule.statutory_hold.law]) if rule.statutory_hold
+
+hold_note(rule) := "" if not rule.statutory_hold
+
+# hold_end is when a statutory duty ends for a trigger at t, as
+# privacy.StatutoryHold.End computes it: its period from t, or from the
+# first instant after the last day of the book year in which t falls.
+hold_end(t, h) := add_period(t, h) if not h.book_year_end
+
+hold_end(t, h) := add_period(book_year_close(t, h.book_year_end), h) if h.book_year_end
+
+book_year_close(t, be) := close if {
+	[y, _, _] := time.date(t)
+	this := year_end(y, be)
+	t < this
+	close := this
+}
+
+book_year_close(t, be) := close if {
+	[y, _, _] := time.date(t)
+	t >= year_end(y, be)
+	close := year_end(y + 1, be)
+}
+
+# The first instant after the book year ending on be in year y.
+year_end(y, be) := time.add_date(time.parse_rfc3339_ns(sprintf("%04d-%02d-%02dT00:00:00Z", [y, be.month, be.day])), 0, 0, 1)
 
 # due_at is when the leaf's retention ends and the period that applies: the
 # rule's, or the period the subject's controller chose for its data

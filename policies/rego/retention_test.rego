@@ -79,3 +79,55 @@ test_retention_end_is_a_change if {
 	retention.changes == {fixtures.base.now_ns + day} with input as fixtures.with_state({}, closed_ago(89))
 	count(retention.changes) == 0 with input as fixtures.base
 }
+
+# Billing may rest on a legal obligation: past the rule's 90 days, the
+# financial records a statutory duty keeps stay available on that basis
+# only, until the duty ends seven years after the end of the book year.
+billing_closed_at(closed, now, data_keys) := object.union(
+	fixtures.with_state({"purpose": "billing", "data": data_keys}, {"lifecycle": {"account_closed": time.parse_rfc3339_ns(closed)}}),
+	{"now_ns": time.parse_rfc3339_ns(now)},
+)
+
+test_statutory_duty_survives_the_rule_on_legal_obligation if {
+	doc := billing_closed_at("2026-03-15T00:00:00Z", "2026-11-28T12:00:00Z", ["instance.financial.account"])
+	count(retention.deny) == 0 with input as doc
+	fixtures.codes(retention.basis_deny.contract) == {"retention.expired"} with input as doc
+	not retention.basis_deny.legal_obligation with input as doc
+	# Data no duty keeps stops on every basis.
+	email := billing_closed_at("2026-03-15T00:00:00Z", "2026-11-28T12:00:00Z", ["instance.contact.email"])
+	fixtures.codes(retention.basis_deny.legal_obligation) == {"retention.expired"} with input as email
+}
+
+# AWR art. 52(4): seven years from the end of the book year in which the
+# contract ended, not from the day it ended.
+test_fiscal_duty_counts_from_the_end_of_the_book_year if {
+	keys := ["instance.financial.account"]
+	not retention.basis_deny.legal_obligation with input as billing_closed_at("2026-03-15T00:00:00Z", "2033-03-15T12:00:00Z", keys)
+	not retention.basis_deny.legal_obligation with input as billing_closed_at("2026-03-15T00:00:00Z", "2033-12-31T23:59:59Z", keys)
+	fixtures.codes(retention.basis_deny.legal_obligation) == {"retention.expired"} with input as billing_closed_at("2026-03-15T00:00:00Z", "2034-01-01T00:00:00Z", keys)
+	# A contract ending on the book year's last day: that year counts.
+	fixtures.codes(retention.basis_deny.legal_obligation) == {"retention.expired"} with input as billing_closed_at("2026-12-31T23:00:00Z", "2034-01-01T00:00:00Z", keys)
+	not retention.basis_deny.legal_obligation with input as billing_closed_at("2027-01-01T00:00:00Z", "2034-01-01T00:00:00Z", keys)
+}
+
+# Payments count from their own book year (trigger collected), which the
+# subject's lifecycle does not carry: the duty cannot be shown to have
+# ended, and the records stay available on legal_obligation.
+test_unknown_duty_trigger_keeps_the_records if {
+	not retention.basis_deny.legal_obligation with input as billing_closed_at("2010-03-15T00:00:00Z", "2026-11-28T12:00:00Z", ["instance.financial.payment"])
+}
+
+test_book_year_close if {
+	be := {"month": 12, "day": 31}
+	retention.book_year_close(time.parse_rfc3339_ns("2026-03-15T00:00:00Z"), be) == time.parse_rfc3339_ns("2027-01-01T00:00:00Z")
+	retention.book_year_close(time.parse_rfc3339_ns("2026-12-31T23:59:59Z"), be) == time.parse_rfc3339_ns("2027-01-01T00:00:00Z")
+	retention.book_year_close(time.parse_rfc3339_ns("2027-01-01T00:00:00Z"), be) == time.parse_rfc3339_ns("2028-01-01T00:00:00Z")
+	june := {"month": 6, "day": 30}
+	retention.book_year_close(time.parse_rfc3339_ns("2026-03-15T00:00:00Z"), june) == time.parse_rfc3339_ns("2026-07-01T00:00:00Z")
+	retention.book_year_close(time.parse_rfc3339_ns("2026-07-01T00:00:00Z"), june) == time.parse_rfc3339_ns("2027-07-01T00:00:00Z")
+}
+
+test_statutory_duty_end_is_a_change if {
+	doc := billing_closed_at("2026-03-15T00:00:00Z", "2026-11-28T12:00:00Z", ["instance.financial.account"])
+	time.parse_rfc3339_ns("2034-01-01T00:00:00Z") in retention.changes with input as doc
+}

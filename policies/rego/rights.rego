@@ -13,6 +13,28 @@ deny contains lib.reason("restriction.active", "processing of the subject's data
 deny contains lib.reason("subject.deactivated", "the subject's account is deactivated: only legal purposes remain") if {
 	input.subject_state.deactivated
 	not lib.purpose.legal
+	not "legal_obligation" in lib.candidates
+}
+
+# Legal obligations survive deactivation and erasure (Art. 17(3)(b)): a
+# purpose that may rest on one (billing: the tax records) goes on, on that
+# basis only and only for the categories a statutory duty keeps; every
+# other basis of the purpose stops.
+basis_deny[b] contains lib.reason("subject.deactivated", sprintf("the account is deactivated: %q is no longer available, only processing the law requires remains", [b])) if {
+	input.subject_state.deactivated
+	not lib.purpose.legal
+	"legal_obligation" in lib.candidates
+	some b in lib.candidates
+	b != "legal_obligation"
+}
+
+basis_deny[b] contains lib.reason("subject.deactivated", sprintf("the account is deactivated: no statutory duty keeps category %q, so the law requires nothing of it", [leaf])) if {
+	input.subject_state.deactivated
+	not lib.purpose.legal
+	some b in lib.candidates
+	b == "legal_obligation"
+	some leaf in lib.leaves
+	not data.catalog.retention[leaf].statutory_hold
 }
 
 deny contains lib.reason("objection.active", sprintf("the subject objected to %q; objection to direct marketing is absolute", [lib.req.purpose])) if {

@@ -26,3 +26,15 @@ test_gpc_objects_to_marketing_and_sale if {
 	fixtures.codes(rights.deny) == {"objection.active"} with input as fixtures.with_request({"signals": {"gpc": true}, "recipient": object.union(fixtures.processor, {"sale": true})})
 	count(rights.deny) == 0 with input as fixtures.with_request({"signals": {"gpc": true}})
 }
+
+# Legal obligations survive deactivation, for the purpose that has one and
+# the categories a statutory duty keeps, on that basis only.
+test_legal_obligation_survives_deactivation if {
+	billing := {"purpose": "billing", "data": ["instance.financial.payment"]}
+	count(rights.deny) == 0 with input as fixtures.with_state(billing, {"deactivated": true})
+	fixtures.codes(rights.basis_deny.contract) == {"subject.deactivated"} with input as fixtures.with_state(billing, {"deactivated": true})
+	not rights.basis_deny.legal_obligation with input as fixtures.with_state(billing, {"deactivated": true})
+	fixtures.codes(rights.basis_deny.legal_obligation) == {"subject.deactivated"} with input as fixtures.with_state({"purpose": "billing", "data": ["instance.contact.email"]}, {"deactivated": true})
+	not rights.basis_deny.contract with input as fixtures.with_request(billing)
+	fixtures.codes(rights.deny) == {"subject.deactivated"} with input as fixtures.with_state({"purpose": "research.surveys"}, {"deactivated": true})
+}
