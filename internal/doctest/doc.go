@@ -12,6 +12,8 @@
 //     VAR=value assignments may instead be set by .ci/run). Benchmark
 //     recipes in docs/benchmarks.md take minutes to hours and are
 //     ```text blocks, run by hand;
+//   - requires every relative link to name a file that exists, and one
+//     of its headings for a #anchor;
 //   - holds the README to its size (at most 250 lines).
 //
 // It has no code of its own: the package exists for its test.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/privacykit/privacy"
 )
@@ -241,4 +242,67 @@ func TestReadmeJSON(t *testing.T) {
 	if requests == 0 || decisions == 0 {
 		t.Errorf("README.md shows %d requests and %d decisions, want both", requests, decisions)
 	}
+}
+
+var (
+	mdLink  = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	heading = regexp.MustCompile(`(?m)^#{1,6} +(.+)$`)
+)
+
+// TestLinks requires every relative link of the documents to name a file
+// that exists and, for a link into a Markdown file with #anchor, a
+// heading of that file (GitHub's anchors: lower case, punctuation but
+// hyphens dropped, spaces as hyphens).
+func TestLinks(t *testing.T) {
+	anchors := map[string]map[string]bool{}
+	anchorsOf := func(file string) map[string]bool {
+		if a, ok := anchors[file]; ok {
+			return a
+		}
+		b, _ := os.ReadFile(filepath.Join(root, file))
+		a := map[string]bool{}
+		for _, m := range heading.FindAllStringSubmatch(string(b), -1) {
+			a[slug(m[1])] = true
+		}
+		anchors[file] = a
+		return a
+	}
+	for _, file := range documents(t) {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path, anchor, _ := strings.Cut(target, "#")
+			linked := file
+			if path != "" {
+				linked = filepath.ToSlash(filepath.Join(filepath.Dir(file), path))
+				if _, err := os.Stat(filepath.Join(root, linked)); err != nil {
+					t.Errorf("%s: link %s: %s does not exist", file, target, linked)
+					continue
+				}
+			}
+			if anchor != "" && strings.HasSuffix(linked, ".md") && !anchorsOf(linked)[anchor] {
+				t.Errorf("%s: link %s: %s has no heading #%s", file, target, linked, anchor)
+			}
+		}
+	}
+}
+
+// slug is GitHub's anchor for a heading.
+func slug(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
