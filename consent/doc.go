@@ -67,7 +67,7 @@
 // live (State.Live, Current); the policies engine denies the rest with
 // consent.missing, consent.withdrawn or consent.expired, and a consent given
 // under a policy version older than the purpose's ConsentVersion in the
-// catalog with consent.stale_version (StaleVersion). After a material change
+// catalog with consent.stale_version; the engine alone decides this. After a material change
 // of a purpose, Resubscriber.Stale lists the subjects who must be asked
 // again. Withdraw is one call, as easy as Grant (Art. 7(3)), and takes
 // effect on the next State read; Watcher tells caches, in this process and,

@@ -57,8 +57,9 @@ func Example() {
 }
 
 // A consent given under an older policy version is stale once the catalog
-// records a material change of the purpose; Stale lists whom to ask again.
-func ExampleStaleVersion() {
+// records a material change of the purpose (the engine denies it with
+// consent.stale_version); Stale lists whom to ask again.
+func ExampleResubscriber() {
 	ctx := context.Background()
 	ledger := memory.NewConsentStore()
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -71,11 +72,9 @@ func ExampleStaleVersion() {
 		}
 	}
 	current := privacy.DefaultCatalog().Purpose("referral").ConsentVersion
-	fmt.Println(consent.StaleVersion("1.1", current), consent.StaleVersion("1.2", current))
 	again, _ := ledger.Stale(ctx, "referral", current)
 	fmt.Println(again)
 	// Output:
-	// true false
 	// [u-1]
 }
 

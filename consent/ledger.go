@@ -202,14 +202,6 @@ func Current(ctx context.Context, r Reader, subjectID, purpose string, t time.Ti
 	return st, st.Live(t), nil
 }
 
-// StaleVersion reports whether a consent given under version is stale for
-// a purpose whose last material change is at consentVersion (the catalog's
-// privacy.Purpose.ConsentVersion): decisions deny it with
-// consent.stale_version.
-func StaleVersion(version, consentVersion string) bool {
-	return consentVersion != "" && privacy.CompareVersions(version, consentVersion) < 0
-}
-
 // BatchError returns err, a record's validation error, with its field
 // prefixed by the record's index, as AppendBatch reports it.
 func BatchError(i int, err error) error {
@@ -220,28 +212,4 @@ func BatchError(i int, err error) error {
 		return &c
 	}
 	return fmt.Errorf("records[%d]: %w", i, err)
-}
-
-// Reason returns the reason code that denies processing on this state at
-// t, for a purpose whose last material change is at consentVersion, or ""
-// when the consent permits it: privacy.ReasonConsentMissing (no record, or
-// only a refusal), ReasonConsentWithdrawn, ReasonConsentExpired (an Expired
-// record, or a given consent past ExpiresAt) or ReasonConsentStaleVersion.
-// It is the rule the policies engine applies in Rego, for callers that show
-// a subject's consents (privacyctl consent show); decisions come from the
-// engine.
-func (s State) Reason(t time.Time, consentVersion string) string {
-	switch {
-	case s.Event == Withdrawn:
-		return privacy.ReasonConsentWithdrawn
-	case s.Event == Expired:
-		return privacy.ReasonConsentExpired
-	case s.Event != Given:
-		return privacy.ReasonConsentMissing
-	case !s.Live(t):
-		return privacy.ReasonConsentExpired
-	case StaleVersion(s.PolicyVersion, consentVersion):
-		return privacy.ReasonConsentStaleVersion
-	}
-	return ""
 }

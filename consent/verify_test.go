@@ -267,24 +267,3 @@ func TestSubjectRef(t *testing.T) {
 		t.Errorf("SubjectRef = %q, want 64 hex digits", got)
 	}
 }
-
-func TestStaleVersion(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		version, current string
-		want             bool
-	}{
-		{"1.1", "1.2", true},
-		{"1.2", "1.2", false},
-		{"1.2.0", "1.2", false},
-		{"1.9", "1.10", true},
-		{"1.10", "1.9", false},
-		{"2", "1.2", false},
-		{"1.2", "", false},
-	}
-	for _, tc := range tests {
-		if got := consent.StaleVersion(tc.version, tc.current); got != tc.want {
-			t.Errorf("StaleVersion(%q, %q) = %v, want %v", tc.version, tc.current, got, tc.want)
-		}
-	}
-}

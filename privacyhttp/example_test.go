@@ -22,7 +22,7 @@ func ExampleMiddleware_RequirePurpose() {
 	resolve := func(r *http.Request) (privacy.Subject, error) {
 		return privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"}, nil
 	}
-	mw := privacyhttp.New(eng, resolve, nil)
+	mw := privacyhttp.New(eng, privacyhttp.WithResolver(resolve))
 	send := mw.RequirePurpose("marketing.announcements", "instance.contact.email")(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			d, _ := privacyhttp.DecisionFrom(r.Context())

@@ -16,7 +16,7 @@ import (
 // refused with 413 naming the limit, and nothing is recorded.
 func TestPreferenceCenterBodyLimit(t *testing.T) {
 	env := privacytest.New(t)
-	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, byHeader, nil)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, privacyhttp.WithResolver(byHeader))
 	body := strings.Repeat("x", privacy.MaxHTTPBodyBytes+1)
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/objections/direct-marketing", strings.NewReader(body))
 	r.Header.Set("X-User", "u-1")

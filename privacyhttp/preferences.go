@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/privacykit/privacy"
@@ -16,6 +17,14 @@ import (
 // follows its reloads.
 type CatalogSource interface {
 	Catalog() *privacy.Catalog
+}
+
+// Engine is what the preference center needs of the decision engine: the
+// catalog in force, to list the purposes, and decisions, to show what the
+// engine makes of the subject's choices. *policies.Engine is one.
+type Engine interface {
+	Decider
+	CatalogSource
 }
 
 // PreferenceCenter is the HTTP API where a subject sees and changes their
@@ -36,10 +45,12 @@ type CatalogSource interface {
 //	DELETE /objections/direct-marketing  withdraw that objection
 //
 // Every answer is JSON; a change answers with the new preferences. Changes
-// take effect on the next decision. Cross-origin browser requests that
-// change state are refused (http.CrossOriginProtection).
+// take effect on the next decision. What the page shows of a purpose
+// (whether the consent is in effect, why not) is the engine's decision,
+// never worked out here. Cross-origin browser requests that change state
+// are refused (http.CrossOriginProtection).
 type PreferenceCenter struct {
-	catalog  CatalogSource
+	engine   Engine
 	consents consent.Store
 	subjects subject.StateStore
 	resolve  Resolver
@@ -48,18 +59,54 @@ type PreferenceCenter struct {
 	now      func() time.Time
 }
 
-// NewPreferenceCenter returns the preference center for the catalog of
-// cat, writing to the consent ledger and subject store the engine reads.
-// log may be nil.
-func NewPreferenceCenter(cat CatalogSource, consents consent.Store, subjects subject.StateStore, resolve Resolver, log *slog.Logger) *PreferenceCenter {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Option configures New and NewPreferenceCenter.
+type Option func(*options)
+
+type options struct {
+	resolve Resolver
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// WithResolver finds the subject of an HTTP request (default: none, every
+// request is anonymous: guarded routes answer 401).
+func WithResolver(r Resolver) Option { return func(o *options) { o.resolve = r } }
+
+// WithLogger logs failures to l (default: nothing is logged).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithClock sets the clock the preference center records consents,
+// withdrawals and objections with; give it the clock the engine decides
+// with (policies.WithClock), so that one clock records and judges time
+// (default time.Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
-	if resolve == nil {
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if o.resolve == nil {
 		// No way to tell who is asking: nobody is signed in.
-		resolve = func(*http.Request) (privacy.Subject, error) { return privacy.Subject{}, privacy.ErrNotFound }
+		o.resolve = func(*http.Request) (privacy.Subject, error) { return privacy.Subject{}, privacy.ErrNotFound }
 	}
-	pc := &PreferenceCenter{catalog: cat, consents: consents, subjects: subjects, resolve: resolve, log: log, now: time.Now}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return o
+}
+
+// NewPreferenceCenter returns the preference center over the engine e,
+// writing to the consent ledger and subject store the engine reads.
+func NewPreferenceCenter(e Engine, consents consent.Store, subjects subject.StateStore, opts ...Option) *PreferenceCenter {
+	o := newOptions(opts)
+	if e == nil {
+		e = noEngine{}
+	}
+	pc := &PreferenceCenter{engine: e, consents: consents, subjects: subjects, resolve: o.resolve, log: o.log, now: o.now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /preferences", pc.show)
 	mux.HandleFunc("POST /consents/{purpose}", pc.grant)
@@ -71,6 +118,12 @@ func NewPreferenceCenter(cat CatalogSource, consents consent.Store, subjects sub
 	pc.handler = http.NewCrossOriginProtection().Handler(mux)
 	return pc
 }
+
+// noEngine stands in for a missing engine: an empty catalog, and every
+// decision fails closed.
+type noEngine struct{ noDecider }
+
+func (noEngine) Catalog() *privacy.Catalog { return &privacy.Catalog{} }
 
 // ServeHTTP serves the routes listed on PreferenceCenter. Its routes take
 // no body: a request whose body is larger than privacy.MaxHTTPBodyBytes
@@ -107,17 +160,24 @@ type PurposePreference struct {
 	// interests, or direct marketing).
 	Objectable      bool `json:"objectable"`
 	DirectMarketing bool `json:"direct_marketing"`
-	// Given reports a consent in effect: live, under the purpose's
-	// current version and, for a child, authorised by a guardian.
-	// ConsentEvent is the latest event (given, withdrawn, …) or "" when
-	// none is on record; ConsentReason, when the consent is not in effect,
-	// is the reason code a decision gives (consent.missing,
-	// consent.stale_version, consent.guardian_required …), so that the
-	// page can ask again.
+	// Allowed and Reasons are the engine's decision on processing the
+	// purpose's categories of the subject now (on consent, for a purpose
+	// that rests on it): the reason codes of a denial, [] when allowed.
+	Allowed bool     `json:"allowed"`
+	Reasons []string `json:"reasons"`
+	// Given reports a consent in effect: the engine's decision carries no
+	// consent.* reason. ConsentEvent is the latest event (given,
+	// withdrawn, …) or "" when none is on record; ConsentReason, when the
+	// consent is not in effect, is the first consent.* reason code of the
+	// decision (consent.missing, consent.stale_version,
+	// consent.guardian_required …), so that the page can ask again.
 	Given         bool          `json:"given"`
 	ConsentEvent  consent.Event `json:"consent_event"`
 	ConsentReason string        `json:"consent_reason,omitempty"`
-	Objected      bool          `json:"objected"`
+	// Objected reports that the subject's state records an objection to
+	// the purpose (or, for direct marketing, to all of it); whether it
+	// stops the processing is in Allowed and Reasons.
+	Objected bool `json:"objected"`
 }
 
 func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (privacy.Subject, bool) {
@@ -138,7 +198,7 @@ func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (pri
 // the subject's kind and passes ok(purpose).
 func (pc *PreferenceCenter) purpose(w http.ResponseWriter, r *http.Request, s privacy.Subject, what string, ok func(*privacy.Purpose, privacy.SubjectKind) bool) (*privacy.Purpose, bool) {
 	key := r.PathValue("purpose")
-	p := pc.catalog.Catalog().Purpose(key)
+	p := pc.engine.Catalog().Purpose(key)
 	if p == nil {
 		writeError(w, http.StatusNotFound, "unknown purpose "+key)
 		return nil, false
@@ -184,10 +244,11 @@ func (pc *PreferenceCenter) show(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// answer writes the subject's preferences.
+// answer writes the subject's preferences, with the engine's decision on
+// each purpose.
 func (pc *PreferenceCenter) answer(w http.ResponseWriter, r *http.Request, s privacy.Subject) {
 	ctx := r.Context()
-	cat := pc.catalog.Catalog()
+	cat := pc.engine.Catalog()
 	st, err := pc.subjects.State(ctx, s.ID)
 	if err != nil {
 		pc.fail(w, r, err)
@@ -206,15 +267,28 @@ func (pc *PreferenceCenter) answer(w http.ResponseWriter, r *http.Request, s pri
 		if pp.Description == "" {
 			pp.Description = p.Reason
 		}
+		req := privacy.Request{Subject: s, Purpose: p.Key, Data: categoriesOf(cat, p, s.Kind), Time: now}
 		if pp.Consent {
+			req.Basis = lawfulbasis.Consent
 			cs, err := pc.consents.State(ctx, s.ID, p.Key, now)
 			if err != nil {
 				pc.fail(w, r, err)
 				return
 			}
-			pp.ConsentEvent, pp.ConsentReason = cs.Event, cs.Reason(now, p.ConsentVersion)
-			if pp.ConsentReason == "" && s.Age > 0 && s.Age < cat.ConsentAge.For(s.Country) && !cs.Guardian {
-				pp.ConsentReason = privacy.ReasonConsentGuardianRequired
+			pp.ConsentEvent = cs.Event
+		}
+		d, err := pc.engine.Decide(ctx, req)
+		if err != nil {
+			pc.fail(w, r, err)
+			return
+		}
+		pp.Allowed, pp.Reasons = d.Allowed, d.Codes()
+		if pp.Consent {
+			for _, code := range pp.Reasons {
+				if strings.HasPrefix(code, "consent.") {
+					pp.ConsentReason = code
+					break
+				}
 			}
 			pp.Given = pp.ConsentReason == ""
 		}
@@ -222,6 +296,23 @@ func (pc *PreferenceCenter) answer(w http.ResponseWriter, r *http.Request, s pri
 		out.Purposes = append(out.Purposes, pp)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// categoriesOf returns the purpose's categories that belong to subjects of
+// the kind, as a request for the purpose names them.
+func categoriesOf(cat *privacy.Catalog, p *privacy.Purpose, k privacy.SubjectKind) []string {
+	var out []string
+	for _, key := range p.Categories {
+		for _, leaf := range cat.Leaves(key) {
+			if c := cat.Category(leaf); c != nil && c.Subject == k {
+				out = append(out, leaf)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return p.Categories
+	}
+	return out
 }
 
 func hasDirectMarketingObjection(st subject.State) bool {
@@ -252,12 +343,13 @@ func (pc *PreferenceCenter) grant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := consent.Grant(r.Context(), pc.consents, pc.catalog.Catalog(), consent.Record{
+	cat := pc.engine.Catalog()
+	_, err := consent.Grant(r.Context(), pc.consents, cat, consent.Record{
 		SubjectID:     s.ID,
 		Controller:    s.Controller,
 		Purpose:       p.Key,
 		Categories:    p.Categories,
-		PolicyVersion: pc.catalog.Catalog().PolicyVersion,
+		PolicyVersion: cat.PolicyVersion,
 		Method:        consent.MethodPreferencesUI,
 		CollectedBy:   "privacyhttp.PreferenceCenter",
 		CollectedAt:   pc.now().UTC(),
@@ -278,11 +370,13 @@ func (pc *PreferenceCenter) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := pc.consents.Append(r.Context(), consent.Record{
+	// The ledger's one withdraw path, which dates the withdrawal no earlier
+	// than the latest record, so that a grant stamped by a clock ahead of
+	// ours never outranks it.
+	_, err := consent.Withdraw(r.Context(), pc.consents, consent.Record{
 		SubjectID:   s.ID,
 		Controller:  s.Controller,
 		Purpose:     p.Key,
-		Event:       consent.Withdrawn,
 		Method:      consent.MethodPreferencesUI,
 		CollectedBy: "privacyhttp.PreferenceCenter",
 		CollectedAt: pc.now().UTC(),
@@ -303,7 +397,7 @@ func (pc *PreferenceCenter) object(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := subject.Object(r.Context(), pc.subjects, s.ID, p.Key); err != nil {
+	if err := subject.RecordObjection(r.Context(), pc.subjects, s.ID, subject.Objection{Purpose: p.Key, At: pc.now().UTC()}); err != nil {
 		pc.fail(w, r, err)
 		return
 	}
@@ -350,7 +444,7 @@ func (pc *PreferenceCenter) objectToDirectMarketing(w http.ResponseWriter, r *ht
 	if !ok {
 		return
 	}
-	if err := subject.ObjectToDirectMarketing(r.Context(), pc.subjects, s.ID); err != nil {
+	if err := subject.RecordObjection(r.Context(), pc.subjects, s.ID, subject.Objection{DirectMarketing: true, At: pc.now().UTC()}); err != nil {
 		pc.fail(w, r, err)
 		return
 	}

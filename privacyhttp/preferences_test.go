@@ -15,7 +15,7 @@ import (
 
 func TestPreferenceCenter(t *testing.T) {
 	env := privacytest.New(t)
-	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, byHeader, nil)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, privacyhttp.WithResolver(byHeader))
 	srv := httptest.NewServer(http.StripPrefix("/privacy", pc))
 	defer srv.Close()
 
@@ -119,7 +119,7 @@ func TestPreferenceCenterShowsConsentInEffect(t *testing.T) {
 		}
 		return s, err
 	}
-	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, resolve, nil)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, privacyhttp.WithResolver(resolve))
 	for user, reason := range map[string]string{"u-old": privacy.ReasonConsentStaleVersion, "kid": privacy.ReasonConsentGuardianRequired} {
 		r := httptest.NewRequest(http.MethodGet, "/preferences", nil)
 		r.Header.Set("X-User", user)

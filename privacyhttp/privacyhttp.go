@@ -87,17 +87,15 @@ type Middleware struct {
 	log     *slog.Logger
 }
 
-// New returns a Middleware that decides with d and finds subjects with
-// resolve. Failures are logged to log, which may be nil (nothing is
-// logged).
-func New(d Decider, resolve Resolver, log *slog.Logger) *Middleware {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+// New returns a Middleware that decides with d (*policies.Engine is one)
+// and finds subjects with the resolver of WithResolver. A nil d refuses
+// every guarded request.
+func New(d Decider, opts ...Option) *Middleware {
+	o := newOptions(opts)
 	if d == nil {
 		d = noDecider{} // fail closed: every guarded request is refused
 	}
-	return &Middleware{decider: d, resolve: resolve, log: log}
+	return &Middleware{decider: d, resolve: o.resolve, log: o.log}
 }
 
 // noDecider stands in for a missing Decider and denies with an error.
@@ -145,17 +143,34 @@ func (m *Middleware) subject(r *http.Request) (privacy.Subject, bool, error) {
 }
 
 // RequirePurpose returns middleware that lets a request through only when
-// the policy allows processing the subject's data categories for purpose.
+// the policy allows processing the subject's data categories for purpose,
+// internally (no recipient). It is Require with a template of the purpose
+// and data alone.
+func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Handler) http.Handler {
+	return m.Require(privacy.Request{Purpose: purpose, Data: data})
+}
+
+// Require returns middleware that lets a request through only when the
+// policy allows the processing tmpl describes (purpose, data and, for a
+// disclosure, the recipient with its kind and country, the basis, whether
+// the data is encrypted in transit …) for the subject of the HTTP request.
 // The subject and signals come from the context (Handler) or, without
-// Handler, from the resolver and the request's headers. The allowed
-// decision is in the context for next (DecisionFrom).
+// Handler, from the resolver and the request's headers; tmpl's own are
+// replaced. The allowed decision is in the context for next
+// (DecisionFrom).
 //
 // Answers: 401 with {"error": …} when the request has no subject; 403 with
 // the decision JSON on a denial; 400 with the decision JSON when the request
 // is invalid (a subject kind the catalog does not know); 500 with
 // {"error": …} when the decision could not be evaluated, without details.
-func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Handler) http.Handler {
-	data = append([]string(nil), data...)
+func (m *Middleware) Require(tmpl privacy.Request) func(http.Handler) http.Handler {
+	tmpl.Data = append([]string(nil), tmpl.Data...)
+	if tmpl.Recipient != nil {
+		rc := *tmpl.Recipient
+		rc.Certifications = append([]string(nil), rc.Certifications...)
+		tmpl.Recipient = &rc
+	}
+	purpose := tmpl.Purpose
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
@@ -173,7 +188,9 @@ func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Ha
 			if !ok {
 				signals = privacy.Signals{GPC: GPC(r)}
 			}
-			d, err := m.decider.Decide(ctx, privacy.Request{Subject: s, Purpose: purpose, Data: data, Signals: signals})
+			req := tmpl
+			req.Subject, req.Signals = s, signals
+			d, err := m.decider.Decide(ctx, req)
 			if err != nil {
 				if privacy.ErrorCode(err) == privacy.EINVALID {
 					d.Allowed = false // whatever a custom Decider returned with its error

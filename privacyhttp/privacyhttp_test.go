@@ -63,7 +63,7 @@ func TestGPC(t *testing.T) {
 func TestRequirePurpose(t *testing.T) {
 	env := privacytest.New(t)
 	env.Subject("u-obj").Object("marketing.announcements")
-	mw := privacyhttp.New(env.Engine, byHeader, nil)
+	mw := privacyhttp.New(env.Engine, privacyhttp.WithResolver(byHeader))
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d, _ := privacyhttp.DecisionFrom(r.Context())
 		fmt.Fprintf(w, "sent; obligations %s", strings.Join(d.ObligationCodes(), ","))
@@ -150,7 +150,7 @@ func TestDenialBodyHoldsNoPersonalData(t *testing.T) {
 	child := func(r *http.Request) (privacy.Subject, error) {
 		return privacy.Subject{ID: "kid-77", Kind: privacy.SubjectUser, Age: 12, Country: "DE"}, nil
 	}
-	mw := privacyhttp.New(env.Engine, child, nil)
+	mw := privacyhttp.New(env.Engine, privacyhttp.WithResolver(child))
 	for _, purpose := range []string{"marketing.profiling", "marketing.announcements"} {
 		h := mw.RequirePurpose(purpose, "instance.contact.email")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 		w := httptest.NewRecorder()
@@ -173,7 +173,7 @@ func TestNilPartsFailClosed(t *testing.T) {
 	if privacyhttp.GPC(nil) {
 		t.Error("GPC(nil) = true")
 	}
-	mw := privacyhttp.New(nil, byHeader, nil)
+	mw := privacyhttp.New(nil, privacyhttp.WithResolver(byHeader))
 	h := mw.RequirePurpose("support", "instance.contact.email")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		t.Error("the handler ran without a decision")
 	}))
@@ -185,7 +185,7 @@ func TestNilPartsFailClosed(t *testing.T) {
 		t.Errorf("no decider: status %d, want 500", w.Code)
 	}
 	env := privacytest.New(t)
-	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, nil, nil)
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects)
 	w = httptest.NewRecorder()
 	pc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/preferences", nil))
 	if w.Code != http.StatusUnauthorized {

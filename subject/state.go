@@ -138,28 +138,32 @@ type StateStore interface {
 
 func checkID(id string) error { return privacy.CheckID("subject_id", id) }
 
-// Object records an objection of the subject to the purpose.
+// Object records an objection of the subject to the purpose, made now.
 func Object(ctx context.Context, s StateStore, subjectID, purpose string) error {
-	if err := checkID(subjectID); err != nil {
-		return err
-	}
-	if strings.TrimSpace(purpose) == "" {
-		return &privacy.ValidationError{Field: "purpose", Message: "is required"}
-	}
-	return s.Update(ctx, subjectID, func(st *State) error {
-		st.Object(Objection{Purpose: purpose, At: time.Now().UTC()})
-		return nil
-	})
+	return RecordObjection(ctx, s, subjectID, Objection{Purpose: purpose})
 }
 
 // ObjectToDirectMarketing records an objection to all direct marketing
-// (Art. 21(2)).
+// (Art. 21(2)), made now.
 func ObjectToDirectMarketing(ctx context.Context, s StateStore, subjectID string) error {
+	return RecordObjection(ctx, s, subjectID, Objection{DirectMarketing: true})
+}
+
+// RecordObjection records the subject's objection o: to o.Purpose, or with
+// DirectMarketing to all direct marketing. o.At is when it was made (now
+// when zero), so that a caller with a clock of its own records its time.
+func RecordObjection(ctx context.Context, s StateStore, subjectID string, o Objection) error {
 	if err := checkID(subjectID); err != nil {
 		return err
 	}
+	if !o.DirectMarketing && strings.TrimSpace(o.Purpose) == "" {
+		return &privacy.ValidationError{Field: "purpose", Message: "is required"}
+	}
+	if o.At.IsZero() {
+		o.At = time.Now().UTC()
+	}
 	return s.Update(ctx, subjectID, func(st *State) error {
-		st.Object(Objection{DirectMarketing: true, At: time.Now().UTC()})
+		st.Object(o)
 		return nil
 	})
 }

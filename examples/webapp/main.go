@@ -53,8 +53,8 @@ func newApp(ctx context.Context, logger *slog.Logger) (http.Handler, *policies.E
 	if err != nil {
 		return nil, nil, err
 	}
-	mw := privacyhttp.New(eng, subjectFromCookie, logger)
-	pc := privacyhttp.NewPreferenceCenter(eng, consents, subjects, subjectFromCookie, logger)
+	mw := privacyhttp.New(eng, privacyhttp.WithResolver(subjectFromCookie), privacyhttp.WithLogger(logger))
+	pc := privacyhttp.NewPreferenceCenter(eng, consents, subjects, privacyhttp.WithResolver(subjectFromCookie), privacyhttp.WithLogger(logger))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
