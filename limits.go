@@ -65,6 +65,10 @@ const (
 	// of its lines.
 	MaxDecisionLogBytes     = 64 << 20
 	MaxDecisionLogLineBytes = 1 << 20
+	// MaxDatasetBytes bounds a dataset file (dsar/sqlsource.Load, Parse):
+	// it describes tables, not data, and a service with a thousand columns
+	// fits in a tenth of it.
+	MaxDatasetBytes = 1 << 20
 	// MaxHTTPBodyBytes bounds the body of a request privacyhttp handlers
 	// accept; theirs carry no body.
 	MaxHTTPBodyBytes = 64 << 10

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,11 +18,6 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
 )
-
-// MaxFileSize is the largest dataset file Load and Parse accept: 1 MiB. A
-// dataset describes tables, not data; a service with thousands of columns
-// still fits well within it.
-const MaxFileSize = 1 << 20
 
 // Strategy is what an erasure does to a column.
 type Strategy string
@@ -164,16 +158,12 @@ func (p *problems) err() error {
 }
 
 // Load reads and checks a dataset file against the catalog (nil: the
-// reference catalog). Files larger than MaxFileSize are refused.
+// reference catalog). Files larger than privacy.MaxDatasetBytes (1 MiB)
+// are refused after reading at most that much.
 func Load(path string, c *privacy.Catalog) (*Dataset, error) {
-	f, err := os.Open(path)
+	data, err := privacy.ReadFile(path, "dataset", privacy.MaxDatasetBytes, "MaxDatasetBytes")
 	if err != nil {
-		return nil, fmt.Errorf("load dataset: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("load dataset %s: %w", path, err)
+		return nil, err
 	}
 	return Parse(filepath.Base(path), data, c)
 }
@@ -194,9 +184,8 @@ func Parse(name string, data []byte, c *privacy.Catalog) (*Dataset, error) {
 		c = privacy.DefaultCatalog()
 	}
 	p := &problems{file: name}
-	if len(data) > MaxFileSize {
-		p.add(0, "the file is larger than %d bytes (MaxFileSize)", MaxFileSize)
-		return nil, p.err()
+	if len(data) > privacy.MaxDatasetBytes {
+		return nil, privacy.TooLarge("dataset "+name, privacy.MaxDatasetBytes, "bytes", "MaxDatasetBytes")
 	}
 	var doc, more yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -2,6 +2,8 @@ package sqlsource_test
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -77,7 +79,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"only a comment", "# nothing yet\n", []string{`dataset x.yaml: the file is empty`}},
 		{"two documents", base + "---\ndataset: other\n", []string{`x.yaml:10: a dataset file holds one YAML document`}},
 		{"alias", base + "extra: &a 1\n", []string{`x.yaml:10: dataset: unknown field "extra"`}},
-		{"too large", base + "#" + strings.Repeat("x", sqlsource.MaxFileSize) + "\n", []string{`larger than 1048576 bytes`}},
+		{"too large", base + "#" + strings.Repeat("x", privacy.MaxDatasetBytes) + "\n", []string{`dataset x.yaml is larger than the limit of 1048576 bytes (privacy.MaxDatasetBytes)`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,8 +94,9 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 				}
 			}
 			var de *sqlsource.Error
-			if !errors.As(err, &de) || !errors.Is(err, privacy.ErrInvalid) {
-				t.Errorf("error %v: want a *sqlsource.Error wrapping privacy.ErrInvalid", err)
+			var ve *privacy.ValidationError
+			if !(errors.As(err, &de) || errors.As(err, &ve)) || !errors.Is(err, privacy.ErrInvalid) {
+				t.Errorf("error %v: want a *sqlsource.Error (or, for the size, a *privacy.ValidationError) wrapping privacy.ErrInvalid", err)
 			}
 		})
 	}
@@ -111,8 +114,15 @@ func TestParseAcceptsTheSample(t *testing.T) {
 	if _, err := sqlsource.Load(sampleDir+"/dataset.yaml", nil); err != nil {
 		t.Errorf("Load: %v", err)
 	}
-	if _, err := sqlsource.Load(sampleDir+"/no-such.yaml", nil); err == nil {
-		t.Error("Load of a missing file: no error")
+	if _, err := sqlsource.Load(sampleDir+"/no-such.yaml", nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing file: error %v, want one wrapping fs.ErrNotExist", err)
+	}
+	// An endless file fails after the limit, without reading on.
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err := sqlsource.Load("/dev/zero", nil)
+		if want := "dataset /dev/zero is larger than the limit of 1048576 bytes (privacy.MaxDatasetBytes)"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(/dev/zero): error %v, want %q", err, want)
+		}
 	}
 }
 

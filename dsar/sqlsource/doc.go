@@ -39,7 +39,7 @@
 // kept in one column and erased in another, a row deleted along with a kept
 // column), and, in New, tables and columns the database does not have and
 // lookup columns that no index leads. Every error of a file is reported at
-// once. Files over MaxFileSize (1 MiB) are refused.
+// once. Files over privacy.MaxDatasetBytes (1 MiB) are refused.
 //
 // Queries are built only from the file's validated identifiers, quoted;
 // subject ids, controllers, masks and corrections are always parameters.
