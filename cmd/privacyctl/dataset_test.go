@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/privacykit/privacy/internal/pgtest"
 )
 
 // serviceDB makes a SQLite file with the sample service of
@@ -160,5 +163,36 @@ func TestDSARRunDatasetErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+func TestDSARRunOverADatasetOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	pool, err := pgxpool.New(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for _, f := range []string{"schema.sql", "seed.sql"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "datasets", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(t.Context(), string(b)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	db := newDB(t)
+	id := request(t, db, "--kind", "erasure", "--subject", "u-2")
+	code, out, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id, "--dataset", sampleDataset, "--dataset-dsn", dsn)
+	if code != exitOK || !strings.Contains(out, `"status": "completed"`) {
+		t.Fatalf("dsar run --dataset-dsn postgres:// = %d %s %s", code, out, errs)
+	}
+	var users, invoices int
+	if err := pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM users WHERE id = 'u-2' AND email IS NULL), (SELECT count(*) FROM invoices WHERE user_id = 'u-2')`).Scan(&users, &invoices); err != nil {
+		t.Fatal(err)
+	}
+	if users != 1 || invoices != 1 {
+		t.Errorf("after erasure on PostgreSQL: %d users without email, %d invoices; want 1 and 1 (kept)", users, invoices)
 	}
 }
