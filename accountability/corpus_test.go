@@ -411,6 +411,14 @@ var plantedEdits = []edit{
 	{"billing purpose removed", []string{
 		"  • To provide the ability to contact you, and provide you with shipping and billing information.\n", ""},
 		[]kindKey{k(accountability.PurposeNotInText, "billing")}},
+	{"company name dropped from the list", []string{"Company name, ", ""},
+		[]kindKey{k(accountability.CategoryNotInText, "instance.account.company_name")}},
+	{"user email dropped from the list", []string{"Email address, Financial", "Financial"},
+		[]kindKey{k(accountability.CategoryNotInText, "instance.contact.email")}},
+	{"guest browser data dropped", []string{", browser data)", ")"},
+		[]kindKey{k(accountability.CategoryNotInText, "guest.it.browser")}},
+	{"recordings dropped", []string{"Recordings, ", ""},
+		[]kindKey{k(accountability.CategoryNotInText, "instance.meeting.recording")}},
 }
 
 // neutralEdits reword the policy without changing a promise: synonyms,

@@ -153,24 +153,26 @@ var purposeCues = []struct {
 }
 
 // categoryTerms maps a DPV personal-data IRI to the words a notice uses for
-// it. A category is mentioned when the text contains one of these terms,
+// it. Words that a notice uses for other things ("send an email to",
+// "a secure browser", "User name" for a company's name) are left out, so
+// that dropping a category from the list of data collected is found. A category is mentioned when the text contains one of these terms,
 // its description (or the part before a colon), or the last part of its
 // key unless that is a generic word such as "data".
 var categoryTerms = map[string][]string{
-	"https://w3id.org/dpv/pd#EmailAddress":      {"email", "e mail"},
+	"https://w3id.org/dpv/pd#EmailAddress":      {"email address", "e mail address", "email addresses"},
 	"https://w3id.org/dpv/pd#IPAddress":         {"ip address"},
 	"https://w3id.org/dpv/pd#PaymentCardNumber": {"credit card", "card details", "card number", "payment card"},
 	"https://w3id.org/dpv/pd#BankAccount":       {"bank details", "bank account", "iban"},
-	"https://w3id.org/dpv/pd#Name":              {"name"},
 	"https://w3id.org/dpv/pd#Username":          {"user name", "username"},
-	"https://w3id.org/dpv/pd#TelephoneNumber":   {"phone", "telephone"},
-	"https://w3id.org/dpv/pd#UserAgent":         {"browser", "user agent"},
+	"https://w3id.org/dpv/pd#TelephoneNumber":   {"phone number", "telephone number", "mobile number"},
+	"https://w3id.org/dpv/pd#UserAgent":         {"browser data", "browser type", "browser version", "user agent"},
 	"https://w3id.org/dpv/pd#Location":          {"location"},
 }
 
 // genericWords are last parts of category keys too common in any notice
 // to show that the category is mentioned ("instance.meeting.data").
-var genericWords = map[string]bool{"data": true, "info": true, "information": true, "other": true}
+var genericWords = map[string]bool{"data": true, "info": true, "information": true, "other": true,
+	"details": true, "address": true, "addresses": true, "name": true, "number": true}
 
 // recipientTerms maps a recipient kind to the words a notice uses for it.
 var recipientTerms = map[privacy.RecipientKind][]string{
@@ -436,14 +438,28 @@ func kindsNamed(c *privacy.Catalog, s *section) []privacy.SubjectKind {
 // categoryMentions are the terms by which a text mentions a category: the
 // words of its DPV personal-data IRI, its description (or the part before
 // a colon), and the last part of its key unless that is a generic word.
+//
+// A description also counts by its tail ("recordings" for "meeting
+// recordings", "account details" for "billing account details") unless
+// the tail is one generic word ("data", "address"); the key's last part
+// counts only for a category without a description, since a key's word
+// is often one a notice uses for something else ("email" in "send an
+// email to").
 func categoryMentions(cat privacy.Category) []string {
 	terms := slices.Clone(categoryTerms[cat.DPV])
-	if cat.Description != "" {
-		d, _, _ := strings.Cut(cat.Description, ":")
-		terms = append(terms, cat.Description, d)
+	if cat.Description == "" {
+		if leaf := cat.Key[strings.LastIndexByte(cat.Key, '.')+1:]; !genericWords[leaf] {
+			terms = append(terms, leaf)
+		}
+		return terms
 	}
-	if leaf := cat.Key[strings.LastIndexByte(cat.Key, '.')+1:]; !genericWords[leaf] {
-		terms = append(terms, leaf)
+	d, _, _ := strings.Cut(cat.Description, ":")
+	terms = append(terms, cat.Description, d)
+	words := strings.Fields(normalize(d))
+	for i := 1; i < len(words); i++ {
+		if tail := words[i:]; len(tail) > 1 || !genericWords[tail[0]] {
+			terms = append(terms, strings.Join(tail, " "))
+		}
 	}
 	return terms
 }

@@ -87,7 +87,7 @@ func TestDiffNotice(t *testing.T) {
 		{
 			name: "shop notice with every purpose",
 			c:    shop,
-			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter by email.\n",
+			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter at the email address you give us.\n",
 			want: []kindKey{},
 		},
 		{
@@ -95,7 +95,7 @@ func TestDiffNotice(t *testing.T) {
 			// negated sentence promises nothing.
 			name: "purpose the catalog lacks",
 			c:    shop,
-			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter by email. We show you advertisements from our advertising partners. We never sell your data.\n",
+			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter at the email address you give us. We show you advertisements from our advertising partners. We never sell your data.\n",
 			want: []kindKey{
 				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#Advertising"},
 			},
@@ -105,7 +105,7 @@ func TestDiffNotice(t *testing.T) {
 			// notice may add that the shop's catalog does not declare.
 			name: "analytics, credit scoring and model training",
 			c:    shop,
-			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter by email. We use analytics on your visits, credit scoring before you pay later, and your orders to train our models.\n",
+			text: readText(t, "shop-notice.txt") + "\nIf you sign up, we send you our newsletter at the email address you give us. We use analytics on your visits, credit scoring before you pay later, and your orders to train our models.\n",
 			want: []kindKey{
 				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#CreditChecking"},
 				{accountability.PurposeMissingInCatalog, "https://w3id.org/dpv#ResearchAndDevelopment"},
