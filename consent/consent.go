@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -259,22 +258,6 @@ func (r Record) Digest() string {
 // with a key.
 func (r Record) MAC(secret []byte) string { return mac(secret, r.canonical()) }
 
-// canonical returns the encoding Digest and MAC cover.
-func (r Record) canonical() []byte {
-	r.Hash = ""
-	if r.SubjectRef != "" {
-		r.SubjectID = ""
-	}
-	r.CollectedAt = r.CollectedAt.UTC()
-	if !r.ExpiresAt.IsZero() {
-		r.ExpiresAt = r.ExpiresAt.UTC()
-	}
-	b, err := json.Marshal(r)
-	if err != nil { // cannot happen: every field marshals
-		panic(err)
-	}
-	return b
-}
 
 // Seal links r to its predecessor without a key: it sets PrevHash to
 // prevHash, clears KeyID and sets Hash to the record's digest. Stores

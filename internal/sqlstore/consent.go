@@ -428,8 +428,10 @@ FROM privacy_consent_records `+clause, args...)
 			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash, &act, &r.KeyID); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(categories), &r.Categories); err != nil {
-			return nil, fmt.Errorf("record %s: categories: %w", r.RecordID, err)
+		if categories != "[]" { // most records list none: skip the decoder
+			if err := json.Unmarshal([]byte(categories), &r.Categories); err != nil {
+				return nil, fmt.Errorf("record %s: categories: %w", r.RecordID, err)
+			}
 		}
 		if len(r.Categories) == 0 {
 			r.Categories = nil
