@@ -118,6 +118,18 @@ func (p *proxy) freeze(t *testing.T, i int) {
 	pp.once.Do(func() { close(pp.frozen) })
 }
 
+// proxied returns the DSN of a schema of the test's own and a proxy to
+// its server.
+func proxied(t *testing.T) (string, *proxy) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("DSN: %v", err)
+	}
+	return dsn, newProxy(t, u.Host)
+}
+
 // dsn returns dsn with its host replaced by the proxy's address.
 func (p *proxy) dsn(t *testing.T, dsn string) string {
 	t.Helper()
@@ -136,12 +148,7 @@ func (p *proxy) dsn(t *testing.T, dsn string) string {
 // again on a new connection.
 func TestViewNoticesSilentPartition(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.DSN(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("DSN: %v", err)
-	}
-	px := newProxy(t, u.Host)
+	dsn, px := proxied(t)
 	replica, other := open(t, px.dsn(t, dsn)), open(t, dsn)
 	listener := px.accepted() // the next connection is the view's own
 	v, err := replica.View(t.Context(), stateview.WithMaxStaleness(300*time.Millisecond))
@@ -182,12 +189,7 @@ func TestViewNoticesSilentPartition(t *testing.T) {
 // and silent.
 func TestWatchClosesOnSilentPartition(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.DSN(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("DSN: %v", err)
-	}
-	px := newProxy(t, u.Host)
+	dsn, px := proxied(t)
 	db := open(t, px.dsn(t, dsn), postgres.WithWatchHeartbeat(100*time.Millisecond))
 	listener := px.accepted()
 	ch, err := db.ConsentStore().Watch(t.Context())

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/privacykit/privacy"
@@ -83,43 +82,13 @@ func TestKeyedTamper(t *testing.T) {
 // two replicas.
 func TestOpenTwice(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.DSN(t)
-	first := open(t, dsn)
-	rec, err := first.ConsentStore().Append(t.Context(), consent.Record{
-		SubjectID: "u-1", Purpose: "referral", Event: consent.Given, PolicyVersion: "1.2",
-		CollectedAt: time.Date(2026, 11, 28, 12, 0, 0, 1, time.UTC),
+	storetest.RunShared(t, func(t *testing.T) func() storetest.Shared {
+		dsn := pgtest.DSN(t)
+		return func() storetest.Shared {
+			db := open(t, dsn)
+			return storetest.Shared{Consent: db.ConsentStore(), State: db.StateStore()}
+		}
 	})
-	if err != nil {
-		t.Fatalf("Append: %v", err)
-	}
-	second := open(t, dsn)
-	got, err := second.ConsentStore().Record(t.Context(), rec.RecordID)
-	if err != nil {
-		t.Fatalf("Record through the second DB: %v", err)
-	}
-	if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("Record through the second DB (-want +got):\n%s", diff)
-	}
-	next, err := second.ConsentStore().Append(t.Context(), consent.Record{
-		SubjectID: "u-1", Purpose: "referral", Event: consent.Withdrawn,
-		CollectedAt: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC),
-	})
-	if err != nil {
-		t.Fatalf("Append through the second DB: %v", err)
-	}
-	if next.Seq != 2 || next.PrevHash != rec.Hash {
-		t.Errorf("second append: Seq %d, PrevHash %q; want 2, %q", next.Seq, next.PrevHash, rec.Hash)
-	}
-	if err := subject.SetDeactivated(t.Context(), first.StateStore(), "u-1", true); err != nil {
-		t.Fatalf("SetDeactivated: %v", err)
-	}
-	st, err := second.StateStore().State(t.Context(), "u-1")
-	if err != nil {
-		t.Fatalf("State through the second DB: %v", err)
-	}
-	if !st.Deactivated {
-		t.Error("State through the second DB: not deactivated")
-	}
 }
 
 // TestConcurrentOpen checks that processes opening one fresh schema at once

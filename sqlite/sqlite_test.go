@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/dsar"
@@ -93,34 +90,14 @@ func TestOpenTwice(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	first := open(t, path)
-	rec, err := first.ConsentStore().Append(t.Context(), consent.Record{
-		SubjectID: "u-1", Purpose: "referral", Event: consent.Given, PolicyVersion: "1.2",
-		CollectedAt: time.Date(2026, 11, 28, 12, 0, 0, 1, time.UTC),
+	storetest.RunShared(t, func(t *testing.T) func() storetest.Shared {
+		return func() storetest.Shared {
+			db := open(t, path)
+			return storetest.Shared{Consent: db.ConsentStore(), State: db.StateStore()}
+		}
 	})
-	if err != nil {
-		t.Fatalf("Append: %v", err)
-	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database file: %v", err)
-	}
-	second := open(t, path)
-	got, err := second.ConsentStore().Record(t.Context(), rec.RecordID)
-	if err != nil {
-		t.Fatalf("Record through the second DB: %v", err)
-	}
-	if diff := cmp.Diff(rec, got, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("Record through the second DB (-want +got):\n%s", diff)
-	}
-	next, err := second.ConsentStore().Append(t.Context(), consent.Record{
-		SubjectID: "u-1", Purpose: "referral", Event: consent.Withdrawn,
-		CollectedAt: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC),
-	})
-	if err != nil {
-		t.Fatalf("Append through the second DB: %v", err)
-	}
-	if next.Seq != 2 || next.PrevHash != rec.Hash {
-		t.Errorf("second append: Seq %d, PrevHash %q; want 2, %q", next.Seq, next.PrevHash, rec.Hash)
 	}
 }
 
