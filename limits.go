@@ -54,6 +54,8 @@ const (
 	// MaxCheckpointBytes bounds a ledger checkpoint read back
 	// (consent.ReadCheckpoint).
 	MaxCheckpointBytes = 4 << 10
+	// MaxKeyBytes bounds a key file (privacyctl --bundle-key).
+	MaxKeyBytes = 64 << 10
 	// MaxTextBytes bounds a text document read whole, such as the privacy
 	// notice a catalog is compared with.
 	MaxTextBytes = 16 << 20

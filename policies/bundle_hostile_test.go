@@ -3,9 +3,6 @@ package policies_test
 import (
 	"archive/tar"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/open-policy-agent/opa/v1/bundle"
-
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/internal/hostile"
 	"github.com/privacykit/privacy/policies"
 )
 
@@ -133,33 +129,10 @@ func TestLoadBundleLimits(t *testing.T) {
 
 const signingSecret = "a shared secret of the policy team"
 
-// signBundle writes .signatures.json into the bundle directory dir, signed
-// with secret (HS256), listing every file with its SHA-256.
+// signBundle signs the bundle directory dir with secret (HS256).
 func signBundle(t *testing.T, dir, secret string) {
 	t.Helper()
-	var files []bundle.FileInfo
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum := sha256.Sum256(b)
-		files = append(files, bundle.NewFile(filepath.ToSlash(rel), hex.EncodeToString(sum[:]), string(bundle.SHA256)))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := bundle.GenerateSignedToken(files, bundle.NewSigningConfig(secret, "HS256", ""), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := json.Marshal(map[string]any{"signatures": []string{token}})
-	if err := os.WriteFile(filepath.Join(dir, ".signatures.json"), js, 0o644); err != nil {
+	if err := hostile.SignBundle(dir, secret); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -232,6 +232,9 @@ type policyFlags struct {
 	catalog string
 	policy  string
 	bundle  string
+	// bundleKey is the file of the key bundles must be signed with, and
+	// bundleAlg its JWS algorithm.
+	bundleKey, bundleAlg string
 }
 
 func (p *policyFlags) register(fs *pflag.FlagSet) {
@@ -245,6 +248,8 @@ func (p *policyFlags) registerCatalog(fs *pflag.FlagSet) {
 	p.fs = fs
 	fs.StringVar(&p.catalog, "catalog", os.Getenv("PRIVACY_CATALOG"), "catalog `file` (YAML or JSON; default: the embedded reference catalog) [$PRIVACY_CATALOG]")
 	fs.StringVar(&p.bundle, "bundle", os.Getenv("PRIVACY_BUNDLE"), "OPA bundle (`dir`ectory or .tar.gz) with catalog.yaml and Rego modules; replaces --catalog [$PRIVACY_BUNDLE]")
+	fs.StringVar(&p.bundleKey, "bundle-key", os.Getenv("PRIVACY_BUNDLE_KEY"), "`file` of the key --bundle must be signed with (.signatures.json, OPA bundle signing): a PEM public key, or the secret for HS256 [$PRIVACY_BUNDLE_KEY]")
+	fs.StringVar(&p.bundleAlg, "bundle-key-alg", envOr("PRIVACY_BUNDLE_KEY_ALG", "RS256"), "JWS `algorithm` of --bundle-key (RS256, ES256, PS256, HS256, …) [$PRIVACY_BUNDLE_KEY_ALG]")
 }
 
 // source settles --catalog against --bundle: a flag given on the command
@@ -284,7 +289,15 @@ func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
 	if err := p.source(); err != nil {
 		return nil, err
 	}
-	b, err := policies.LoadBundle(context.Background(), p.bundle)
+	var opts []policies.LoadOption
+	if p.bundleKey != "" {
+		key, err := privacy.ReadFile(p.bundleKey, "bundle key", privacy.MaxKeyBytes, "MaxKeyBytes")
+		if err != nil {
+			return nil, usagef("--bundle-key: %v", err)
+		}
+		opts = append(opts, policies.WithVerificationKey(p.bundleAlg, strings.TrimSpace(string(key))))
+	}
+	b, err := policies.LoadBundle(context.Background(), p.bundle, opts...)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
 		return nil, usagef("--bundle: %v", err)
 	}
