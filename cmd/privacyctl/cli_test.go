@@ -238,3 +238,23 @@ func TestPostgresReadOnly(t *testing.T) {
 		t.Errorf("ledger verify --dsn: exit %d %s %s", code, out, errs)
 	}
 }
+
+// TestCompletesCatalogNames: shell completion offers the catalog's
+// purposes, categories and triggers, and the output formats.
+func TestCompletesCatalogNames(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "consent", "grant", "--purpose", "research"}, "research.surveys"},
+		{[]string{"__complete", "retention", "hold", "--category", "instance.fin"}, "instance.financial.card"},
+		{[]string{"__complete", "subject", "lifecycle", "--trigger", ""}, "account_closed"},
+		{[]string{"__complete", "version", "-o", ""}, "text"},
+	}
+	for _, tc := range tests {
+		code, out, errs := ctl(t, "", tc.args...)
+		if code != exitOK || !strings.Contains(out, tc.want+"\n") {
+			t.Errorf("%v: exit %d, completions %q (%s); want %s among them", tc.args, code, out, errs, tc.want)
+		}
+	}
+}

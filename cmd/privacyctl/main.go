@@ -38,6 +38,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 
@@ -176,6 +177,7 @@ Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
 	root.PersistentFlags().StringVarP(&c.output, "output", "o", os.Getenv("PRIVACY_OUTPUT"),
 		"output `format`: json or text (default: text on a terminal, json otherwise) [$PRIVACY_OUTPUT]")
 	root.SetFlagErrorFunc(flagError)
+	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "text"}, cobra.ShellCompDirectiveNoFileComp))
 	groups := verbs()
 	for _, name := range sortedKeys(groups) {
 		group := groups[name]
@@ -210,7 +212,55 @@ func newVerb(c *cli, name string, v verb) *cobra.Command {
 	}
 	runF := v.build(c, cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runF(cmd.Context(), args) }
+	completeFromCatalog(cmd)
 	return cmd
+}
+
+// completeFromCatalog completes the values of the flags that name catalog
+// entries (--purpose, --category, --trigger) from the catalog the command
+// line names, or the reference catalog.
+func completeFromCatalog(cmd *cobra.Command) {
+	names := map[string]func(*privacy.Catalog) []string{
+		"purpose": func(c *privacy.Catalog) (out []string) {
+			for _, p := range c.Purposes {
+				out = append(out, p.Key)
+			}
+			return out
+		},
+		"category": func(c *privacy.Catalog) (out []string) {
+			for _, k := range c.Categories {
+				out = append(out, k.Key)
+			}
+			return out
+		},
+		"trigger": func(c *privacy.Catalog) (out []string) {
+			for _, r := range c.Retention {
+				if !slices.Contains(out, string(r.Trigger)) {
+					out = append(out, string(r.Trigger))
+				}
+			}
+			return out
+		},
+	}
+	for flag, list := range names {
+		if cmd.Flags().Lookup(flag) == nil {
+			continue
+		}
+		cmd.RegisterFlagCompletionFunc(flag, func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+			pf := policyFlags{fs: cmd.Flags()}
+			if f := cmd.Flags().Lookup("catalog"); f != nil {
+				pf.catalog = f.Value.String()
+			}
+			if f := cmd.Flags().Lookup("bundle"); f != nil {
+				pf.bundle = f.Value.String()
+			}
+			cat, err := pf.loadCatalog()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			return list(cat), cobra.ShellCompDirectiveNoFileComp
+		})
+	}
 }
 
 // unknownVerb runs for a command line that names no verb of the table:
