@@ -69,7 +69,7 @@ func TestUnknownIDsSuggest(t *testing.T) {
 // kind suggests the catalog's closest.
 func TestDecideSuggestsSubjectKind(t *testing.T) {
 	t.Parallel()
-	eng, err := policies.New(t.Context())
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func TestRecordFromDecisionLog(t *testing.T) {
 		t.Fatalf("decision log message %q, want policies.DecisionLogMessage %q", accountability.DecisionLogMessageForTest, policies.DecisionLogMessage)
 	}
 	var log bytes.Buffer
-	e, err := policies.New(t.Context(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&log, nil)), []byte("0123456789abcdef0123456789abcdef")))
+	e, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&log, nil)), []byte("0123456789abcdef0123456789abcdef")))
 	if err != nil {
 		t.Fatal(err)
 	}

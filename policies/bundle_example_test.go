@@ -28,7 +28,7 @@ func ExampleLoadBundle() {
 	if err != nil {
 		panic(err)
 	}
-	eng, err := policies.New(ctx, policies.WithBundle(b))
+	eng, err := policies.New(ctx, policies.WithMemoryStores(), policies.WithBundle(b))
 	if err != nil {
 		panic(err)
 	}
@@ -56,7 +56,7 @@ func ExampleWithDecisionLog() {
 		}
 		return a
 	}})
-	eng, err := policies.New(context.Background(), policies.WithDecisionLog(slog.New(h), key))
+	eng, err := policies.New(context.Background(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(h), key))
 	if err != nil {
 		panic(err)
 	}

@@ -146,7 +146,7 @@ func TestReloadRejectsBadBundleAndKeepsPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(t.Context(), policies.WithBundle(b))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithBundle(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestReloadRejectsBadBundleAndKeepsPolicy(t *testing.T) {
 }
 
 func TestReloadDuringDecide(t *testing.T) {
-	eng, err := policies.New(t.Context())
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestWatchBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(t.Context(), policies.WithBundle(b))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithBundle(b))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestCacheNeverServesStaleState(t *testing.T) {
 func TestCacheNewPolicy(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e, err := New(ctx)
+	e, err := New(ctx, WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +130,11 @@ func TestCacheNewPolicy(t *testing.T) {
 func TestCacheKeysBySubject(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	cached, err := New(ctx)
+	cached, err := New(ctx, WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := New(ctx, WithCache(0))
+	plain, err := New(ctx, WithMemoryStores(), WithCache(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestCacheKeysBySubject(t *testing.T) {
 func TestCacheAdequacyEnds(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	cached, err := New(ctx)
+	cached, err := New(ctx, WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestCacheAdequacyEnds(t *testing.T) {
 func TestCacheAdequacyStarts(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	cached, err := New(ctx)
+	cached, err := New(ctx, WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ changes contains midnight
 
 deny contains {"code": "ext.test_account", "message": "no test accounts"} if startswith(input.request.subject.id, "test-")
 `
-	e, err := New(t.Context(), WithModule("office.rego", ext))
+	e, err := New(t.Context(), WithMemoryStores(), WithModule("office.rego", ext))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ deny contains {"code": "ext.test_account", "message": "no test accounts"} if sta
 // not handed to a caller whose context is done.
 func TestCanceledContextDeniesCachedDecisions(t *testing.T) {
 	t.Parallel()
-	eng, err := New(t.Context())
+	eng, err := New(t.Context(), WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestCachedDecideAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocations")
 	}
-	eng, err := New(t.Context())
+	eng, err := New(t.Context(), WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,7 +229,7 @@ func TestConsentNotAffirmative(t *testing.T) {
 		{consent.ActUntickedBox, true}, {consent.ActButton, true}, {consent.ActSignedForm, true}, {"", true},
 	} {
 		st := consent.State{Event: consent.Given, PolicyVersion: "1.2", Act: tc.act, CollectedAt: now.Add(-time.Hour)}
-		eng, err := policies.New(t.Context(), policies.WithConsents(oneConsent{st}), policies.WithClock(func() time.Time { return now }))
+		eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithConsents(oneConsent{st}), policies.WithClock(func() time.Time { return now }))
 		if err != nil {
 			t.Fatal(err)
 		}

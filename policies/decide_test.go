@@ -480,7 +480,7 @@ deny contains {"code": "ext.c", "message": "m"} if x == 3
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			eng, err := policies.New(t.Context(), tc.opts...)
+			eng, err := policies.New(t.Context(), append([]policies.Option{policies.WithMemoryStores()}, tc.opts...)...)
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
@@ -525,7 +525,7 @@ obligation contains {"code": "ext.notify_dpo", "message": "tell the DPO"} if inp
 		{"syntax error", "package privacy.ext.x\n\ndeny contains if {\n"},
 	}
 	for _, tc := range rejected {
-		if _, err := policies.New(t.Context(), policies.WithModule(tc.name+".rego", tc.src)); err == nil {
+		if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule(tc.name+".rego", tc.src)); err == nil {
 			t.Errorf("%s: New accepted a module that could change the base policy", tc.name)
 		}
 	}
@@ -538,7 +538,7 @@ obligation contains {"code": "ext.notify_dpo", "message": "tell the DPO"} if inp
 deny := set()
 obligation := set()
 `
-	if _, err := policies.New(t.Context(), policies.WithModule("clear.rego", clearing)); !errors.Is(err, privacy.ErrInvalid) {
+	if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("clear.rego", clearing)); !errors.Is(err, privacy.ErrInvalid) {
 		t.Errorf("an extension assigning deny := set(): error %v, want it refused as invalid", err)
 	}
 }
@@ -547,7 +547,7 @@ func TestBadCatalogIsRejected(t *testing.T) {
 	t.Parallel()
 	c := privacy.DefaultCatalog()
 	c.Purposes[0].Categories = append(c.Purposes[0].Categories, "instance.shoe_size")
-	_, err := policies.New(t.Context(), policies.WithCatalog(c))
+	_, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithCatalog(c))
 	if !errors.Is(err, privacy.ErrInvalidCatalog) || !strings.Contains(err.Error(), "instance.shoe_size") {
 		t.Fatalf("New with a bad catalog: err = %v, want ErrInvalidCatalog naming the category", err)
 	}

@@ -27,7 +27,7 @@ func TestDecisionLogHoldsNoRawSubjectID(t *testing.T) {
 	if err := subject.Object(t.Context(), subjects, rawID, "marketing.announcements"); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(t.Context(),
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(),
 		policies.WithSubjects(subjects),
 		policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&buf, nil)), key))
 	if err != nil {
@@ -214,7 +214,7 @@ func TestDecisionLogReproducible(t *testing.T) {
 func TestDecisionLogRefusesShortKeys(t *testing.T) {
 	t.Parallel()
 	for _, key := range [][]byte{nil, {}, []byte("short")} {
-		_, err := policies.New(t.Context(), policies.WithDecisionLog(slog.New(slog.DiscardHandler), key))
+		_, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.DiscardHandler), key))
 		if !errors.Is(err, privacy.ErrInvalid) {
 			t.Errorf("key of %d bytes: error %v, want one wrapping privacy.ErrInvalid", len(key), err)
 		}
@@ -226,7 +226,7 @@ func TestDecisionLogRefusesShortKeys(t *testing.T) {
 func TestDecisionLogTimesInvalidRequests(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	eng, err := policies.New(t.Context(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&buf, nil)), []byte("0123456789abcdef0123456789abcdef")))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(&buf, nil)), []byte("0123456789abcdef0123456789abcdef")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,11 +83,13 @@ type config struct {
 	catalog  *privacy.Catalog
 	consents consent.Reader
 	subjects subject.StateReader
-	modules  []module
-	now      func() time.Time
-	log      *slog.Logger
-	dlog     *decisionLog
-	revision string
+	// memoryStores fills missing stores with empty in-memory ones.
+	memoryStores bool
+	modules      []module
+	now          func() time.Time
+	log          *slog.Logger
+	dlog         *decisionLog
+	revision     string
 	// cacheSize bounds the decision cache when cacheSet.
 	cacheSize int
 	cacheSet  bool
@@ -114,13 +116,20 @@ func WithRetentionOverrides(r OverrideReader) Option { return func(o *config) { 
 // validates it.
 func WithCatalog(c *privacy.Catalog) Option { return func(o *config) { o.catalog = c } }
 
-// WithConsents reads consent state from r (default: an empty in-memory
-// ledger).
+// WithConsents reads consent state from r. New needs it, or
+// WithMemoryStores.
 func WithConsents(r consent.Reader) Option { return func(o *config) { o.consents = r } }
 
-// WithSubjects reads subject state from r (default: an empty in-memory
-// store).
+// WithSubjects reads subject state from r. New needs it, or
+// WithMemoryStores.
 func WithSubjects(r subject.StateReader) Option { return func(o *config) { o.subjects = r } }
+
+// WithMemoryStores reads consent and subject state from empty in-memory
+// stores where WithConsents or WithSubjects gives none: an engine for
+// tests and examples, which says so. Without it New refuses to start
+// without stores, since an engine on empty stores silently allows what
+// the real stores' withdrawals and objections forbid.
+func WithMemoryStores() Option { return func(o *config) { o.memoryStores = true } }
 
 // WithModule adds a Rego module (v1 syntax) of the caller's. Its package
 // must be under privacy.ext (such as privacy.ext.mycompany); its `deny` and
@@ -139,8 +148,11 @@ func WithLogger(l *slog.Logger) Option { return func(o *config) { o.log = l } }
 
 // New prepares an engine: it validates the catalog, compiles the embedded
 // Rego and the caller's modules with the catalog as data, and prepares the
-// decision query once. With no options it decides over the embedded
-// reference catalog with empty in-memory stores.
+// decision query once. Without WithCatalog it decides over the embedded
+// reference catalog. It needs the stores to read state from (WithConsents
+// and WithSubjects), or WithMemoryStores: it refuses, with a
+// *privacy.ValidationError naming "stores", to fall back silently on
+// empty ones.
 func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	var cfg config
 	for _, opt := range opts {
@@ -151,11 +163,25 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	} else if err := cfg.catalog.Validate(); err != nil {
 		return nil, fmt.Errorf("policies: %w", err)
 	}
-	if cfg.consents == nil {
-		cfg.consents = memory.NewConsentStore()
+	if cfg.memoryStores {
+		if cfg.consents == nil {
+			cfg.consents = memory.NewConsentStore()
+		}
+		if cfg.subjects == nil {
+			cfg.subjects = memory.NewStateStore()
+		}
 	}
-	if cfg.subjects == nil {
-		cfg.subjects = memory.NewStateStore()
+	if cfg.consents == nil || cfg.subjects == nil {
+		// An engine on empty stores allows what a withdrawal or an
+		// objection in the real ones forbids: never by default.
+		missing := "WithConsents"
+		if cfg.consents != nil {
+			missing = "WithSubjects"
+		} else if cfg.subjects == nil {
+			missing = "WithConsents and WithSubjects"
+		}
+		return nil, fmt.Errorf("policies: %w", &privacy.ValidationError{Field: "stores",
+			Message: "no store to read consent and subject state from: give " + missing + ", or WithMemoryStores for empty in-memory stores (tests, examples)"})
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now

@@ -13,7 +13,7 @@ import (
 
 func ExampleNew() {
 	ctx := context.Background()
-	eng, err := policies.New(ctx) // the reference catalog, in-memory stores
+	eng, err := policies.New(ctx, policies.WithMemoryStores()) // the reference catalog, in-memory stores
 	if err != nil {
 		panic(err)
 	}
@@ -29,7 +29,7 @@ func ExampleNew() {
 func ExampleEngine_Decide() {
 	ctx := context.Background()
 	consents := memory.NewConsentStore()
-	eng, err := policies.New(ctx, policies.WithConsents(consents))
+	eng, err := policies.New(ctx, policies.WithConsents(consents), policies.WithSubjects(memory.NewStateStore()))
 	if err != nil {
 		panic(err)
 	}
@@ -58,7 +58,7 @@ func ExampleEngine_Decide() {
 func ExampleEngine_Filter() {
 	ctx := context.Background()
 	states := memory.NewStateStore()
-	eng, err := policies.New(ctx, policies.WithSubjects(states))
+	eng, err := policies.New(ctx, policies.WithConsents(memory.NewConsentStore()), policies.WithSubjects(states))
 	if err != nil {
 		panic(err)
 	}

@@ -19,12 +19,12 @@ func TestExtensionRulesMustBeSets(t *testing.T) {
 		"obligation as a string": "package privacy.ext.x\n\nobligation := \"notify\"\n",
 		"deny as a function":     "package privacy.ext.x\n\ndeny(x) := x\n",
 	} {
-		if _, err := policies.New(t.Context(), policies.WithModule("x.rego", src)); !errors.Is(err, privacy.ErrInvalid) {
+		if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("x.rego", src)); !errors.Is(err, privacy.ErrInvalid) {
 			t.Errorf("%s: error %v, want one wrapping privacy.ErrInvalid", name, err)
 		}
 	}
 	ok := "package privacy.ext.x\n\ndeny contains {\"code\": \"x.no\", \"message\": \"no\"} if input.request.purpose == \"referral\"\n\nhelper := true\n"
-	if _, err := policies.New(t.Context(), policies.WithModule("x.rego", ok)); err != nil {
+	if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("x.rego", ok)); err != nil {
 		t.Errorf("a well-formed module: %v", err)
 	}
 }
@@ -41,7 +41,7 @@ func TestExtensionRulesThePolicyWouldNotRead(t *testing.T) {
 		"nested obligation":   {"package privacy.ext.a.b.c\n\nobligation " + deny, "package privacy.ext.a.b.c is nested"},
 		"deny deeper in path": {"package privacy.ext.a\n\nb.deny " + deny, "rule b.deny at line 3 would not be read"},
 	} {
-		_, err := policies.New(t.Context(), policies.WithModule("x.rego", tc.src))
+		_, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("x.rego", tc.src))
 		if !errors.Is(err, privacy.ErrInvalid) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "x.rego") {
 			t.Errorf("%s: New error %v, want one wrapping privacy.ErrInvalid naming x.rego and containing %q", name, err, tc.want)
 		}
@@ -52,11 +52,11 @@ func TestExtensionRulesThePolicyWouldNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := policies.New(t.Context(), policies.WithBundle(b)); err == nil || !strings.Contains(err.Error(), "privacy.ext.a.b") {
+	if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithBundle(b)); err == nil || !strings.Contains(err.Error(), "privacy.ext.a.b") {
 		t.Errorf("New with a bundle holding a nested package: error %v, want one naming privacy.ext.a.b", err)
 	}
 	// One level under privacy.ext is read: the request is denied.
-	eng, err := policies.New(t.Context(), policies.WithModule("x.rego", "package privacy.ext.a_b\n\ndeny "+deny))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("x.rego", "package privacy.ext.a_b\n\ndeny "+deny))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestExtensionCapabilities(t *testing.T) {
 			"in a rule value": "package privacy.ext.leak\n\nv := " + call + "\n",
 			"as a statement":  "package privacy.ext.leak\n\nok if {\n\t" + call + "\n}\n",
 		} {
-			_, err := policies.New(t.Context(), policies.WithModule("leak.rego", src))
+			_, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("leak.rego", src))
 			if !errors.Is(err, privacy.ErrInvalid) || !strings.Contains(err.Error(), "leak.rego") || !strings.Contains(err.Error(), fn) {
 				t.Errorf("%s %s: New error %v, want one wrapping privacy.ErrInvalid naming leak.rego and %s", fn, shape, err, fn)
 			}
@@ -94,7 +94,7 @@ func TestExtensionCapabilities(t *testing.T) {
 	}
 	// Pure functions stay available.
 	ok := "package privacy.ext.pure\n\ndeny contains {\"code\": \"x\", \"message\": sprintf(\"%d\", [count(input.request.data)])} if time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\") > input.now_ns\n\nchanges contains time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\")\n"
-	if _, err := policies.New(t.Context(), policies.WithModule("pure.rego", ok)); err != nil {
+	if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("pure.rego", ok)); err != nil {
 		t.Errorf("a module using pure built-in functions: %v", err)
 	}
 }

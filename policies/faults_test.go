@@ -150,3 +150,33 @@ func TestDeadlinePassedIsNeverAllowed(t *testing.T) {
 		t.Errorf("%d of 300 decisions with a 1µs deadline were allowed; want 0", allowed)
 	}
 }
+
+// TestNewWithoutStoresRefuses: an engine on empty stores would allow what
+// the real stores' withdrawals and objections forbid, so New refuses to
+// fall back on them silently and names what is missing; WithMemoryStores
+// asks for them explicitly (issue 15).
+func TestNewWithoutStoresRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts []policies.Option
+		want string
+	}{
+		{"no store", nil, "WithConsents and WithSubjects"},
+		{"consents only", []policies.Option{policies.WithConsents(memory.NewConsentStore())}, "WithSubjects"},
+		{"subjects only", []policies.Option{policies.WithSubjects(memory.NewStateStore())}, "give WithConsents,"},
+	} {
+		_, err := policies.New(t.Context(), tc.opts...)
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "stores" || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "WithMemoryStores") {
+			t.Errorf("%s: New = %v, want an error naming stores, %s and WithMemoryStores", tc.name, err, tc.want)
+		}
+	}
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := eng.Decide(t.Context(), req(user, "billing", "instance.contact.email")); err != nil || !d.Allowed {
+		t.Errorf("engine on memory stores: %v %v", d.Codes(), err)
+	}
+}

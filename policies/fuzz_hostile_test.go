@@ -66,7 +66,7 @@ func FuzzLoadBundle(f *testing.F) {
 		if b.Catalog == nil {
 			t.Fatal("a bundle loaded without a catalog")
 		}
-		if _, err := policies.New(t.Context(), policies.WithBundle(b)); err != nil && !errors.Is(err, privacy.ErrInvalid) {
+		if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithBundle(b)); err != nil && !errors.Is(err, privacy.ErrInvalid) {
 			t.Fatalf("New on a loaded bundle: %v, want nil or an error wrapping privacy.ErrInvalid", err)
 		}
 	})
@@ -93,7 +93,7 @@ func FuzzExtensionModule(f *testing.F) {
 	req := privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Country: "NL"},
 		Purpose: "billing", Data: []string{"instance.contact.email"}}
 	f.Fuzz(func(t *testing.T, src string) {
-		eng, err := policies.New(t.Context(), policies.WithModule("x.rego", src), policies.WithCache(0))
+		eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("x.rego", src), policies.WithCache(0))
 		if err != nil {
 			if !errors.Is(err, privacy.ErrInvalid) {
 				t.Fatalf("New: %v, want an error wrapping privacy.ErrInvalid", err)

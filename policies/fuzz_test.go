@@ -21,7 +21,7 @@ func FuzzDecide(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	eng, err := policies.New(f.Context())
+	eng, err := policies.New(f.Context(), policies.WithMemoryStores())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func FuzzDecide(f *testing.F) {
 }
 
 func BenchmarkDecide(b *testing.B) {
-	eng, err := policies.New(b.Context())
+	eng, err := policies.New(b.Context(), policies.WithMemoryStores())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestRetentionExpired(t *testing.T) {
 	if err := subject.RecordLifecycle(t.Context(), states, "u-1", privacy.TriggerAccountClosed, closed); err != nil {
 		t.Fatalf("RecordLifecycle: %v", err)
 	}
-	eng, err := policies.New(t.Context(), policies.WithSubjects(states))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithSubjects(states))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -108,7 +108,7 @@ func TestRetentionOverridesInDecisions(t *testing.T) {
 		}
 	}
 	for _, size := range []int{0, policies.DefaultCacheSize} {
-		eng, err := policies.New(ctx, policies.WithSubjects(states), policies.WithRetentionOverrides(overrides), policies.WithCache(size))
+		eng, err := policies.New(ctx, policies.WithMemoryStores(), policies.WithSubjects(states), policies.WithRetentionOverrides(overrides), policies.WithCache(size))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestRetentionOverridesFailClosed(t *testing.T) {
 	if err := subject.RecordLifecycle(ctx, states, "g-1", privacy.TriggerLastActivity, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(ctx, policies.WithSubjects(states), policies.WithRetentionOverrides(failingOverrides{}))
+	eng, err := policies.New(ctx, policies.WithMemoryStores(), policies.WithSubjects(states), policies.WithRetentionOverrides(failingOverrides{}))
 	if err != nil {
 		t.Fatal(err)
 	}

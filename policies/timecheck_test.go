@@ -66,7 +66,7 @@ func TestModuleReadingTimeWithoutChangesIsRefused(t *testing.T) {
 
 deny contains {"code": "ext.late", "message": "too late"} if input.now_ns > 1800000000000000000
 `
-	_, err := New(t.Context(), WithModule("late.rego", ext))
+	_, err := New(t.Context(), WithMemoryStores(), WithModule("late.rego", ext))
 	var ve *privacy.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "module late.rego" || !strings.Contains(err.Error(), "changes") {
 		t.Fatalf("New = %v, want a validation error naming module late.rego and changes", err)

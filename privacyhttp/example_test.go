@@ -15,7 +15,7 @@ import (
 // same request with the Global Privacy Control signal is refused with 403
 // and the decision as JSON.
 func ExampleMiddleware_RequirePurpose() {
-	eng, err := policies.New(context.Background())
+	eng, err := policies.New(context.Background(), policies.WithMemoryStores())
 	if err != nil {
 		panic(err)
 	}

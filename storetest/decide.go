@@ -92,7 +92,7 @@ func RunDecisions(t *testing.T, newStore func(t *testing.T) consent.Store) {
 			for _, r := range tc.records {
 				mustAppend(t, s, r)
 			}
-			e, err := policies.New(t.Context(), policies.WithConsents(s))
+			e, err := policies.New(t.Context(), policies.WithConsents(s), policies.WithMemoryStores())
 			if err != nil {
 				t.Fatalf("policies.New: %v", err)
 			}

@@ -422,7 +422,7 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 			if err != nil {
 				return err
 			}
-			if _, err := policies.New(ctx, opts...); err != nil {
+			if _, err := policies.New(ctx, append(opts, policies.WithMemoryStores())...); err != nil {
 				return usagef("--bundle %s: %v", *bundlePath, err)
 			}
 			cat, _ = pf.loadCatalog()
@@ -440,7 +440,7 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 			cat = privacy.DefaultCatalog()
 		}
 		// The engine compiles the catalog into its Rego data: check that too.
-		if _, err := policies.New(ctx, policies.WithCatalog(cat)); err != nil {
+		if _, err := policies.New(ctx, policies.WithMemoryStores(), policies.WithCatalog(cat)); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "ok: %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
