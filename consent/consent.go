@@ -268,8 +268,13 @@ func (r *Record) Seal(prevHash string) {
 }
 
 // SealWith links r to its predecessor under k: it sets PrevHash to
-// prevHash, KeyID to k.ID and Hash to the record's MAC under k.Secret.
-func (r *Record) SealWith(prevHash string, k Key) {
+// prevHash, KeyID to k.ID and Hash to the record's MAC under k.Secret; a
+// nil k seals without a key, as Seal does.
+func (r *Record) SealWith(prevHash string, k *Key) {
+	if k == nil {
+		r.Seal(prevHash)
+		return
+	}
 	r.PrevHash, r.KeyID = prevHash, k.ID
 	r.Hash = r.MAC(k.Secret)
 }

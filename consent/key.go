@@ -200,6 +200,20 @@ func KeysFromEnv(name string) (*Keyring, error) {
 	return kr, nil
 }
 
+// SealingKey returns the key a store seals its next records with: the
+// current key of keys, or nil, for sealing without a key, when keys is
+// nil.
+func SealingKey(ctx context.Context, keys KeyProvider) (*Key, error) {
+	if keys == nil {
+		return nil, nil
+	}
+	k, err := keys.CurrentKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger key: %w", err)
+	}
+	return &k, nil
+}
+
 // mac returns the HMAC-SHA256 of msg under secret, in hex.
 func mac(secret, msg []byte) string {
 	m := hmac.New(sha256.New, secret)

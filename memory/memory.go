@@ -87,13 +87,9 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 			return nil, err
 		}
 	}
-	var key *consent.Key
-	if s.keys != nil {
-		k, err := s.keys.CurrentKey(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ledger key: %w", err)
-		}
-		key = &k
+	key, err := consent.SealingKey(ctx, s.keys)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	out := make([]consent.Record, 0, len(rs))
@@ -106,11 +102,7 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 		r.RecordID = fmt.Sprintf("cr-%d", r.Seq)
 		r.Categories = slices.Clone(r.Categories)
 		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
-		if key != nil {
-			r.SealWith(prev, *key)
-		} else {
-			r.Seal(prev)
-		}
+		r.SealWith(prev, key)
 		s.records = append(s.records, r)
 		out = append(out, cloneRecord(r))
 	}

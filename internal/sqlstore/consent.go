@@ -181,13 +181,9 @@ func checkRecord(r consent.Record) error {
 }
 
 func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
-	var key *consent.Key
-	if s.keys != nil {
-		k, err := s.keys.CurrentKey(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ledger key: %w", err)
-		}
-		key = &k
+	key, err := consent.SealingKey(ctx, s.keys)
+	if err != nil {
+		return nil, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -289,11 +285,7 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 			r.ExpiresAt = r.ExpiresAt.UTC()
 		}
 		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
-		if key != nil {
-			r.SealWith(prev, *key)
-		} else {
-			r.Seal(prev)
-		}
+		r.SealWith(prev, key)
 		prev = r.Hash
 		out[i] = r
 
