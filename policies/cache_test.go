@@ -158,67 +158,41 @@ func TestCacheKeysBySubject(t *testing.T) {
 	}
 }
 
-// TestCacheAdequacyEnds checks that the cache tells a transfer to the UK
-// before the end of its adequacy decision (December 2031) from one after.
-func TestCacheAdequacyEnds(t *testing.T) {
+// TestCacheAdequacySpan checks that the cache tells a transfer inside an
+// adequacy decision's span from one outside it: before the UK's ends
+// (December 2031) and after, after Brazil's took effect (26 January 2026)
+// and before, in either order.
+func TestCacheAdequacySpan(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	cached, err := New(ctx, WithMemoryStores())
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := privacy.Request{
-		Subject:   privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
-		Purpose:   "support",
-		Data:      []string{"instance.contact.email"},
-		Recipient: &privacy.Recipient{ID: "helpdesk", Kind: privacy.RecipientProcessor, Country: "GB", DPA: true},
-	}
 	for _, tc := range []struct {
+		country string
 		at      time.Time
 		allowed bool
 	}{
-		{time.Date(2031, 12, 27, 23, 59, 59, 0, time.UTC), true},
-		{time.Date(2031, 12, 28, 0, 0, 0, 0, time.UTC), false},
-		{time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), true},
-		{time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"GB", time.Date(2031, 12, 27, 23, 59, 59, 0, time.UTC), true},
+		{"GB", time.Date(2031, 12, 28, 0, 0, 0, 0, time.UTC), false},
+		{"GB", time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), true},
+		{"GB", time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"BR", time.Date(2026, 1, 26, 0, 0, 0, 0, time.UTC), true},
+		{"BR", time.Date(2026, 1, 25, 23, 59, 59, 0, time.UTC), false},
+		{"BR", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), true},
+		{"BR", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), false},
 	} {
-		req.Time = tc.at
-		d, err := cached.Decide(ctx, req)
-		if err != nil || d.Allowed != tc.allowed {
-			t.Errorf("transfer to GB at %v: allowed=%v %v (err %v), want allowed=%v", tc.at, d.Allowed, d.Codes(), err, tc.allowed)
+		req := privacy.Request{
+			Subject:   privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
+			Purpose:   "support",
+			Data:      []string{"instance.contact.email"},
+			Recipient: &privacy.Recipient{ID: "helpdesk", Kind: privacy.RecipientProcessor, Country: tc.country, DPA: true},
+			Time:      tc.at,
 		}
-	}
-}
-
-// TestCacheAdequacyStarts: a decision replayed before an adequacy decision
-// took effect (Brazil, 26 January 2026) must not be answered from an entry
-// made after it, nor the other way round.
-func TestCacheAdequacyStarts(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	cached, err := New(ctx, WithMemoryStores())
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := privacy.Request{
-		Subject:   privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 34, Country: "NL"},
-		Purpose:   "support",
-		Data:      []string{"instance.contact.email"},
-		Recipient: &privacy.Recipient{ID: "helpdesk", Kind: privacy.RecipientProcessor, Country: "BR", DPA: true},
-	}
-	for _, tc := range []struct {
-		at      time.Time
-		allowed bool
-	}{
-		{time.Date(2026, 1, 26, 0, 0, 0, 0, time.UTC), true},
-		{time.Date(2026, 1, 25, 23, 59, 59, 0, time.UTC), false},
-		{time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), true},
-		{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), false},
-	} {
-		req.Time = tc.at
 		d, err := cached.Decide(ctx, req)
 		if err != nil || d.Allowed != tc.allowed {
-			t.Errorf("transfer to BR at %v: allowed=%v %v (err %v), want allowed=%v", tc.at, d.Allowed, d.Codes(), err, tc.allowed)
+			t.Errorf("transfer to %s at %v: allowed=%v %v (err %v), want allowed=%v", tc.country, tc.at, d.Allowed, d.Codes(), err, tc.allowed)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -22,18 +21,7 @@ func regoCodes(t *testing.T) (reasons, obligations, tested map[string]bool) {
 	t.Helper()
 	reasons, obligations, tested = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	reasonRef := ast.MustParseRef("lib.reason")
-	err := fs.WalkDir(regoFiles, "rego", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		src, err := regoFiles.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return err
-		}
+	for p, m := range regoModules(t) {
 		if strings.HasSuffix(p, "_test.rego") {
 			ast.WalkTerms(m, func(x *ast.Term) bool {
 				if s, ok := x.Value.(ast.String); ok {
@@ -41,7 +29,7 @@ func regoCodes(t *testing.T) (reasons, obligations, tested map[string]bool) {
 				}
 				return false
 			})
-			return nil
+			continue
 		}
 		for _, r := range m.Rules {
 			into := reasons
@@ -62,10 +50,6 @@ func regoCodes(t *testing.T) (reasons, obligations, tested map[string]bool) {
 				return false
 			})
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return reasons, obligations, tested
 }

@@ -16,11 +16,10 @@ import (
 	"github.com/privacykit/privacy"
 )
 
-// TestRego runs the policy's own unit tests (rego/*_test.rego) against the
-// reference catalog's data, so that `go test` fails when a Rego test does.
-func TestRego(t *testing.T) {
+// regoModules parses the embedded policy's files, tests included, by path.
+func regoModules(t *testing.T) map[string]*ast.Module {
+	t.Helper()
 	modules := map[string]*ast.Module{}
-	ruleFiles := map[string]bool{}
 	err := fs.WalkDir(regoFiles, "rego", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -34,13 +33,23 @@ func TestRego(t *testing.T) {
 			return err
 		}
 		modules[p] = m
-		if !strings.HasSuffix(p, "_test.rego") {
-			ruleFiles[p] = true
-		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return modules
+}
+
+// TestRego runs the policy's own unit tests (rego/*_test.rego) against the
+// reference catalog's data, so that `go test` fails when a Rego test does.
+func TestRego(t *testing.T) {
+	modules := regoModules(t)
+	ruleFiles := map[string]bool{}
+	for p := range modules {
+		if !strings.HasSuffix(p, "_test.rego") {
+			ruleFiles[p] = true
+		}
 	}
 	// Every rule file has a test file.
 	for p := range ruleFiles {
