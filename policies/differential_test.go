@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,6 +107,13 @@ func TestDifferential(t *testing.T) {
 					req := gr.tmpl
 					req.Subject = s
 					want[j] = out(plain.Decide(t.Context(), req))
+					// No subject id leaves the engine in a reason or an
+					// error: messages say "the subject".
+					for _, text := range append([]string{want[j].Err}, reasonTexts(want[j].D)...) {
+						if strings.Contains(text, s.ID) {
+							fail("decision of %+v quotes the subject id in %q", req, text)
+						}
+					}
 					if want[j].D.Allowed {
 						mu.Lock()
 						allowed++
@@ -208,6 +216,14 @@ func TestFilterAllowedOnly(t *testing.T) {
 	if n != 10 || !sawErr {
 		t.Errorf("got %d results and source error %v, want 10 and the source error", n, sawErr)
 	}
+}
+
+func reasonTexts(d privacy.Decision) []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Message
+	}
+	return out
 }
 
 // seq yields subjects, then err if it is not nil.
