@@ -624,6 +624,11 @@ func (c *Catalog) Validate() error {
 			return bad("consent_renewal", "source", "must cite the guidance the default follows")
 		}
 	}
+	for i, ctrl := range c.Processor.NoSpecialCategories {
+		if strings.TrimSpace(ctrl) == "" {
+			return bad("processor", fmt.Sprintf("no_special_categories[%d]", i), "must name a customer")
+		}
+	}
 	for _, p := range c.Processor.DefaultInstructions {
 		if !purposes[p] {
 			return bad("processor", "default_instructions", "unknown purpose %q%s", p, DidYouMean(p, names(purposes)))

@@ -57,6 +57,17 @@ const (
 	// maximum age (Purpose.ConsentMaxAge or Catalog.ConsentRenewal) and
 	// must be asked again.
 	ReasonConsentRenewalDue = "consent.renewal_due"
+	// ReasonSecurityUnencryptedInTransit: a category whose minimum
+	// protection in transit is encryption (Category.Transit: meeting
+	// recordings, guest data) sent to a recipient without it; financial
+	// data keeps its own code, ReasonSecurityUnencryptedFinance.
+	ReasonSecurityUnencryptedInTransit = "security.unencrypted_in_transit"
+	// ReasonSpecialCategoryNotPermitted: a category that may hold special
+	// categories of data (Category.Special: meeting recordings) used for
+	// a purpose not marked SpecialCategories, or sent to a partner, third
+	// party or individual outside a legal purpose, without the customer's
+	// attestation that it holds none (Art. 9(1)-(2)).
+	ReasonSpecialCategoryNotPermitted = "special_category.not_permitted"
 	// ReasonProfilingChild: profiling, or profiling for marketing, of a
 	// subject under 18, which no consent permits (Recital 38, 71).
 	ReasonProfilingChild = "profiling.child"
@@ -152,6 +163,10 @@ var reasonCodes = []CodeInfo{
 		"the consent on record was given by a pre-ticked box, silence, implication or continued use (consent.Record.Act), which is not consent (CJEU C-673/17 Planet49)"},
 	{ReasonConsentRenewalDue, "GDPR Art. 7(1), 5(2); EDPB Guidelines 05/2020",
 		"the consent is older than the purpose's maximum age (consent_max_age, else the catalog's consent_renewal default) at the request's time: ask again"},
+	{ReasonSecurityUnencryptedInTransit, "GDPR Art. 32(1)(a)",
+		"a category the catalog requires encrypted in transit (transit: encrypted; meeting recordings, guest data) sent to a recipient without encryption; financial data keeps security.unencrypted_financial"},
+	{ReasonSpecialCategoryNotPermitted, "GDPR Art. 9(1)-(2)",
+		"a category that may hold special categories of data (special: possible; meeting recordings) used for a purpose the catalog does not mark special_categories, or disclosed to a partner, third party or individual outside a legal purpose, unless the customer attested it holds none (processor.no_special_categories)"},
 	{ReasonProfilingChild, "GDPR Recital 38, 71; Art. 22",
 		"a purpose that profiles (marketing.profiling) for a subject under 18, whatever their or a guardian's consent"},
 	{ReasonEvaluationFailed, "GDPR Art. 5(2), 24(1)",
@@ -161,7 +176,7 @@ var reasonCodes = []CodeInfo{
 // obligationCodes is the one table of obligation codes.
 var obligationCodes = []CodeInfo{
 	{ObligationEncryptInTransit, "GDPR Art. 32",
-		"financial data leaves the system: send it only over an encrypted channel"},
+		"financial data, or a category the catalog requires encrypted in transit, leaves the system: send it only over an encrypted channel"},
 	{ObligationMinimize, "GDPR Art. 5(1)(c)",
 		"a business partner receives data: give only the minimum necessary"},
 	{ObligationIncludeUnsubscribe, "GDPR Art. 21(2)-(4); ePrivacy Directive Art. 13(2)",

@@ -171,7 +171,7 @@ func TestRecordFromDecisionLog(t *testing.T) {
 	guest := privacy.Subject{ID: "g-1", Kind: "guest", Controller: "Acme B.V."}
 	decide(privacy.Request{Subject: user, Purpose: "service.delivery", Data: []string{"instance.meeting.data"}, Recipient: us}, true)
 	decide(privacy.Request{Subject: user, Purpose: "service.delivery", Data: []string{"instance.meeting.data"}, Recipient: us}, true)
-	decide(privacy.Request{Subject: guest, Purpose: "support", Data: []string{"guest.contact.email"}, Recipient: us}, true)
+	decide(privacy.Request{Subject: guest, Purpose: "support", Data: []string{"guest.contact.email"}, Recipient: us, EncryptedInTransit: true}, true)
 	decide(privacy.Request{Subject: user, Purpose: "support", Data: []string{"instance.contact.email"}, Recipient: in}, false) // no safeguard
 	log.WriteString(`{"time":"2026-12-03T08:00:00Z","level":"INFO","msg":"something else"}` + "\n")
 

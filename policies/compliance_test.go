@@ -302,3 +302,59 @@ func TestFiscalRetentionFromEndOfBookYear(t *testing.T) {
 			seeds: []seed{closed}, codes: []string{privacy.ReasonRetentionExpired}},
 	})
 }
+
+// Item 6: meeting recordings and guest data need encryption in transit;
+// financial data keeps its own code.
+func TestSecurityPerCategory(t *testing.T) {
+	t.Parallel()
+	guest := privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Country: "NL", Controller: "acme"}
+	send := func(s privacy.Subject, purpose, data string, encrypted bool) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: purpose, Data: []string{data}, Recipient: processorIn("NL", nil), EncryptedInTransit: encrypted}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "recording unencrypted", req: send(adultUser, "service.delivery", "instance.meeting.recording", false), codes: []string{privacy.ReasonSecurityUnencryptedInTransit}},
+		{name: "recording encrypted", req: send(adultUser, "service.delivery", "instance.meeting.recording", true), allowed: true, codes: []string{privacy.ObligationEncryptInTransit}},
+		{name: "guest email unencrypted", req: send(guest, "service.delivery", "guest.contact.email", false), codes: []string{privacy.ReasonSecurityUnencryptedInTransit}},
+		{name: "guest email encrypted", req: send(guest, "service.delivery", "guest.contact.email", true), allowed: true, codes: []string{privacy.ObligationEncryptInTransit}},
+		{name: "card unencrypted", req: send(adultUser, "billing", "instance.financial.card", false), codes: []string{privacy.ReasonSecurityUnencryptedFinance}, absent: []string{privacy.ReasonSecurityUnencryptedInTransit}},
+		{name: "meeting data unencrypted", req: send(adultUser, "service.delivery", "instance.meeting.data", false), allowed: true, absent: []string{privacy.ObligationEncryptInTransit}},
+	})
+}
+
+// Item 12: the categories the policy implies, and recordings that may
+// hold special categories.
+func TestImpliedCategoriesAndSpecialCategories(t *testing.T) {
+	t.Parallel()
+	cat := privacy.DefaultCatalog()
+	if c := cat.Category("instance.marketing.profile"); c == nil || !c.Derived || c.Source == "" {
+		t.Errorf("instance.marketing.profile = %+v, want a derived category that names its source", c)
+	}
+	if c := cat.Category("instance.survey.answers"); c == nil || !c.Optional {
+		t.Errorf("instance.survey.answers = %+v, want a voluntary category", c)
+	}
+	if c := cat.Category("instance.meeting.recording"); c == nil || c.Special != privacy.SpecialPossible {
+		t.Errorf("instance.meeting.recording = %+v, want special categories possible", c)
+	}
+	partner := &privacy.Recipient{ID: "reseller", Kind: privacy.RecipientPartner, Country: "NL"}
+	runCompliance(t, []complianceCase{
+		{name: "profile for profiling", req: privacy.Request{Subject: adultUser, Purpose: "marketing.profiling", Data: []string{"instance.marketing.profile"}},
+			seeds: []seed{record(adultUser.ID, "marketing.profiling", consent.Given)}, allowed: true},
+		{name: "profile for announcements", req: privacy.Request{Subject: adultUser, Purpose: "marketing.announcements", Data: []string{"instance.marketing.profile"}},
+			codes: []string{privacy.ReasonPurposeCategoryNotPermitted}},
+		{name: "survey answers for surveys", req: privacy.Request{Subject: adultUser, Purpose: "research.surveys", Data: []string{"instance.survey.answers"}},
+			seeds: []seed{record(adultUser.ID, "research.surveys", consent.Given)}, allowed: true},
+		{name: "recording to a partner", req: privacy.Request{Subject: adultUser, Purpose: "service.delivery", Data: []string{"instance.meeting.recording"}, Recipient: partner, EncryptedInTransit: true},
+			codes: []string{privacy.ReasonSpecialCategoryNotPermitted}},
+		{name: "meeting data to a partner", req: privacy.Request{Subject: adultUser, Purpose: "service.delivery", Data: []string{"instance.meeting.data"}, Recipient: partner}, allowed: true},
+	})
+	// A customer that attests its recordings hold no special categories.
+	cat.Processor.NoSpecialCategories = []string{adultUser.ID}
+	eng, err := policies.New(t.Context(), policies.WithCatalog(cat), policies.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := eng.Decide(t.Context(), privacy.Request{Subject: adultUser, Purpose: "service.delivery", Data: []string{"instance.meeting.recording"}, Recipient: partner, EncryptedInTransit: true})
+	if err != nil || !d.Allowed {
+		t.Errorf("recording to a partner of an attesting customer: %v %v, want allowed", d.Codes(), err)
+	}
+}

@@ -21,7 +21,8 @@ func catalogData(c *privacy.Catalog) map[string]any {
 	categories := map[string]any{}
 	leaves := map[string]any{}
 	for _, cat := range c.Categories {
-		categories[cat.Key] = map[string]any{"subject": string(cat.Subject), "financial": cat.Financial}
+		categories[cat.Key] = map[string]any{"subject": string(cat.Subject), "financial": cat.Financial,
+			"transit": cat.Transit, "special": cat.Special}
 		for p := cat.Key; ; {
 			leaves[p] = stringsToAny(c.Leaves(p))
 			i := strings.LastIndexByte(p, '.')
@@ -64,6 +65,7 @@ func catalogData(c *privacy.Catalog) map[string]any {
 			"automated_decision": p.AutomatedDecision,
 			"legal":              p.Legal,
 			"legal_claims":       p.LegalClaims,
+			"special_categories": p.SpecialCategories,
 		}
 		if p.LIA != nil {
 			entry["lia"] = map[string]any{
@@ -161,15 +163,16 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		retention[cat.Key] = entry
 	}
 	return map[string]any{
-		"retention":      retention,
-		"policy_version": c.PolicyVersion,
-		"subject_kinds":  kinds,
-		"categories":     categories,
-		"leaves":         leaves,
-		"purposes":       purposes,
-		"eea":            eea,
-		"adequacy":       adequacy,
-		"consent_age":    map[string]any{"default": c.ConsentAge.Default, "countries": ages},
+		"retention":             retention,
+		"policy_version":        c.PolicyVersion,
+		"subject_kinds":         kinds,
+		"categories":            categories,
+		"leaves":                leaves,
+		"purposes":              purposes,
+		"eea":                   eea,
+		"adequacy":              adequacy,
+		"consent_age":           map[string]any{"default": c.ConsentAge.Default, "countries": ages},
+		"no_special_categories": setOf(c.Processor.NoSpecialCategories),
 		"instructions": map[string]any{
 			"default":     setOf(c.Processor.DefaultInstructions),
 			"controllers": controllers,

@@ -147,7 +147,8 @@ func TestDecide(t *testing.T) {
 		}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
 		{name: "meeting delivered by affiliate", req: with(req(user, "service.delivery", "instance.meeting"), func(r *privacy.Request) {
 			r.Recipient = recipient(privacy.RecipientAffiliate, nil)
-		}), wantBasis: "contract", wantObl: []string{"log_disclosure"}},
+			r.EncryptedInTransit = true // recordings need it (Art. 32)
+		}), wantBasis: "contract", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
 		{name: "partner gets the minimum", req: with(req(user, "service.delivery", "instance.contact.email"), func(r *privacy.Request) {
 			r.Recipient = recipient(privacy.RecipientPartner, func(r *privacy.Recipient) { r.DPA = false })
 		}), wantBasis: "contract", wantObl: []string{"log_disclosure", "minimize"}},
@@ -211,7 +212,8 @@ func TestDecide(t *testing.T) {
 		{name: "guest fraud prevention", req: req(guest, "security.fraud_prevention", "guest.it.navigation"), wantBasis: "legitimate_interests"},
 		{name: "guest data for a subpoena", req: with(req(guest, "legal.compliance", "guest"), func(r *privacy.Request) {
 			r.Recipient = recipient(privacy.RecipientPublicAuthority, nil)
-		}), wantBasis: "legal_obligation", wantObl: []string{"log_disclosure"}},
+			r.EncryptedInTransit = true // guest data needs it (Art. 32)
+		}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
 
 		// Denied: every reason code.
 		{name: "unknown category", req: req(user, "support", "instance.shoe_size"), wantReasons: []string{"data.unknown_category"}},
@@ -285,6 +287,7 @@ func TestDecide(t *testing.T) {
 		{name: "guest data to a processor without DPA", req: with(req(guest, "support", "guest.contact.email"), func(r *privacy.Request) {
 			r.Recipient = processor("DE", "")
 			r.Recipient.DPA = false
+			r.EncryptedInTransit = true
 		}), wantReasons: []string{"disclosure.processor_without_dpa"}},
 		{name: "recipient kind not allowed", req: with(req(user, "support", "instance.contact.email"), func(r *privacy.Request) {
 			r.Recipient = recipient(privacy.RecipientPartner, nil)
@@ -300,6 +303,7 @@ func TestDecide(t *testing.T) {
 		}), wantReasons: []string{"transfer.no_safeguard"}},
 		{name: "guest data to India without safeguard", req: with(req(guest, "service.delivery", "guest.contact.email"), func(r *privacy.Request) {
 			r.Recipient = processor("IN", "")
+			r.EncryptedInTransit = true
 		}), wantReasons: []string{"transfer.no_safeguard"}},
 		{name: "automated decision", req: with(req(user, "service.personalisation", "instance.meeting.data"), func(r *privacy.Request) { r.AutomatedDecision = true }),
 			wantReasons: []string{"automated_decision.not_permitted"}},

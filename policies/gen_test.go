@@ -45,6 +45,7 @@ func (f fixedSubjects) State(_ context.Context, subjectID string) (subject.State
 // gen draws requests, subjects and their state from a seeded source, over
 // the values the rules distinguish (and a few they reject).
 type gen struct {
+	catalog  *privacy.Catalog
 	r        *rand.Rand
 	purposes []string
 	data     []string
@@ -53,7 +54,7 @@ type gen struct {
 }
 
 func newGen(seed uint64, c *privacy.Catalog) *gen {
-	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), base: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	g := &gen{catalog: c, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), base: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
 	for _, p := range c.Purposes {
 		g.purposes = append(g.purposes, p.Key)
 	}
@@ -94,11 +95,24 @@ func (g *gen) template() privacy.Request {
 	for range 1 + g.r.IntN(3) {
 		req.Data = append(req.Data, g.data[g.r.IntN(len(g.data))])
 	}
+	plausible := false
+	if p := g.catalog.Purpose(req.Purpose); p != nil && g.chance(0.3) {
+		// A category the purpose permits, internal or to a processor in
+		// the EEA, encrypted, so that allowed decisions are common enough
+		// to compare.
+		plausible = true
+		req.Data = []string{p.Categories[g.r.IntN(len(p.Categories))]}
+		req.AutomatedDecision, req.EncryptedInTransit, req.Basis = false, true, ""
+	}
 	if g.chance(0.3) {
 		all := lawfulbasis.All()
 		req.Basis = all[g.r.IntN(len(all))]
 	}
-	if g.chance(0.7) {
+	if plausible {
+		if g.chance(0.5) {
+			req.Recipient = &privacy.Recipient{ID: "mailer", Kind: privacy.RecipientProcessor, Country: pick(g, "NL", "DE"), DPA: true}
+		}
+	} else if g.chance(0.7) {
 		kinds := privacy.RecipientKinds()
 		req.Recipient = &privacy.Recipient{
 			ID:        pick(g, "mailer", "x", `q"uote`),
@@ -107,6 +121,18 @@ func (g *gen) template() privacy.Request {
 			DPA:       g.chance(0.7),
 			Safeguard: pick(g, privacy.SafeguardNone, privacy.SafeguardSCC, privacy.SafeguardDPF, privacy.SafeguardBCR, ""),
 			Sale:      g.chance(0.1),
+		}
+		r := req.Recipient
+		if g.chance(0.3) {
+			// Partial adequacy, Art. 48 and Art. 49 facts.
+			r.Country = pick(g, r.Country, "CA", "JP", "KR", "CH")
+			r.Sector = pick(g, "", "commercial", "public", "credit_information")
+			if g.chance(0.3) {
+				r.Certifications = []string{pick(g, "dpf", "iso27001")}
+			}
+			r.Jurisdiction = pick(g, "", "", "US", "NL")
+			r.Derogation = pick(g, "", privacy.DerogationContract, privacy.DerogationLegalClaims, privacy.DerogationExplicitConsent, privacy.DerogationInternationalAgreement, privacy.DerogationPublicInterest)
+			r.Occasional = g.chance(0.5)
 		}
 	}
 	return req

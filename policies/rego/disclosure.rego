@@ -25,6 +25,12 @@ deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose 
 	not lib.purpose.recipients[lib.recipient.kind]
 }
 
+deny contains lib.reason("security.unencrypted_in_transit", sprintf("%v would leave the system without encryption in transit, below the minimum protection the catalog sets for them", [sort(lib.encrypted_leaves - lib.financial_leaves)])) if {
+	lib.has_recipient
+	count(lib.encrypted_leaves - lib.financial_leaves) > 0
+	not lib.req.encrypted_in_transit
+}
+
 deny contains lib.reason("security.unencrypted_financial", sprintf("financial data %v would leave the system without encryption in transit", [sort(lib.financial_leaves)])) if {
 	lib.has_recipient
 	count(lib.financial_leaves) > 0

@@ -33,3 +33,17 @@ test_unencrypted_financial if {
 test_automated_decision_not_in_catalog if {
 	fixtures.codes(disclosure.deny) == {"automated_decision.not_permitted"} with input as fixtures.with_request({"automated_decision": true})
 }
+
+# Art. 32: meeting recordings and guest data need encryption in transit as
+# financial data does, with a code of their own.
+test_unencrypted_in_transit_per_category if {
+	rec := {"purpose": "service.delivery", "data": ["instance.meeting.recording"]}
+	fixtures.codes(disclosure.deny) == {"security.unencrypted_in_transit"} with input as fixtures.with_request(object.union(rec, recipient({})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(object.union(rec, object.union(recipient({}), {"encrypted_in_transit": true})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(rec)
+	guest := {"purpose": "service.delivery", "data": ["guest.contact.email"], "subject": {"id": "g", "kind": "guest", "age": 0, "country": "NL", "controller": ""}}
+	fixtures.codes(disclosure.deny) == {"security.unencrypted_in_transit"} with input as fixtures.with_request(object.union(guest, recipient({})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(object.union(recipient({}), {"data": ["instance.meeting.data"], "purpose": "service.delivery"}))
+	# Financial data keeps its own code only.
+	fixtures.codes(disclosure.deny) == {"security.unencrypted_financial"} with input as fixtures.with_request(object.union({"purpose": "billing", "data": ["instance.financial.card"]}, recipient({})))
+}

@@ -22,6 +22,16 @@ leaves contains leaf if {
 	some leaf in data.catalog.leaves[key]
 }
 
+# Leaves that must be encrypted whenever they leave the system: financial
+# data, and every category whose minimum protection in transit is
+# "encrypted" (Art. 32(1)(a)).
+encrypted_leaves contains leaf if {
+	some leaf in leaves
+	data.catalog.categories[leaf].transit == "encrypted"
+}
+
+encrypted_leaves contains leaf if some leaf in financial_leaves
+
 financial_leaves contains leaf if {
 	some leaf in leaves
 	data.catalog.categories[leaf].financial

@@ -4,9 +4,9 @@ package privacy.rules.obligations
 
 import data.privacy.lib
 
-obligation contains lib.reason("encrypt_in_transit", "send the financial data only over an encrypted channel (TLS)") if {
+obligation contains lib.reason("encrypt_in_transit", sprintf("send %v only over an encrypted channel (TLS)", [sort(lib.encrypted_leaves)])) if {
 	lib.has_recipient
-	count(lib.financial_leaves) > 0
+	count(lib.encrypted_leaves) > 0
 }
 
 obligation contains lib.reason("minimize", sprintf("give partner %q only the minimum personal data necessary for the requested product or transaction", [lib.recipient.id])) if {

@@ -1,0 +1,39 @@
+# Special categories of data (Art. 9): a meeting recording shows and
+# records everyone in the meeting, guests included, and may reveal health,
+# beliefs or other special categories. Unless the customer has attested
+# that its recordings hold none, such a category may be used only for the
+# purposes the catalog marks special_categories (delivering the customer's
+# own recording, support it asks for, legal duties and claims: Art.
+# 9(2)(f)-(g) and the customer's instructions), and outside the legal
+# purposes only by the operator, its processors and affiliates, never a
+# partner, third party or individual.
+package privacy.rules.special
+
+import data.privacy.lib
+
+deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)) and purpose %q is not one that may use it", [leaf, lib.req.purpose])) if {
+	some leaf in special_leaves
+	lib.purpose
+	not lib.purpose.special_categories
+}
+
+deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)): not to a recipient of kind %q outside a legal purpose", [leaf, lib.recipient.kind])) if {
+	some leaf in special_leaves
+	lib.purpose.special_categories
+	not lib.purpose.legal
+	lib.recipient.kind in {"partner", "third_party", "individual"}
+}
+
+# Leaves that may hold special categories, unless the customer (the guest's
+# controller, or the account holder) attested that its data holds none.
+special_leaves contains leaf if {
+	some leaf in lib.leaves
+	data.catalog.categories[leaf].special == "possible"
+	not attested
+}
+
+attested if data.catalog.no_special_categories[customer]
+
+customer := lib.req.subject.controller if lib.req.subject.controller != ""
+
+customer := lib.req.subject.id if lib.req.subject.controller == ""
