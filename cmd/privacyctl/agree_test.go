@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/testenv"
+	"github.com/privacykit/privacy/lawfulbasis"
+	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/privacyhttp"
+	"github.com/privacykit/privacy/sqlite"
+	"github.com/privacykit/privacy/subject"
+)
+
+// TestDecideAgreesWithEngineAndPreferenceCenter is issue 12's "one
+// decider" check from the outside: from the same consent, objection and
+// guardian states in one SQLite file, Engine.Decide, the preference center
+// and `privacyctl decide` give the same decision (allowed and reasons).
+// The catalog is at policy version 1.2.0.0.10 and research.surveys last
+// changed in 1.2.0.0.5, so a consent under 1.2.0.0.4 is stale in all three.
+func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
+	ctx := t.Context()
+	ref, err := os.ReadFile("../../catalog/reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(ref), `policy_version: "1.2"`, `policy_version: "1.2.0.0.10"`, 1)
+	i := strings.Index(text, "- key: research.surveys")
+	j := i + strings.Index(text[i:], `consent_version: "1.2"`)
+	if i < 0 || j < i {
+		t.Fatal("reference catalog: research.surveys or its consent_version not found")
+	}
+	text = text[:j] + `consent_version: "1.2.0.0.5"` + text[j+len(`consent_version: "1.2"`):]
+	catFile := filepath.Join(t.TempDir(), "catalog.yaml")
+	if err := os.WriteFile(catFile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := privacy.LoadCatalog(catFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dbFile := newDB(t)
+	db, err := sqlite.Open(ctx, dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	eng, err := policies.New(ctx, policies.WithCatalog(cat),
+		policies.WithConsents(db.ConsentStore()), policies.WithSubjects(db.StateStore()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	now := time.Now().UTC()
+	given := func(version string, mod func(*consent.Record)) func(string) *consent.Record {
+		return func(p string) *consent.Record {
+			r := &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: version,
+				Method: consent.MethodCheckbox, Act: consent.ActUntickedBox, CollectedBy: "signup-form"}
+			if mod != nil {
+				mod(r)
+			}
+			return r
+		}
+	}
+	consents := map[string]func(purpose string) *consent.Record{
+		"none":      func(string) *consent.Record { return nil },
+		"given":     given("1.2.0.0.5", nil),
+		"given old": given("1.2.0.0.4", nil),
+		"guardian": given("1.2.0.0.5", func(r *consent.Record) {
+			r.Guardian, r.Method = true, consent.MethodGuardian
+		}),
+		"withdrawn": func(p string) *consent.Record {
+			return &consent.Record{Purpose: p, Event: consent.Withdrawn, Method: consent.MethodPreferencesUI, CollectedBy: "signup-form"}
+		},
+		"expired": given("1.2.0.0.5", func(r *consent.Record) { r.ExpiresAt = now.Add(-time.Minute) }),
+	}
+	objections := map[string]*subject.Objection{
+		"no objection":  nil,
+		"objects":       {Purpose: "*"},
+		"objects to dm": {DirectMarketing: true},
+	}
+	ages := map[string]int{"adult": 30, "child": 14}
+
+	subjects := map[string]privacy.Subject{}
+	n := 0
+	for cName, mk := range consents {
+		for oName, o := range objections {
+			for aName, age := range ages {
+				n++
+				id := fmt.Sprintf("s-%d", n)
+				subjects[id] = privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: age, Country: "NL"}
+				for _, p := range cat.Purposes {
+					bases := p.BasesFor(privacy.SubjectUser)
+					if r := mk(p.Key); r != nil && lawfulbasis.Contains(bases, lawfulbasis.Consent) {
+						r.SubjectID, r.CollectedAt = id, now.Add(-24*time.Hour)
+						if r.Event != consent.Given {
+							r.PolicyVersion = ""
+						}
+						if _, err := db.ConsentStore().Append(ctx, *r); err != nil {
+							t.Fatalf("%s/%s/%s: %v", cName, oName, aName, err)
+						}
+					}
+					if o != nil && (o.DirectMarketing || p.DirectMarketing || lawfulbasis.Contains(bases, lawfulbasis.LegitimateInterests)) {
+						obj := *o
+						if !obj.DirectMarketing {
+							obj.Purpose = p.Key
+						}
+						obj.At = now.Add(-time.Hour)
+						if err := subject.RecordObjection(ctx, db.StateStore(), id, obj); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+		}
+	}
+
+	pc := privacyhttp.NewPreferenceCenter(eng, db.ConsentStore(), db.StateStore(),
+		privacyhttp.WithResolver(func(r *http.Request) (privacy.Subject, error) { return subjects[r.Header.Get("X-User")], nil }))
+	// privacyctl builds an engine for every call: the quick form asks it
+	// about the purposes whose states the sweep varies most, the long form
+	// about every purpose the page shows.
+	viaCLI := map[string]bool{"research.surveys": true, "marketing.announcements": true, "marketing.profiling": true}
+	checked, cli, stale := 0, 0, 0
+	for id, s := range subjects {
+		r := httptest.NewRequest(http.MethodGet, "/preferences", nil)
+		r.Header.Set("X-User", id)
+		w := httptest.NewRecorder()
+		pc.ServeHTTP(w, r)
+		var prefs privacyhttp.Preferences
+		if err := json.Unmarshal(w.Body.Bytes(), &prefs); err != nil {
+			t.Fatalf("%s: %v\n%s", id, err, w.Body)
+		}
+		for _, pp := range prefs.Purposes {
+			p := cat.Purpose(pp.Purpose)
+			req := privacy.Request{Subject: s, Purpose: p.Key, Data: userLeaves(cat, p)}
+			if pp.Consent {
+				req.Basis = lawfulbasis.Consent
+			}
+			d, err := eng.Decide(ctx, req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", id, p.Key, err)
+			}
+			if pp.Allowed != d.Allowed || !cmp.Equal(pp.Reasons, d.Codes()) {
+				t.Errorf("%s %s: the preference center shows allowed=%v %v, Decide %v %v", id, p.Key, pp.Allowed, pp.Reasons, d.Allowed, d.Codes())
+			}
+			if codes := d.Codes(); len(codes) > 0 && codes[0] == privacy.ReasonConsentStaleVersion {
+				stale++
+			}
+			checked++
+			if !viaCLI[p.Key] && !testenv.Long() {
+				continue
+			}
+			body, err := json.Marshal(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := ctl(t, string(body), "decide", "--db", dbFile, "--catalog", catFile)
+			if code != exitOK {
+				t.Fatalf("%s %s: privacyctl decide exit %d: %s", id, p.Key, code, errs)
+			}
+			cd := decision(t, out)
+			if cd.Allowed != d.Allowed || !cmp.Equal(cd.Codes(), d.Codes()) {
+				t.Errorf("%s %s: privacyctl decide says allowed=%v %v, Decide %v %v", id, p.Key, cd.Allowed, cd.Codes(), d.Allowed, d.Codes())
+			}
+			cli++
+		}
+	}
+	t.Logf("%d subjects, %d purpose decisions compared, %d of them through privacyctl, %d stale", len(subjects), checked, cli, stale)
+	if checked < 200 || cli < 100 || stale == 0 {
+		t.Errorf("checked %d purposes (%d through privacyctl), %d stale: the sweep does not cover the states", checked, cli, stale)
+	}
+}
+
+// userLeaves lists the user categories a purpose may use, parents expanded.
+func userLeaves(cat *privacy.Catalog, p *privacy.Purpose) []string {
+	var out []string
+	for _, key := range p.Categories {
+		for _, leaf := range cat.Leaves(key) {
+			if c := cat.Category(leaf); c != nil && c.Subject == privacy.SubjectUser {
+				out = append(out, leaf)
+			}
+		}
+	}
+	return out
+}
