@@ -87,6 +87,10 @@ const (
 	ObligationHumanReview             = "human_review"
 	ObligationLogDisclosure           = "log_disclosure"
 	ObligationRecordTransferSafeguard = "record_transfer_safeguard"
+	// ObligationInformController: the operator, as processor, discloses a
+	// controller's data because the law requires it: it tells the
+	// controller first, unless that law forbids it (Art. 28(3)(a)).
+	ObligationInformController = "inform_controller"
 )
 
 // CodeInfo describes a reason or obligation code: the legal provision it
@@ -189,6 +193,8 @@ var obligationCodes = []CodeInfo{
 		"any recipient: log the disclosure for the subject's right of access"},
 	{ObligationRecordTransferSafeguard, "GDPR Art. 30(1)(e), 44-46",
 		"a recipient outside the EEA: record the adequacy decision or safeguard that covers the transfer"},
+	{ObligationInformController, "GDPR Art. 28(3)(a)",
+		"the operator as processor (guest data) discloses on legal_obligation: tell the controller before, unless the law forbids it (recipient.inform_prohibited)"},
 }
 
 var (

@@ -358,3 +358,20 @@ func TestImpliedCategoriesAndSpecialCategories(t *testing.T) {
 		t.Errorf("recording to a partner of an attesting customer: %v %v, want allowed", d.Codes(), err)
 	}
 }
+
+// Item 11: a legally required disclosure of a customer's guest data
+// carries the duty to tell the customer first, unless the law forbids it.
+func TestInformController(t *testing.T) {
+	t.Parallel()
+	guest := privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Country: "NL", Controller: "acme"}
+	subpoena := func(prohibited bool) privacy.Request {
+		return privacy.Request{Subject: guest, Purpose: "legal.compliance", Data: []string{"guest.contact.email"}, EncryptedInTransit: true,
+			Recipient: &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL", InformProhibited: prohibited}}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "subpoena", req: subpoena(false), allowed: true, basis: lawfulbasis.LegalObligation, codes: []string{privacy.ObligationInformController}},
+		{name: "subpoena with a gag order", req: subpoena(true), allowed: true, absent: []string{privacy.ObligationInformController}},
+		{name: "the operator's own user", req: privacy.Request{Subject: adultUser, Purpose: "legal.compliance", Data: []string{"instance.contact.email"},
+			Recipient: &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL"}}, allowed: true, absent: []string{privacy.ObligationInformController}},
+	})
+}

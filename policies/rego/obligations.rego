@@ -24,3 +24,15 @@ obligation contains lib.reason("human_review", "offer human intervention, a way 
 obligation contains lib.reason("log_disclosure", sprintf("log the disclosure to %s %q for the subject's right of access", [lib.recipient.kind, lib.recipient.id])) if lib.has_recipient
 
 obligation contains lib.reason("record_transfer_safeguard", sprintf("record the transfer to %q and the adequacy decision or safeguard (%q) that covers it", [lib.recipient.country, object.get(lib.recipient, "safeguard", "")])) if lib.outside_eea
+
+# Art. 28(3)(a): a processor that the law requires to process or disclose
+# the controller's data (a subpoena for guest data) tells the controller
+# before it does, unless that law forbids it on important grounds of
+# public interest (recipient.inform_prohibited).
+obligation contains lib.reason("inform_controller", sprintf("tell controller %q of the legally required disclosure to %q before making it", [controller, lib.recipient.id])) if {
+	lib.role == "processor"
+	lib.has_recipient
+	"legal_obligation" in lib.candidates
+	not lib.recipient.inform_prohibited
+	controller := object.get({"": "(the subject's controller)"}, lib.req.subject.controller, lib.req.subject.controller)
+}

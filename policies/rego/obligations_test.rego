@@ -19,3 +19,13 @@ test_purpose_obligations if {
 	fixtures.codes(obligations.obligation) == {"include_unsubscribe", "inform_profiling", "human_review"} with input as fixtures.with_request({"purpose": "marketing.profiling"})
 	fixtures.codes(obligations.obligation) == {"human_review"} with input as fixtures.with_request({"automated_decision": true})
 }
+
+test_inform_controller_of_a_legally_required_disclosure if {
+	guest := {"id": "g", "kind": "guest", "age": 0, "country": "NL", "controller": "acme"}
+	authority := {"id": "politie", "kind": "public_authority", "country": "NL", "dpa": false, "safeguard": "", "sale": false, "inform_prohibited": false}
+	doc := fixtures.with_request({"purpose": "legal.compliance", "data": ["guest.contact.email"], "subject": guest, "recipient": authority})
+	"inform_controller" in fixtures.codes(obligations.obligation) with input as doc
+	not "inform_controller" in fixtures.codes(obligations.obligation) with input as fixtures.with_request({"purpose": "legal.compliance", "data": ["guest.contact.email"], "subject": guest, "recipient": object.union(authority, {"inform_prohibited": true})})
+	not "inform_controller" in fixtures.codes(obligations.obligation) with input as fixtures.with_request({"purpose": "legal.compliance", "data": ["instance.contact.email"], "recipient": authority})
+	not "inform_controller" in fixtures.codes(obligations.obligation) with input as fixtures.with_request({"purpose": "service.delivery", "data": ["guest.contact.email"], "subject": guest, "recipient": fixtures.processor})
+}
