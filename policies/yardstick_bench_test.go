@@ -1,0 +1,172 @@
+package policies
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/subject"
+)
+
+// BenchmarkYardstick measures, in one run, a fixed reference privacy
+// policy evaluated by plain OPA (testdata/yardstick: 12 deny rules, the
+// catalog as data) and Decide on the newsletter request, allow and deny,
+// uncached and cached, and the same from every core. Every Decide case
+// reports its time as a ratio to the yardstick case of the same outcome
+// ("x-yardstick"), so that the figures in docs/benchmarks.md compare
+// within one run on one machine, whatever its load. The parallel cases
+// report decisions per second and "x-linear": parallel rate / (GOMAXPROCS
+// × the single-goroutine rate of the same case), 1.0 being perfect scaling.
+//
+//	go test ./policies/ -run '^$' -bench Yardstick -cpu 1,2 -count 3
+func BenchmarkYardstick(b *testing.B) {
+	ctx := b.Context()
+	src, err := os.ReadFile("testdata/yardstick/yardstick.rego")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/yardstick/yardstick.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		b.Fatal(err)
+	}
+	yard, err := rego.New(rego.Query("data.yardstick.decision"), rego.Module("yardstick.rego", string(src)),
+		rego.Store(inmem.NewFromObject(data))).PrepareForEval(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	yardInput := func(objected bool) map[string]any {
+		return map[string]any{
+			"purpose":   "marketing.announcements",
+			"data":      []any{"instance.contact.email", "instance.account.username"},
+			"subject":   map[string]any{"age": 34, "country": "NL", "objected_marketing": objected},
+			"recipient": map[string]any{"kind": "processor", "country": "NL", "dpa": true},
+			"consent":   map[string]any{},
+		}
+	}
+
+	consents, states := memory.NewConsentStore(), memory.NewStateStore()
+	denyReq := benchRequest
+	denyReq.Subject.ID = "u-2"
+	if err := subject.ObjectToDirectMarketing(ctx, states, denyReq.Subject.ID); err != nil {
+		b.Fatal(err)
+	}
+	engine := func(opts ...Option) *Engine {
+		e, err := New(ctx, append(opts, WithConsents(consents), WithSubjects(states))...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
+	}
+	uncached, cached := engine(WithCache(0)), engine()
+
+	cases := []struct {
+		name  string
+		allow bool
+		req   privacy.Request
+	}{{"allow", true, benchRequest}, {"deny", false, denyReq}}
+	yardNs := map[string]float64{}
+	nsPerOp := func(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
+	for _, c := range cases {
+		b.Run("yardstick_opa/"+c.name, func(b *testing.B) {
+			input := rego.EvalInput(yardInput(!c.allow))
+			b.ReportAllocs()
+			for b.Loop() {
+				rs, err := yard.Eval(ctx, input)
+				if err != nil || len(rs) != 1 {
+					b.Fatal(rs, err)
+				}
+				if got := rs[0].Expressions[0].Value.(map[string]any)["allow"]; got != c.allow {
+					b.Fatalf("yardstick allow = %v, want %v", got, c.allow)
+				}
+			}
+			yardNs[c.name] = nsPerOp(b)
+		})
+	}
+	decide := func(e *Engine, c privacy.Request, allow bool) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if d, err := e.Decide(ctx, c); err != nil || d.Allowed != allow {
+					b.Fatal(d.Codes(), err)
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		for _, e := range []struct {
+			name string
+			e    *Engine
+		}{{"decide_uncached", uncached}, {"decide_cached", cached}} {
+			b.Run(e.name+"/"+c.name, func(b *testing.B) {
+				decide(e.e, c.req, c.allow)(b)
+				if y := yardNs[c.name]; y > 0 {
+					b.ReportMetric(nsPerOp(b)/y, "x-yardstick")
+				}
+			})
+		}
+	}
+
+	// Scaling: the same work from one goroutine and from GOMAXPROCS.
+	many := make([]privacy.Request, 4096)
+	for i := range many {
+		many[i] = benchRequest
+		many[i].Subject.ID = fmt.Sprintf("s-%05d", i)
+		if d, err := cached.Decide(ctx, many[i]); err != nil || !d.Allowed {
+			b.Fatal(d.Codes(), err)
+		}
+	}
+	for _, s := range []struct {
+		name string
+		e    *Engine
+		reqs []privacy.Request
+	}{
+		{"cached_hot_subject", cached, []privacy.Request{benchRequest}},
+		{"cached_many_subjects", cached, many},
+		{"uncached_many_subjects", uncached, many},
+	} {
+		var single float64 // decisions per second of one goroutine
+		b.Run(s.name+"/serial", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if d, err := s.e.Decide(ctx, s.reqs[i%len(s.reqs)]); err != nil || !d.Allowed {
+					b.Fatal(d.Codes(), err)
+				}
+				i++
+			}
+			single = float64(b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(single, "ops/s")
+		})
+		b.Run(s.name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(time.Now().UnixNano()) // each goroutine its own walk
+				for pb.Next() {
+					if d, err := s.e.Decide(ctx, s.reqs[uint(i)%uint(len(s.reqs))]); err != nil || !d.Allowed {
+						b.Error(d.Codes(), err)
+						return
+					}
+					i++
+				}
+			})
+			rate := float64(b.N) / time.Since(start).Seconds()
+			b.ReportMetric(rate, "ops/s")
+			if single > 0 {
+				b.ReportMetric(rate/(float64(runtime.GOMAXPROCS(0))*single), "x-linear")
+			}
+		})
+	}
+}
