@@ -144,7 +144,7 @@ func TestDecide(t *testing.T) {
 			r.Basis = lawfulbasis.LegalObligation
 			r.EncryptedInTransit = true
 			r.Recipient = recipient(privacy.RecipientPublicAuthority, func(r *privacy.Recipient) { r.DPA = false })
-		}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "inform_controller", "log_disclosure"}},
+		}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
 		{name: "meeting delivered by affiliate", req: with(req(user, "service.delivery", "instance.meeting"), func(r *privacy.Request) {
 			r.Recipient = recipient(privacy.RecipientAffiliate, nil)
 			r.EncryptedInTransit = true // recordings need it (Art. 32)
@@ -189,7 +189,7 @@ func TestDecide(t *testing.T) {
 			req: with(req(user, "legal.compliance", "instance.financial", "instance.meeting.recording"), func(r *privacy.Request) {
 				r.EncryptedInTransit = true
 				r.Recipient = recipient(privacy.RecipientPublicAuthority, func(r *privacy.Recipient) { r.DPA = false })
-			}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "inform_controller", "log_disclosure"}},
+			}), wantBasis: "legal_obligation", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
 		{name: "objection to marketing leaves support alone", seeds: []seed{objectAllMarketing("u-1"), object("u-1", "support")},
 			req: req(user, "support", "instance.contact.email"), wantBasis: "contract"},
 		{name: "US processor certified under the DPF", req: with(req(user, "support", "instance.contact.email"), func(r *privacy.Request) {
