@@ -195,7 +195,7 @@ func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error)
 		rep.Message = fmt.Sprintf(format, args...)
 		return errStop
 	}
-	err := s.Scan(ctx, 0, func(r Record) error {
+	err := scanAhead(ctx, s, func(r Record) error {
 		want := rep.Head.Seq + 1
 		switch {
 		case r.Seq > want:
@@ -285,6 +285,55 @@ func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error)
 	rep.Intact = rep.Problem == ""
 	rep.Checkpoint = o.Checkpoint != nil && rep.Intact
 	return rep, nil
+}
+
+// scanAhead calls fn with every record of s in Seq order, as Scan does,
+// but reads on another goroutine, a page of records ahead, so that
+// reading the store and hashing the records run side by side. It stops
+// at fn's first error and returns it.
+func scanAhead(ctx context.Context, s Scanner, fn func(Record) error) error {
+	const page = 256
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []Record, 2)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		batch := make([]Record, 0, page)
+		err := s.Scan(ctx, 0, func(r Record) error {
+			batch = append(batch, r)
+			if len(batch) < page {
+				return nil
+			}
+			select {
+			case pages <- batch:
+				batch = make([]Record, 0, page)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if err == nil && len(batch) > 0 {
+			select {
+			case pages <- batch:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		scanErr <- err
+	}()
+	for batch := range pages {
+		for _, r := range batch {
+			if err := fn(r); err != nil {
+				cancel()
+				for range pages { // let the reader see the cancel and end
+				}
+				<-scanErr
+				return err
+			}
+		}
+	}
+	return <-scanErr
 }
 
 // short abbreviates a hash for messages.
