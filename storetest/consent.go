@@ -127,6 +127,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"ConcurrentAppendsOneSubject", testConcurrentAppendsOneSubject},
 		{"ConcurrentAppendsManySubjects", testConcurrentAppendsManySubjects},
 		{"CanceledContext", testConsentCanceledContext},
+		{"ErrorsNameNoSubject", testConsentErrorsNameNoSubject},
 	})
 }
 
@@ -640,6 +641,54 @@ func testWithdrawOutranksFutureGrant(t *testing.T, s consent.Store) {
 	for _, at := range []time.Time{ahead, ahead.Add(time.Hour)} {
 		if st := mustState(t, s, "u-1", "research.surveys", at); st.Event != consent.Withdrawn {
 			t.Errorf("state at %v: %q, want withdrawn", at, st.Event)
+		}
+	}
+}
+
+// lateCancel is a context canceled at the nth look at its Done channel, so
+// that a sweep over n cancels a store's call at each of its steps.
+type lateCancel struct {
+	context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	left   int
+}
+
+func (c *lateCancel) Done() <-chan struct{} {
+	c.mu.Lock()
+	if c.left--; c.left == 0 {
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return c.Context.Done()
+}
+
+// testConsentErrorsNameNoSubject: an error from State, History or
+// Pseudonymise, wherever the call is cut short, names no subject (the
+// caller knows whom it asked about): personal data stays in.
+func testConsentErrorsNameNoSubject(t *testing.T, s consent.Store) {
+	const who = "u-ann.jansen@example.com"
+	mustAppend(t, s, grant(who, "referral", base()))
+	calls := map[string]func(ctx context.Context) error{
+		"State": func(ctx context.Context) error {
+			_, err := s.State(ctx, who, "referral", base())
+			return err
+		},
+		"History": func(ctx context.Context) error { _, err := s.History(ctx, who); return err },
+	}
+	if p, ok := s.(interface {
+		Pseudonymise(context.Context, string) (int64, error)
+	}); ok {
+		calls["Pseudonymise"] = func(ctx context.Context) error { _, err := p.Pseudonymise(ctx, who); return err }
+	}
+	for name, call := range calls {
+		for n := 1; n <= 12; n++ {
+			ctx, cancel := context.WithCancel(t.Context())
+			err := call(&lateCancel{Context: ctx, cancel: cancel, left: n})
+			cancel()
+			if err != nil && strings.Contains(err.Error(), who) {
+				t.Errorf("%s canceled at step %d: the error %q names the subject", name, n, err)
+			}
 		}
 	}
 }

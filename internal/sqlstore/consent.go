@@ -326,7 +326,7 @@ func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at 
 	defer tx.Rollback()
 	st, err := s.state(ctx, tx, subjectID, purpose, at)
 	if err != nil {
-		return consent.State{}, fmt.Errorf("read consent state of %s for %s: %w", subjectID, purpose, s.d.translate(err))
+		return consent.State{}, fmt.Errorf("read consent state for %s: %w", purpose, s.d.translate(err))
 	}
 	return st, nil
 }
@@ -372,7 +372,7 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 	defer tx.Rollback()
 	rs, err := s.records(ctx, tx, `WHERE subject_id = $1 AND subject_id <> '' ORDER BY seq`, subjectID)
 	if err != nil {
-		return nil, fmt.Errorf("read consent history of %s: %w", subjectID, s.d.translate(err))
+		return nil, fmt.Errorf("read consent history: %w", s.d.translate(err))
 	}
 	return rs, nil
 }
@@ -592,22 +592,22 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+		return 0, fmt.Errorf("pseudonymise: %w", s.d.translate(err))
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx,
 		`UPDATE privacy_consent_records SET subject_id = '' WHERE subject_id = $1 AND subject_ref <> ''`, subjectID)
 	if err != nil {
-		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+		return 0, fmt.Errorf("pseudonymise: %w", s.d.translate(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+		return 0, fmt.Errorf("pseudonymise: %w", s.d.translate(err))
 	}
 	change := consent.Change{SubjectID: subjectID}
 	if n > 0 && s.d.notify != "" {
 		if _, err := tx.ExecContext(ctx, s.d.notify, []string{change.SubjectID}, []string{""}, []int64{0}); err != nil {
-			return 0, fmt.Errorf("pseudonymise %s: notify: %w", subjectID, s.d.translate(err))
+			return 0, fmt.Errorf("pseudonymise: notify: %w", s.d.translate(err))
 		}
 	}
 	err = tx.Commit()
@@ -615,7 +615,7 @@ func (s *ConsentStore) Pseudonymise(ctx context.Context, subjectID string) (int6
 		s.publish(change)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pseudonymise %s: %w", subjectID, s.d.translate(err))
+		return 0, fmt.Errorf("pseudonymise: %w", s.d.translate(err))
 	}
 	return n, nil
 }
