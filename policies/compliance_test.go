@@ -349,7 +349,7 @@ func TestImpliedCategoriesAndSpecialCategories(t *testing.T) {
 	})
 	// A customer that attests its recordings hold no special categories.
 	cat.Processor.NoSpecialCategories = []string{adultUser.ID}
-	eng, err := policies.New(t.Context(), policies.WithCatalog(cat), policies.WithClock(func() time.Time { return now }))
+	eng, err := policies.New(t.Context(), policies.WithCatalog(cat), policies.WithMemoryStores(), policies.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
