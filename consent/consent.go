@@ -258,7 +258,6 @@ func (r Record) Digest() string {
 // with a key.
 func (r Record) MAC(secret []byte) string { return mac(secret, r.canonical()) }
 
-
 // Seal links r to its predecessor without a key: it sets PrevHash to
 // prevHash, clears KeyID and sets Hash to the record's digest. Stores
 // without a KeyProvider call it inside the transaction that appends.
