@@ -51,14 +51,7 @@ var benchRequest = privacy.Request{
 func BenchmarkDecisions(b *testing.B) {
 	ctx := b.Context()
 	consents, states := memory.NewConsentStore(), memory.NewStateStore()
-	engine := func(opts ...Option) *Engine {
-		e, err := New(ctx, append(opts, WithConsents(consents), WithSubjects(states))...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return e
-	}
-	uncached, cached := engine(WithCache(0)), engine()
+	uncached, cached := benchEngines(b, consents, states)
 	want, err := uncached.Decide(ctx, benchRequest)
 	if err != nil || !want.Allowed {
 		b.Fatalf("benchmark request: %v %v", want.Codes(), err)
@@ -220,6 +213,19 @@ func BenchmarkStateReads(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchEngines returns two engines over the same stores: one with the
+// cache off and one with the default cache.
+func benchEngines(b *testing.B, consents consent.Reader, states subject.StateReader) (uncached, cached *Engine) {
+	engine := func(opts ...Option) *Engine {
+		e, err := New(b.Context(), append(opts, WithConsents(consents), WithSubjects(states))...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
+	}
+	return engine(WithCache(0)), engine()
 }
 
 func flagValue(name string) string {

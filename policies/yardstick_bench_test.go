@@ -62,14 +62,7 @@ func BenchmarkYardstick(b *testing.B) {
 	if err := subject.ObjectToDirectMarketing(ctx, states, denyReq.Subject.ID); err != nil {
 		b.Fatal(err)
 	}
-	engine := func(opts ...Option) *Engine {
-		e, err := New(ctx, append(opts, WithConsents(consents), WithSubjects(states))...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return e
-	}
-	uncached, cached := engine(WithCache(0)), engine()
+	uncached, cached := benchEngines(b, consents, states)
 
 	cases := []struct {
 		name  string
