@@ -73,7 +73,8 @@ func (d *dsarEnv) openMode(ctx context.Context, c *cli, mode int) (*dsar.Desk, f
 	opts := append([]dsar.Option{
 		dsar.WithCatalog(cat),
 		dsar.WithNotifier(dsar.NotifierFunc(func(ctx context.Context, r dsar.Request) error {
-			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s of subject %s) to controller %s\n", r.ID, r.Kind, r.Subject.ID, r.Subject.Controller)
+			// The request id names the request; the subject id stays out of the log.
+			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s) to controller %s\n", r.ID, r.Kind, r.Subject.Controller)
 			return nil
 		}))}, sources...)
 	desk := dsar.NewDesk(st.requests, st.subjects, opts...)

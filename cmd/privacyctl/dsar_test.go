@@ -58,6 +58,9 @@ func TestDSARGuestRequestIsForwarded(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"status": "forwarded"`) || !strings.Contains(errs, "controller acme") {
 		t.Fatalf("guest erasure: exit %d, stdout %s, stderr %s; want forwarded to acme", code, out, errs)
 	}
+	if strings.Contains(errs, "g-1") || !strings.Contains(errs, r.ID) {
+		t.Errorf("the forward notice %q names the subject or not the request %s: personal data stays in", errs, r.ID)
+	}
 	if code, out, _ := ctl(t, "", "dsar", "instruct", "--db", db, "--id", r.ID, "--by", "dpo@acme", "--decline"); code != exitOK || !strings.Contains(out, `"status": "rejected"`) {
 		t.Fatalf("decline: %d %s", code, out)
 	}
