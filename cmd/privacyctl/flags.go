@@ -76,10 +76,11 @@ func required(pairs ...string) error {
 
 // storeFlags are the flags of every stateful verb.
 type storeFlags struct {
-	fs     *pflag.FlagSet
-	db     string
-	dsn    string
-	create bool
+	fs      *pflag.FlagSet
+	db      string
+	dsn     string
+	create  bool
+	keyFile string
 }
 
 // register registers --db and --dsn, with their defaults from PRIVACY_DB
@@ -94,6 +95,28 @@ func (s *storeFlags) registerRead(fs *pflag.FlagSet) {
 	s.fs = fs
 	fs.StringVar(&s.db, "db", envOr("PRIVACY_DB", "privacy.db"), "SQLite database `file`; it must exist (privacyctl init makes one) [$PRIVACY_DB]")
 	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over --db unless --db is given [$PRIVACY_DSN]")
+	fs.StringVar(&s.keyFile, "key-file", os.Getenv("PRIVACY_LEDGER_KEY_FILE"), "the consent ledger's keyring `file` (else $"+consent.EnvKeys+" if set) [$PRIVACY_LEDGER_KEY_FILE]")
+}
+
+// keys returns the consent ledger's keyring from --key-file, else from
+// PRIVACY_LEDGER_KEYS, and nil when neither is given: an unkeyed ledger
+// needs none, and a keyed one refuses to append without it.
+func (s *storeFlags) keys() (consent.KeyProvider, error) {
+	if s.keyFile != "" {
+		kr, err := consent.LoadKeyFile(s.keyFile)
+		if err != nil {
+			return nil, usagef("--key-file %s: %v", s.keyFile, err)
+		}
+		return kr, nil
+	}
+	if os.Getenv(consent.EnvKeys) == "" {
+		return nil, nil
+	}
+	kr, err := consent.KeysFromEnv(consent.EnvKeys)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return kr, nil
 }
 
 func envOr(name, def string) string {
@@ -115,6 +138,8 @@ type stores struct {
 		retention.Inventory
 		retention.Eraser
 	}
+	// keys is the consent ledger's keyring, nil when none was given.
+	keys  consent.KeyProvider
 	close func() error
 }
 
@@ -144,6 +169,10 @@ func (s *storeFlags) postgres() bool {
 }
 
 func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
+	keys, err := s.keys()
+	if err != nil {
+		return nil, err
+	}
 	if s.postgres() {
 		if !strings.HasPrefix(s.dsn, "postgres://") && !strings.HasPrefix(s.dsn, "postgresql://") {
 			return nil, usagef("--dsn must be a postgres:// URL")
@@ -152,30 +181,35 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if mode == modeRead {
 			open = postgres.OpenReadOnly
 		}
-		db, err := open(ctx, s.dsn)
+		var opts []postgres.Option
+		if keys != nil {
+			opts = append(opts, postgres.WithLedgerKeys(keys))
+		}
+		db, err := open(ctx, s.dsn, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-			retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
+			retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
 	}
 	if err := checkDBPath(s.db, mode); err != nil {
 		return nil, err
 	}
-	var (
-		db  *sqlite.DB
-		err error
-	)
+	var opts []sqlite.Option
+	if keys != nil {
+		opts = append(opts, sqlite.WithLedgerKeys(keys))
+	}
+	var db *sqlite.DB
 	if mode == modeRead {
-		db, err = sqlite.OpenReadOnly(ctx, s.db)
+		db, err = sqlite.OpenReadOnly(ctx, s.db, opts...)
 	} else {
-		db, err = sqlite.Open(ctx, s.db)
+		db, err = sqlite.Open(ctx, s.db, opts...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
 	}
 	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-		retention: db.RetentionStore(), inventory: db.Inventory(), close: db.Close}, nil
+		retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
 }
 
 // checkDBPath checks the SQLite path before SQLite sees it, so that each

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
@@ -13,11 +16,15 @@ import (
 )
 
 // cmdLedgerVerify walks the consent ledger's hash chain: exit 0 when it is
-// intact, 1 when a record was changed, inserted or removed.
+// intact, 1 when a record was changed, inserted or removed. With the
+// ledger's keys (--key-file or PRIVACY_LEDGER_KEYS) it checks every keyed
+// record's MAC, and with --checkpoint that the ledger still holds a head
+// signed earlier.
 func cmdLedgerVerify(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	sf.registerRead(fs)
 	headFlag := fs.String("head", "", "a head published earlier, as SEQ:HASH, to prove that no record up to it was removed")
+	cpFlag := fs.String("checkpoint", "", "a checkpoint `file` taken earlier (privacyctl ledger checkpoint); needs the ledger's keys")
 	return func(ctx context.Context, args []string) error {
 		var head *consent.Head
 		if *headFlag != "" {
@@ -28,18 +35,34 @@ func cmdLedgerVerify(c *cli, fs *pflag.FlagSet) runFunc {
 			}
 			head = &consent.Head{Seq: n, Hash: hash}
 		}
+		var cp *consent.Checkpoint
+		if *cpFlag != "" {
+			f, err := os.Open(*cpFlag)
+			if err != nil {
+				return usagef("--checkpoint: %v", err)
+			}
+			c, err := consent.ReadCheckpoint(f)
+			f.Close()
+			if err != nil {
+				return usagef("--checkpoint %s: %v", *cpFlag, err)
+			}
+			cp = &c
+		}
 		st, err := sf.openRead(ctx)
 		if err != nil {
 			return err
 		}
 		defer st.close()
-		var rep consent.Report
-		if head != nil {
-			rep, err = consent.VerifyAgainst(ctx, st.consents, *head)
-		} else {
-			rep, err = consent.Verify(ctx, st.consents)
+		if cp != nil && st.keys == nil {
+			return usagef("--checkpoint needs the ledger's keys: --key-file or $%s", consent.EnvKeys)
 		}
+		rep, err := consent.VerifyWith(ctx, st.consents, consent.VerifyOptions{Keys: st.keys, Head: head, Checkpoint: cp})
 		if err != nil {
+			if cp != nil {
+				// A checkpoint whose signature does not hold is evidence
+				// against the copy, not a failure of the tool.
+				return &exitError{code: exitFailure, msg: "ledger verify: " + err.Error()}
+			}
 			return err
 		}
 		if err := c.print(rep); err != nil {
@@ -132,5 +155,41 @@ func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 			Version  string   `json:"version"`
 			Subjects []string `json:"subjects"`
 		}{*purpose, v, subjects})
+	}
+}
+
+// cmdLedgerCheckpoint verifies the keyed ledger and prints a checkpoint of
+// its head signed with the current key, for an auditor to verify a copy
+// against later (ledger verify --checkpoint).
+func cmdLedgerCheckpoint(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	sf.registerRead(fs)
+	out := fs.String("out", "", "write the checkpoint to this `file` instead of stdout")
+	return func(ctx context.Context, args []string) error {
+		st, err := sf.openRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if st.keys == nil {
+			return usagef("ledger checkpoint signs with the ledger's key: give --key-file or $%s", consent.EnvKeys)
+		}
+		cp, rep, err := consent.TakeCheckpoint(ctx, st.consents, st.keys, time.Now().UTC())
+		if err != nil {
+			if !rep.Intact {
+				return &exitError{code: exitFailure, msg: "ledger checkpoint: " + rep.String()}
+			}
+			return err
+		}
+		b, err := json.MarshalIndent(cp, "", "  ")
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		if *out != "" {
+			return os.WriteFile(*out, b, 0o600)
+		}
+		_, err = c.stdout.Write(b)
+		return err
 	}
 }

@@ -102,7 +102,8 @@ func verbs() map[string]map[string]verb {
 			"expire":   {summary: "record an expiry in the ledger for every consent whose expiry passed", build: cmdConsentExpire},
 		},
 		"ledger": {
-			"verify": {summary: "walk the consent ledger's hash chain; exit 1 if a record was changed, inserted or removed", build: cmdLedgerVerify},
+			"verify":     {summary: "walk the consent ledger's hash chain (and MACs, with the keys); exit 1 if a record was changed, inserted or removed", build: cmdLedgerVerify},
+			"checkpoint": {summary: "sign the keyed ledger's head (count, hash, time) for an auditor to verify a copy against later", build: cmdLedgerCheckpoint},
 		},
 		"subject": {
 			"object":     {summary: "record an objection to a purpose or to all direct marketing", build: cmdSubjectObject},

@@ -203,7 +203,7 @@ func TestHelpOnStdout(t *testing.T) {
 			t.Errorf("%v: help names another verb:\n%s", args, out)
 		}
 	}
-	if _, out, _ := ctl(t, "", "help"); !strings.Contains(out, "consent verbs: expire") || !strings.Contains(out, "ledger verbs: verify") {
+	if _, out, _ := ctl(t, "", "help"); !strings.Contains(out, "consent verbs: expire") || !strings.Contains(out, "ledger verbs: checkpoint, verify") {
 		t.Errorf("help lists no verbs:\n%s", out)
 	}
 }
