@@ -45,12 +45,17 @@ type decisionCache struct {
 	generation atomic.Uint64
 	shards     [cacheShards]cacheShard
 	bufs       sync.Pool
+	// invalidations counts the times a new generation emptied the cache.
+	invalidations atomic.Uint64
 }
 
 type cacheShard struct {
 	mu sync.RWMutex
 	m  map[string]*cacheEntry
-	_  [32]byte // 64 bytes a shard: locks on separate cache lines
+	// hits, misses and evictions are counted per shard, so that counting
+	// adds no shared cache line to a hit.
+	hits, misses, evictions atomic.Uint64
+	_                       [8]byte // 64 bytes a shard: locks on separate cache lines
 }
 
 // cacheEntry is a decision and the window of times in which it stands, in
@@ -84,6 +89,7 @@ func (c *decisionCache) sync(generation uint64) {
 	if old == generation || !c.generation.CompareAndSwap(old, generation) {
 		return
 	}
+	c.invalidations.Add(1)
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
@@ -96,11 +102,18 @@ func (c *decisionCache) shard(key []byte) *cacheShard {
 	return &c.shards[maphash.Bytes(c.seed, key)%cacheShards]
 }
 
-func (c *decisionCache) get(key []byte) *cacheEntry {
+// get returns the entry for key when it covers at, counting a hit or a
+// miss.
+func (c *decisionCache) get(key []byte, at int64) *cacheEntry {
 	s := c.shard(key)
 	s.mu.RLock()
 	e := s.m[string(key)]
 	s.mu.RUnlock()
+	if e == nil || !e.covers(at) {
+		s.misses.Add(1)
+		return nil
+	}
+	s.hits.Add(1)
 	return e
 }
 
@@ -111,6 +124,7 @@ func (c *decisionCache) put(key []byte, e *cacheEntry) {
 	if len(s.m) >= c.perShard {
 		for old := range s.m {
 			delete(s.m, old)
+			s.evictions.Add(1)
 			break
 		}
 	}
@@ -129,10 +143,10 @@ func (e *Engine) decideCached(ctx context.Context, p *policy, req *privacy.Reque
 	defer func() { *bp = key; c.bufs.Put(bp) }()
 
 	at := unixNano(f.at)
-	if ent := c.get(key); ent != nil && ent.covers(at) {
+	if ent := c.get(key, at); ent != nil {
 		return ent.d, nil
 	}
-	d, w, err := e.evaluate(ctx, p, req, f)
+	d, w, err := e.evaluateObserved(ctx, p, req, f)
 	if err == nil {
 		d.Reasons = d.Reasons[:len(d.Reasons):len(d.Reasons)]
 		d.Obligations = d.Obligations[:len(d.Obligations):len(d.Obligations)]

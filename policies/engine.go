@@ -17,6 +17,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
@@ -56,6 +58,8 @@ type Engine struct {
 	// pseudoKey keys the pseudonyms that stand for subject ids in the
 	// errors the engine returns: the decision log's key, or a random one.
 	pseudoKey []byte
+	// tel holds the spans' tracer and the metrics' instruments.
+	tel telemetry
 }
 
 // policy is everything compiled from one catalog and one set of modules.
@@ -94,6 +98,9 @@ type config struct {
 	cacheSize int
 	cacheSet  bool
 	overrides OverrideReader
+	// tracerProvider and meterProvider: nil means the global ones.
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
 }
 
 type module struct{ name, source string }
@@ -217,6 +224,9 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	if cfg.cacheSize > 0 {
 		e.cache = newDecisionCache(cfg.cacheSize)
+	}
+	if e.tel, err = newTelemetry(&cfg, e); err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
 	}
 	e.policy.Store(p)
 	return e, nil
@@ -458,7 +468,7 @@ func (e *Engine) gather(ctx context.Context, p *policy, req *privacy.Request, no
 	if e.cache != nil && !f.replay {
 		return e.decideCached(ctx, p, req, f)
 	}
-	d, _, err := e.evaluate(ctx, p, req, f)
+	d, _, err := e.evaluateObserved(ctx, p, req, f)
 	return d, err
 }
 
