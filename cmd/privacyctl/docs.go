@@ -67,13 +67,24 @@ func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		findings := accountability.DiffNotice(cat, string(text))
-		for _, f := range findings {
-			fmt.Fprintln(c.stdout, f.String())
+		// One finding a line unless -o json is asked for: then the
+		// findings as a JSON array (kind, key, message, article, section,
+		// quote), [] when there are none.
+		if c.outputGiven && c.output == "json" {
+			if err := printJSON(c.stdout, append([]accountability.Finding{}, findings...)); err != nil {
+				return err
+			}
+		} else {
+			for _, f := range findings {
+				fmt.Fprintln(c.stdout, f.String())
+			}
+			if len(findings) == 0 {
+				fmt.Fprintln(c.stdout, "no findings")
+			}
 		}
 		if len(findings) > 0 {
 			return &exitError{code: exitFailure, msg: fmt.Sprintf("%d findings", len(findings))}
 		}
-		fmt.Fprintln(c.stdout, "no findings")
 		return nil
 	}
 }

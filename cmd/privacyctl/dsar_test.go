@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -105,5 +107,19 @@ func TestDSARRectificationOpens(t *testing.T) {
 	ctl(t, "", "dsar", "verify", "--db", db, "--id", id, "--method", "login_session", "--by", "desk")
 	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id); code != exitStore || !strings.Contains(errs, "source") {
 		t.Errorf("dsar run without sources = %d %q; want 4 and a line about sources", code, errs)
+	}
+}
+
+// TestDiffNoticeJSON: catalog diff-notice -o json prints the findings as a
+// JSON array a script can read, and still exits 1 on findings.
+func TestDiffNoticeJSON(t *testing.T) {
+	notice := filepath.Join(t.TempDir(), "notice.txt")
+	if err := os.WriteFile(notice, []byte("# Privacy\n\nWe sell your email address to advertisers.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := ctl(t, "", "catalog", "diff-notice", "-o", "json", notice)
+	var findings []struct{ Kind, Key, Message, Article, Section, Quote string }
+	if err := json.Unmarshal([]byte(out), &findings); err != nil || code != exitFailure || len(findings) == 0 || findings[0].Kind == "" {
+		t.Fatalf("diff-notice -o json: exit %d, stdout %q (%v), stderr %s; want a JSON array of findings and exit 1", code, out, err, errs)
 	}
 }
