@@ -769,6 +769,16 @@ func (c *Catalog) Purpose(key string) *Purpose {
 	return nil
 }
 
+// PurposeKeys lists the keys of the declared purposes, in catalog order
+// (for "did you mean" suggestions and listings).
+func (c *Catalog) PurposeKeys() []string {
+	keys := make([]string, len(c.Purposes))
+	for i := range c.Purposes {
+		keys[i] = c.Purposes[i].Key
+	}
+	return keys
+}
+
 // Category returns the leaf category with the key, or nil.
 func (c *Catalog) Category(key string) *Category {
 	for i := range c.Categories {

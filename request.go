@@ -220,6 +220,22 @@ func TransferConsentPurpose(purpose, country string) string {
 	return "transfer." + purpose + "." + strings.ToLower(country)
 }
 
+// ParseTransferConsentPurpose splits a ledger purpose made by
+// TransferConsentPurpose into the purpose and the country (upper case); ok
+// is false for any other key.
+func ParseTransferConsentPurpose(key string) (purpose, country string, ok bool) {
+	rest, found := strings.CutPrefix(key, "transfer.")
+	i := strings.LastIndexByte(rest, '.')
+	if !found || i <= 0 || len(rest)-i != 3 {
+		return "", "", false
+	}
+	cc := rest[i+1:]
+	if cc[0] < 'a' || cc[0] > 'z' || cc[1] < 'a' || cc[1] > 'z' {
+		return "", "", false
+	}
+	return rest[:i], strings.ToUpper(cc), true
+}
+
 // Signals are privacy signals that came with the subject's request.
 type Signals struct {
 	// GPC is the Global Privacy Control signal (Sec-GPC: 1). It counts as an

@@ -413,16 +413,24 @@ func CheckGrant(cat *privacy.Catalog, r Record) error {
 	if err := privacy.CheckID("purpose", r.Purpose); err != nil {
 		return err
 	}
-	p := cat.Purpose(r.Purpose)
-	if p == nil {
-		return bad("purpose", "the catalog declares no purpose %q", r.Purpose)
-	}
-	onConsent := false
-	for _, k := range p.Subjects {
-		onConsent = onConsent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
-	}
-	if !onConsent {
-		return bad("purpose", "%s is not processed on consent (its bases: %v): consent to it is not asked and not recorded", p.Key, p.Bases)
+	if base, _, ok := privacy.ParseTransferConsentPurpose(r.Purpose); ok {
+		// The explicit consent to a transfer (Art. 49(1)(a)) is recorded
+		// for a declared purpose whatever that purpose's own basis.
+		if cat.Purpose(base) == nil {
+			return bad("purpose", "transfer consent for %q: the catalog declares no purpose %q%s", r.Purpose, base, privacy.DidYouMean(base, cat.PurposeKeys()))
+		}
+	} else {
+		p := cat.Purpose(r.Purpose)
+		if p == nil {
+			return bad("purpose", "the catalog declares no purpose %q%s", r.Purpose, privacy.DidYouMean(r.Purpose, cat.PurposeKeys()))
+		}
+		onConsent := false
+		for _, k := range p.Subjects {
+			onConsent = onConsent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
+		}
+		if !onConsent {
+			return bad("purpose", "%s is not processed on consent (its bases: %v): consent to it is not asked and not recorded", p.Key, p.Bases)
+		}
 	}
 	if r.Event != "" && r.Event != Given {
 		return bad("event", "a grant records a given consent, got %q", r.Event)

@@ -126,7 +126,7 @@ func TestSuggestions(t *testing.T) {
 		{[]string{"consnt", "show"}, "did you mean consent?"},
 		{[]string{"consent", "grnt"}, "did you mean grant?"},
 		{[]string{"consent", "show", "--db", db, "--subjct", "u"}, "did you mean --subject?"},
-		{[]string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.survey"}, "did you mean research.surveys?"},
+		{[]string{"consent", "grant", "--db", db, "--subject", "u", "--purpose", "research.survey"}, `did you mean "research.surveys"?`},
 		{[]string{"consent"}, "missing verb"},
 	}
 	for _, tc := range tests {

@@ -398,12 +398,5 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 // undeclaredPurpose is the error for a purpose the catalog does not
 // declare, with the nearest declared one.
 func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
-	keys := make([]string, len(cat.Purposes))
-	for i, p := range cat.Purposes {
-		keys[i] = p.Key
-	}
-	if s := privacy.Suggest(purpose, keys); s != "" {
-		return usagef("--purpose: the catalog declares no purpose %q (did you mean %s?)", purpose, s)
-	}
-	return usagef("--purpose: the catalog declares no purpose %q", purpose)
+	return usagef("--purpose: the catalog declares no purpose %q%s", purpose, privacy.DidYouMean(purpose, cat.PurposeKeys()))
 }

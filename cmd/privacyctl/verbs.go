@@ -69,6 +69,7 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	collectedBy := fs.String("collected-by", "privacyctl", "who or what collected the consent")
 	notice := fs.String("notice-hash", "", "SHA-256 of the notice text shown")
 	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
+	act := fs.String("act", "", "the affirmative act: unticked_box, button, signed_form, recorded_verbal or api (api needs --collected-by); pre-ticked boxes, silence, implied or continued-use consent are refused")
 	return func(ctx context.Context, args []string) error {
 		if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
 			return err
@@ -77,29 +78,25 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		p := cat.Purpose(*purpose)
-		if p == nil {
-			return undeclaredPurpose(cat, *purpose)
-		}
 		r := consent.Record{
 			SubjectID:     *subjectID,
 			Purpose:       *purpose,
 			PolicyVersion: *version,
 			Method:        *method,
+			Act:           consent.Act(*act),
 			Guardian:      *guardian,
 			CollectedBy:   *collectedBy,
 			NoticeHash:    *notice,
 			Controller:    *controller,
 		}
 		if r.PolicyVersion == "" {
-			r.PolicyVersion = p.ConsentVersion
-			if r.PolicyVersion == "" {
-				r.PolicyVersion = cat.PolicyVersion
+			// The version the subject was shown: the purpose's last
+			// material change, else the policy's. consent.Grant checks
+			// the purpose, the version and the act against the catalog.
+			r.PolicyVersion = cat.PolicyVersion
+			if p := cat.Purpose(*purpose); p != nil && p.ConsentVersion != "" {
+				r.PolicyVersion = p.ConsentVersion
 			}
-		}
-		if privacy.ValidVersion(r.PolicyVersion) && privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
-			// No subject can have been shown a policy not yet published.
-			return usagef("--version: %s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
 		}
 		if r.Controller == "" {
 			r.Controller = cat.Controller.Name
