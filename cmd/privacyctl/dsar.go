@@ -333,3 +333,28 @@ func cmdDSARReject(c *cli, fs *pflag.FlagSet) runFunc {
 		return c.print(r)
 	}
 }
+
+// cmdDSARResume returns a blocked request (a step of the desk's own that
+// could not proceed, Request.Blocked) to where it stood, once the operator
+// has removed the cause; the next dsar run retries the step.
+func cmdDSARResume(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.register(fs, true)
+	note := fs.String("note", "", "what was done about the cause, for the trail (required)")
+	by := fs.String("by", "", "who resumes it (required)")
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "note", *note, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Resume(ctx, env.id, *note, *by)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
+	}
+}

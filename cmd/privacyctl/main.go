@@ -125,6 +125,7 @@ func verbs() map[string]map[string]verb {
 			"list":     {summary: "list requests (--subject, --status, --overdue)", build: cmdDSARList},
 			"instruct": {summary: "record a controller's instruction on a forwarded request", build: cmdDSARInstruct},
 			"reject":   {summary: "reject a request that has not started", build: cmdDSARReject},
+			"resume":   {summary: "return a blocked request to where it stood once its cause is removed; the next run retries", build: cmdDSARResume},
 		},
 		"retention": {
 			"plan":    {summary: "dry run: what the inventory holds that is due, held or retained, and why", build: cmdRetentionPlan},
