@@ -9,6 +9,10 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/privacykit/privacy"
 )
 
@@ -203,6 +207,9 @@ func (s *Sweeper) Plan(ctx context.Context, fn func(Item) error) (Summary, error
 // the progress function. A sweep that returns an error, or is killed, is
 // resumed by the next call. The Summary counts this call's records.
 func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
+	ctx, span := otel.Tracer("github.com/privacykit/privacy/retention").Start(ctx, "privacy.retention.sweep",
+		trace.WithAttributes(attribute.String("privacy.sweep", s.name)))
+	defer span.End()
 	var sum Summary
 	if s.eraser == nil {
 		return sum, errors.New("sweep: the sweeper has no eraser")
