@@ -312,49 +312,36 @@ func cmdDSARInstruct(c *cli, fs *pflag.FlagSet) runFunc {
 	}
 }
 
-func cmdDSARReject(c *cli, fs *pflag.FlagSet) runFunc {
-	var env dsarEnv
-	env.register(fs, true)
-	reason := fs.String("reason", "", "why (the subject is told, with their right to complain) (required)")
-	by := fs.String("by", "", "who rejects (required)")
-	return func(ctx context.Context, args []string) error {
-		if err := required("id", env.id, "reason", *reason, "by", *by); err != nil {
-			return err
+// deskNote builds a verb that moves the request --id on with a text (a
+// reason, a note) and the operator's name: dsar reject and dsar resume.
+func deskNote(textFlag, textUsage, byUsage string, step func(d *dsar.Desk, ctx context.Context, id, text, by string) (dsar.Request, error)) func(*cli, *pflag.FlagSet) runFunc {
+	return func(c *cli, fs *pflag.FlagSet) runFunc {
+		var env dsarEnv
+		env.register(fs, true)
+		text := fs.String(textFlag, "", textUsage+" (required)")
+		by := fs.String("by", "", byUsage+" (required)")
+		return func(ctx context.Context, args []string) error {
+			if err := required("id", env.id, textFlag, *text, "by", *by); err != nil {
+				return err
+			}
+			desk, closeFn, err := env.open(ctx, c)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			r, err := step(desk, ctx, env.id, *text, *by)
+			if err != nil {
+				return err
+			}
+			return c.print(r)
 		}
-		desk, closeFn, err := env.open(ctx, c)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		r, err := desk.Reject(ctx, env.id, *reason, *by)
-		if err != nil {
-			return err
-		}
-		return c.print(r)
 	}
 }
+
+// cmdDSARReject rejects a request that has not started.
+var cmdDSARReject = deskNote("reason", "why (the subject is told, with their right to complain)", "who rejects", (*dsar.Desk).Reject)
 
 // cmdDSARResume returns a blocked request (a step of the desk's own that
 // could not proceed, Request.Blocked) to where it stood, once the operator
 // has removed the cause; the next dsar run retries the step.
-func cmdDSARResume(c *cli, fs *pflag.FlagSet) runFunc {
-	var env dsarEnv
-	env.register(fs, true)
-	note := fs.String("note", "", "what was done about the cause, for the trail (required)")
-	by := fs.String("by", "", "who resumes it (required)")
-	return func(ctx context.Context, args []string) error {
-		if err := required("id", env.id, "note", *note, "by", *by); err != nil {
-			return err
-		}
-		desk, closeFn, err := env.open(ctx, c)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		r, err := desk.Resume(ctx, env.id, *note, *by)
-		if err != nil {
-			return err
-		}
-		return c.print(r)
-	}
-}
+var cmdDSARResume = deskNote("note", "what was done about the cause, for the trail", "who resumes it", (*dsar.Desk).Resume)
