@@ -44,6 +44,11 @@
 //     live service, say). Use one only where this process is the file's
 //     only writer, or call ForgetAll after such writes.
 //
+// Staleness reports the age of the last vouch, and Stats counts the
+// fail-closed reads (Paused, Stale); both are OpenTelemetry metrics too
+// (privacy.view.staleness, privacy.view.fail_closed_reads; provider by
+// WithMeterProvider).
+//
 // A read racing a write never keeps what it fetched before the write:
 // Forget moves a counter that the read checks before it keeps anything.
 //

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/subject"
 )
@@ -44,6 +46,11 @@ type View struct {
 	vouched  atomic.Int64
 
 	hits, misses, bypassed, forgotten atomic.Uint64
+	// paused and stale count the reads that went to the stores because
+	// the view was paused or its last vouch had lapsed (of bypassed).
+	paused, stale atomic.Uint64
+
+	meterProvider metric.MeterProvider
 }
 
 type shard struct {
@@ -102,6 +109,7 @@ func New(consents consent.Store, subjects subject.StateReader, opts ...Option) *
 		v.shards[i].m = map[string]*entry{}
 	}
 	v.live.Store(true)
+	v.instrument()
 	return v
 }
 
@@ -129,11 +137,43 @@ func (v *View) Vouch(at time.Time) {
 // serving reports whether the view may answer from memory and keep what it
 // reads: not paused and, when a feed vouches, vouched for.
 func (v *View) serving() bool {
-	if !v.live.Load() {
-		return false
-	}
+	return v.live.Load() && v.vouchHolds()
+}
+
+// vouchHolds reports whether no feed vouches or the last vouch is younger
+// than MaxStaleness.
+func (v *View) vouchHolds() bool {
 	until := v.vouched.Load()
 	return until == 0 || int64(time.Since(v.base)) < until
+}
+
+// readsThrough reports whether a read of the subject must go to the
+// stores, counting it: a read of no subject, or any read while the view is
+// paused or its last vouch lapsed (a fail-closed read).
+func (v *View) readsThrough(subjectID string) bool {
+	switch {
+	case subjectID == "":
+	case !v.live.Load():
+		v.paused.Add(1)
+	case !v.vouchHolds():
+		v.stale.Add(1)
+	default:
+		return false
+	}
+	v.bypassed.Add(1)
+	return true
+}
+
+// Staleness returns how long ago the view's feed last vouched for it
+// (Vouch): the age of the newest heartbeat answered, which bounds how far
+// the view may lag behind the stores. ok is false while no feed vouches
+// (a view made by New alone, or a sqlite DB.View).
+func (v *View) Staleness() (d time.Duration, ok bool) {
+	until := v.vouched.Load()
+	if until == 0 {
+		return 0, false
+	}
+	return max(0, time.Since(v.base)-(time.Duration(until)-v.maxStale)), true
 }
 
 // Consents returns the view's consent.Reader, for policies.WithConsents.
@@ -194,9 +234,13 @@ func (v *View) Live() bool { return v.serving() }
 // Stats counts the view's reads since New.
 type Stats struct {
 	// Hits were answered from memory, Misses read the store and kept what
-	// they read, Bypassed read the store while the view was paused or the
-	// subject erased.
+	// they read, Bypassed read the store without keeping anything: reads
+	// of no subject and the fail-closed reads below.
 	Hits, Misses, Bypassed uint64
+	// Paused and Stale are the fail-closed reads, which went to the stores
+	// because the view was paused (its feed of changes broken) or because
+	// its feed's last vouch was older than MaxStaleness.
+	Paused, Stale uint64
 	// Forgets counts calls of Forget and ForgetAll.
 	Forgets uint64
 	// Subjects is how many subjects the view holds now.
@@ -205,7 +249,8 @@ type Stats struct {
 
 // Stats returns the view's counters.
 func (v *View) Stats() Stats {
-	s := Stats{Hits: v.hits.Load(), Misses: v.misses.Load(), Bypassed: v.bypassed.Load(), Forgets: v.forgotten.Load()}
+	s := Stats{Hits: v.hits.Load(), Misses: v.misses.Load(), Bypassed: v.bypassed.Load(),
+		Paused: v.paused.Load(), Stale: v.stale.Load(), Forgets: v.forgotten.Load()}
 	for i := range v.shards {
 		sh := &v.shards[i]
 		sh.mu.RLock()
@@ -255,8 +300,7 @@ func (r consentReader) State(ctx context.Context, subjectID, purpose string, at 
 	if err := ctx.Err(); err != nil {
 		return consent.State{}, err
 	}
-	if subjectID == "" || !v.serving() {
-		v.bypassed.Add(1)
+	if v.readsThrough(subjectID) {
 		return v.consents.State(ctx, subjectID, purpose, at)
 	}
 	sh, e, epoch := v.lookup(subjectID)
@@ -308,8 +352,7 @@ func (r subjectReader) SharedState(ctx context.Context, subjectID string) (subje
 	if err := ctx.Err(); err != nil {
 		return subject.State{}, err
 	}
-	if subjectID == "" || !v.serving() {
-		v.bypassed.Add(1)
+	if v.readsThrough(subjectID) {
 		return v.subjects.State(ctx, subjectID)
 	}
 	sh, e, epoch := v.lookup(subjectID)
