@@ -6,17 +6,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/privacykit/privacy/subject"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/lawfulbasis"
+	"github.com/privacykit/privacy/subject"
 )
 
 // Desk runs data-subject requests: it records them, gates them on identity
@@ -39,6 +41,7 @@ type Desk struct {
 	lease       time.Duration
 	newID       func() string
 	log         *slog.Logger
+	tracer      trace.Tracer
 }
 
 // Option configures a Desk.
@@ -95,7 +98,8 @@ func WithConcurrency(n int) Option {
 func WithLease(l time.Duration) Option { return func(d *Desk) { d.lease = l } }
 
 // WithIDs sets the generator of request ids. The default draws 12 random
-// hex digits after "dsar-".
+// hex digits after "dsar-". Ids appear in logs and spans: they must carry
+// no personal data.
 func WithIDs(next func() string) Option { return func(d *Desk) { d.newID = next } }
 
 // WithLogger sets the logger; the default discards.
@@ -115,6 +119,7 @@ func NewDesk(store RequestStore, states subject.StateStore, opts ...Option) *Des
 		lease:       10 * time.Minute,
 		newID:       randomID,
 		log:         slog.New(slog.DiscardHandler),
+		tracer:      defaultTracer(),
 	}
 	for _, o := range opts {
 		o(d)
@@ -459,10 +464,19 @@ func (d *Desk) halt(ctx context.Context, r Request, step string, err error) (Req
 // A Run that leaves sources failed returns the request in progress and an
 // error wrapping ErrIncomplete that names them; run it again to retry only
 // those. A final request is returned as it is.
-func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
-	// The span carries no attribute: the request's id and subject stay out.
-	ctx, span := otel.Tracer("github.com/privacykit/privacy/dsar").Start(ctx, "privacy.dsar.run")
-	defer span.End()
+func (d *Desk) Run(ctx context.Context, id string) (r Request, err error) {
+	// The request's id is random (WithIDs); the subject stays out.
+	ctx, span := d.tracer.Start(ctx, "privacy.dsar.run", trace.WithAttributes(attribute.String("privacy.dsar.request", id)))
+	defer func() {
+		if r.ID != "" {
+			span.SetAttributes(attribute.String("privacy.dsar.kind", string(r.Kind)), attribute.String("privacy.dsar.status", string(r.Status)))
+		}
+		endSpan(span, err)
+	}()
+	return d.run(ctx, id)
+}
+
+func (d *Desk) run(ctx context.Context, id string) (Request, error) {
 	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return Request{}, err
@@ -491,7 +505,9 @@ func (d *Desk) Run(ctx context.Context, id string) (Request, error) {
 	return d.fanOut(ctx, r)
 }
 
-func (d *Desk) forward(ctx context.Context, r Request) (Request, error) {
+func (d *Desk) forward(ctx context.Context, r Request) (_ Request, err error) {
+	ctx, span := d.step(ctx, "privacy.dsar.forward")
+	defer func() { endSpan(span, err) }()
 	if d.notifier == nil {
 		return r, fmt.Errorf("forward %s to %s: no notifier configured", r.ID, r.Subject.Controller)
 	}
@@ -512,7 +528,8 @@ func (d *Desk) forward(ctx context.Context, r Request) (Request, error) {
 func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 	at := d.stamp()
 	var detail string
-	err := d.states.Update(ctx, r.Subject.ID, func(st *subject.State) error {
+	sctx, span := d.step(ctx, "privacy.dsar.state")
+	err := d.states.Update(sctx, r.Subject.ID, func(st *subject.State) error {
 		switch r.Kind {
 		case KindObjection:
 			if r.DirectMarketing {
@@ -531,6 +548,7 @@ func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 		}
 		return nil
 	})
+	endSpan(span, err)
 	if err != nil {
 		return d.halt(ctx, r, "write subject state", err)
 	}
@@ -588,8 +606,11 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	// the answer with the request so that a resumed run erases the same.
 	var held []Exemption
 	if r.Kind == KindErasure && r.Status == StatusVerified {
+		hctx, span := d.step(ctx, "privacy.dsar.holds")
 		var err error
-		held, err = d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
+		held, err = d.holds.Held(hctx, r.Subject, d.scope(&r), d.now())
+		span.SetAttributes(attribute.Int("privacy.dsar.exemptions", len(held)))
+		endSpan(span, err)
 		if err != nil {
 			return d.halt(ctx, r, "holds", err)
 		}
@@ -699,9 +720,30 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	return d.finish(ctx, r)
 }
 
-// call runs one source's step and returns its outcome.
-func (d *Desk) call(ctx context.Context, r Request, name string) Outcome {
-	o := *r.Outcome(name)
+// call runs one source's step and returns its outcome, in a span that
+// names the source and counts what it did.
+func (d *Desk) call(ctx context.Context, r Request, name string) (o Outcome) {
+	ctx, span := d.step(ctx, "privacy.dsar.source", attribute.String("privacy.dsar.source", name))
+	defer func() {
+		span.SetAttributes(attribute.Int("privacy.dsar.attempt", o.Attempts), attribute.String("privacy.dsar.outcome", string(o.Status)))
+		switch r.Kind {
+		case KindAccess, KindPortability:
+			span.SetAttributes(attribute.Int("privacy.dsar.records", len(o.Records)))
+		case KindErasure:
+			n := 0
+			for _, e := range o.Erased {
+				n += e.Count
+			}
+			span.SetAttributes(attribute.Int("privacy.dsar.erased", n), attribute.Int("privacy.dsar.kept_categories", len(o.Kept)))
+		case KindRectification:
+			span.SetAttributes(attribute.Int("privacy.dsar.rectified", o.Rectified))
+		}
+		if o.Status == OutcomeFailed {
+			span.SetStatus(codes.Error, "source failed")
+		}
+		span.End()
+	}()
+	o = *r.Outcome(name)
 	src := d.sources[name]
 	var err error
 	switch r.Kind {
@@ -837,18 +879,24 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			}
 		}
 		if d.consent != nil {
-			n, err := d.consent.Pseudonymise(ctx, r.Subject.ID)
+			pctx, span := d.step(ctx, "privacy.dsar.pseudonymise")
+			n, err := d.consent.Pseudonymise(pctx, r.Subject.ID)
+			span.SetAttributes(attribute.Int64("privacy.dsar.consent_records", n))
+			endSpan(span, err)
 			if err != nil {
 				return d.halt(ctx, r, "pseudonymise consent evidence", err)
 			}
 			notes = append(notes, Entry{Action: "consent_pseudonymised", Detail: fmt.Sprintf("%d consent records kept as evidence (Art. 7(1), 17(3)(e)) under a pseudonym", n)})
 		}
 		restrict := len(exemptions) > 0
-		if err := d.states.Update(ctx, r.Subject.ID, func(st *subject.State) error {
+		sctx, span := d.step(ctx, "privacy.dsar.state")
+		err := d.states.Update(sctx, r.Subject.ID, func(st *subject.State) error {
 			st.Deactivated = true
 			st.Restricted = st.Restricted || restrict
 			return nil
-		}); err != nil {
+		})
+		endSpan(span, err)
+		if err != nil {
 			return d.halt(ctx, r, "write subject state", err)
 		}
 		detail := "subject deactivated; only legal purposes remain"
@@ -856,7 +904,10 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			detail = "subject deactivated and restricted: kept categories serve only their legal purpose"
 		}
 		notes = append(notes, Entry{Action: "state_written", Detail: detail})
-		n, err := d.clearExports(ctx, r)
+		cctx, span := d.step(ctx, "privacy.dsar.clear_exports")
+		n, err := d.clearExports(cctx, r)
+		span.SetAttributes(attribute.Int("privacy.dsar.requests_cleared", n))
+		endSpan(span, err)
 		if err != nil {
 			return d.halt(ctx, r, "clear earlier exports", err)
 		}

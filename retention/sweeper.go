@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -30,6 +29,7 @@ type Sweeper struct {
 	lease    time.Duration
 	progress func(Progress)
 	log      *slog.Logger
+	tracer   trace.Tracer
 }
 
 // Option configures a Sweeper.
@@ -89,7 +89,7 @@ func NewSweeper(c *privacy.Catalog, store Store, inv Inventory, eraser Eraser, o
 		return nil, errors.New("new sweeper: catalog, store and inventory are required")
 	}
 	s := &Sweeper{catalog: c, store: store, inv: inv, eraser: eraser,
-		name: "retention", now: time.Now, batch: 1000, page: 1000, lease: 5 * time.Minute}
+		name: "retention", now: time.Now, batch: 1000, page: 1000, lease: 5 * time.Minute, tracer: defaultTracer()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -206,10 +206,17 @@ func (s *Sweeper) Plan(ctx context.Context, fn func(Item) error) (Summary, error
 // erases it, then commits the checkpoint with an Audit record and calls
 // the progress function. A sweep that returns an error, or is killed, is
 // resumed by the next call. The Summary counts this call's records.
-func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
-	ctx, span := otel.Tracer("github.com/privacykit/privacy/retention").Start(ctx, "privacy.retention.sweep",
+func (s *Sweeper) Sweep(ctx context.Context) (sum Summary, err error) {
+	ctx, span := s.tracer.Start(ctx, "privacy.retention.sweep",
 		trace.WithAttributes(attribute.String("privacy.sweep", s.name)))
-	defer span.End()
+	defer func() {
+		span.SetAttributes(summaryAttributes(sum)...)
+		endSpan(span, err)
+	}()
+	return s.sweep(ctx, span)
+}
+
+func (s *Sweeper) sweep(ctx context.Context, span trace.Span) (Summary, error) {
 	var sum Summary
 	if s.eraser == nil {
 		return sum, errors.New("sweep: the sweeper has no eraser")
@@ -250,6 +257,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Summary, error) {
 	} else {
 		sum.Resumed = true
 	}
+	span.SetAttributes(attribute.String("privacy.retention.sweep_id", cp.SweepID))
 	for {
 		b, end, err := s.collect(ctx, sched, cp)
 		if err != nil {
@@ -352,7 +360,19 @@ func held(holds []Hold, r *Record, now time.Time) []Hold {
 // Eraser re-checks every record against a guard at the moment it erases
 // it: the batch was judged when it was collected, perhaps by a sweep that
 // crashed long ago.
-func (s *Sweeper) execute(ctx context.Context, sched *Schedule, cp Checkpoint, b Batch, sum *Summary) (Checkpoint, error) {
+func (s *Sweeper) execute(ctx context.Context, sched *Schedule, cp Checkpoint, b Batch, sum *Summary) (_ Checkpoint, err error) {
+	ctx, span := s.tracer.Start(ctx, "privacy.retention.batch", trace.WithAttributes(
+		attribute.String("privacy.sweep", s.name), attribute.String("privacy.retention.sweep_id", cp.SweepID),
+		attribute.Int("privacy.retention.batch", b.Seq), attribute.Int("privacy.retention.scanned", b.Scanned),
+		attribute.Int("privacy.retention.held", b.Held)))
+	var a *Audit
+	defer func() {
+		if a != nil {
+			span.SetAttributes(attribute.Int("privacy.retention.deleted", a.Deleted),
+				attribute.Int("privacy.retention.anonymised", a.Anonymised), attribute.Int("privacy.retention.spared", a.Spared))
+		}
+		endSpan(span, err)
+	}()
 	erase := func(action privacy.RetentionAction, keys []string) (int, error) {
 		spared, err := s.eraser.Erase(ctx, keys, NewGuard(sched, s.store, action, cp.Cutoff, s.now()))
 		return len(spared), err
@@ -379,7 +399,7 @@ func (s *Sweeper) execute(ctx context.Context, sched *Schedule, cp Checkpoint, b
 			return cp, fmt.Errorf("sweep %s: batch %d: anonymise: %w", s.name, b.Seq, err)
 		}
 	}
-	a := &Audit{
+	a = &Audit{
 		Sweep: s.name, SweepID: cp.SweepID, Seq: b.Seq, Owner: s.owner, Cutoff: cp.Cutoff, At: s.now().UTC(),
 		FirstKey: cp.After, LastKey: b.LastKey,
 		Deleted: len(b.Delete) - b.SparedDelete, Anonymised: len(b.Anonymise) - sparedAnon,
