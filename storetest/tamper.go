@@ -168,6 +168,20 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
 		},
 		{
+			// The same, in a ledger where another subject's erasure
+			// blanked records by right: that erasure is not reported,
+			// the hand-blanked withdrawal is.
+			name: "blank a withdrawal's subject id beside an erased subject",
+			tamper: func(t *testing.T, s consent.Ledger, exec Exec, _ []consent.Record) string {
+				if _, err := s.Pseudonymise(t.Context(), "u-2"); err != nil {
+					t.Fatal(err)
+				}
+				exec(t, `UPDATE privacy_consent_records SET subject_id = '' WHERE seq = 4`)
+				return ""
+			},
+			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
+		},
+		{
 			name: "append a sealed grant with a blank subject id and no pseudonym",
 			tamper: func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) string {
 				forged := grant("", "marketing.profiling", rs[1].CollectedAt)

@@ -395,12 +395,22 @@ func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Rec
 	return rs[0], nil
 }
 
+// recordColumns lists the columns query reads, each prefixed (a table
+// alias and a dot, or "").
+func recordColumns(prefix string) string {
+	return prefix + strings.Join([]string{"seq", "record_id", "subject_id", "subject_ref", "controller", "purpose", "categories",
+		"event", "policy_version", "notice_hash", "method", "collected_by", "language", "jurisdiction",
+		"collected_at", "expires_at", "guardian", "prev_hash", "hash", "act", "key_id"}, ", "+prefix)
+}
+
 // records returns the records the clause selects.
 func (s *ConsentStore) records(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([]consent.Record, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, record_id, subject_id, subject_ref, controller, purpose, categories,
-	event, policy_version, notice_hash, method, collected_by, language, jurisdiction,
-	collected_at, expires_at, guardian, prev_hash, hash, act, key_id
-FROM privacy_consent_records `+clause, args...)
+	return s.query(ctx, tx, `SELECT `+recordColumns("")+` FROM privacy_consent_records `+clause, args...)
+}
+
+// query returns the records a query selecting recordColumns returns.
+func (s *ConsentStore) query(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]consent.Record, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -487,17 +497,39 @@ func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
 }
 
 // PartlyErased returns the first record whose subject_id is blank while an
-// earlier record with its subject_ref keeps its subject_id.
+// earlier record with its subject_ref keeps its subject_id. Only blanked
+// records are indexed by subject_ref (migration 0304), so that appends
+// touch no random index page: when there are none, the answer is one index
+// lookup; otherwise it is one pass over the kept records, probing the
+// pseudonyms of the blanked ones.
 func (s *ConsentStore) PartlyErased(ctx context.Context) (consent.Record, bool, error) {
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return consent.Record{}, false, fmt.Errorf("look for partly erased subjects: %w", s.d.translate(err))
 	}
 	defer tx.Rollback()
-	rs, err := s.records(ctx, tx, `WHERE subject_id = '' AND subject_ref <> '' AND EXISTS (
-	SELECT 1 FROM privacy_consent_records k
-	WHERE k.subject_ref = privacy_consent_records.subject_ref AND k.subject_id <> '' AND k.seq < privacy_consent_records.seq
-) ORDER BY seq LIMIT 1`)
+	var blanked bool
+	if err := tx.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM privacy_consent_records WHERE subject_id = '' AND subject_ref <> '')`).Scan(&blanked); err != nil || !blanked {
+		return consent.Record{}, false, s.d.translate(err)
+	}
+	// erased: each blanked pseudonym and its last blanked record; kept:
+	// the first record of such a pseudonym that keeps its id, if it comes
+	// before that. (CROSS JOIN makes SQLite scan the records once and
+	// probe the few pseudonyms, not the other way round.)
+	rs, err := s.query(ctx, tx, `WITH erased AS (
+	SELECT subject_ref, max(seq) AS last FROM privacy_consent_records
+	WHERE subject_id = '' AND subject_ref <> '' GROUP BY subject_ref
+), kept AS (
+	SELECT k.subject_ref, min(k.seq) AS first
+	FROM privacy_consent_records k CROSS JOIN erased e
+	WHERE k.subject_ref = e.subject_ref AND k.subject_id <> '' AND k.seq < e.last
+	GROUP BY k.subject_ref
+)
+SELECT `+recordColumns("r.")+`
+FROM privacy_consent_records r JOIN kept ON kept.subject_ref = r.subject_ref
+WHERE r.subject_id = '' AND r.seq > kept.first
+ORDER BY r.seq LIMIT 1`)
 	if err != nil || len(rs) == 0 {
 		return consent.Record{}, false, s.d.translate(err)
 	}
