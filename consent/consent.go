@@ -294,12 +294,6 @@ type State struct {
 	Act Act `json:"act,omitempty"`
 }
 
-// Live reports whether the state permits processing at t: consent given and
-// not expired. Whether its version is current is for the catalog to say.
-func (s State) Live(t time.Time) bool {
-	return s.Event == Given && (s.ExpiresAt.IsZero() || t.Before(s.ExpiresAt))
-}
-
 // StateAt returns the state of the subject's consent to the purpose at t
 // read from records in ledger order: the latest record of the subject and
 // purpose collected at or before t, ties broken by ledger order, as

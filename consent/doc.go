@@ -63,13 +63,14 @@
 // # State and re-consent
 //
 // State returns the latest record of a subject and purpose at a time (by
-// CollectedAt, ties by Seq). Only a given consent that has not expired is
-// live (State.Live, Current); the policies engine denies the rest with
-// consent.missing, consent.withdrawn or consent.expired, and a consent given
-// under a policy version older than the purpose's ConsentVersion in the
-// catalog with consent.stale_version; the engine alone decides this. After a material change
-// of a purpose, Resubscriber.Stale lists the subjects who must be asked
-// again. Withdraw is one call, as easy as Grant (Art. 7(3)), and takes
+// CollectedAt, ties by Seq): facts, not a verdict. The policies engine
+// alone decides what they mean: it allows on a given consent that has not
+// expired and denies the rest with consent.missing, consent.withdrawn or
+// consent.expired, and a consent given under a policy version older than
+// the purpose's ConsentVersion in the catalog with consent.stale_version.
+// After a material change of a purpose, Resubscriber.Latest lists each
+// subject's state for it and policies.Engine.StaleConsents says, by the
+// same rule, whom to ask again. Withdraw is one call, as easy as Grant (Art. 7(3)), and takes
 // effect on the next State read; Watcher tells caches, in this process and,
 // with PostgreSQL, in every other, that a subject's consent changed.
 //

@@ -28,14 +28,14 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	st, live, _ := consent.Current(ctx, ledger, "u-1", "research.surveys", at.Add(time.Hour))
-	fmt.Println("after grant:", st.Event, live)
+	st, _ := ledger.State(ctx, "u-1", "research.surveys", at.Add(time.Hour))
+	fmt.Println("after grant:", st.Event)
 
 	if _, err := consent.Withdraw(ctx, ledger, consent.Record{SubjectID: "u-1", Purpose: "research.surveys"}); err != nil {
 		panic(err)
 	}
-	st, live, _ = consent.Current(ctx, ledger, "u-1", "research.surveys", time.Now())
-	fmt.Println("after withdrawal:", st.Event, live)
+	st, _ = ledger.State(ctx, "u-1", "research.surveys", time.Now())
+	fmt.Println("after withdrawal:", st.Event)
 
 	rep, err := consent.Verify(ctx, ledger)
 	if err != nil {
@@ -50,15 +50,16 @@ func Example() {
 	b, _ := json.Marshal(receipt.Services[0].Purposes[0].PurposeCategory)
 	fmt.Println(receipt.Version, receipt.ConsentTimestamp, receipt.PIIPrincipalID, string(b))
 	// Output:
-	// after grant: given true
-	// after withdrawal: withdrawn false
+	// after grant: given
+	// after withdrawal: withdrawn
 	// ledger intact: true 2
 	// KI-CR-v1.1.0 1795867200 u-1 ["https://w3id.org/dpv#ServiceImprovement"]
 }
 
 // A consent given under an older policy version is stale once the catalog
 // records a material change of the purpose (the engine denies it with
-// consent.stale_version); Stale lists whom to ask again.
+// consent.stale_version). Latest lists each subject's state for the
+// purpose; policies.Engine.StaleConsents says which are stale.
 func ExampleResubscriber() {
 	ctx := context.Background()
 	ledger := memory.NewConsentStore()
@@ -71,11 +72,13 @@ func ExampleResubscriber() {
 			panic(err)
 		}
 	}
-	current := privacy.DefaultCatalog().Purpose("referral").ConsentVersion
-	again, _ := ledger.Stale(ctx, "referral", current)
-	fmt.Println(again)
+	states, _ := ledger.Latest(ctx, "referral")
+	for _, st := range states {
+		fmt.Println(st.SubjectID, st.Event, st.PolicyVersion)
+	}
 	// Output:
-	// [u-1]
+	// u-1 given 1.1
+	// u-2 given 1.2
 }
 
 // Erasure keeps the proof: the records stay, under a pseudonym, and the

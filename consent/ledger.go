@@ -46,17 +46,17 @@ type Batcher interface {
 	AppendBatch(ctx context.Context, rs []Record) ([]Record, error)
 }
 
-// Resubscriber lists the subjects who must be asked for consent again
-// after a purpose's material change (Art. 7(1): consent covers the notice
-// it was given under).
+// Resubscriber lists the subjects' consent states for a purpose, the
+// candidates when a purpose's material change means asking for consent
+// again (Art. 7(1): consent covers the notice it was given under). Which
+// of them must be asked is the policy's to say:
+// policies.Engine.StaleConsents judges them by the rule decisions use.
 type Resubscriber interface {
-	// Stale returns, sorted, the subjects whose latest record for the
-	// purpose (by CollectedAt, then Seq) is a given consent under a policy
-	// version older than version (privacy.CompareVersions), whether its
-	// ExpiresAt passed or not; once RecordExpiries wrote its expiry, the
-	// latest record is that expiry and the subject is not listed. Erased
-	// subjects are not listed.
-	Stale(ctx context.Context, purpose, version string) ([]string, error)
+	// Latest returns, sorted by subject id, each subject's consent state
+	// for the purpose by its latest record (by CollectedAt, then Seq), as
+	// State would return it at that record's time, whatever its event and
+	// whether its ExpiresAt passed or not. Erased subjects are not listed.
+	Latest(ctx context.Context, purpose string) ([]State, error)
 }
 
 // Lapser finds given consents whose expiry has passed with no later
@@ -188,18 +188,6 @@ func RecordExpiries(ctx context.Context, l interface {
 		total += len(batch)
 		last = seen
 	}
-}
-
-// Current returns the state of the subject's consent for the purpose at t
-// and whether it is live (given and not expired at t). It is Reader.State
-// with State.Live applied; whether the consent's version is current is the
-// catalog's to say (see Stale).
-func Current(ctx context.Context, r Reader, subjectID, purpose string, t time.Time) (State, bool, error) {
-	st, err := r.State(ctx, subjectID, purpose, t)
-	if err != nil {
-		return State{}, false, err
-	}
-	return st, st.Live(t), nil
 }
 
 // BatchError returns err, a record's validation error, with its field

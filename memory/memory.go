@@ -149,9 +149,9 @@ func (s *ConsentStore) Head(ctx context.Context) (consent.Head, error) {
 	return consent.Head{}, nil
 }
 
-// Stale returns, sorted, the subjects whose latest record for the purpose
-// is a given consent under a version older than version.
-func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+// Latest returns, sorted by subject, each subject's consent state for the
+// purpose by its latest record, whatever its event.
+func (s *ConsentStore) Latest(ctx context.Context, purpose string) ([]consent.State, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -167,13 +167,11 @@ func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]st
 			latest[r.SubjectID] = r
 		}
 	}
-	out := []string{}
+	out := []consent.State{}
 	for id, r := range latest {
-		if r.Event == consent.Given && privacy.CompareVersions(r.PolicyVersion, version) < 0 {
-			out = append(out, id)
-		}
+		out = append(out, consent.StateAt([]consent.Record{*r}, id, purpose, r.CollectedAt))
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b consent.State) int { return strings.Compare(a.SubjectID, b.SubjectID) })
 	return out, nil
 }
 

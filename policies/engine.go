@@ -78,6 +78,8 @@ type policy struct {
 	// the bundle's revision, both for the decision log.
 	modulesHash string
 	revision    string
+	// stale is the stale-consent query, prepared on first use.
+	stale stalePolicy
 }
 
 // Option configures New.

@@ -92,16 +92,7 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 		)))
 	}
 
-	cs := &f.consent
-	consentItems := [][2]*ast.Term{
-		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
-		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
-		ast.Item(ast.StringTerm("act"), ast.StringTerm(string(cs.Act))),
-		ast.Item(ast.StringTerm("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
-		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
-		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
-		ast.Item(ast.StringTerm("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
-	}
+	consentItems := consentFacts(&f.consent)
 
 	var objections []*ast.Term
 	dmObjection := false
@@ -291,6 +282,20 @@ func unixNano(t time.Time) int64 {
 // versionKey is the comparable form of a consent's policy version
 // (privacy.PolicyVersion.Key); a version that does not parse is the empty
 // version, older than any, so that it can only be stale.
+// consentFacts are a consent state as the rules read it (input.consent,
+// and each of input.consents for stale_subjects).
+func consentFacts(cs *consent.State) [][2]*ast.Term {
+	return [][2]*ast.Term{
+		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
+		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
+		ast.Item(ast.StringTerm("act"), ast.StringTerm(string(cs.Act))),
+		ast.Item(ast.StringTerm("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
+		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
+		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
+		ast.Item(ast.StringTerm("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
+	}
+}
+
 func versionKey(v string) string {
 	pv, _ := privacy.ParsePolicyVersion(v)
 	return pv.Key()

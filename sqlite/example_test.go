@@ -44,7 +44,7 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(rec.Seq, st.Event, st.Live(at.Add(time.Hour)))
+	fmt.Println(rec.Seq, st.Event, st.PolicyVersion)
 
 	if err := subject.Object(ctx, db.StateStore(), "u-1", "service.personalisation"); err != nil {
 		log.Fatal(err)
@@ -55,6 +55,6 @@ func ExampleOpen() {
 	}
 	fmt.Println(s.ObjectsTo("service.personalisation", false))
 	// Output:
-	// 1 given true
+	// 1 given 1.2
 	// true
 }

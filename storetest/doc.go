@@ -20,7 +20,7 @@
 // Run runs, for each store given: the consent.Store suite (ordering, hash
 // chain, exact round trips, validation, concurrent appends) and decisions
 // of the policies engine over it, and the consent.Ledger suite when the
-// store is one (Scan, Head, batches, Stale, Lapsed, Pseudonymise, Watch);
+// store is one (Scan, Head, batches, Latest, Lapsed, Pseudonymise, Watch);
 // the subject.StateStore suite (atomic, serialised updates); the
 // dsar.RequestStore suite; the retention.Store suite (holds, overrides,
 // the sweep journal's lease).

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,7 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 	// about every purpose the page shows.
 	viaCLI := map[string]bool{"research.surveys": true, "marketing.announcements": true, "marketing.profiling": true}
 	checked, cli, stale := 0, 0, 0
+	staleSurveys := []string{}
 	for id, s := range subjects {
 		r := httptest.NewRequest(http.MethodGet, "/preferences", nil)
 		r.Header.Set("X-User", id)
@@ -159,6 +161,9 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 			if codes := d.Codes(); len(codes) > 0 && codes[0] == privacy.ReasonConsentStaleVersion {
 				stale++
 			}
+			if p.Key == "research.surveys" && slices.Contains(d.Codes(), privacy.ReasonConsentStaleVersion) {
+				staleSurveys = append(staleSurveys, id)
+			}
 			checked++
 			if !viaCLI[p.Key] && !testenv.Long() {
 				continue
@@ -177,6 +182,17 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 			}
 			cli++
 		}
+	}
+	// privacyctl consent stale lists whom the decisions deny as stale: a
+	// consent under 1.2.0.0.4 when 1.2.0.0.5 is required, and no other.
+	code, out, errs := ctl(t, "", "consent", "stale", "--db", dbFile, "--catalog", catFile, "--purpose", "research.surveys")
+	var listed struct{ Subjects []string }
+	if err := json.Unmarshal([]byte(out), &listed); code != exitOK || err != nil {
+		t.Fatalf("privacyctl consent stale = %d %s %s", code, out, errs)
+	}
+	slices.Sort(staleSurveys)
+	if diff := cmp.Diff(staleSurveys, listed.Subjects); len(staleSurveys) == 0 || diff != "" {
+		t.Errorf("privacyctl consent stale and the decisions' consent.stale_version differ (-decisions +privacyctl):\n%s", diff)
 	}
 	t.Logf("%d subjects, %d purpose decisions compared, %d of them through privacyctl, %d stale", len(subjects), checked, cli, stale)
 	if checked < 200 || cli < 100 || stale == 0 {

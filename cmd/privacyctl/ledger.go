@@ -11,6 +11,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/policies"
 
 	"github.com/spf13/pflag"
 )
@@ -111,7 +112,9 @@ func cmdConsentReceipt(c *cli, fs *pflag.FlagSet) runFunc {
 }
 
 // cmdConsentStale lists the subjects whose consent for a purpose was given
-// under a policy version older than the purpose's last material change.
+// under a policy version older than the purpose's last material change:
+// the ledger lists each subject's latest state and the engine judges them,
+// by the rule its decisions deny consent.stale_version with.
 func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
@@ -138,17 +141,26 @@ func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 		if !privacy.ValidVersion(v) {
 			return usagef("--version: purpose %s has no consent_version; give --version", *purpose)
 		}
+		opts, err := pf.options()
+		if err != nil {
+			return err
+		}
 		st, err := sf.openRead(ctx)
 		if err != nil {
 			return err
 		}
 		defer st.close()
-		subjects, err := st.consents.Stale(ctx, *purpose, v)
+		eng, err := policies.New(ctx, append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects))...)
 		if err != nil {
 			return err
 		}
-		if subjects == nil {
-			subjects = []string{}
+		states, err := st.consents.Latest(ctx, *purpose)
+		if err != nil {
+			return err
+		}
+		subjects, err := eng.StaleConsents(ctx, *purpose, *version, states)
+		if err != nil {
+			return err
 		}
 		return c.print(struct {
 			Purpose  string   `json:"purpose"`

@@ -536,42 +536,46 @@ ORDER BY r.seq LIMIT 1`)
 	return rs[0], true, nil
 }
 
-// Stale returns, sorted, the subjects whose latest record for the purpose
-// is a given consent under a policy version older than version. The
-// comparison of versions is numeric, so it is done here, not in SQL.
-func (s *ConsentStore) Stale(ctx context.Context, purpose, version string) ([]string, error) {
+// Latest returns, sorted by subject, each subject's consent state for the
+// purpose by its latest record, whatever its event: the candidates the
+// policy judges (policies.Engine.StaleConsents). Erased subjects are not
+// listed.
+func (s *ConsentStore) Latest(ctx context.Context, purpose string) ([]consent.State, error) {
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
-		return nil, fmt.Errorf("list stale consents: %w", s.d.translate(err))
+		return nil, fmt.Errorf("list consent states: %w", s.d.translate(err))
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT r.subject_id, r.policy_version
+	rows, err := tx.QueryContext(ctx, `SELECT r.subject_id, r.record_id, r.event, r.policy_version, r.guardian, r.collected_at, r.expires_at, r.act
 FROM privacy_consent_records r
-WHERE r.purpose = $1 AND r.subject_id <> '' AND r.event = $2
+WHERE r.purpose = $1 AND r.subject_id <> ''
 AND NOT EXISTS (
 	SELECT 1 FROM privacy_consent_records n
 	WHERE n.subject_id = r.subject_id AND n.purpose = r.purpose
 	AND (n.collected_at > r.collected_at OR (n.collected_at = r.collected_at AND n.seq > r.seq))
-)`, purpose, string(consent.Given))
+)
+ORDER BY r.subject_id`, purpose)
 	if err != nil {
-		return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+		return nil, fmt.Errorf("list consent states for %s: %w", purpose, s.d.translate(err))
 	}
 	defer rows.Close()
-	out := []string{}
+	out := []consent.State{}
 	for rows.Next() {
-		var id, v string
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+		st := consent.State{Purpose: purpose}
+		var event, act string
+		var collected int64
+		var expires sql.NullInt64
+		if err := rows.Scan(&st.SubjectID, &st.RecordID, &event, &st.PolicyVersion, &st.Guardian, &collected, &expires, &act); err != nil {
+			return nil, fmt.Errorf("list consent states for %s: %w", purpose, s.d.translate(err))
 		}
-		if privacy.CompareVersions(v, version) < 0 {
-			out = append(out, id)
-		}
+		st.Event, st.Act = consent.Event(event), consent.Act(act)
+		st.CollectedAt, st.ExpiresAt = fromNanos(collected), fromNullNanos(expires)
+		out = append(out, st)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list stale consents for %s: %w", purpose, s.d.translate(err))
+		return nil, fmt.Errorf("list consent states for %s: %w", purpose, s.d.translate(err))
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return out, nil
 }
 
 // Lapsed returns up to limit given consents that are the latest record of

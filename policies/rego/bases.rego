@@ -39,8 +39,25 @@ changes contains input.consent.expires_ns if input.consent.expires_ns > 0
 basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [lib.req.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
 	some b in lib.candidates
 	b == "consent"
-	input.consent.event == "given"
-	input.consent.policy_version_key < lib.purpose.consent_version_key
+	stale_version(input.consent, lib.purpose.consent_version_key)
+}
+
+# A consent given under a policy version older than the required one (its
+# key, privacy.PolicyVersion.Key) covers a notice that changed since: it
+# must be asked again (Art. 7(1)).
+stale_version(c, required) if {
+	c.event == "given"
+	c.policy_version_key < required
+}
+
+# The subjects to ask again for input.request.purpose, among the consent
+# states in input.consents (each the latest of its subject; privacyctl
+# consent stale, policies.Engine.StaleConsents): the decision's rule, over
+# input.required_version_key when given, else the purpose's last material
+# change.
+stale_subjects contains c.subject_id if {
+	some c in input.consents
+	stale_version(c, object.get(input, "required_version_key", lib.purpose.consent_version_key))
 }
 
 # Art. 4(11), Recital 32, CJEU C-673/17 Planet49: a pre-ticked box,

@@ -24,6 +24,18 @@ test_stale_version if {
 	fixtures.codes(bases.basis_deny.consent) == {"consent.stale_version"} with input as fixtures.with_consent(surveys, {"event": "given", "policy_version_key": "", "policy_version_text": ""})
 }
 
+test_stale_subjects if {
+	states := [
+		{"subject_id": "old", "event": "given", "policy_version_key": "v00000000000000000001.00000000000000000001"},
+		{"subject_id": "current", "event": "given", "policy_version_key": "v00000000000000000001.00000000000000000002"},
+		{"subject_id": "withdrawn", "event": "withdrawn", "policy_version_key": "v00000000000000000001"},
+		{"subject_id": "unversioned", "event": "given", "policy_version_key": ""},
+	]
+	bases.stale_subjects == {"old", "unversioned"} with input as {"request": surveys, "consents": states}
+	bases.stale_subjects == {"unversioned"} with input as {"request": surveys, "consents": states, "required_version_key": "v00000000000000000001"}
+	bases.stale_subjects == {"old", "current", "unversioned"} with input as {"request": surveys, "consents": states, "required_version_key": "v00000000000000000002"}
+}
+
 test_guardian_by_country if {
 	child := {"id": "c", "kind": "user", "age": 14, "country": "NL", "controller": ""}
 	fixtures.codes(bases.basis_deny.consent) == {"consent.guardian_required"} with input as fixtures.with_consent(object.union(surveys, {"subject": child}), given)
