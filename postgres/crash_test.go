@@ -1,0 +1,78 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/privacykit/privacy/internal/crashtest"
+	"github.com/privacykit/privacy/internal/pgtest"
+	"github.com/privacykit/privacy/internal/testenv"
+	"github.com/privacykit/privacy/postgres"
+)
+
+// envCrashChild makes the test binary a child that appends to the ledger
+// at the DSN it names from 32 goroutines, one record or a batch at a time
+// (group commit), until it is killed (crashtest.AppendForever).
+const envCrashChild = "PRIVACY_TEST_PG_LEDGER_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	crashtest.Child(map[string]func(string){envCrashChild: crashChild})
+	os.Exit(m.Run())
+}
+
+func crashChild(dsn string) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		crashtest.Die(err)
+	}
+	crashtest.AppendForever(ctx, db.ConsentStore(), 32)
+}
+
+// TestGroupCommitSurvivesKill kills two processes appending to one
+// PostgreSQL ledger, as two replicas do, each from 32 writers one record
+// or a batch at a time, with SIGKILL at random points, and checks that
+// the ledger verifies, that every record whose Append or AppendBatch
+// returned is in it, and that no batch is stored in part. The long runs
+// kill them ten times over one ledger.
+func TestGroupCommitSurvivesKill(t *testing.T) {
+	pgtest.Require(t)
+	kills := 1
+	if testenv.Long() {
+		kills = 10
+	}
+	dsn := pgtest.DSN(t)
+	// Migrate once, before the children race to.
+	db := open(t, dsn)
+	total := 0
+	for k := range kills {
+		var (
+			mu    sync.Mutex
+			lines []string
+			wg    sync.WaitGroup
+		)
+		for c := range 2 {
+			child := crashtest.Start(t, envCrashChild, dsn)
+			wg.Go(func() {
+				got := child.KillAfter(20, time.Duration(150+(k*37+c*101)%400)*time.Millisecond)
+				if _, failure := child.Exited(); failure != "" {
+					t.Errorf("kill %d: child %d failed: %s", k, c, failure)
+				}
+				mu.Lock()
+				lines = append(lines, got...)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if len(lines) == 0 {
+			t.Fatalf("kill %d: the children appended nothing", k)
+		}
+		fig := crashtest.CheckLedger(t, db.ConsentStore(), lines)
+		total += fig.Acknowledged
+		t.Logf("kill %d (two processes): %d appended records acknowledged, %d records in an intact ledger", k, fig.Acknowledged, fig.Records)
+	}
+	t.Logf("%d kill(s) of two processes each: %d acknowledged records, 0 lost, no batch in part, the ledger intact", kills, total)
+}
