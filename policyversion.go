@@ -137,16 +137,6 @@ func FieldError(field string, err error) error {
 	return err
 }
 
-// CompareVersions compares two dotted versions (PolicyVersion.Compare): -1, 0 or
-// +1. A version that does not parse counts as the empty version, older
-// than every valid one, so that a record with a bad version is never taken
-// for a current one.
-func CompareVersions(a, b string) int {
-	va, _ := ParsePolicyVersion(a)
-	vb, _ := ParsePolicyVersion(b)
-	return va.Compare(vb)
-}
-
 // ValidVersion reports whether v parses as a version (ParsePolicyVersion).
 func ValidVersion(v string) bool {
 	_, err := ParsePolicyVersion(v)

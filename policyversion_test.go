@@ -41,15 +41,10 @@ func TestVersionCompare(t *testing.T) {
 		if byKey != tc.want {
 			t.Errorf("Key order of %q (%s) and %q (%s) = %d, want %d", tc.a, a.Key(), tc.b, b.Key(), byKey, tc.want)
 		}
-		if got := privacy.CompareVersions(tc.a, tc.b); got != tc.want {
-			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
 	}
-	if got := privacy.CompareVersions("", "0"); got != -1 {
-		t.Errorf(`CompareVersions("", "0") = %d, want -1 (the empty version is older than any)`, got)
-	}
-	if got := privacy.CompareVersions("v1", "1"); got != -1 {
-		t.Errorf(`CompareVersions("v1", "1") = %d, want -1 (a bad version counts as the empty one)`, got)
+	var empty privacy.PolicyVersion
+	if got := empty.Compare(privacy.MustParsePolicyVersion("0")); got != -1 {
+		t.Errorf(`the empty version compared with "0" = %d, want -1 (the empty version is older than any)`, got)
 	}
 }
 

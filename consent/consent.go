@@ -429,9 +429,20 @@ func CheckGrant(cat *privacy.Catalog, r Record) error {
 	if r.Event != "" && r.Event != Given {
 		return bad("event", "a grant records a given consent, got %q", r.Event)
 	}
-	if privacy.ValidVersion(r.PolicyVersion) && privacy.ValidVersion(cat.PolicyVersion) &&
-		privacy.CompareVersions(r.PolicyVersion, cat.PolicyVersion) > 0 {
-		return bad("policy_version", "%s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
+	if r.PolicyVersion != "" {
+		// A version that does not parse is an error here, not an old
+		// version: CheckGrant stands alone, before Append validates.
+		rv, err := privacy.ParsePolicyVersion(r.PolicyVersion)
+		if err != nil {
+			return privacy.FieldError("policy_version", err)
+		}
+		cv, err := privacy.ParsePolicyVersion(cat.PolicyVersion)
+		if err != nil {
+			return privacy.FieldError("catalog.policy_version", err)
+		}
+		if rv.Compare(cv) > 0 {
+			return bad("policy_version", "%s is newer than the catalog's policy version %s", r.PolicyVersion, cat.PolicyVersion)
+		}
 	}
 	for i, c := range r.Categories {
 		if cat.Leaves(c) == nil {

@@ -28,6 +28,7 @@ func TestGrantRefusesWhatTheCatalogDoesNot(t *testing.T) {
 		{"purpose on contract", func(r *consent.Record) { r.Purpose = "billing" }, "purpose", "not processed on consent"},
 		{"purpose on legitimate interests", func(r *consent.Record) { r.Purpose = "marketing.announcements" }, "purpose", "not processed on consent"},
 		{"version newer than the catalog", func(r *consent.Record) { r.PolicyVersion = "1.3" }, "policy_version", "newer than the catalog"},
+		{"version that does not parse", func(r *consent.Record) { r.PolicyVersion = "1.x" }, "policy_version", "dotted numbers"},
 		{"undeclared category", func(r *consent.Record) { r.Categories = []string{"instance.contact.email", "instance.dna"} }, "personal_data[1]", "no category"},
 		{"pre-ticked box", func(r *consent.Record) { r.Act = consent.ActPreTickedBox }, "act", "not consent"},
 		{"continued use", func(r *consent.Record) { r.Act = consent.ActContinuedUse }, "act", "not consent"},
@@ -51,6 +52,20 @@ func TestGrantRefusesWhatTheCatalogDoesNot(t *testing.T) {
 	}
 	if _, err := consent.Grant(t.Context(), memory.NewConsentStore(), nil, ok); err == nil {
 		t.Error("Grant without a catalog: no error")
+	}
+	// CheckGrant stands alone: a version that does not parse, the record's
+	// or the (unvalidated) catalog's, is an error naming it, not an old
+	// version that passes.
+	bad := ok
+	bad.PolicyVersion = "v1.3"
+	var ve *privacy.ValidationError
+	if err := consent.CheckGrant(cat, bad); !errors.As(err, &ve) || ve.Field != "policy_version" {
+		t.Errorf("CheckGrant of version v1.3: %v, want a validation error on policy_version", err)
+	}
+	badCat := privacy.DefaultCatalog()
+	badCat.PolicyVersion = "1.2-beta"
+	if err := consent.CheckGrant(badCat, ok); !errors.As(err, &ve) || ve.Field != "catalog.policy_version" {
+		t.Errorf("CheckGrant under catalog version 1.2-beta: %v, want a validation error on catalog.policy_version", err)
 	}
 	g, err := consent.Grant(t.Context(), memory.NewConsentStore(), cat, ok)
 	if err != nil || g.Act != consent.ActUntickedBox || g.Event != consent.Given {
