@@ -1,0 +1,302 @@
+package sqlsource_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/dsar"
+	"github.com/privacykit/privacy/dsar/sqlsource"
+	"github.com/privacykit/privacy/internal/crashtest"
+	"github.com/privacykit/privacy/internal/testenv"
+	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/retention"
+	"github.com/privacykit/privacy/sqlite"
+)
+
+// The DSAR crash test: an erasure request fanned out to several services'
+// SQLite databases, each a sqlsource over the sample dataset, run by a
+// child process that is killed with SIGKILL at random points and
+// restarted until the request completes.
+
+// envDeskChild makes the test binary a child that runs the erasure
+// request "DIR|ID" over the databases in DIR until it completes
+// (deskChild).
+const envDeskChild = "PRIVACY_TEST_DSAR_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	crashtest.Child(map[string]func(string){envDeskChild: deskChild})
+	os.Exit(m.Run())
+}
+
+// crashSources are the services of the crash test, each a database of the
+// sample service.
+var crashSources = []string{"crm", "meetings", "billing", "support"}
+
+// deskLease is short, so that a source claimed by a killed run is retried
+// soon; each source takes at most a few tens of milliseconds.
+const deskLease = 300 * time.Millisecond
+
+// serviceDB opens a service's database in dir.
+func serviceDB(dir, name string) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+filepath.Join(dir, name+".db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
+}
+
+// journaled is a Source that prints "erase NAME" when its Erase is called
+// and "erased NAME" when it returned, and waits a little on both sides, so
+// that kills fall before, inside and after the erasure and its recording.
+type journaled struct {
+	dsar.Source
+	name  string
+	print func(string)
+}
+
+func (j journaled) Erase(ctx context.Context, s privacy.Subject, categories []string) ([]dsar.Erased, error) {
+	j.print("erase " + j.name)
+	time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
+	out, err := j.Source.Erase(ctx, s, categories)
+	if err == nil {
+		j.print("erased " + j.name)
+		time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
+	}
+	return out, err
+}
+
+// crashDesk opens the desk's database (requests, subject state, legal
+// holds) in dir and returns a Desk over it and the services' databases.
+func crashDesk(ctx context.Context, dir string, print func(string)) (*dsar.Desk, *sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "desk.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	c := privacy.DefaultCatalog()
+	ds, err := sqlsource.Parse("dataset.yaml", mustRead(filepath.Join(sampleDir, "dataset.yaml")), c)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []dsar.Option{dsar.WithLease(deskLease), dsar.WithConcurrency(2),
+		dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: db.RetentionStore()}))}
+	for _, name := range crashSources {
+		sdb, err := serviceDB(dir, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		src, err := sqlsource.New(ctx, sdb, sqlsource.SQLite(), ds)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, dsar.WithSource(name, journaled{Source: src, name: name, print: print}))
+	}
+	return dsar.NewDesk(db.RequestStore(), db.StateStore(), opts...), db, nil
+}
+
+func mustRead(path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		crashtest.Die(err)
+	}
+	return b
+}
+
+func deskChild(arg string) {
+	dir, id, _ := strings.Cut(arg, "|")
+	ctx := context.Background()
+	var mu sync.Mutex
+	print := func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Println(line)
+	}
+	desk, _, err := crashDesk(ctx, dir, print)
+	if err != nil {
+		crashtest.Die(err)
+	}
+	print("started")
+	for {
+		r, err := desk.Run(ctx, id)
+		switch {
+		case err == nil && r.Status == dsar.StatusCompleted:
+			print("completed")
+			return
+		case errors.Is(err, dsar.ErrIncomplete):
+			// Sources claimed by a killed run wait for the lease.
+			time.Sleep(deskLease / 3)
+		default:
+			crashtest.Die(fmt.Errorf("run: status %s, %v", r.Status, err))
+		}
+	}
+}
+
+// dump returns every row of every table of a service's database, sorted.
+func dump(t *testing.T, db *sql.DB) map[string][][]string {
+	t.Helper()
+	out := map[string][][]string{}
+	for _, row := range query(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`) {
+		rows := query(t, db, `SELECT * FROM "`+row[0]+`"`)
+		slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
+		out[row[0]] = rows
+	}
+	return out
+}
+
+// TestErasureSurvivesKill runs an erasure of a subject with a legal hold
+// over four services in a child process, kills it with SIGKILL at random
+// points, and restarts it until the request completes. It checks that no
+// source is called again once the request recorded it done, that each
+// source is recorded done exactly once, that the request ends completed
+// with the held categories exempted, and that every service's database
+// ends as one uninterrupted erasure leaves it: the held rows kept, the
+// rest erased, other subjects untouched. The quick form kills one
+// request twice; PRIVACY_LONG_TESTS=1 runs eight requests with up to four kills each.
+func TestErasureSurvivesKill(t *testing.T) {
+	t.Parallel()
+	rounds, killsPerRound := 1, 2
+	if testenv.Long() {
+		rounds, killsPerRound = 8, 4
+	}
+	ctx := t.Context()
+	c := privacy.DefaultCatalog()
+	hold := retention.Hold{SubjectID: ann.ID, Category: "instance.meeting", PlacedBy: "legal",
+		Reason: "dispute 2026-17 about the kick-off", PlacedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+
+	// What one uninterrupted erasure leaves.
+	golden := sample(t, backends()[0])
+	{
+		ds, src := sampleSource(t, golden, backends()[0])
+		holds := memory.NewRetentionStore()
+		if _, err := holds.PlaceHold(ctx, hold); err != nil {
+			t.Fatal(err)
+		}
+		run(t, desk(src, ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: holds})), dsar.KindErasure, ann)
+	}
+	want := dump(t, golden)
+	if len(want["meetings"]) == 0 || len(want["recordings"]) == 0 {
+		t.Fatal("the uninterrupted erasure kept no meeting: the legal hold proves nothing")
+	}
+
+	var kills, runs, calls, recalls int
+	rng := rand.New(rand.NewPCG(20261203, 13))
+	for round := range rounds {
+		dir := t.TempDir()
+		for _, name := range crashSources {
+			db, err := serviceDB(dir, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec(t, db, string(sampleFile(t, "schema.sql")))
+			exec(t, db, string(sampleFile(t, "seed.sql")))
+			db.Close()
+		}
+		d, db, err := crashDesk(ctx, dir, func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RetentionStore().PlaceHold(ctx, hold); err != nil {
+			t.Fatal(err)
+		}
+		r, err := d.Open(ctx, dsar.Request{Kind: dsar.KindErasure, Subject: ann})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Verify(ctx, r.ID, dsar.Evidence{Method: "login_session", By: "support"}); err != nil {
+			t.Fatal(err)
+		}
+
+		for k := 0; ; k++ {
+			cur, err := d.Request(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := map[string]bool{}
+			for _, o := range cur.Sources {
+				done[o.Source] = o.Status == dsar.OutcomeDone
+			}
+			child := crashtest.Start(t, envDeskChild, dir+"|"+r.ID)
+			runs++
+			var lines []string
+			if k < killsPerRound {
+				// After "started" and up to every source's "erase" and
+				// "erased": before, inside and after each erasure, and
+				// while the request is finished.
+				lines = child.KillAfter(1+rng.IntN(2*len(crashSources)+1), time.Duration(rng.IntN(40))*time.Millisecond)
+			} else {
+				lines = child.Rest()
+			}
+			ok, failure := child.Exited()
+			if failure != "" {
+				t.Fatalf("round %d, run %d: the child failed: %s", round, k, failure)
+			}
+			for _, l := range lines {
+				if name, found := strings.CutPrefix(l, "erase "); found {
+					calls++
+					if done[name] {
+						recalls++
+						t.Errorf("round %d, run %d: source %s called again after the request recorded it done", round, k, name)
+					}
+				}
+			}
+			if ok {
+				if !slices.Contains(lines, "completed") {
+					t.Fatalf("round %d: the child ended without completing the request: %q", round, lines)
+				}
+				break
+			}
+			kills++
+			if k > killsPerRound+20 {
+				t.Fatalf("round %d: the request did not complete in %d runs", round, k)
+			}
+		}
+
+		r, err = d.Request(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != dsar.StatusCompleted {
+			t.Errorf("round %d: the request ended %s, want completed", round, r.Status)
+		}
+		for _, name := range crashSources {
+			if o := r.Outcome(name); o == nil || o.Status != dsar.OutcomeDone {
+				t.Errorf("round %d: source %s: %+v, want done", round, name, o)
+			}
+			n := 0
+			for _, e := range r.Trail {
+				if e.Action == "source_done" && e.Source == name {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("round %d: source %s recorded done %d times, want once", round, name, n)
+			}
+		}
+		if !slices.ContainsFunc(r.Exemptions, func(e dsar.Exemption) bool {
+			return e.Category == "instance.meeting.recording" && e.Ground == dsar.GroundLegalClaims
+		}) {
+			t.Errorf("round %d: exemptions %+v: want instance.meeting.recording under %s", round, r.Exemptions, dsar.GroundLegalClaims)
+		}
+		for _, name := range crashSources {
+			sdb, err := serviceDB(dir, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, dump(t, sdb)); diff != "" {
+				t.Errorf("round %d: service %s differs from one uninterrupted erasure (-want +got):\n%s", round, name, diff)
+			}
+			sdb.Close()
+		}
+		db.Close()
+	}
+	t.Logf("%d erasure requests over %d services: %d kills, %d resumed runs, %d source calls (%d after a source was recorded done)",
+		rounds, len(crashSources), kills, runs-rounds, calls, recalls)
+}
