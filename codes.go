@@ -91,6 +91,12 @@ const (
 	// controller's data because the law requires it: it tells the
 	// controller first, unless that law forbids it (Art. 28(3)(a)).
 	ObligationInformController = "inform_controller"
+	// ObligationObjectionOverridden: the subject objected to processing
+	// on legitimate interests or public task and it goes on, for legal
+	// claims or on an assessment of compelling grounds recorded for that
+	// subject (subject.Assess): tell the subject why, and of the right to
+	// complain (Art. 12(4), 21(1)).
+	ObligationObjectionOverridden = "objection_overridden"
 )
 
 // CodeInfo describes a reason or obligation code: the legal provision it
@@ -136,7 +142,7 @@ var reasonCodes = []CodeInfo{
 	{ReasonLIChild, "GDPR Art. 6(1)(f)",
 		"legitimate interests, subject under 18, and the assessment does not cover children"},
 	{ReasonObjectionActive, "GDPR Art. 21",
-		"the subject objected and no compelling grounds apply; absolute for direct marketing; a GPC signal objects to direct marketing and sale (Art. 21(5)); an objection to a purpose on consent counts as a withdrawal"},
+		"the subject objected and neither legal claims nor an assessment of compelling grounds recorded for that subject after the objection (subject.Assess) lets the processing go on; absolute for direct marketing; a GPC signal objects to direct marketing and sale (Art. 21(5)); an objection to a purpose on consent counts as a withdrawal"},
 	{ReasonRestrictionActive, "GDPR Art. 18",
 		"processing restricted; only legal purposes remain"},
 	{ReasonSubjectDeactivated, "GDPR Art. 17(1), 17(3)",
@@ -195,6 +201,8 @@ var obligationCodes = []CodeInfo{
 		"a recipient outside the EEA: record the adequacy decision or safeguard that covers the transfer"},
 	{ObligationInformController, "GDPR Art. 28(3)(a)",
 		"the operator as processor (guest data) discloses on legal_obligation: tell the controller before, unless the law forbids it (recipient.inform_prohibited)"},
+	{ObligationObjectionOverridden, "GDPR Art. 21(1), 12(4)",
+		"the subject objected to processing on legitimate interests or public task and it goes on, for legal claims or on an assessment of compelling grounds recorded for that subject (who, when): tell the subject why, and of the right to complain"},
 }
 
 var (

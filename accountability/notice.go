@@ -133,10 +133,12 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 		switch {
 		case p.DirectMarketing:
 			b.WriteString("- This is direct marketing: you can object or unsubscribe at any time, and we stop at once.\n")
+		case p.LegalClaims:
+			b.WriteString("- You can object; we continue only where we need the data to establish, exercise or defend legal claims, and then we tell you why (Art. 21(1)).\n")
 		case p.LIA != nil && !p.LIA.CompellingGrounds:
 			b.WriteString("- You can object at any time, and we stop.\n")
 		case p.LIA != nil && p.LIA.CompellingGrounds:
-			b.WriteString("- You can object; we continue only where compelling legitimate grounds override your interests, or where we need the data for a court case (Art. 21(1)).\n")
+			b.WriteString("- You can object, and we stop, unless we have assessed your particular situation and found compelling legitimate grounds that override your interests, and then we tell you why (Art. 21(1)).\n")
 		}
 		if p.Profiling {
 			profiling = append(profiling, strconv.Quote(strings.TrimSpace(p.Reason)))

@@ -11,8 +11,10 @@ import (
 //
 // The engine reads two of its answers: CoversChildren, whether the balancing
 // test considered subjects under 18 and still found the interest prevails;
-// and CompellingGrounds, whether the controller has compelling legitimate
-// grounds that override an objection under Art. 21(1).
+// and CompellingGrounds, whether compelling legitimate grounds may be
+// assessed at all for a subject who objects under Art. 21(1). Whether they
+// override a subject's objection is a finding for that subject
+// (subject.Assess), never a setting of the purpose.
 type Assessment struct {
 	// Interest is the legitimate interest pursued (purpose test).
 	Interest string `json:"interest"`
@@ -24,8 +26,12 @@ type Assessment struct {
 	// CoversChildren reports whether the balancing test covered children;
 	// without it, processing of a subject under 18 on this basis is denied.
 	CoversChildren bool `json:"covers_children"`
-	// CompellingGrounds reports whether compelling legitimate grounds
-	// override the subject's objection (Art. 21(1)). Never honoured for
+	// CompellingGrounds reports whether an assessment of compelling
+	// legitimate grounds may be recorded for a subject who objects to the
+	// purpose (subject.Assess, Art. 21(1)). It lifts no objection by
+	// itself: after an objection the processing stops until such an
+	// assessment for that subject is on record. False rules assessments
+	// out: an objection always stops the purpose. Never honoured for
 	// direct marketing (Art. 21(3)).
 	CompellingGrounds bool `json:"compelling_grounds"`
 	// Reviewed is the date (YYYY-MM-DD) the assessment was last reviewed.

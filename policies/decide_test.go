@@ -79,6 +79,19 @@ func object(subjectID, purpose string) seed {
 	}
 }
 
+// objectAndAssess records the subject's objection to the purpose two
+// hours before the time judged and, an hour later, an assessment of
+// compelling grounds that overrides it.
+func objectAndAssess(subjectID, purpose string) seed {
+	return func(ctx context.Context, f *fixture) error {
+		if err := subject.RecordObjection(ctx, f.subjects, subjectID, subject.Objection{Purpose: purpose, At: now.Add(-2 * time.Hour)}); err != nil {
+			return err
+		}
+		return subject.Assess(ctx, f.subjects, f.eng.Catalog(), subjectID, subject.Assessment{
+			Purpose: purpose, By: "dpo@example.com", Reason: "an open fraud case on the account", At: now.Add(-time.Hour)})
+	}
+}
+
 func objectAllMarketing(subjectID string) seed {
 	return func(ctx context.Context, f *fixture) error {
 		return subject.ObjectToDirectMarketing(ctx, f.subjects, subjectID)
@@ -178,13 +191,15 @@ func TestDecide(t *testing.T) {
 			req: req(privacy.Subject{ID: "c-1", Kind: "user", Age: 14, Country: "BE"}, "site.personalisation", "instance.profile"), wantBasis: "consent"},
 		{name: "fraud prevention covers children", req: req(child, "security.fraud_prevention", "instance.network.ip_address"),
 			wantBasis: "legitimate_interests"},
-		{name: "fraud prevention overrides an objection", seeds: []seed{object("u-1", "security.fraud_prevention")},
-			req: req(user, "security.fraud_prevention", "instance.network.ip_address"), wantBasis: "legitimate_interests"},
+		{name: "fraud prevention goes on after an objection on an assessment for the subject",
+			seeds: []seed{objectAndAssess("u-1", "security.fraud_prevention")},
+			req:   req(user, "security.fraud_prevention", "instance.network.ip_address"), wantBasis: "legitimate_interests",
+			wantObl: []string{"objection_overridden"}},
 		{name: "legal claims override an objection", seeds: []seed{object("u-1", "legal.claims")},
 			req: with(req(user, "legal.claims", "instance"), func(r *privacy.Request) {
 				r.EncryptedInTransit = true
 				r.Recipient = recipient(privacy.RecipientThirdParty, func(r *privacy.Recipient) { r.DPA = false })
-			}), wantBasis: "legitimate_interests", wantObl: []string{"encrypt_in_transit", "log_disclosure"}},
+			}), wantBasis: "legitimate_interests", wantObl: []string{"encrypt_in_transit", "log_disclosure", "objection_overridden"}},
 		{name: "subpoena for a deactivated, restricted user", seeds: []seed{restrict("u-1"), deactivate("u-1")},
 			req: with(req(user, "legal.compliance", "instance.financial", "instance.meeting.recording"), func(r *privacy.Request) {
 				r.EncryptedInTransit = true
@@ -248,6 +263,8 @@ func TestDecide(t *testing.T) {
 			wantReasons: []string{"consent.guardian_required", "consent.missing"}},
 		{name: "child and legitimate interests", req: req(child, "marketing.announcements", "instance.contact.email"),
 			wantReasons: []string{"legitimate_interests.child"}},
+		{name: "objection to fraud prevention without an assessment for the subject", seeds: []seed{object("u-1", "security.fraud_prevention")},
+			req: req(user, "security.fraud_prevention", "instance.network.ip_address"), wantReasons: []string{"objection.active"}},
 		{name: "objection to personalisation", seeds: []seed{object("u-1", "service.personalisation")},
 			req: req(user, "service.personalisation", "instance.meeting.data"), wantReasons: []string{"objection.active"}},
 		{name: "objection to a consent purpose counts as withdrawal", seeds: []seed{grant("u-1", "research.surveys", nil), object("u-1", "research.surveys")},

@@ -73,6 +73,28 @@ func (l *decisionLog) write(ctx context.Context, p *policy, req *privacy.Request
 	if !l.log.Enabled(ctx, level) {
 		return
 	}
+	state := []any{
+		slog.Time("at", f.at.UTC()),
+		slog.Group("consent",
+			slog.String("event", string(f.consent.Event)),
+			slog.String("policy_version", f.consent.PolicyVersion),
+			slog.Bool("guardian", f.consent.Guardian),
+			slog.Time("expires_at", f.consent.ExpiresAt.UTC()),
+		),
+		slog.Any("objections", objections(f.state.Objections)),
+		slog.Bool("restricted", f.state.Restricted),
+		slog.Bool("deactivated", f.state.Deactivated),
+	}
+	if len(f.state.Assessments) > 0 {
+		// Who assessed and when, so that the log shows what an allowed
+		// decision after an objection rests on; not the reason, whose
+		// text may describe the subject.
+		list := make([]map[string]string, len(f.state.Assessments))
+		for i, a := range f.state.Assessments {
+			list[i] = map[string]string{"purpose": a.Purpose, "by": a.By, "at": a.At.UTC().Format(time.RFC3339Nano)}
+		}
+		state = append(state, slog.Any("assessments", list))
+	}
 	attrs := []slog.Attr{
 		slog.Group("policy",
 			slog.String("version", p.catalog.PolicyVersion),
@@ -82,18 +104,7 @@ func (l *decisionLog) write(ctx context.Context, p *policy, req *privacy.Request
 			slog.Uint64("generation", p.generation),
 		),
 		slog.Any("request", l.request(req)),
-		slog.Group("state",
-			slog.Time("at", f.at.UTC()),
-			slog.Group("consent",
-				slog.String("event", string(f.consent.Event)),
-				slog.String("policy_version", f.consent.PolicyVersion),
-				slog.Bool("guardian", f.consent.Guardian),
-				slog.Time("expires_at", f.consent.ExpiresAt.UTC()),
-			),
-			slog.Any("objections", objections(f.state.Objections)),
-			slog.Bool("restricted", f.state.Restricted),
-			slog.Bool("deactivated", f.state.Deactivated),
-		),
+		slog.Group("state", state...),
 		slog.Group("decision",
 			slog.Bool("allowed", d.Allowed),
 			slog.String("basis", string(d.Basis)),

@@ -28,7 +28,8 @@ func TestEveryFactIsInTheKey(t *testing.T) {
 				consent: consent.State{Event: consent.Given, PolicyVersion: "1.2", Guardian: false,
 					CollectedAt: at.Add(-time.Hour), ExpiresAt: at.Add(time.Hour)},
 				state: subject.State{SubjectID: "u-1", Objections: []subject.Objection{{Purpose: "referral"}},
-					Lifecycle: map[privacy.Trigger]time.Time{privacy.TriggerLastActivity: at.Add(-time.Hour)}},
+					Assessments: []subject.Assessment{{Purpose: "referral", By: "dpo", At: at.Add(-time.Minute)}},
+					Lifecycle:   map[privacy.Trigger]time.Time{privacy.TriggerLastActivity: at.Add(-time.Hour)}},
 				choices: map[string]privacy.Period{"instance.contact.email": {Days: 3}},
 			}
 	}
@@ -59,13 +60,18 @@ func TestEveryFactIsInTheKey(t *testing.T) {
 		"transfer consent": func(_ *privacy.Request, f *facts) {
 			f.transferConsent = &consent.State{Event: consent.Given}
 		},
-		"consent.version":   func(_ *privacy.Request, f *facts) { f.consent.PolicyVersion = "1.2.0.1" },
-		"consent.collected": func(_ *privacy.Request, f *facts) { f.consent.CollectedAt = at },
-		"consent.expires":   func(_ *privacy.Request, f *facts) { f.consent.ExpiresAt = at.Add(2 * time.Hour) },
-		"objection":         func(_ *privacy.Request, f *facts) { f.state.Objections[0].Purpose = "support" },
-		"dm objection":      func(_ *privacy.Request, f *facts) { f.state.Objections[0].DirectMarketing = true },
-		"restricted":        func(_ *privacy.Request, f *facts) { f.state.Restricted = true },
-		"deactivated":       func(_ *privacy.Request, f *facts) { f.state.Deactivated = true },
+		"consent.version":    func(_ *privacy.Request, f *facts) { f.consent.PolicyVersion = "1.2.0.1" },
+		"consent.collected":  func(_ *privacy.Request, f *facts) { f.consent.CollectedAt = at },
+		"consent.expires":    func(_ *privacy.Request, f *facts) { f.consent.ExpiresAt = at.Add(2 * time.Hour) },
+		"objection":          func(_ *privacy.Request, f *facts) { f.state.Objections[0].Purpose = "support" },
+		"dm objection":       func(_ *privacy.Request, f *facts) { f.state.Objections[0].DirectMarketing = true },
+		"objection time":     func(_ *privacy.Request, f *facts) { f.state.Objections[0].At = at },
+		"assessment":         func(_ *privacy.Request, f *facts) { f.state.Assessments = nil },
+		"assessment purpose": func(_ *privacy.Request, f *facts) { f.state.Assessments[0].Purpose = "support" },
+		"assessment by":      func(_ *privacy.Request, f *facts) { f.state.Assessments[0].By = "legal" },
+		"assessment time":    func(_ *privacy.Request, f *facts) { f.state.Assessments[0].At = at },
+		"restricted":         func(_ *privacy.Request, f *facts) { f.state.Restricted = true },
+		"deactivated":        func(_ *privacy.Request, f *facts) { f.state.Deactivated = true },
 		"lifecycle time": func(_ *privacy.Request, f *facts) {
 			f.state.Lifecycle = map[privacy.Trigger]time.Time{privacy.TriggerLastActivity: at}
 		},

@@ -81,6 +81,13 @@ func TestStoreFaultsDeny(t *testing.T) {
 			st.SubjectID = ""
 			return st
 		}}, "support"},
+		{"an assessment in a state without a subject", consents, faultySubjects{subjects, func(subject.State) subject.State {
+			return subject.State{Assessments: []subject.Assessment{{Purpose: "support", By: "dpo", At: now.Add(-time.Hour)}}}
+		}}, "support"},
+		{"an assessment without a time", consents, faultySubjects{subjects, func(st subject.State) subject.State {
+			st.Assessments = []subject.Assessment{{Purpose: "support", By: "dpo"}}
+			return st
+		}}, "support"},
 		{"control: the stores as they are", faultyConsents{consents, keep}, faultySubjects{subjects, keepS}, "support"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,6 +78,11 @@ func timesInRange(ss *subject.State) bool {
 			return false
 		}
 	}
+	for _, a := range ss.Assessments {
+		if a.At.IsZero() || privacy.CheckTime("", a.At) != nil {
+			return false
+		}
+	}
 	for _, t := range ss.Lifecycle {
 		if privacy.CheckTime("", t) != nil {
 			return false
@@ -87,7 +92,7 @@ func timesInRange(ss *subject.State) bool {
 }
 
 func emptyState(ss *subject.State) bool {
-	return len(ss.Objections) == 0 && !ss.Restricted && !ss.Deactivated && len(ss.Lifecycle) == 0
+	return len(ss.Objections) == 0 && len(ss.Assessments) == 0 && !ss.Restricted && !ss.Deactivated && len(ss.Lifecycle) == 0
 }
 
 // redact returns err with every occurrence of the subject id in its text

@@ -51,7 +51,11 @@ type facts struct {
 // Times are unix nanoseconds, 0 for none. consent.policy_version_key is the
 // consent's version in the form whose string order is the version order
 // (privacy.PolicyVersion.Key); subject_state.lifecycle maps each retention
-// trigger that happened for the subject to its time.
+// trigger that happened for the subject to its time;
+// subject_state.objected_ns maps each purpose objected to to the time of
+// the objection (0: unknown), and subject_state.assessments each purpose
+// with an assessment of compelling grounds for the subject to
+// {"by", "at_ns"} (Art. 21(1)).
 func (f *facts) input(req *privacy.Request) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
@@ -95,13 +99,22 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 	consentItems := consentFacts(&f.consent)
 
 	var objections []*ast.Term
+	var objected [][2]*ast.Term
 	dmObjection := false
 	for _, o := range f.state.Objections {
 		if o.DirectMarketing {
 			dmObjection = true
 		} else {
 			objections = append(objections, ast.StringTerm(o.Purpose))
+			objected = append(objected, ast.Item(ast.StringTerm(o.Purpose), ast.IntNumberTerm(int(unixNano(o.At)))))
 		}
+	}
+	assessments := make([][2]*ast.Term, 0, len(f.state.Assessments))
+	for _, a := range f.state.Assessments {
+		assessments = append(assessments, ast.Item(ast.StringTerm(a.Purpose), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("by"), ast.StringTerm(a.By)),
+			ast.Item(ast.StringTerm("at_ns"), ast.IntNumberTerm(int(unixNano(a.At)))),
+		)))
 	}
 
 	items := [][2]*ast.Term{
@@ -109,6 +122,8 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 		ast.Item(ast.StringTerm("consent"), ast.ObjectTerm(consentItems...)),
 		ast.Item(ast.StringTerm("subject_state"), ast.ObjectTerm(
 			ast.Item(ast.StringTerm("objections"), ast.ArrayTerm(objections...)),
+			ast.Item(ast.StringTerm("objected_ns"), ast.ObjectTerm(objected...)),
+			ast.Item(ast.StringTerm("assessments"), ast.ObjectTerm(assessments...)),
 			ast.Item(ast.StringTerm("direct_marketing_objection"), ast.BooleanTerm(dmObjection)),
 			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(f.state.Restricted)),
 			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(f.state.Deactivated)),
@@ -211,6 +226,13 @@ func (f *facts) appendKey(b []byte, generation uint64, req *privacy.Request) []b
 	for _, o := range ss.Objections {
 		flag(o.DirectMarketing)
 		str(o.Purpose)
+		ns(o.At)
+	}
+	b = binary.AppendUvarint(b, uint64(len(ss.Assessments)))
+	for _, a := range ss.Assessments {
+		str(a.Purpose)
+		str(a.By)
+		ns(a.At)
 	}
 	flag(ss.Restricted)
 	flag(ss.Deactivated)

@@ -34,6 +34,7 @@ func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore)
 		{"CanceledContext", testStateCanceledContext},
 		{"UpdateRefusesIDsNoStoreHolds", testStateBadIDs},
 		{"LifecycleRoundTrip", testLifecycleRoundTrip},
+		{"AssessmentsRoundTrip", testAssessmentsRoundTrip},
 	})
 }
 
@@ -322,6 +323,61 @@ func testLifecycleRoundTrip(t *testing.T, s subject.StateStore) {
 	}
 	if got := mustSubject(t, s, "u-2").Lifecycle; len(got) != 0 {
 		t.Errorf("another subject's Lifecycle = %v, want empty", got)
+	}
+}
+
+// testAssessmentsRoundTrip: assessments of compelling grounds (Art.
+// 21(1)) come back as recorded (who, when to the nanosecond, why), in the
+// order they were recorded, one per purpose, for their subject only;
+// withdrawing one removes it and leaves the rest.
+func testAssessmentsRoundTrip(t *testing.T, s subject.StateStore) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	fraud := subject.Assessment{Purpose: "security.fraud_prevention", By: "dpo@example.com", Reason: "an open fraud case: the account was used for card testing", At: at}
+	claims := subject.Assessment{Purpose: "legal.claims", By: "legal team", Reason: "défense d'une réclamation — the subject's own claim", At: at.Add(time.Hour)}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: fraud.Purpose, At: base()})
+		st.Assess(fraud)
+		st.Assess(claims)
+		return nil
+	})
+	utc := func(list ...subject.Assessment) []subject.Assessment {
+		for i := range list {
+			list[i].At = list[i].At.UTC()
+		}
+		return list
+	}
+	if diff := cmp.Diff(utc(fraud, claims), mustSubject(t, s, "u-1").Assessments); diff != "" {
+		t.Errorf("Assessments (-want +got):\n%s", diff)
+	}
+	again := fraud
+	again.Reason, again.At = "the fraud case was confirmed by the bank", at.Add(2*time.Hour)
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Assess(again)
+		return nil
+	})
+	if diff := cmp.Diff(utc(claims, again), mustSubject(t, s, "u-1").Assessments); diff != "" {
+		t.Errorf("Assessments after assessing a purpose again (-want +got):\n%s", diff)
+	}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		if !st.WithdrawAssessment(claims.Purpose) {
+			t.Error("WithdrawAssessment of a recorded assessment reported none")
+		}
+		return nil
+	})
+	if diff := cmp.Diff(utc(again), mustSubject(t, s, "u-1").Assessments); diff != "" {
+		t.Errorf("Assessments after a withdrawal (-want +got):\n%s", diff)
+	}
+	if got := mustSubject(t, s, "u-2").Assessments; len(got) != 0 {
+		t.Errorf("another subject's Assessments = %v, want none", got)
+	}
+	// A time a store cannot keep is refused, naming the field.
+	err := s.Update(t.Context(), "u-1", func(st *subject.State) error {
+		st.Assess(subject.Assessment{Purpose: "x", By: "y", Reason: "z"})
+		return nil
+	})
+	var ve *privacy.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "assessments[1].at" {
+		t.Errorf("an assessment without a time: error %v, want a ValidationError naming assessments[1].at", err)
 	}
 }
 

@@ -1,12 +1,16 @@
 package subject
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/privacykit/privacy"
 )
@@ -21,11 +25,37 @@ type Objection struct {
 	At              time.Time `json:"at"`
 }
 
+// Assessment is the controller's recorded finding, for one subject, that
+// compelling legitimate grounds override that subject's objection to a
+// purpose on legitimate interests or public task (Art. 21(1)). Compelling
+// grounds are weighed case by case against the subject's particular
+// situation, so an assessment holds for the subject and purpose it names
+// only, and only once it is made after the objection it answers: the
+// policy decides, and an objection stops the processing until then.
+// Record one with Assess.
+type Assessment struct {
+	// Purpose is the purpose objected to.
+	Purpose string `json:"purpose"`
+	// By names who assessed (a person or role accountable for it).
+	By string `json:"by"`
+	// Reason states the compelling grounds and why they override the
+	// subject's interests, rights and freedoms.
+	Reason string `json:"reason"`
+	// At is when the assessment was made.
+	At time.Time `json:"at"`
+}
+
+// MaxReasonBytes bounds the Reason of an Assessment.
+const MaxReasonBytes = 16 << 10
+
 // State is what the engine reads about a subject. The zero State (no
 // objection, not restricted, active) is the state of a subject never seen.
 type State struct {
 	SubjectID  string      `json:"subject_id"`
 	Objections []Objection `json:"objections"`
+	// Assessments holds the assessments of compelling grounds recorded
+	// for the subject, at most one per purpose (Assess).
+	Assessments []Assessment `json:"assessments,omitempty"`
 	// Restricted: processing is restricted (Art. 18); only storage and
 	// legal purposes remain.
 	Restricted bool `json:"restricted"`
@@ -47,6 +77,7 @@ func (s State) Clone() State {
 	if s.Objections == nil {
 		s.Objections = []Objection{}
 	}
+	s.Assessments = slices.Clone(s.Assessments)
 	s.Lifecycle = maps.Clone(s.Lifecycle)
 	return s
 }
@@ -59,6 +90,11 @@ func (s State) Clone() State {
 func (s *State) CheckTimes() error {
 	for i, o := range s.Objections {
 		if err := privacy.CheckTime("objections["+strconv.Itoa(i)+"].at", o.At); err != nil {
+			return err
+		}
+	}
+	for i, a := range s.Assessments {
+		if err := privacy.CheckRequiredTime("assessments["+strconv.Itoa(i)+"].at", a.At); err != nil {
 			return err
 		}
 	}
@@ -100,6 +136,20 @@ func (s *State) WithdrawObjection(purpose string) bool {
 		return o.Purpose == purpose && !o.DirectMarketing
 	})
 	return len(s.Objections) != n
+}
+
+// Assess keeps a, replacing an assessment for the same purpose.
+func (s *State) Assess(a Assessment) {
+	s.WithdrawAssessment(a.Purpose)
+	s.Assessments = append(s.Assessments, a)
+}
+
+// WithdrawAssessment removes the assessment for the purpose and reports
+// whether there was one.
+func (s *State) WithdrawAssessment(purpose string) bool {
+	n := len(s.Assessments)
+	s.Assessments = slices.DeleteFunc(s.Assessments, func(a Assessment) bool { return a.Purpose == purpose })
+	return len(s.Assessments) != n
 }
 
 // StateReader returns a subject's state. It is all the engine needs.
@@ -213,6 +263,105 @@ func RecordLifecycle(ctx context.Context, s StateStore, subjectID string, trigge
 			st.Lifecycle = map[privacy.Trigger]time.Time{}
 		}
 		st.Lifecycle[trigger] = at.UTC()
+		return nil
+	})
+}
+
+// Assess records the controller's assessment a that compelling legitimate
+// grounds override the subject's objection to a.Purpose (Art. 21(1)),
+// replacing an earlier one for that purpose. It is the edge where an
+// assessment meets the catalog: a.By and a.Reason must be given
+// (a.Reason at most MaxReasonBytes), a.At must be a time not after now,
+// and cat must declare a.Purpose on legitimate interests or public task,
+// not for direct marketing (an objection to it is absolute, Art. 21(3)),
+// with a legitimate-interest assessment that leaves compelling grounds
+// open (lawfulbasis.Assessment.CompellingGrounds). The subject must have
+// objected to the purpose. Each failure is a *privacy.ValidationError
+// naming the field; a subject without that objection is privacy.ErrNotFound.
+//
+// Whether the assessment lets processing go on is for the policy to
+// decide: only for this subject, and only when it was made after the
+// objection.
+func Assess(ctx context.Context, s StateStore, cat *privacy.Catalog, subjectID string, a Assessment) error {
+	if s == nil || cat == nil {
+		return errors.New("record assessment: a store and a catalog are required")
+	}
+	if err := CheckAssessment(cat, a, time.Now()); err != nil {
+		return fmt.Errorf("record assessment: %w", err)
+	}
+	if err := checkID(subjectID); err != nil {
+		return fmt.Errorf("record assessment: %w", err)
+	}
+	a.At = a.At.UTC()
+	return s.Update(ctx, subjectID, func(st *State) error {
+		if !st.ObjectsTo(a.Purpose, false) {
+			return fmt.Errorf("record assessment: the subject has not objected to %q, there is nothing to assess: %w", a.Purpose, privacy.ErrNotFound)
+		}
+		st.Assess(a)
+		return nil
+	})
+}
+
+// CheckAssessment returns the validation error Assess returns for a under
+// cat at the time now, without recording it.
+func CheckAssessment(cat *privacy.Catalog, a Assessment, now time.Time) error {
+	bad := func(field, format string, args ...any) error {
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if err := privacy.CheckID("purpose", a.Purpose); err != nil {
+		return err
+	}
+	p := cat.Purpose(a.Purpose)
+	if p == nil {
+		return bad("purpose", "the catalog declares no purpose %q%s", a.Purpose, privacy.DidYouMean(a.Purpose, cat.PurposeKeys()))
+	}
+	objectionable := false
+	for _, k := range p.Subjects {
+		for _, b := range p.BasesFor(k) {
+			objectionable = objectionable || b.Objectionable()
+		}
+	}
+	switch {
+	case !objectionable:
+		return bad("purpose", "%s is not processed on legitimate interests or public task (its bases: %v): there is no objection under Art. 21(1) to assess", p.Key, p.Bases)
+	case p.DirectMarketing:
+		return bad("purpose", "%s is direct marketing: an objection to it is absolute and no grounds override it (Art. 21(3))", p.Key)
+	case p.LIA != nil && !p.LIA.CompellingGrounds:
+		return bad("purpose", "the catalog's legitimate-interest assessment of %s rules out compelling grounds (lia.compelling_grounds is false): an objection to it always stops it", p.Key)
+	}
+	if err := privacy.CheckID("by", a.By); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(a.Reason) == "":
+		return bad("reason", "is required: state the compelling grounds and why they override the subject's interests")
+	case len(a.Reason) > MaxReasonBytes:
+		return bad("reason", "is %d bytes long, more than %d (subject.MaxReasonBytes)", len(a.Reason), MaxReasonBytes)
+	case !utf8.ValidString(a.Reason):
+		return bad("reason", "is not valid UTF-8")
+	case strings.IndexByte(a.Reason, 0) >= 0:
+		return bad("reason", "holds a NUL byte")
+	}
+	if err := privacy.CheckRequiredTime("at", a.At); err != nil {
+		return err
+	}
+	if a.At.After(now) {
+		return bad("at", "%s is in the future: record an assessment once it is made", a.At.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// WithdrawAssessment removes the subject's assessment for the purpose, so
+// that an objection to it stops the processing again. Withdrawing one that
+// was never recorded is privacy.ErrNotFound.
+func WithdrawAssessment(ctx context.Context, s StateStore, subjectID, purpose string) error {
+	if err := cmp.Or(checkID(subjectID), privacy.CheckID("purpose", purpose)); err != nil {
+		return fmt.Errorf("withdraw assessment: %w", err)
+	}
+	return s.Update(ctx, subjectID, func(st *State) error {
+		if !st.WithdrawAssessment(purpose) {
+			return fmt.Errorf("withdraw assessment: no assessment for %q on record: %w", purpose, privacy.ErrNotFound)
+		}
 		return nil
 	})
 }

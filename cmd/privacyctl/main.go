@@ -8,7 +8,7 @@
 //	privacyctl init [--db FILE | --dsn URL]
 //	privacyctl decide [--db FILE | --dsn URL] [--catalog FILE | --bundle DIR|TAR.GZ] [--policy DIR] < request.json
 //	privacyctl consent grant|withdraw|show|receipt|stale|expire ...
-//	privacyctl subject object|unobject|restrict|unrestrict|deactivate|reactivate|lifecycle|show ...
+//	privacyctl subject object|unobject|restrict|unrestrict|deactivate|reactivate|lifecycle|assess|show ...
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
 //	privacyctl retention plan|sweep|hold|release|holds ...
 //	privacyctl ledger verify [--head SEQ:HASH]
@@ -114,6 +114,7 @@ func verbs() map[string]map[string]verb {
 			"reactivate": {summary: "reactivate a subject's account", build: cmdSubjectFlag(flagDeactivate, false)},
 			"show":       {summary: "show a subject's objections, restriction and deactivation", build: cmdSubjectShow},
 			"lifecycle":  {summary: "record when a retention trigger happened for a subject (account_closed …)", build: cmdSubjectLifecycle},
+			"assess":     {summary: "record (or --withdraw) an assessment that compelling grounds override a subject's objection (Art. 21(1))", build: cmdSubjectAssess},
 		},
 		"dsar": {
 			"open":     {summary: "record a data-subject request (due one month after receipt)", build: cmdDSAROpen},

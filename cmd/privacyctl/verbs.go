@@ -331,6 +331,60 @@ func cmdSubjectUnobject(c *cli, fs *pflag.FlagSet) runFunc {
 	}
 }
 
+// cmdSubjectAssess records, or with --withdraw removes, the controller's
+// assessment that compelling legitimate grounds override a subject's
+// objection to a purpose on legitimate interests (Art. 21(1)). subject.Assess
+// checks it against the catalog; the policy decides what it lets go on.
+func cmdSubjectAssess(c *cli, fs *pflag.FlagSet) runFunc {
+	var sf storeFlags
+	var pf policyFlags
+	sf.register(fs)
+	pf.registerCatalog(fs)
+	subjectID := fs.String("subject", "", "subject `id` (required)")
+	purpose := fs.String("purpose", "", "purpose `key` the subject objected to (required)")
+	by := fs.String("by", "", "who assessed: the person or role accountable for it (required)")
+	reason := fs.String("reason", "", "the compelling grounds, and why they override the subject's interests (required)")
+	atFlag := fs.String("at", "", "RFC 3339 `time` the assessment was made (default: now)")
+	withdraw := fs.Bool("withdraw", false, "withdraw the subject's assessment for the purpose instead: the objection stops the processing again")
+	return func(ctx context.Context, args []string) error {
+		if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
+			return err
+		}
+		if *withdraw {
+			if *by != "" || *reason != "" || *atFlag != "" {
+				return usagef("--withdraw takes only --subject and --purpose")
+			}
+		} else if err := required("by", *by, "reason", *reason); err != nil {
+			return err
+		}
+		at, err := timeFlag("at", *atFlag)
+		if err != nil {
+			return err
+		}
+		if at.IsZero() {
+			at = time.Now().UTC()
+		}
+		cat, err := pf.loadCatalog()
+		if err != nil {
+			return err
+		}
+		st, err := sf.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		if *withdraw {
+			err = subject.WithdrawAssessment(ctx, st.subjects, *subjectID, *purpose)
+		} else {
+			err = subject.Assess(ctx, st.subjects, cat, *subjectID, subject.Assessment{Purpose: *purpose, By: *by, Reason: *reason, At: at})
+		}
+		if err != nil {
+			return err
+		}
+		return showSubject(ctx, c, st, *subjectID)
+	}
+}
+
 // cmdSubjectLifecycle records the time of a retention trigger for a
 // subject (account closed, last activity …), from which the catalog's
 // retention periods run in decisions (retention.expired).

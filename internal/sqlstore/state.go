@@ -137,7 +137,33 @@ FROM privacy_subject_objections WHERE subject_id = $1 ORDER BY position`, subjec
 		return subject.State{}, err
 	}
 	rows.Close()
+	if err := s.assessments(ctx, tx, &st); err != nil {
+		return subject.State{}, err
+	}
 	return st, s.lifecycle(ctx, tx, &st)
+}
+
+// assessments reads the subject's assessments of compelling grounds, in
+// the order they were recorded.
+func (s *StateStore) assessments(ctx context.Context, tx *sql.Tx, st *subject.State) error {
+	rows, err := tx.QueryContext(ctx, `SELECT purpose, assessed_by, reason, assessed_at
+FROM privacy_subject_assessments WHERE subject_id = $1 ORDER BY position`, st.SubjectID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			a  subject.Assessment
+			at int64
+		)
+		if err := rows.Scan(&a.Purpose, &a.By, &a.Reason, &at); err != nil {
+			return err
+		}
+		a.At = fromNanos(at)
+		st.Assessments = append(st.Assessments, a)
+	}
+	return rows.Err()
 }
 
 // lifecycle reads the subject's retention trigger times (branch
@@ -182,6 +208,17 @@ func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) er
 		if _, err := tx.ExecContext(ctx, `INSERT INTO privacy_subject_objections
 	(subject_id, position, purpose, direct_marketing, objected_at) VALUES ($1, $2, $3, $4, $5)`,
 			st.SubjectID, i, o.Purpose, o.DirectMarketing, nullNanos(o.At.UTC()),
+		); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM privacy_subject_assessments WHERE subject_id = $1`, st.SubjectID); err != nil {
+		return err
+	}
+	for i, a := range st.Assessments {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO privacy_subject_assessments
+	(subject_id, position, purpose, assessed_by, reason, assessed_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			st.SubjectID, i, a.Purpose, a.By, a.Reason, a.At.UnixNano(),
 		); err != nil {
 			return err
 		}

@@ -121,16 +121,8 @@ basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the sub
 	not lia.covers_children
 }
 
-# Art. 21(1): an objection to processing on public task or legitimate
-# interests stops it unless compelling grounds override it. Direct
-# marketing is handled, absolutely, in privacy.rules.rights.
-basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objected to %q and the controller has no compelling grounds that override the objection (Art. 21(1))", [lib.req.purpose])) if {
-	some b in lib.candidates
-	data.catalog.objectionable_bases[b]
-	lib.objected_to_purpose
-	not lib.purpose.direct_marketing
-	not lib.purpose.lia.compelling_grounds
-}
+# Art. 21(1), the objection to processing on public task or legitimate
+# interests: privacy.rules.objection.
 
 # Automated decisions (Art. 22(2)): only where the catalog allows them and
 # on contract, explicit consent or a legal authorisation.

@@ -54,13 +54,6 @@ test_legitimate_interests if {
 
 announce_without_lia := object.remove(data.catalog.purposes["marketing.announcements"], ["lia"])
 
-test_objection_under_article_21_1 if {
-	personalise := {"purpose": "service.personalisation"}
-	fixtures.codes(bases.basis_deny.legitimate_interests) == {"objection.active"} with input as fixtures.with_state(personalise, {"objections": ["service.personalisation"]})
-	not bases.basis_deny.legitimate_interests with input as fixtures.with_state({"purpose": "security.fraud_prevention"}, {"objections": ["security.fraud_prevention"]})
-	not bases.basis_deny.contract with input as fixtures.with_state({}, {"objections": ["support"]})
-}
-
 test_automated_decision_basis if {
 	fixtures.codes(bases.basis_deny.legitimate_interests) == {"automated_decision.not_permitted"} with input as fixtures.with_request(object.union(announce, {"automated_decision": true}))
 		with data.catalog.purposes["marketing.announcements"].automated_decision as true
@@ -68,10 +61,6 @@ test_automated_decision_basis if {
 		with data.catalog.purposes.support.automated_decision as true
 }
 
-test_objection_to_consent_purpose if {
-	fixtures.codes(bases.basis_deny.consent) == {"objection.active"} with input as fixtures.with_state(object.union(surveys, {}), {"objections": ["research.surveys"]})
-		with input.consent as object.union(fixtures.base.consent, given)
-}
 
 # Art. 4(11), Recital 32: a pre-ticked box, silence, implied consent or
 # continued use is no consent, even where the record says given.
