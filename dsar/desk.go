@@ -500,7 +500,7 @@ func (d *Desk) run(ctx context.Context, id string) (Request, error) {
 	if len(d.sources) == 0 {
 		// Answering "we hold nothing" because no service is plugged in
 		// would be false.
-		return r, fmt.Errorf("run %s: a %s request runs over the services' data, and no source is registered (subject.WithSource): run it where the services plug in their sources", id, r.Kind)
+		return r, fmt.Errorf("run %s: %w: the %s request runs over the services' data: run it where the services register their sources (WithSource)", id, ErrNoSource, r.Kind)
 	}
 	return d.fanOut(ctx, r)
 }

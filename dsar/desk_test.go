@@ -627,8 +627,8 @@ func TestRunWithoutSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = desk.Run(t.Context(), r.ID)
-	if err == nil || r.Status != dsar.StatusVerified {
-		t.Errorf("Run without sources: status %s, error %v; want an error and nothing answered", r.Status, err)
+	if !errors.Is(err, dsar.ErrNoSource) || r.Status != dsar.StatusVerified {
+		t.Errorf("Run without sources: status %s, error %v; want ErrNoSource and nothing answered", r.Status, err)
 	}
 }
 

@@ -381,6 +381,10 @@ var (
 	ErrBlocked = fmt.Errorf("request blocked: %w", privacy.ErrConflict)
 	// ErrIncomplete: a Run ended with sources not done; run it again.
 	ErrIncomplete = errors.New("request incomplete: some sources failed")
+	// ErrNoSource: the request runs over the services' data (access,
+	// portability, rectification, erasure) and the Desk has no source
+	// registered (WithSource); it is left as it was.
+	ErrNoSource = fmt.Errorf("no source registered: %w", privacy.ErrConflict)
 )
 
 // RequestStore keeps data-subject requests.

@@ -16,7 +16,6 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/dsar/sqlsource"
-	"github.com/privacykit/privacy/retention"
 )
 
 // datasetFlags name a dataset file (docs/datasets.md) and the database its
@@ -36,9 +35,9 @@ func (f *datasetFlags) register(fs *pflag.FlagSet) {
 
 // options loads the dataset, checks it against its database and returns
 // the Desk options that register it: its Source, and its holds on top of
-// the statutory and legal holds of the retention store. close closes the
-// dataset's database.
-func (f *datasetFlags) options(ctx context.Context, cat *privacy.Catalog, sf *storeFlags, st *stores) ([]dsar.Option, func() error, error) {
+// base (the statutory and legal holds of the retention store). close
+// closes the dataset's database.
+func (f *datasetFlags) options(ctx context.Context, cat *privacy.Catalog, sf *storeFlags, base dsar.Holds) ([]dsar.Option, func() error, error) {
 	if f.file == "" {
 		if f.dsn != "" {
 			return nil, nil, usagef("--dataset-dsn needs --dataset")
@@ -70,7 +69,7 @@ func (f *datasetFlags) options(ctx context.Context, cat *privacy.Catalog, sf *st
 	}
 	return []dsar.Option{
 		dsar.WithSource(ds.Name(), src),
-		dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: cat, Holds: st.retention})),
+		dsar.WithHolds(ds.Holds(base)),
 	}, closeDB, nil
 }
 

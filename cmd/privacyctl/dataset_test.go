@@ -69,8 +69,9 @@ func TestDSARRunOverADataset(t *testing.T) {
 
 	// Access: the export holds Ann's 13 records and none of Bob's.
 	access := request(t, db, "--kind", "access", "--subject", "u-1")
-	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", access); code == exitOK || !strings.Contains(errs, "no source") {
-		t.Fatalf("access without --dataset: exit %d, stderr %q; want an error saying no source is registered", code, errs)
+	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", access); code != exitUsage || !strings.Contains(errs, "no --dataset describes their tables") ||
+		!strings.Contains(errs, "left verified") || strings.Contains(errs, "u-1") {
+		t.Fatalf("access without --dataset: exit %d, stderr %q; want exit 2 asking for --dataset, the request left verified, no subject id", code, errs)
 	}
 	runOver(access)
 	code, out, errs := ctl(t, "", "dsar", "export", "--db", db, "--id", access)
@@ -122,6 +123,49 @@ func TestDSARRunOverADataset(t *testing.T) {
 	}
 	if email.Valid || invoices != 1 || meetings != 0 {
 		t.Errorf("after erasure: email %v, %d invoices, %d meetings; want no email, the invoice kept, no meetings", email, invoices, meetings)
+	}
+}
+
+// TestDSARErasureKeepsRecordedHolds: a legal hold recorded with
+// `privacyctl retention hold` keeps what it covers through an erasure, as
+// an exemption on legal-claims grounds, and the rest is erased.
+func TestDSARErasureKeepsRecordedHolds(t *testing.T) {
+	db := serviceDB(t, newDB(t))
+	if code, _, errs := ctl(t, "", "retention", "hold", "--db", db, "--subject", "u-2", "--category", "instance.meeting",
+		"--by", "legal@example", "--reason", "dispute 42"); code != exitOK {
+		t.Fatalf("retention hold = %d: %s", code, errs)
+	}
+	id := request(t, db, "--kind", "erasure", "--subject", "u-2")
+	code, out, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id, "--dataset", sampleDataset)
+	var r struct {
+		Status     string
+		Exemptions []struct{ Category, Ground, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &r); code != exitOK || err != nil || r.Status != "completed" {
+		t.Fatalf("dsar run erasure = %d %s %s", code, out, errs)
+	}
+	held := map[string]string{}
+	for _, e := range r.Exemptions {
+		held[e.Category] = e.Ground
+		if e.Category == "instance.meeting.data" && !strings.Contains(e.Reason, "dispute 42") {
+			t.Errorf("exemption of the meeting data: %q, want the hold's reason", e.Reason)
+		}
+	}
+	if held["instance.meeting.data"] != "17(3)(e)" {
+		t.Errorf("exemptions %+v: want instance.meeting.data kept on legal claims (17(3)(e)) by the recorded hold", r.Exemptions)
+	}
+	sdb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	var meetings, emails int
+	if err := sdb.QueryRowContext(t.Context(), `SELECT (SELECT count(*) FROM meetings WHERE host_id = 'u-2' AND title IS NOT NULL), (SELECT count(*) FROM users WHERE id = 'u-2' AND email IS NOT NULL)`).
+		Scan(&meetings, &emails); err != nil {
+		t.Fatal(err)
+	}
+	if meetings != 1 || emails != 0 {
+		t.Errorf("after erasure: %d held meetings, %d emails; want the meeting kept and the email erased", meetings, emails)
 	}
 }
 

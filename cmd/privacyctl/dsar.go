@@ -8,6 +8,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/dsar"
+	"github.com/privacykit/privacy/retention"
 
 	"github.com/spf13/pflag"
 )
@@ -65,13 +66,17 @@ func (d *dsarEnv) openMode(ctx context.Context, c *cli, mode int) (*dsar.Desk, f
 	if err != nil {
 		return nil, nil, err
 	}
-	sources, closeSources, err := d.dataset.options(ctx, cat, &d.sf, st)
+	// What erasure keeps: the catalog's statutory holds and the legal holds
+	// recorded with `retention hold`, never the catalog alone.
+	holds := &retention.ErasureHolds{Catalog: cat, Holds: st.retention}
+	sources, closeSources, err := d.dataset.options(ctx, cat, &d.sf, holds)
 	if err != nil {
 		st.close()
 		return nil, nil, err
 	}
 	opts := append([]dsar.Option{
 		dsar.WithCatalog(cat),
+		dsar.WithHolds(holds),
 		dsar.WithNotifier(dsar.NotifierFunc(func(ctx context.Context, r dsar.Request) error {
 			// The request id names the request; the subject id stays out of the log.
 			fmt.Fprintf(c.stderr, "privacyctl: forward request %s (%s) to controller %s\n", r.ID, r.Kind, r.Subject.Controller)
@@ -215,6 +220,9 @@ func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 		}
 		defer closeFn()
 		r, err := desk.Run(ctx, env.id)
+		if errors.Is(err, dsar.ErrNoSource) {
+			return usagef("dsar run %s: the %s request runs over the services' data and no --dataset describes their tables: give --dataset FILE (docs/datasets.md), or run it from a service that registers its sources (dsar.WithSource); the request is left %s", env.id, r.Kind, r.Status)
+		}
 		if err != nil {
 			return err
 		}
