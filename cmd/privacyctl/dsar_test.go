@@ -105,8 +105,8 @@ func TestDSARRectificationOpens(t *testing.T) {
 		t.Errorf("dsar show lacks the corrections:\n%s", out)
 	}
 	ctl(t, "", "dsar", "verify", "--db", db, "--id", id, "--method", "login_session", "--by", "desk")
-	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id); code != exitStore || !strings.Contains(errs, "source") {
-		t.Errorf("dsar run without sources = %d %q; want 4 and a line about sources", code, errs)
+	if code, _, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id); code != exitUsage || !strings.Contains(errs, "--dataset") {
+		t.Errorf("dsar run without sources = %d %q; want 2 asking for --dataset", code, errs)
 	}
 }
 
