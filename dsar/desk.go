@@ -602,8 +602,9 @@ func (d *Desk) sourceNames() []string {
 }
 
 func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
-	// An erasure asks what the law keeps once, when it starts, and keeps
-	// the answer with the request so that a resumed run erases the same.
+	// An erasure asks what the law keeps when it starts, and keeps the
+	// answer with the request; each source call asks again (callHeld), so
+	// that a hold placed since keeps its categories too.
 	var held []Exemption
 	if r.Kind == KindErasure && r.Status == StatusVerified {
 		hctx, span := d.step(ctx, "privacy.dsar.holds")
@@ -669,13 +670,14 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			o := d.call(ctx, r, name)
+			o, held := d.callHeld(ctx, r, name)
 			_, err := d.store.Update(recordCtx, r.ID, func(r *Request) error {
 				cur := r.Outcome(name)
 				if cur == nil || cur.Status != OutcomeRunning || cur.Attempts != o.Attempts {
 					return nil // reclaimed by another run after our lease passed
 				}
 				*cur = o
+				r.Exemptions = mergeExemptions(r.Exemptions, held)
 				if o.Status == OutcomeDone {
 					d.note(r, deskActor, "source_done", name, doneDetail(r.Kind, o))
 				} else {
@@ -718,6 +720,38 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 		return r, fmt.Errorf("run %s: %w: %s", r.ID, ErrIncomplete, strings.Join(notDone, "; "))
 	}
 	return d.finish(ctx, r)
+}
+
+// callHeld calls the source as call does. For an erasure it first asks
+// the holds again, right before the source erases: a hold placed since the
+// request started (while a source was down, after a crash, or while
+// another source erased) keeps its categories from every source that has
+// not erased yet. It returns the exemptions the source was called with.
+func (d *Desk) callHeld(ctx context.Context, r Request, name string) (Outcome, []Exemption) {
+	if r.Kind != KindErasure {
+		return d.call(ctx, r, name), nil
+	}
+	held, err := d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
+	if err != nil {
+		o := *r.Outcome(name)
+		o.Status, o.Error, o.FinishedAt = OutcomeFailed, "ask the holds: "+err.Error(), d.stamp()
+		return o, nil
+	}
+	r.Exemptions = mergeExemptions(r.Exemptions, held)
+	return d.call(ctx, r, name), r.Exemptions
+}
+
+// mergeExemptions returns have with the exemptions of more whose category
+// it does not hold yet appended. An exemption, once recorded, stays: a
+// source may have kept data under it.
+func mergeExemptions(have, more []Exemption) []Exemption {
+	out := slices.Clip(have)
+	for _, e := range more {
+		if !slices.ContainsFunc(out, func(h Exemption) bool { return h.Category == e.Category }) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // call runs one source's step and returns its outcome, in a span that

@@ -1,10 +1,13 @@
 package sqlsource_test
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -348,4 +351,110 @@ tables:
 			}
 		})
 	}
+}
+
+// holdPlacer is a Source that places a legal hold before it erases, as
+// legal may while an erasure runs, and fails its first erasure when
+// failFirst is set, as a source that is down or a process that crashes.
+type holdPlacer struct {
+	dsar.Source
+	place     func()
+	failFirst bool
+	calls     int
+}
+
+func (h *holdPlacer) Erase(ctx context.Context, s privacy.Subject, categories []string) ([]dsar.Erased, error) {
+	h.calls++
+	if h.place != nil {
+		h.place()
+	}
+	if h.failFirst && h.calls == 1 {
+		return nil, errors.New("service unavailable")
+	}
+	return h.Source.Erase(ctx, s, categories)
+}
+
+// TestErasureKeepsWhatAHoldPlacedSinceItStartedKeeps: a legal hold placed
+// after an erasure request started, while a source was down (or the
+// process crashed) or while another source erased, keeps its categories
+// from every source that had not erased yet. Before, the holds were asked
+// once when the request started, and a resumed erasure erased what a
+// hold placed since kept (issue 13, as item 2 for the sweep).
+func TestErasureKeepsWhatAHoldPlacedSinceItStartedKeeps(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	b := backends()[0]
+	ctx := t.Context()
+	contactHold := retention.Hold{SubjectID: ann.ID, Category: "instance.contact", PlacedBy: "legal",
+		Reason: "dispute 2026-31 about an invoice", PlacedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	email := func(db *sql.DB) string {
+		t.Helper()
+		return query(t, db, `SELECT email FROM users WHERE id = 'u-1'`)[0][0]
+	}
+	exempted := func(r dsar.Request) bool {
+		return slices.ContainsFunc(r.Exemptions, func(e dsar.Exemption) bool {
+			return e.Category == "instance.contact.email" && e.Ground == dsar.GroundLegalClaims
+		})
+	}
+
+	t.Run("resumed after a failure", func(t *testing.T) {
+		db := sample(t, b)
+		ds, src := sampleSource(t, db, b)
+		holds := memory.NewRetentionStore()
+		down := &holdPlacer{Source: src, failFirst: true}
+		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource("meetings", down),
+			dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: holds})))
+		r, err := d.Open(ctx, dsar.Request{Kind: dsar.KindErasure, Subject: ann})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Verify(ctx, r.ID, dsar.Evidence{Method: "login_session", By: "support"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Run(ctx, r.ID); !errors.Is(err, dsar.ErrIncomplete) {
+			t.Fatalf("first Run: %v, want ErrIncomplete", err)
+		}
+		if _, err := holds.PlaceHold(ctx, contactHold); err != nil {
+			t.Fatal(err)
+		}
+		r, err = d.Run(ctx, r.ID)
+		if err != nil || r.Status != dsar.StatusCompleted {
+			t.Fatalf("resumed Run: %s, %v", r.Status, err)
+		}
+		if got := email(db); got != "ann@acme.example" {
+			t.Errorf("the email under a hold placed before the resumed run is %q, want it kept", got)
+		}
+		if !exempted(r) {
+			t.Errorf("exemptions %+v: want instance.contact.email under %s", r.Exemptions, dsar.GroundLegalClaims)
+		}
+	})
+
+	t.Run("placed while another source erased", func(t *testing.T) {
+		first, second := sample(t, b), sample(t, b)
+		ds, src1 := sampleSource(t, first, b)
+		_, src2 := sampleSource(t, second, b)
+		holds := memory.NewRetentionStore()
+		// Whichever source erases first places the hold as it erases;
+		// one source at a time.
+		var once sync.Once
+		place := func() {
+			once.Do(func() {
+				if _, err := holds.PlaceHold(ctx, contactHold); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithConcurrency(1),
+			dsar.WithSource("a", &holdPlacer{Source: src1, place: place}), dsar.WithSource("b", &holdPlacer{Source: src2, place: place}),
+			dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: holds})))
+		r := run(t, d, dsar.KindErasure, ann)
+		got := []string{email(first), email(second)}
+		slices.Sort(got)
+		if want := []string{"<null>", "ann@acme.example"}; !slices.Equal(got, want) {
+			t.Errorf("the sources' emails are %q, want one erased as the hold was placed and one kept under it", got)
+		}
+		if !exempted(r) {
+			t.Errorf("exemptions %+v: want instance.contact.email under %s", r.Exemptions, dsar.GroundLegalClaims)
+		}
+	})
 }
