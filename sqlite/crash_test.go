@@ -17,7 +17,7 @@ import (
 const envCrashChild = "PRIVACY_TEST_LEDGER_CRASH_CHILD"
 
 func TestMain(m *testing.M) {
-	crashtest.Child(map[string]func(string){envCrashChild: crashChild})
+	crashtest.Child(map[string]func(string){envCrashChild: crashChild, envSweepChild: sweepChild})
 	os.Exit(m.Run())
 }
 
