@@ -17,7 +17,6 @@ import (
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/privacyhttp"
 	"github.com/privacykit/privacy/privacytest"
-	"github.com/privacykit/privacy/subject"
 )
 
 var sweepNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -39,65 +38,7 @@ func TestPreferenceCenterAgreesWithDecide(t *testing.T) {
 	clock := func() time.Time { return sweepNow }
 	env := privacytest.New(t, policies.WithCatalog(cat), policies.WithClock(clock))
 
-	consents := map[string]func(purpose string) *consent.Record{
-		"none": func(string) *consent.Record { return nil },
-		"given": func(p string) *consent.Record {
-			return &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: "1.2.0.0.5"}
-		},
-		"given old": func(p string) *consent.Record {
-			return &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: "1.2.0.0.4"}
-		},
-		"guardian": func(p string) *consent.Record {
-			return &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: "1.2.0.0.5", Guardian: true, Method: consent.MethodGuardian}
-		},
-		"withdrawn": func(p string) *consent.Record { return &consent.Record{Purpose: p, Event: consent.Withdrawn} },
-		"refused":   func(p string) *consent.Record { return &consent.Record{Purpose: p, Event: consent.Refused} },
-		"expired": func(p string) *consent.Record {
-			return &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: "1.2.0.0.5", ExpiresAt: sweepNow.Add(-time.Minute)}
-		},
-	}
-	objections := map[string]*subject.Objection{
-		"no objection":  nil,
-		"objects":       {Purpose: "*"},
-		"objects to dm": {DirectMarketing: true},
-	}
-	ages := map[string]int{"adult": 30, "child": 14}
-
-	subjects := map[string]privacy.Subject{}
-	n := 0
-	for cName, mk := range consents {
-		for oName, o := range objections {
-			for aName, age := range ages {
-				n++
-				id := fmt.Sprintf("s-%d", n)
-				subjects[id] = privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: age, Country: "NL"}
-				for _, p := range cat.Purposes {
-					if r := mk(p.Key); r != nil && lawfulbasis.Contains(p.BasesFor(privacy.SubjectUser), lawfulbasis.Consent) {
-						r.SubjectID, r.Method, r.CollectedAt = id, "checkbox", sweepNow.Add(-24*time.Hour)
-						if r.Guardian {
-							r.Method = consent.MethodGuardian
-						}
-						if r.Event != consent.Given {
-							r.PolicyVersion = ""
-						}
-						if _, err := env.Consents.Append(t.Context(), *r); err != nil {
-							t.Fatalf("%s/%s/%s: %v", cName, oName, aName, err)
-						}
-					}
-					if o != nil && (o.DirectMarketing || p.DirectMarketing || lawfulbasis.Contains(p.BasesFor(privacy.SubjectUser), lawfulbasis.LegitimateInterests)) {
-						obj := *o
-						if !obj.DirectMarketing {
-							obj.Purpose = p.Key
-						}
-						obj.At = sweepNow.Add(-time.Hour)
-						if err := subject.RecordObjection(t.Context(), env.Subjects, id, obj); err != nil {
-							t.Fatal(err)
-						}
-					}
-				}
-			}
-		}
-	}
+	subjects := privacytest.SeedSweep(t, cat, env.Consents, env.Subjects, sweepNow, privacytest.SweepVersions{Current: "1.2.0.0.5", Old: "1.2.0.0.4"})
 
 	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, privacyhttp.WithClock(clock),
 		privacyhttp.WithResolver(func(r *http.Request) (privacy.Subject, error) { return subjects[r.Header.Get("X-User")], nil }))
@@ -113,7 +54,7 @@ func TestPreferenceCenterAgreesWithDecide(t *testing.T) {
 		}
 		for _, pp := range prefs.Purposes {
 			p := cat.Purpose(pp.Purpose)
-			req := privacy.Request{Subject: s, Purpose: p.Key, Data: userCategories(cat, p)}
+			req := privacy.Request{Subject: s, Purpose: p.Key, Data: privacytest.PurposeData(cat, p, privacy.SubjectUser)}
 			if pp.Consent {
 				req.Basis = lawfulbasis.Consent
 			}
@@ -144,18 +85,6 @@ func TestPreferenceCenterAgreesWithDecide(t *testing.T) {
 	if checked < 200 || stale == 0 {
 		t.Errorf("checked %d purposes, %d stale: the sweep does not cover the states", checked, stale)
 	}
-}
-
-func userCategories(cat *privacy.Catalog, p *privacy.Purpose) []string {
-	var out []string
-	for _, key := range p.Categories {
-		for _, leaf := range cat.Leaves(key) {
-			if c := cat.Category(leaf); c != nil && c.Subject == privacy.SubjectUser {
-				out = append(out, leaf)
-			}
-		}
-	}
-	return out
 }
 
 // TestPreferenceCenterWithdrawsThroughTheLedger is the regression test of

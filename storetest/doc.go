@@ -30,7 +30,8 @@
 // several handles share (crash and resume, concurrent sweepers, records
 // held after a crash); RunView checks a stateview.View kept current by its
 // stores; RunTamper edits a SQL ledger by hand and requires consent.Verify
-// to find it. BenchLedger, BenchmarkPlan and BenchmarkSweep are the
+// to find it; RunReadOnly checks a read-only open against a read-write
+// one. BenchLedger, BenchmarkPlan and BenchmarkSweep are the
 // stores' benchmarks.
 //
 // The suites assert behaviour through the public interfaces only, and use

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,13 +14,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/testenv"
 	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/privacyhttp"
+	"github.com/privacykit/privacy/privacytest"
 	"github.com/privacykit/privacy/sqlite"
-	"github.com/privacykit/privacy/subject"
 )
 
 // TestDecideAgreesWithEngineAndPreferenceCenter is issue 12's "one
@@ -64,69 +62,8 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	now := time.Now().UTC()
-	given := func(version string, mod func(*consent.Record)) func(string) *consent.Record {
-		return func(p string) *consent.Record {
-			r := &consent.Record{Purpose: p, Event: consent.Given, PolicyVersion: version,
-				Method: consent.MethodCheckbox, Act: consent.ActUntickedBox, CollectedBy: "signup-form"}
-			if mod != nil {
-				mod(r)
-			}
-			return r
-		}
-	}
-	consents := map[string]func(purpose string) *consent.Record{
-		"none":      func(string) *consent.Record { return nil },
-		"given":     given("1.2.0.0.5", nil),
-		"given old": given("1.2.0.0.4", nil),
-		"guardian": given("1.2.0.0.5", func(r *consent.Record) {
-			r.Guardian, r.Method = true, consent.MethodGuardian
-		}),
-		"withdrawn": func(p string) *consent.Record {
-			return &consent.Record{Purpose: p, Event: consent.Withdrawn, Method: consent.MethodPreferencesUI, CollectedBy: "signup-form"}
-		},
-		"expired": given("1.2.0.0.5", func(r *consent.Record) { r.ExpiresAt = now.Add(-time.Minute) }),
-	}
-	objections := map[string]*subject.Objection{
-		"no objection":  nil,
-		"objects":       {Purpose: "*"},
-		"objects to dm": {DirectMarketing: true},
-	}
-	ages := map[string]int{"adult": 30, "child": 14}
-
-	subjects := map[string]privacy.Subject{}
-	n := 0
-	for cName, mk := range consents {
-		for oName, o := range objections {
-			for aName, age := range ages {
-				n++
-				id := fmt.Sprintf("s-%d", n)
-				subjects[id] = privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: age, Country: "NL"}
-				for _, p := range cat.Purposes {
-					bases := p.BasesFor(privacy.SubjectUser)
-					if r := mk(p.Key); r != nil && lawfulbasis.Contains(bases, lawfulbasis.Consent) {
-						r.SubjectID, r.CollectedAt = id, now.Add(-24*time.Hour)
-						if r.Event != consent.Given {
-							r.PolicyVersion = ""
-						}
-						if _, err := db.ConsentStore().Append(ctx, *r); err != nil {
-							t.Fatalf("%s/%s/%s: %v", cName, oName, aName, err)
-						}
-					}
-					if o != nil && (o.DirectMarketing || p.DirectMarketing || lawfulbasis.Contains(bases, lawfulbasis.LegitimateInterests)) {
-						obj := *o
-						if !obj.DirectMarketing {
-							obj.Purpose = p.Key
-						}
-						obj.At = now.Add(-time.Hour)
-						if err := subject.RecordObjection(ctx, db.StateStore(), id, obj); err != nil {
-							t.Fatal(err)
-						}
-					}
-				}
-			}
-		}
-	}
+	subjects := privacytest.SeedSweep(t, cat, db.ConsentStore(), db.StateStore(), time.Now().UTC(),
+		privacytest.SweepVersions{Current: "1.2.0.0.5", Old: "1.2.0.0.4"})
 
 	pc := privacyhttp.NewPreferenceCenter(eng, db.ConsentStore(), db.StateStore(),
 		privacyhttp.WithResolver(func(r *http.Request) (privacy.Subject, error) { return subjects[r.Header.Get("X-User")], nil }))
@@ -147,7 +84,7 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 		}
 		for _, pp := range prefs.Purposes {
 			p := cat.Purpose(pp.Purpose)
-			req := privacy.Request{Subject: s, Purpose: p.Key, Data: userLeaves(cat, p)}
+			req := privacy.Request{Subject: s, Purpose: p.Key, Data: privacytest.PurposeData(cat, p, privacy.SubjectUser)}
 			if pp.Consent {
 				req.Basis = lawfulbasis.Consent
 			}
@@ -198,17 +135,4 @@ func TestDecideAgreesWithEngineAndPreferenceCenter(t *testing.T) {
 	if checked < 200 || cli < 100 || stale == 0 {
 		t.Errorf("checked %d purposes (%d through privacyctl), %d stale: the sweep does not cover the states", checked, cli, stale)
 	}
-}
-
-// userLeaves lists the user categories a purpose may use, parents expanded.
-func userLeaves(cat *privacy.Catalog, p *privacy.Purpose) []string {
-	var out []string
-	for _, key := range p.Categories {
-		for _, leaf := range cat.Leaves(key) {
-			if c := cat.Category(leaf); c != nil && c.Subject == privacy.SubjectUser {
-				out = append(out, leaf)
-			}
-		}
-	}
-	return out
 }
