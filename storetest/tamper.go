@@ -29,40 +29,33 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 	}
 	tests := []struct {
 		name string
-		// tamper changes the ledger of five records; rs are they, as
-		// appended. It returns the id of a forged record, if any.
+		// sql are statements that change the ledger of five records.
+		sql []string
+		// tamper changes it where a statement needs arguments or more
+		// than SQL; rs are the records as appended. It returns the id of
+		// a forged record, if any.
 		tamper func(t *testing.T, s consent.Ledger, exec Exec, rs []consent.Record) (forged string)
 		// head, if set, is the head kept elsewhere, for VerifyAgainst.
 		head func(rs []consent.Record) consent.Head
 		want want
 	}{
 		{
-			name:   "untouched",
-			tamper: func(*testing.T, consent.Ledger, Exec, []consent.Record) string { return "" },
-			want:   want{checked: 5},
+			name: "untouched",
+			want: want{checked: 5},
 		},
 		{
 			name: "edit a purpose",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `UPDATE privacy_consent_records SET purpose = 'marketing.profiling' WHERE seq = 3`)
-				return ""
-			},
+			sql:  []string{`UPDATE privacy_consent_records SET purpose = 'marketing.profiling' WHERE seq = 3`},
 			want: want{problem: consent.Altered, seq: 3, recordID: "seq 3", checked: 2},
 		},
 		{
 			name: "turn a withdrawal into a grant",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `UPDATE privacy_consent_records SET event = 'given', policy_version = '1.2' WHERE seq = 4`)
-				return ""
-			},
+			sql:  []string{`UPDATE privacy_consent_records SET event = 'given', policy_version = '1.2' WHERE seq = 4`},
 			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
 		},
 		{
 			name: "move a record to another subject",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `UPDATE privacy_consent_records SET subject_id = 'u-9' WHERE seq = 2`)
-				return ""
-			},
+			sql:  []string{`UPDATE privacy_consent_records SET subject_id = 'u-9' WHERE seq = 2`},
 			want: want{problem: consent.Altered, seq: 2, recordID: "seq 2", checked: 1},
 		},
 		{
@@ -87,37 +80,27 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 		},
 		{
 			name: "delete a record",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 3`)
-				return ""
-			},
+			sql:  []string{`DELETE FROM privacy_consent_records WHERE seq = 3`},
 			want: want{problem: consent.Missing, seq: 3, checked: 2},
 		},
 		{
 			name: "delete the first record",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 1`)
-				return ""
-			},
+			sql:  []string{`DELETE FROM privacy_consent_records WHERE seq = 1`},
 			want: want{problem: consent.Missing, seq: 1, checked: 0},
 		},
 		{
 			name: "delete and renumber",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 3`)
-				exec(t, `UPDATE privacy_consent_records SET seq = -seq WHERE seq > 3`)
-				exec(t, `UPDATE privacy_consent_records SET seq = -seq - 1 WHERE seq < 0`)
-				exec(t, `UPDATE privacy_consent_head SET seq = 4`)
-				return ""
+			sql: []string{
+				`DELETE FROM privacy_consent_records WHERE seq = 3`,
+				`UPDATE privacy_consent_records SET seq = -seq WHERE seq > 3`,
+				`UPDATE privacy_consent_records SET seq = -seq - 1 WHERE seq < 0`,
+				`UPDATE privacy_consent_head SET seq = 4`,
 			},
 			want: want{problem: consent.Unlinked, seq: 3, recordID: "seq 4", checked: 2},
 		},
 		{
 			name: "delete the last record",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `DELETE FROM privacy_consent_records WHERE seq = 5`)
-				return ""
-			},
+			sql:  []string{`DELETE FROM privacy_consent_records WHERE seq = 5`},
 			// The head row remembers it.
 			want: want{problem: consent.Truncated, seq: 5, checked: 4},
 		},
@@ -161,10 +144,7 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 			// which covers the pseudonym, still holds, and the earlier
 			// grant would count as consent again.
 			name: "blank a withdrawal's subject id",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `UPDATE privacy_consent_records SET subject_id = '' WHERE seq = 4`)
-				return ""
-			},
+			sql:  []string{`UPDATE privacy_consent_records SET subject_id = '' WHERE seq = 4`},
 			want: want{problem: consent.Altered, seq: 4, recordID: "seq 4", checked: 3},
 		},
 		{
@@ -208,11 +188,10 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 		},
 		{
 			name: "swap two records",
-			tamper: func(t *testing.T, _ consent.Ledger, exec Exec, _ []consent.Record) string {
-				exec(t, `UPDATE privacy_consent_records SET seq = -1 WHERE seq = 3`)
-				exec(t, `UPDATE privacy_consent_records SET seq = 3 WHERE seq = 4`)
-				exec(t, `UPDATE privacy_consent_records SET seq = 4 WHERE seq = -1`)
-				return ""
+			sql: []string{
+				`UPDATE privacy_consent_records SET seq = -1 WHERE seq = 3`,
+				`UPDATE privacy_consent_records SET seq = 3 WHERE seq = 4`,
+				`UPDATE privacy_consent_records SET seq = 4 WHERE seq = -1`,
 			},
 			want: want{problem: consent.Unlinked, seq: 3, recordID: "seq 4", checked: 2},
 		},
@@ -221,17 +200,14 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s, exec := open(t)
-			var rs []consent.Record
-			for _, r := range []consent.Record{
-				grant("u-1", "research.surveys", base()),
-				grant("u-2", "research.surveys", base().Add(time.Minute)),
-				grant("u-1", "referral", base().Add(2*time.Minute)),
-				withdrawal("u-1", "research.surveys", base().Add(3*time.Minute)),
-				grant("u-3", "referral", base().Add(4*time.Minute)),
-			} {
-				rs = append(rs, mustAppend(t, s, r))
+			rs := appendFive(t, s)
+			for _, q := range tc.sql {
+				exec(t, q)
 			}
-			forged := tc.tamper(t, s, exec, rs)
+			forged := ""
+			if tc.tamper != nil {
+				forged = tc.tamper(t, s, exec, rs)
+			}
 
 			var (
 				got consent.Report
@@ -273,6 +249,24 @@ func RunTamper(t *testing.T, open func(t *testing.T) (consent.Ledger, Exec)) {
 			}
 		})
 	}
+}
+
+// appendFive appends the five records the tamper suites change: grants
+// of u-1, u-2, u-1 (another purpose), u-1's withdrawal, a grant of u-3,
+// a minute apart. It returns them as stored.
+func appendFive(t *testing.T, s consent.Ledger) []consent.Record {
+	t.Helper()
+	var rs []consent.Record
+	for _, r := range []consent.Record{
+		grant("u-1", "research.surveys", base()),
+		grant("u-2", "research.surveys", base().Add(time.Minute)),
+		grant("u-1", "referral", base().Add(2*time.Minute)),
+		withdrawal("u-1", "research.surveys", base().Add(3*time.Minute)),
+		grant("u-3", "referral", base().Add(4*time.Minute)),
+	} {
+		rs = append(rs, mustAppend(t, s, r))
+	}
+	return rs
 }
 
 // insert writes r into the records table as it stands.
@@ -332,7 +326,10 @@ func RunKeyedTamper(t *testing.T, open func(t *testing.T, keys consent.KeyProvid
 		exec(t, `UPDATE privacy_consent_head SET hash = $1, key_id = $2`, prev, rs[len(rs)-1].KeyID)
 	}
 	tests := []struct {
-		name   string
+		name string
+		// sql are statements that change the ledger; tamper changes it
+		// where more is needed.
+		sql    []string
 		tamper func(t *testing.T, exec Exec, rs []consent.Record)
 		// without: the problem Verify without keys finds ("" for none).
 		without consent.Problem
@@ -342,8 +339,7 @@ func RunKeyedTamper(t *testing.T, open func(t *testing.T, keys consent.KeyProvid
 		useCkpt bool
 	}{
 		{
-			name:   "untouched",
-			tamper: func(*testing.T, Exec, []consent.Record) {},
+			name: "untouched",
 		},
 		{
 			name: "edit a purpose and recompute the chain, keeping the key ids",
@@ -374,9 +370,7 @@ func RunKeyedTamper(t *testing.T, open func(t *testing.T, keys consent.KeyProvid
 		},
 		{
 			name: "name a key the keyring lacks",
-			tamper: func(t *testing.T, exec Exec, rs []consent.Record) {
-				exec(t, `UPDATE privacy_consent_records SET key_id = 'k9' WHERE seq = 2`)
-			},
+			sql:  []string{`UPDATE privacy_consent_records SET key_id = 'k9' WHERE seq = 2`},
 			// Without the keys, keyed records are not checked.
 			with: consent.Unverifiable, seq: 2,
 		},
@@ -394,25 +388,22 @@ func RunKeyedTamper(t *testing.T, open func(t *testing.T, keys consent.KeyProvid
 			t.Parallel()
 			keys := TestKeys(t)
 			s, exec := open(t, keys)
-			var rs []consent.Record
-			for _, r := range []consent.Record{
-				grant("u-1", "research.surveys", base()),
-				grant("u-2", "research.surveys", base().Add(time.Minute)),
-				grant("u-1", "referral", base().Add(2*time.Minute)),
-				withdrawal("u-1", "research.surveys", base().Add(3*time.Minute)),
-				grant("u-3", "referral", base().Add(4*time.Minute)),
-			} {
-				r := mustAppend(t, s, r)
+			rs := appendFive(t, s)
+			for _, r := range rs {
 				if r.KeyID != "k2" || r.Hash != r.MAC(keyOf(t, keys, "k2")) {
 					t.Fatalf("record %d sealed with key %q, hash %s: want the MAC under k2", r.Seq, r.KeyID, r.Hash)
 				}
-				rs = append(rs, r)
 			}
 			ckpt, _, err := consent.TakeCheckpoint(t.Context(), s, keys, base().Add(time.Hour))
 			if err != nil {
 				t.Fatalf("TakeCheckpoint: %v", err)
 			}
-			tc.tamper(t, exec, rs)
+			for _, q := range tc.sql {
+				exec(t, q)
+			}
+			if tc.tamper != nil {
+				tc.tamper(t, exec, rs)
+			}
 
 			without, err := consent.Verify(t.Context(), s)
 			if err != nil {
