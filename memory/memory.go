@@ -17,6 +17,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/watch"
+	"github.com/privacykit/privacy/plan"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -366,4 +367,56 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	st.UpdatedAt = s.Now().UTC()
 	s.states[subjectID] = st.Clone()
 	return nil
+}
+
+var _ plan.Matcher = (*ConsentStore)(nil)
+
+// MatchPlan evaluates the plan's condition (plan.Eval) for each subject of
+// batch on its consent in this ledger and its state in states, which must
+// be a *StateStore of this package (ok false otherwise).
+func (s *ConsentStore) MatchPlan(ctx context.Context, states subject.StateReader, p *plan.Plan, batch []plan.Subject, fn func(i int, t plan.Truth)) (bool, error) {
+	ss, ok := states.(*StateStore)
+	if !ok {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return true, err
+	}
+	// One pass over the ledger for the batch's consents.
+	var consents map[string]consent.State
+	if p.ReadsConsent {
+		latest := make(map[string]*consent.Record, len(batch))
+		for _, sub := range batch {
+			latest[sub.ID] = nil
+		}
+		s.mu.RLock()
+		for i := range s.records {
+			r := &s.records[i]
+			if r.Purpose != p.Purpose || r.SubjectID == "" || r.CollectedAt.After(p.At) {
+				continue
+			}
+			if l, ok := latest[r.SubjectID]; ok && (l == nil || !r.CollectedAt.Before(l.CollectedAt)) {
+				latest[r.SubjectID] = r
+			}
+		}
+		consents = make(map[string]consent.State, len(latest))
+		for id, r := range latest {
+			if r != nil {
+				consents[id] = consent.State{SubjectID: id, Purpose: p.Purpose, Event: r.Event, RecordID: r.RecordID,
+					PolicyVersion: r.PolicyVersion, Guardian: r.Guardian, CollectedAt: r.CollectedAt, ExpiresAt: r.ExpiresAt, Act: r.Act}
+			}
+		}
+		s.mu.RUnlock()
+	}
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	for i, sub := range batch {
+		f := plan.Facts{Age: sub.Age, Country: sub.Country, Consent: consents[sub.ID]}
+		st := ss.get(sub.ID)
+		f.State = &st
+		if t := plan.Eval(&p.Cond, &f); t != plan.False {
+			fn(i, t)
+		}
+	}
+	return true, nil
 }

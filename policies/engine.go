@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,8 +46,10 @@ type Engine struct {
 	overrides OverrideReader
 	// readState is the StateReader's State, or SharedState when it has it.
 	readState func(ctx context.Context, subjectID string) (subject.State, error)
-	now       func() time.Time
-	log       *slog.Logger
+	// subjects is the subject-state store, for plan.Matcher.
+	subjects subject.StateReader
+	now      func() time.Time
+	log      *slog.Logger
 	// dlog writes every decision when WithDecisionLog is given; nil
 	// otherwise.
 	dlog *decisionLog
@@ -80,6 +83,13 @@ type policy struct {
 	revision    string
 	// stale is the stale-consent query, prepared on first use.
 	stale stalePolicy
+	// regoOpts compile the policy without its query, for the plan
+	// queries; planner holds those, prepared on first use.
+	regoOpts []func(*rego.Rego)
+	// regoBase is regoOpts without the modules: the store and settings
+	// to evaluate on a compiler that already holds them.
+	regoBase []func(*rego.Rego)
+	planner  planner
 }
 
 // Option configures New.
@@ -210,7 +220,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	p.revision = cfg.revision
-	e := &Engine{consents: cfg.consents, readState: cfg.subjects.State, now: cfg.now, log: cfg.log, dlog: cfg.dlog, overrides: cfg.overrides}
+	e := &Engine{consents: cfg.consents, readState: cfg.subjects.State, subjects: cfg.subjects, now: cfg.now, log: cfg.log, dlog: cfg.dlog, overrides: cfg.overrides}
 	if r, ok := cfg.subjects.(subject.SharedStateReader); ok {
 		// The engine only reads state: no need for a copy.
 		e.readState = r.SharedState
@@ -237,8 +247,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 // compile prepares the decision query for a validated catalog and the
 // caller's extension modules.
 func compile(ctx context.Context, c *privacy.Catalog, modules []module, generation uint64) (*policy, error) {
-	ropts := []func(*rego.Rego){
-		rego.Query(query),
+	base := []func(*rego.Rego){
 		// A builtin that fails (a type error, a division by zero) must fail
 		// the decision, not make a deny rule silently undefined.
 		rego.StrictBuiltinErrors(true),
@@ -247,11 +256,12 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		// (capabilities.go).
 		rego.Capabilities(extensionCapabilities()),
 	}
-	base, err := baseModules()
+	ropts := slices.Clip(base)
+	mods, err := baseModules()
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range base {
+	for _, m := range mods {
 		ropts = append(ropts, rego.Module(m.name, m.source))
 	}
 	for _, m := range modules {
@@ -260,7 +270,7 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		}
 		ropts = append(ropts, rego.Module("ext/"+m.name, m.source))
 	}
-	prepared, err := rego.New(ropts...).PrepareForEval(ctx)
+	prepared, err := rego.New(append(slices.Clip(ropts), rego.Query(query))...).PrepareForEval(ctx)
 	if err != nil {
 		if len(modules) > 0 {
 			// The base modules compile on their own (tested): the
@@ -275,6 +285,8 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		needsConsent: map[string]map[privacy.SubjectKind]bool{},
 		generation:   generation,
 		modulesHash:  hashModules(modules),
+		regoOpts:     ropts,
+		regoBase:     base,
 	}
 	kinds := make([]string, len(c.SubjectKinds))
 	for i, k := range c.SubjectKinds {

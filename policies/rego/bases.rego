@@ -7,19 +7,19 @@ import data.privacy.rules.retention
 
 # Consent (Art. 6(1)(a), 7, 8).
 
-basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of the subject for purpose %q on record", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of the subject for purpose %q on record", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event in {"", "refused"}
 }
 
-basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("the subject withdrew consent for purpose %q", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("the subject withdrew consent for purpose %q", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "withdrawn"
 }
 
-basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of the subject for purpose %q has expired", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of the subject for purpose %q has expired", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	expired
@@ -36,7 +36,7 @@ expired if {
 # The answer changes when a consent's expiry comes (lib.changes).
 changes contains input.consent.expires_ns if input.consent.expires_ns > 0
 
-basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [lib.req.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
+basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [input.request.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
 	some b in lib.candidates
 	b == "consent"
 	stale_version(input.consent, lib.purpose.consent_version_key)
@@ -64,7 +64,7 @@ stale_subjects contains c.subject_id if {
 # silence, inactivity or "continued use" is not consent, whatever the
 # ledger holds (stores refuse such grants; a record from elsewhere may
 # still carry one).
-basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of the subject for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [lib.req.purpose, input.consent.act])) if {
+basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of the subject for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [input.request.purpose, input.consent.act])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
@@ -74,7 +74,7 @@ basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consen
 # Consent does not last for ever: the purpose's maximum age (or the
 # catalog's default) from when it was given, after which it must be asked
 # again (EDPB Guidelines 05/2020, para. 110).
-basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of the subject for purpose %q is older than %s: ask again", [lib.req.purpose, max_age.period])) if {
+basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of the subject for purpose %q is older than %s: ask again", [input.request.purpose, max_age.period])) if {
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
@@ -94,9 +94,9 @@ changes contains renewal_due
 basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("the subject is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [age])) if {
 	some b in lib.candidates
 	b == "consent"
-	age := object.get(data.catalog.consent_age.countries, lib.req.subject.country, data.catalog.consent_age.default)
-	lib.req.subject.age > 0
-	lib.req.subject.age < age
+	age := object.get(data.catalog.consent_age.countries, input.request.subject.country, data.catalog.consent_age.default)
+	input.request.subject.age > 0
+	input.request.subject.age < age
 	not guardian_consent
 }
 
@@ -107,13 +107,13 @@ guardian_consent if {
 
 # Legitimate interests (Art. 6(1)(f), 5(2), 21(1)).
 
-basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf("purpose %q has no legitimate-interest assessment in the catalog", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf("purpose %q has no legitimate-interest assessment in the catalog", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "legitimate_interests"
 	not lib.purpose.lia
 }
 
-basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the subject is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the subject is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "legitimate_interests"
 	lib.child
@@ -126,9 +126,9 @@ basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the sub
 
 # Automated decisions (Art. 22(2)): only where the catalog allows them and
 # on contract, explicit consent or a legal authorisation.
-basis_deny[b] contains lib.reason("automated_decision.not_permitted", sprintf("an automated decision for purpose %q may not rest on %q (Art. 22(2))", [lib.req.purpose, b])) if {
+basis_deny[b] contains lib.reason("automated_decision.not_permitted", sprintf("an automated decision for purpose %q may not rest on %q (Art. 22(2))", [input.request.purpose, b])) if {
 	some b in lib.candidates
-	lib.req.automated_decision
+	input.request.automated_decision
 	lib.purpose.automated_decision
 	not data.catalog.automated_decision_bases[b]
 }

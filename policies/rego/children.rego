@@ -9,7 +9,7 @@ package privacy.rules.children
 
 import data.privacy.lib
 
-deny contains lib.reason("profiling.child", sprintf("the subject is a child (under 18): purpose %q profiles them, which no consent permits (Recital 38, 71)", [lib.req.purpose])) if {
+deny contains lib.reason("profiling.child", sprintf("the subject is a child (under 18): purpose %q profiles them, which no consent permits (Recital 38, 71)", [input.request.purpose])) if {
 	lib.child
 	lib.purpose.profiling
 }

@@ -8,7 +8,7 @@ deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q wou
 	lib.recipient.sale
 }
 
-deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q is a third party and %q is direct marketing: no disclosure to third parties for marketing", [lib.recipient.id, lib.req.purpose])) if {
+deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q is a third party and %q is direct marketing: no disclosure to third parties for marketing", [lib.recipient.id, input.request.purpose])) if {
 	lib.recipient.kind == "third_party"
 	lib.purpose.direct_marketing
 }
@@ -18,7 +18,7 @@ deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient 
 	not lib.recipient.dpa
 }
 
-deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [lib.req.purpose, lib.recipient.kind])) if {
+deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [input.request.purpose, lib.recipient.kind])) if {
 	lib.has_recipient
 	data.catalog.recipient_kinds[lib.recipient.kind]
 	lib.purpose
@@ -28,16 +28,16 @@ deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose 
 deny contains lib.reason("security.unencrypted_in_transit", sprintf("%v would leave the system without encryption in transit, below the minimum protection the catalog sets for them", [sort(lib.encrypted_leaves - lib.financial_leaves)])) if {
 	lib.has_recipient
 	count(lib.encrypted_leaves - lib.financial_leaves) > 0
-	not lib.req.encrypted_in_transit
+	not input.request.encrypted_in_transit
 }
 
 deny contains lib.reason("security.unencrypted_financial", sprintf("financial data %v would leave the system without encryption in transit", [sort(lib.financial_leaves)])) if {
 	lib.has_recipient
 	count(lib.financial_leaves) > 0
-	not lib.req.encrypted_in_transit
+	not input.request.encrypted_in_transit
 }
 
-deny contains lib.reason("automated_decision.not_permitted", sprintf("purpose %q does not allow automated decisions with legal or similar effect", [lib.req.purpose])) if {
-	lib.req.automated_decision
+deny contains lib.reason("automated_decision.not_permitted", sprintf("purpose %q does not allow automated decisions with legal or similar effect", [input.request.purpose])) if {
+	input.request.automated_decision
 	not lib.purpose.automated_decision
 }

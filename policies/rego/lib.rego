@@ -2,6 +2,10 @@
 # Nothing here decides: the rule packages under privacy.rules do.
 package privacy.lib
 
+# req is the request, for extension modules. The base rules read its
+# fields as input.request.<field> instead: a rule that reads the whole
+# request makes every field of it unknown to a partial evaluation that
+# leaves only the subject's age and country unknown (Engine.Plan).
 req := input.request
 
 kind := input.request.subject.kind

@@ -14,7 +14,7 @@ package privacy.rules.objection
 
 import data.privacy.lib
 
-basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objected to %q; an objection to processing on consent is a withdrawal of the consent (Art. 7(3), 21(1))", [lib.req.purpose])) if {
+basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objected to %q; an objection to processing on consent is a withdrawal of the consent (Art. 7(3), 21(1))", [input.request.purpose])) if {
 	some b in lib.candidates
 	b == "consent"
 	lib.objected_to_purpose
@@ -41,10 +41,10 @@ overridden if {
 }
 
 # The subject's assessment for the purpose, if one is on record.
-assessment := object.get(input.subject_state, "assessments", {})[lib.req.purpose]
+assessment := object.get(input.subject_state, "assessments", {})[input.request.purpose]
 
 # When the subject objected to the purpose; 0 when the store does not know.
-objected_ns := object.get(object.get(input.subject_state, "objected_ns", {}), lib.req.purpose, 0)
+objected_ns := object.get(object.get(input.subject_state, "objected_ns", {}), input.request.purpose, 0)
 
 ruled_out if lib.purpose.lia.compelling_grounds == false
 
@@ -52,22 +52,22 @@ ruled_out if lib.purpose.lia.compelling_grounds == false
 # reached (lib.changes).
 changes contains assessment.at_ns
 
-why := sprintf("the subject objected to %q, and the catalog's legitimate-interest assessment of it rules out compelling grounds: the objection stops it (Art. 21(1))", [lib.req.purpose]) if {
+why := sprintf("the subject objected to %q, and the catalog's legitimate-interest assessment of it rules out compelling grounds: the objection stops it (Art. 21(1))", [input.request.purpose]) if {
 	ruled_out
-} else := sprintf("the subject objected to %q, and the assessment of compelling grounds recorded for them was made before the objection, so it cannot weigh their particular situation: assess again (Art. 21(1))", [lib.req.purpose]) if {
+} else := sprintf("the subject objected to %q, and the assessment of compelling grounds recorded for them was made before the objection, so it cannot weigh their particular situation: assess again (Art. 21(1))", [input.request.purpose]) if {
 	lib.reached(assessment.at_ns)
 	assessment.at_ns < objected_ns
-} else := sprintf("the subject objected to %q, and no assessment for this subject demonstrating compelling legitimate grounds that override the objection is on record (Art. 21(1))", [lib.req.purpose])
+} else := sprintf("the subject objected to %q, and no assessment for this subject demonstrating compelling legitimate grounds that override the objection is on record (Art. 21(1))", [input.request.purpose])
 
 # Art. 12(4), 21(1): processing goes on after an objection; the subject is
 # told why and of their right to complain.
-obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on for the establishment, exercise or defence of legal claims: tell the subject why, and of their right to complain to a supervisory authority", [lib.req.purpose])) if {
+obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on for the establishment, exercise or defence of legal claims: tell the subject why, and of their right to complain to a supervisory authority", [input.request.purpose])) if {
 	lib.objected_to_purpose
 	not lib.purpose.direct_marketing
 	lib.purpose.legal_claims
 }
 
-obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on on the assessment of compelling grounds recorded by %q at %s: tell the subject why, and of their right to complain to a supervisory authority", [lib.req.purpose, assessment.by, time.format(assessment.at_ns)])) if {
+obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on on the assessment of compelling grounds recorded by %q at %s: tell the subject why, and of their right to complain to a supervisory authority", [input.request.purpose, assessment.by, time.format(assessment.at_ns)])) if {
 	lib.objected_to_purpose
 	not lib.purpose.direct_marketing
 	not lib.purpose.legal_claims

@@ -17,7 +17,7 @@ obligation contains lib.reason("include_unsubscribe", "include a working unsubsc
 
 obligation contains lib.reason("inform_profiling", "inform the subject of the profiling, its significance and its likely consequences") if lib.purpose.profiling
 
-obligation contains lib.reason("human_review", "offer human intervention, a way to express a view and to contest the decision") if lib.req.automated_decision
+obligation contains lib.reason("human_review", "offer human intervention, a way to express a view and to contest the decision") if input.request.automated_decision
 
 obligation contains lib.reason("human_review", "offer human intervention, a way to express a view and to contest decisions based on the profile") if lib.purpose.profiling
 
@@ -34,5 +34,5 @@ obligation contains lib.reason("inform_controller", sprintf("tell controller %q 
 	lib.has_recipient
 	"legal_obligation" in lib.candidates
 	not lib.recipient.inform_prohibited
-	controller := object.get({"": "(the subject's controller)"}, lib.req.subject.controller, lib.req.subject.controller)
+	controller := object.get({"": "(the subject's controller)"}, input.request.subject.controller, input.request.subject.controller)
 }

@@ -4,13 +4,13 @@ package privacy.rules.processor
 
 import data.privacy.lib
 
-instructions := data.catalog.instructions.controllers[lib.req.subject.controller]
+instructions := data.catalog.instructions.controllers[input.request.subject.controller]
 
-instructions := data.catalog.instructions.default if not data.catalog.instructions.controllers[lib.req.subject.controller]
+instructions := data.catalog.instructions.default if not data.catalog.instructions.controllers[input.request.subject.controller]
 
-deny contains lib.reason("processor.outside_instructions", sprintf("the operator processes %s data as a processor: purpose %q is not among the instructions of controller %q", [lib.kind, lib.req.purpose, controller])) if {
+deny contains lib.reason("processor.outside_instructions", sprintf("the operator processes %s data as a processor: purpose %q is not among the instructions of controller %q", [lib.kind, input.request.purpose, controller])) if {
 	lib.role == "processor"
-	trim_space(lib.req.purpose) != ""
-	not instructions[lib.req.purpose]
-	controller := object.get({"": "(default instructions)"}, lib.req.subject.controller, lib.req.subject.controller)
+	trim_space(input.request.purpose) != ""
+	not instructions[input.request.purpose]
+	controller := object.get({"": "(default instructions)"}, input.request.subject.controller, input.request.subject.controller)
 }

@@ -5,23 +5,23 @@ package privacy.rules.purpose
 
 import data.privacy.lib
 
-deny contains lib.reason("purpose.undeclared", sprintf("purpose %q is not declared in the catalog: consent is needed for any purpose other than those the policy provides", [lib.req.purpose])) if {
-	trim_space(lib.req.purpose) != ""
+deny contains lib.reason("purpose.undeclared", sprintf("purpose %q is not declared in the catalog: consent is needed for any purpose other than those the policy provides", [input.request.purpose])) if {
+	trim_space(input.request.purpose) != ""
 	not lib.purpose
 }
 
 deny contains lib.reason("data.unknown_category", sprintf("data category %q is not in the catalog", [key])) if {
-	some key in lib.req.data
+	some key in input.request.data
 	not data.catalog.leaves[key]
 }
 
-deny contains lib.reason("purpose.subject_not_covered", sprintf("purpose %q does not apply to subjects of kind %q", [lib.req.purpose, lib.kind])) if {
+deny contains lib.reason("purpose.subject_not_covered", sprintf("purpose %q does not apply to subjects of kind %q", [input.request.purpose, lib.kind])) if {
 	lib.purpose
 	data.catalog.subject_kinds[lib.kind]
 	not lib.purpose.subjects[lib.kind]
 }
 
-deny contains lib.reason("purpose.category_not_permitted", sprintf("purpose %q may not use category %q", [lib.req.purpose, leaf])) if {
+deny contains lib.reason("purpose.category_not_permitted", sprintf("purpose %q may not use category %q", [input.request.purpose, leaf])) if {
 	lib.purpose
 	some leaf in lib.leaves
 	not lib.purpose.categories[leaf]
@@ -36,8 +36,8 @@ deny contains lib.reason("purpose.category_not_permitted", sprintf("category %q 
 	data.catalog.categories[leaf].subject != lib.kind
 }
 
-deny contains lib.reason("basis.not_declared", sprintf("purpose %q does not declare the basis %q for subjects of kind %q (declared: %v)", [lib.req.purpose, lib.req.basis, lib.kind, lib.declared_bases])) if {
-	lib.req.basis != ""
-	not lib.req.basis in lib.declared_bases
+deny contains lib.reason("basis.not_declared", sprintf("purpose %q does not declare the basis %q for subjects of kind %q (declared: %v)", [input.request.purpose, input.request.basis, lib.kind, lib.declared_bases])) if {
+	input.request.basis != ""
+	not input.request.basis in lib.declared_bases
 	lib.purpose.subjects[lib.kind]
 }

@@ -3,7 +3,7 @@ package privacy.rules.request
 
 import data.privacy.lib
 
-deny contains lib.reason("request.invalid", "subject.id is required") if trim_space(lib.req.subject.id) == ""
+deny contains lib.reason("request.invalid", "subject.id is required") if trim_space(input.request.subject.id) == ""
 
 deny contains lib.reason("request.invalid", "subject.kind is required") if lib.kind == ""
 
@@ -12,9 +12,9 @@ deny contains lib.reason("request.invalid", sprintf("subject.kind: unknown subje
 	not data.catalog.subject_kinds[lib.kind]
 }
 
-deny contains lib.reason("request.invalid", "purpose is required") if trim_space(lib.req.purpose) == ""
+deny contains lib.reason("request.invalid", "purpose is required") if trim_space(input.request.purpose) == ""
 
-deny contains lib.reason("request.invalid", "data must name at least one category") if count(lib.req.data) == 0
+deny contains lib.reason("request.invalid", "data must name at least one category") if count(input.request.data) == 0
 
 deny contains lib.reason("request.invalid", sprintf("recipient.kind: unknown recipient kind %q", [lib.recipient.kind])) if {
 	lib.has_recipient

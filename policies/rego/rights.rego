@@ -37,7 +37,7 @@ basis_deny[b] contains lib.reason("subject.deactivated", sprintf("the account is
 	not data.catalog.retention[leaf].statutory_hold
 }
 
-deny contains lib.reason("objection.active", sprintf("the subject objected to %q; objection to direct marketing is absolute", [lib.req.purpose])) if {
+deny contains lib.reason("objection.active", sprintf("the subject objected to %q; objection to direct marketing is absolute", [input.request.purpose])) if {
 	lib.purpose.direct_marketing
 	lib.objected_to_purpose
 }
@@ -49,10 +49,10 @@ deny contains lib.reason("objection.active", "the subject objected to all direct
 
 deny contains lib.reason("objection.active", "a Global Privacy Control signal objects to direct marketing (Art. 21(5))") if {
 	lib.purpose.direct_marketing
-	lib.req.signals.gpc
+	input.request.signals.gpc
 }
 
 deny contains lib.reason("objection.active", "a Global Privacy Control signal objects to the sale of personal data (Art. 21(5))") if {
-	lib.req.signals.gpc
+	input.request.signals.gpc
 	lib.recipient.sale
 }

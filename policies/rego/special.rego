@@ -11,7 +11,7 @@ package privacy.rules.special
 
 import data.privacy.lib
 
-deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)) and purpose %q is not one that may use it", [leaf, lib.req.purpose])) if {
+deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)) and purpose %q is not one that may use it", [leaf, input.request.purpose])) if {
 	some leaf in special_leaves
 	lib.purpose
 	not lib.purpose.special_categories
@@ -34,6 +34,6 @@ special_leaves contains leaf if {
 
 attested if data.catalog.no_special_categories[customer]
 
-customer := lib.req.subject.controller if lib.req.subject.controller != ""
+customer := input.request.subject.controller if input.request.subject.controller != ""
 
-customer := lib.req.subject.id if lib.req.subject.controller == ""
+customer := input.request.subject.id if input.request.subject.controller == ""

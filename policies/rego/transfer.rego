@@ -122,19 +122,19 @@ derogation_problems contains "Art. 49(1)(a)-(c) do not serve disclosures to publ
 	lib.recipient.kind == "public_authority"
 }
 
-derogation_problems contains sprintf("no explicit consent of the subject to transfers for %q to %q is on record (Art. 49(1)(a))", [lib.req.purpose, lib.recipient.country]) if {
+derogation_problems contains sprintf("no explicit consent of the subject to transfers for %q to %q is on record (Art. 49(1)(a))", [input.request.purpose, lib.recipient.country]) if {
 	derogation == "explicit_consent"
 	not transfer_consent_given
 }
 
-derogation_problems contains sprintf("purpose %q is not necessary for a contract with the subject (Art. 49(1)(b)-(c))", [lib.req.purpose]) if {
+derogation_problems contains sprintf("purpose %q is not necessary for a contract with the subject (Art. 49(1)(b)-(c))", [input.request.purpose]) if {
 	derogation in {"contract", "contract_in_interest"}
 	not contract_purpose
 }
 
 contract_purpose if "contract" in lib.declared_bases
 
-derogation_problems contains sprintf("purpose %q does not serve legal claims (Art. 49(1)(e))", [lib.req.purpose]) if {
+derogation_problems contains sprintf("purpose %q does not serve legal claims (Art. 49(1)(e))", [input.request.purpose]) if {
 	derogation == "legal_claims"
 	not lib.purpose.legal_claims
 }
