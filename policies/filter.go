@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"slices"
 	"time"
@@ -99,8 +98,8 @@ func (e *Engine) Filter(ctx context.Context, tmpl privacy.Request, subjects iter
 // once: one query of a SQL store.
 const filterBatch = 1000
 
-// planKey is what a plan is made for: the subject's kind and controller.
-type planKey struct {
+// planGroup is what a plan is made for: the subject's kind and controller.
+type planGroup struct {
 	kind       privacy.SubjectKind
 	controller string
 }
@@ -111,7 +110,7 @@ type planKey struct {
 // whose request is invalid, and every subject when the store cannot match.
 func (e *Engine) filterPlanned(ctx context.Context, m plan.Matcher, req privacy.Request, now time.Time, subjects iter.Seq2[privacy.Subject, error], yield func(FilterResult, error) bool) {
 	p := e.policy.Load()
-	plans := map[planKey]*plan.Plan{}
+	plans := map[planGroup]*plan.Plan{}
 	decisions := map[*plan.Plan]privacy.Decision{}
 	var (
 		batch   = make([]privacy.Subject, 0, filterBatch)
@@ -134,9 +133,9 @@ func (e *Engine) filterPlanned(ctx context.Context, m plan.Matcher, req privacy.
 			truths[i] = plan.Unknown
 		}
 		// Subjects of one plan go to the store together.
-		done := map[planKey]bool{}
+		done := map[planGroup]bool{}
 		for i := range batch {
-			k := planKey{batch[i].Kind, batch[i].Controller}
+			k := planGroup{batch[i].Kind, batch[i].Controller}
 			if !canPlan || done[k] {
 				continue
 			}
@@ -164,7 +163,7 @@ func (e *Engine) filterPlanned(ctx context.Context, m plan.Matcher, req privacy.
 			matched, index = matched[:0], index[:0]
 			for j := i; j < len(batch); j++ {
 				s := &batch[j]
-				if (planKey{s.Kind, s.Controller}) != k {
+				if (planGroup{s.Kind, s.Controller}) != k {
 					continue
 				}
 				r := req
@@ -182,7 +181,7 @@ func (e *Engine) filterPlanned(ctx context.Context, m plan.Matcher, req privacy.
 				}
 			})
 			if err != nil {
-				yield(FilterResult{}, fmt.Errorf("match plan: %w", err))
+				yield(FilterResult{}, err)
 				return false
 			}
 			if !ok {
@@ -195,7 +194,7 @@ func (e *Engine) filterPlanned(ctx context.Context, m plan.Matcher, req privacy.
 		for i, s := range batch {
 			switch truths[i] {
 			case plan.True:
-				pl := plans[planKey{s.Kind, s.Controller}]
+				pl := plans[planGroup{s.Kind, s.Controller}]
 				if !yield(FilterResult{Subject: s, Decision: decisions[pl]}, nil) {
 					return false
 				}

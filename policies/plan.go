@@ -124,7 +124,7 @@ func (e *Engine) plan(ctx context.Context, p *policy, req privacy.Request, now t
 	if err != nil {
 		return nil, fmt.Errorf("%w: plan: %w", privacy.ErrEvaluation, err)
 	}
-	obligations, ok := groundObligations(obls)
+	obligations, conditional, ok := obligationsOf(obls)
 	if !ok {
 		return out, nil
 	}
@@ -148,7 +148,9 @@ func (e *Engine) plan(ctx context.Context, p *policy, req privacy.Request, now t
 		}
 		alts = append(alts, plan.And(plan.Not(first), works, plan.Maybe))
 	}
-	out.Cond = plan.And(plan.Not(plan.Or(denied...)), plan.Or(alts...))
+	// A subject who would get an obligation that depends on them is left
+	// to Decide, so that every subject the plan allows gets the plan's.
+	out.Cond = plan.And(plan.Not(plan.Or(denied...)), plan.Or(alts...), plan.Or(plan.Not(plan.Or(conditional...)), plan.Maybe))
 	if out.Cond.Op == plan.OpFalse {
 		out.Basis = ""
 		return out, nil
@@ -252,37 +254,61 @@ func groundStrings(pq *rego.PartialQueries) ([]string, bool) {
 	return out, true
 }
 
-// groundObligations reads the residual of `x = obligations` fully known:
-// the obligations do not depend on the subject.
-func groundObligations(pq *rego.PartialQueries) ([]privacy.Obligation, bool) {
-	if len(pq.Support) > 0 || len(pq.Queries) != 1 {
-		return nil, false
+// obligationsOf reads the residual of `x = obligations`: the obligations
+// every subject gets (ground, or support rules whose body is true), and
+// the conditions under which a subject gets others; ok false for a shape
+// it does not know.
+func obligationsOf(pq *rego.PartialQueries) (fixed []privacy.Obligation, conds []plan.Cond, ok bool) {
+	if len(pq.Queries) != 1 {
+		return nil, nil, false
 	}
-	t, ok := boundTo(pq.Queries[0])
-	if !ok {
-		return nil, false
-	}
-	set, ok := t.Value.(ast.Set)
-	if !ok {
-		return nil, false
-	}
-	var out []privacy.Obligation
-	good := true
-	set.Foreach(func(o *ast.Term) {
+	add := func(o *ast.Term) bool {
 		obj, ok := o.Value.(ast.Object)
 		if !ok {
-			good = false
-			return
+			return false
 		}
 		code, ok1 := termString(obj.Get(ast.StringTerm("code")))
 		msg, ok2 := termString(obj.Get(ast.StringTerm("message")))
 		if !ok1 || !ok2 || code == "" {
-			good = false
-			return
+			return false
 		}
-		out = append(out, privacy.Obligation{Code: code, Article: obligationArticle(code), Message: msg})
-	})
-	return out, good
+		fixed = append(fixed, privacy.Obligation{Code: code, Article: obligationArticle(code), Message: msg})
+		return true
+	}
+	if t, ok := boundTo(pq.Queries[0]); ok {
+		set, ok := t.Value.(ast.Set)
+		if !ok {
+			return nil, nil, false
+		}
+		good := true
+		set.Foreach(func(o *ast.Term) { good = good && add(o) })
+		return fixed, nil, good
+	}
+	q := pq.Queries[0]
+	if len(q) != 1 || q[0].Negated || !q[0].IsCall() || !q[0].Operator().Equal(ast.Equality.Ref()) {
+		return nil, nil, false
+	}
+	for _, m := range pq.Support {
+		if !m.Package.Path.Equal(ast.MustParseRef("data.partial.privacy.decision")) {
+			continue // a helper: a body that reads it is Unknown
+		}
+		for _, r := range m.Rules {
+			if r.Head.Name != "obligations" {
+				continue
+			}
+			if r.Default || r.Else != nil || r.Head.RuleKind() != ast.MultiValue {
+				return nil, nil, false
+			}
+			if r.Body.Equal(ast.NewBody(ast.NewExpr(ast.BooleanTerm(true)))) && r.Head.Key != nil && r.Head.Key.IsGround() {
+				if !add(r.Head.Key) {
+					return nil, nil, false
+				}
+				continue
+			}
+			conds = append(conds, translateBody(r.Body))
+		}
+	}
+	return fixed, conds, true
 }
 
 func termString(t *ast.Term) (string, bool) {
@@ -342,7 +368,16 @@ func basisBodies(pq *rego.PartialQueries, perBasis map[string][]plan.Cond) bool 
 	if len(q) != 1 || q[0].Negated || !q[0].IsCall() || !q[0].Operator().Equal(ast.Equality.Ref()) {
 		return false
 	}
+	var doc ast.Ref
+	for _, t := range q[0].Operands() {
+		if r, ok := t.Value.(ast.Ref); ok {
+			doc = r
+		}
+	}
 	for _, m := range pq.Support {
+		if doc == nil || !m.Package.Path.Equal(doc) {
+			continue // a helper: a body that reads it is Unknown
+		}
 		for _, r := range m.Rules {
 			ref := r.Head.Ref()
 			if r.Default || r.Else != nil || len(ref) != 1 || r.Head.RuleKind() != ast.MultiValue {
@@ -429,7 +464,7 @@ func exactExpr(e *ast.Expr, seen ast.VarSet) (plan.Cond, bool) {
 			// A binding of a fresh variable to a value that reads no
 			// input (the reason's message) always succeeds.
 			for i, t := range ops {
-				if v, ok := t.Value.(ast.Var); ok && !seen.Contains(v) && !readsInput(ops[1-i]) {
+				if v, ok := t.Value.(ast.Var); ok && !seen.Contains(v) && !readsDocument(ops[1-i]) {
 					return plan.Always, true
 				}
 			}
@@ -476,8 +511,9 @@ func exactExpr(e *ast.Expr, seen ast.VarSet) (plan.Cond, bool) {
 			return plan.Cond{Op: plan.OpObjects, Value: string(s)}, true
 		}
 	case "sprintf":
-		// A reason's message: it formats, whatever the values.
-		if len(ops) == 3 {
+		// A reason's message of values known or bound: it formats,
+		// whatever they are.
+		if len(ops) == 3 && !readsUndefined(ops[0]) && !readsUndefined(ops[1]) {
 			if v, ok := ops[2].Value.(ast.Var); ok && !seen.Contains(v) {
 				return plan.Always, true
 			}
@@ -494,10 +530,13 @@ func readsDocument(t *ast.Term) bool {
 	return found
 }
 
-func readsInput(t *ast.Term) bool {
+// readsUndefined reports whether t reads a document that may be
+// undefined: anything but the consent's fields, which the input always
+// has.
+func readsUndefined(t *ast.Term) bool {
 	found := false
 	ast.WalkRefs(t, func(r ast.Ref) bool {
-		if r.HasPrefix(ast.InputRootRef) {
+		if !(len(r) == 3 && r.IsGround() && r.HasPrefix(ast.MustParseRef("input.consent"))) {
 			found = true
 		}
 		return found

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,10 +14,13 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/pgtest"
 	"github.com/privacykit/privacy/internal/testenv"
 	"github.com/privacykit/privacy/memory"
 	"github.com/privacykit/privacy/plan"
 	"github.com/privacykit/privacy/policies"
+	"github.com/privacykit/privacy/postgres"
+	"github.com/privacykit/privacy/sqlite"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -44,6 +48,7 @@ func planTemplates() []privacy.Request {
 		{Purpose: "billing", Data: []string{"instance.contact.email"}},
 		{Purpose: "service.personalisation", Data: []string{"instance.account.username"}},
 		{Purpose: "support", Data: []string{"guest.contact"}},
+		{Purpose: "security.fraud_prevention", Data: []string{"instance.network.ip_address"}},
 	}
 }
 
@@ -59,7 +64,7 @@ func populate(t testing.TB, s planStores, n int, seed uint64) []privacy.Subject 
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(seed, 1))
 	pick := func(xs ...int) int { return xs[r.IntN(len(xs))] }
-	purposes := []string{"research.surveys", "site.personalisation", "marketing.profiling", "marketing.announcements", "service.personalisation", "billing"}
+	purposes := []string{"research.surveys", "site.personalisation", "marketing.profiling", "marketing.announcements", "service.personalisation", "billing", "security.fraud_prevention"}
 	out := make([]privacy.Subject, 0, n)
 	var batch []consent.Record
 	for i := range n {
@@ -118,6 +123,12 @@ func populate(t testing.TB, s planStores, n int, seed uint64) []privacy.Subject 
 					} else {
 						st.Object(subject.Objection{Purpose: purposes[r.IntN(len(purposes))], At: planAt.Add(-time.Hour)})
 					}
+				}
+				if r.IntN(2) == 0 {
+					// Compelling grounds assessed before or after the
+					// objection (which is an hour before the moment).
+					st.Assess(subject.Assessment{Purpose: "security.fraud_prevention", By: "dpo", Reason: "fraud",
+						At: planAt.Add(time.Duration(pick(-2, 0, 2)) * time.Hour / 2)})
 				}
 				if r.IntN(3) == 0 {
 					st.Lifecycle = map[privacy.Trigger]time.Time{}
@@ -213,7 +224,7 @@ func checkPlanDifferential(t *testing.T, s planStores, n int) {
 // planDecides are the purposes whose plans allow subjects themselves; the
 // others need date arithmetic (a consent's maximum age) for every subject
 // who consented, which a plan leaves to Decide.
-var planDecides = map[string]bool{"marketing.announcements": true, "billing": true, "service.personalisation": true}
+var planDecides = map[string]bool{"marketing.announcements": true, "billing": true, "service.personalisation": true, "security.fraud_prevention": true}
 
 // planTruths matches the population's users against the plan of tmpl
 // through the store, and counts the subjects it makes True and Unknown.
@@ -250,6 +261,32 @@ func TestPlanDifferentialMemory(t *testing.T) {
 		n = 20000
 	}
 	checkPlanDifferential(t, planStores{name: "memory", consents: memory.NewConsentStore(), states: memory.NewStateStore()}, n)
+}
+
+func TestPlanDifferentialSQLite(t *testing.T) {
+	n := 60
+	if testenv.Long() {
+		n = 20000
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "privacy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	checkPlanDifferential(t, planStores{name: "sqlite", consents: db.ConsentStore(), states: db.StateStore()}, n)
+}
+
+func TestPlanDifferentialPostgres(t *testing.T) {
+	n := 60
+	if testenv.Long() {
+		n = 20000
+	}
+	db, err := postgres.Open(context.Background(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	checkPlanDifferential(t, planStores{name: "postgres", consents: db.ConsentStore(), states: db.StateStore()}, n)
 }
 
 // The plan of the newsletter: allowed unless the subject objected,
