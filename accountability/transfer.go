@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/privacykit/privacy"
 )
@@ -164,10 +165,12 @@ type logRecord struct {
 	Msg     string `json:"msg"`
 	Request *struct {
 		Subject struct {
+			Pseudonym  string              `json:"pseudonym"`
 			Kind       privacy.SubjectKind `json:"kind"`
 			Controller string              `json:"controller"`
 		} `json:"subject"`
-		Purpose   string `json:"purpose"`
+		Purpose   string   `json:"purpose"`
+		Data      []string `json:"data"`
 		Recipient *struct {
 			ID         string                `json:"id"`
 			Kind       privacy.RecipientKind `json:"kind"`
@@ -176,9 +179,58 @@ type logRecord struct {
 			Derogation string                `json:"derogation"`
 		} `json:"recipient"`
 	} `json:"request"`
+	State struct {
+		At time.Time `json:"at"`
+	} `json:"state"`
 	Decision *struct {
 		Allowed bool `json:"allowed"`
 	} `json:"decision"`
+}
+
+// scanDecisionLog calls fn with each decision record of a decision log
+// that allowed the processing, and its line number. A line that is not
+// JSON or a record without request or decision is an error naming the
+// line; a log or a line longer than its limit is the TooLarge error.
+func scanDecisionLog(r io.Reader, fn func(n int, rec *logRecord) error) error {
+	lr := &io.LimitedReader{R: r, N: privacy.MaxDecisionLogBytes + 1}
+	sc := bufio.NewScanner(lr)
+	sc.Buffer(make([]byte, 64<<10), privacy.MaxDecisionLogLineBytes)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec logRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d", n), Message: "not a JSON record: " + err.Error()}
+		}
+		if rec.Msg != decisionLogMessage {
+			continue
+		}
+		if rec.Request == nil || rec.Decision == nil {
+			return &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d", n), Message: "a decision record without request or decision"}
+		}
+		if !rec.Decision.Allowed {
+			continue
+		}
+		if err := fn(n, &rec); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			e := privacy.TooLarge("a line of the decision log", privacy.MaxDecisionLogLineBytes, "bytes", "MaxDecisionLogLineBytes")
+			e.Field = "decision log"
+			return e
+		}
+		return fmt.Errorf("read decision log: %w", err)
+	}
+	if lr.N <= 0 {
+		e := privacy.TooLarge("the decision log", privacy.MaxDecisionLogBytes, "bytes", "MaxDecisionLogBytes")
+		e.Field = "decision log"
+		return e
+	}
+	return nil
 }
 
 // ReadDecisionLog reads a decision log written by policies.WithDecisionLog
@@ -204,27 +256,7 @@ func ReadDecisionLog(r io.Reader) (RecordInput, error) {
 	}
 	index := map[key]int{}
 	customers := map[string]bool{}
-	lr := &io.LimitedReader{R: r, N: privacy.MaxDecisionLogBytes + 1}
-	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 64<<10), privacy.MaxDecisionLogLineBytes)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var rec logRecord
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return in, &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d", n), Message: "not a JSON record: " + err.Error()}
-		}
-		if rec.Msg != decisionLogMessage {
-			continue
-		}
-		if rec.Request == nil || rec.Decision == nil {
-			return in, &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d", n), Message: "a decision record without request or decision"}
-		}
-		if !rec.Decision.Allowed {
-			continue
-		}
+	err := scanDecisionLog(r, func(n int, rec *logRecord) error {
 		req := rec.Request
 		if req.Subject.Controller != "" && !customers[req.Subject.Controller] {
 			customers[req.Subject.Controller] = true
@@ -232,33 +264,24 @@ func ReadDecisionLog(r io.Reader) (RecordInput, error) {
 		}
 		rc := req.Recipient
 		if rc == nil || rc.Kind == privacy.RecipientIndividual {
-			continue
+			return nil
 		}
 		if !countryPattern.MatchString(rc.Country) {
-			return in, &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d: request.recipient.country", n),
+			return &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d: request.recipient.country", n),
 				Message: fmt.Sprintf("want an ISO 3166-1 alpha-2 code, got %q", rc.Country)}
 		}
 		k := key{req.Purpose, req.Subject.Controller, rc.ID, rc.Country, req.Subject.Kind, rc.Kind, rc.Safeguard, rc.Derogation}
 		if i, ok := index[k]; ok {
 			in.Transfers[i].Count++
-			continue
+			return nil
 		}
 		index[k] = len(in.Transfers)
 		in.Transfers = append(in.Transfers, Transfer{Purpose: req.Purpose, SubjectKind: req.Subject.Kind, Customer: req.Subject.Controller,
 			Recipient: rc.ID, RecipientKind: rc.Kind, Country: rc.Country, Safeguard: rc.Safeguard, Derogation: rc.Derogation, Count: 1})
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			e := privacy.TooLarge("a line of the decision log", privacy.MaxDecisionLogLineBytes, "bytes", "MaxDecisionLogLineBytes")
-			e.Field = "decision log"
-			return in, e
-		}
-		return in, fmt.Errorf("read decision log: %w", err)
-	}
-	if lr.N <= 0 {
-		e := privacy.TooLarge("the decision log", privacy.MaxDecisionLogBytes, "bytes", "MaxDecisionLogBytes")
-		e.Field = "decision log"
-		return in, e
+		return nil
+	})
+	if err != nil {
+		return in, err
 	}
 	slices.SortFunc(in.Customers, func(a, b Customer) int { return strings.Compare(a.Name, b.Name) })
 	return in, nil

@@ -35,6 +35,7 @@ type Desk struct {
 	notifier    Notifier
 	holds       Holds
 	consent     ConsentEraser
+	disclosures Disclosures
 	now         func() time.Time
 	loc         *time.Location
 	concurrency int
@@ -459,7 +460,9 @@ func (d *Desk) halt(ctx context.Context, r Request, step string, err error) (Req
 //     each outcome as it arrives; when every source is done, an erasure
 //     pseudonymises the consent evidence, deactivates the subject
 //     (restricting it too when something was kept) and clears earlier
-//     exports, and the request completes.
+//     exports, and the request completes. A rectification, erasure or
+//     restriction lists, as it completes, the recipients to tell of it
+//     (Request.Notices, Art. 19; see WithDisclosures and Notify).
 //
 // A Run that leaves sources failed returns the request in progress and an
 // error wrapping ErrIncomplete that names them; run it again to retry only
@@ -552,11 +555,19 @@ func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 	if err != nil {
 		return d.halt(ctx, r, "write subject state", err)
 	}
+	notices, listed, err := d.listNotices(ctx, &r)
+	if err != nil {
+		return d.halt(ctx, r, "list recipients", err)
+	}
 	return d.store.Update(ctx, r.ID, func(r *Request) error {
 		if r.Status.Final() {
 			return nil
 		}
 		d.note(r, deskActor, "state_written", "", detail)
+		if listed != nil {
+			r.Notices = notices
+			d.note(r, deskActor, listed.Action, "", listed.Detail)
+		}
 		d.complete(r)
 		return nil
 	})
@@ -949,6 +960,13 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			notes = append(notes, Entry{Action: "exports_cleared", Detail: fmt.Sprintf("records cleared from %d earlier access or portability requests", n)})
 		}
 	}
+	notices, listed, err := d.listNotices(ctx, &r)
+	if err != nil {
+		return d.halt(ctx, r, "list recipients", err)
+	}
+	if listed != nil {
+		notes = append(notes, *listed)
+	}
 	return d.store.Update(ctx, r.ID, func(r *Request) error {
 		if r.Status.Final() {
 			return nil
@@ -956,6 +974,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 		if r.Kind == KindErasure {
 			r.Exemptions = exemptions
 		}
+		r.Notices = notices
 		for _, e := range notes {
 			d.note(r, deskActor, e.Action, "", e.Detail)
 		}

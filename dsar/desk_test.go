@@ -444,7 +444,7 @@ func TestErasurePseudonymisesConsentEvidence(t *testing.T) {
 	if diff := cmp.Diff([]string{user.ID}, p.calls); diff != "" {
 		t.Errorf("Pseudonymise calls (-want +got):\n%s", diff)
 	}
-	want := []string{"opened", "verified", "started", "source_done", "source_done", "consent_pseudonymised", "state_written", "completed"}
+	want := []string{"opened", "verified", "started", "source_done", "source_done", "consent_pseudonymised", "state_written", "recipients_listed", "completed"}
 	if diff := cmp.Diff(want, actions(r)); diff != "" {
 		t.Errorf("trail (-want +got):\n%s", diff)
 	}

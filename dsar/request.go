@@ -170,6 +170,10 @@ type Request struct {
 	// runs, every held category of its scope; once completed, those the
 	// sources held data in.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
+	// Notices lists, once a rectification, erasure or restriction has
+	// completed, the recipients to tell of it and whether each was told
+	// (Art. 19); the subject may ask for this list.
+	Notices []Notice `json:"notices,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
 	// Blocked says, while Status is StatusBlocked, which step could not
@@ -345,7 +349,8 @@ type Entry struct {
 	// Action names the step: opened, verified, verification_failed,
 	// extended, forwarded, instructed, started, source_done,
 	// source_failed, exempted, state_written, consent_pseudonymised,
-	// exports_cleared, step_failed, blocked, resumed, completed, rejected.
+	// exports_cleared, recipients_listed, recipient_notified,
+	// recipient_exempt, step_failed, blocked, resumed, completed, rejected.
 	Action string `json:"action"`
 	Source string `json:"source,omitempty"`
 	Detail string `json:"detail,omitempty"`

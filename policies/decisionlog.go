@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -50,13 +49,9 @@ const minLogKey = 16
 
 // Pseudonym returns the pseudonym the decision log writes for id: the
 // HMAC-SHA256 of id under key, hex encoded and truncated to 32 characters
-// (128 bits). An auditor who holds the key computes it to find a subject's
-// decisions.
-func Pseudonym(key []byte, id string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	return hex.EncodeToString(m.Sum(nil))[:32]
-}
+// (128 bits), as privacy.Pseudonym. An auditor who holds the key computes
+// it to find a subject's decisions.
+func Pseudonym(key []byte, id string) string { return privacy.Pseudonym(key, id) }
 
 type decisionLog struct {
 	log *slog.Logger

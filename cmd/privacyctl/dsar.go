@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/accountability"
 	"github.com/privacykit/privacy/dsar"
 	"github.com/privacykit/privacy/retention"
 
@@ -22,10 +25,47 @@ import (
 
 // dsarEnv opens the stores and builds a Desk on them.
 type dsarEnv struct {
-	sf      storeFlags
-	pf      policyFlags
-	dataset datasetFlags // registered by the verbs that run sources
-	id      string
+	sf          storeFlags
+	pf          policyFlags
+	dataset     datasetFlags    // registered by the verbs that run sources
+	disclosures disclosureFlags // registered by dsar run
+	id          string
+}
+
+// disclosureFlags name the decision log in which dsar run finds the
+// recipients of a subject's data, to list for notification (Art. 19).
+type disclosureFlags struct {
+	log, keyFile string
+}
+
+func (f *disclosureFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.log, "decision-log", "", "decision log `file` (policies.WithDecisionLog, JSON lines) in which to find the recipients a rectification, erasure or restriction is told to (Art. 19); without it, the catalog's kinds of recipient")
+	fs.StringVar(&f.keyFile, "decision-log-key-file", "", "`file` holding the decision log's key, hex (required with --decision-log)")
+}
+
+// option returns the Desk option that reads the decision log, or none.
+func (f *disclosureFlags) option() ([]dsar.Option, error) {
+	if f.log == "" {
+		if f.keyFile != "" {
+			return nil, usagef("--decision-log-key-file needs --decision-log")
+		}
+		return nil, nil
+	}
+	if f.keyFile == "" {
+		return nil, usagef("--decision-log needs --decision-log-key-file: the log names subjects by a keyed pseudonym")
+	}
+	if _, err := os.Stat(f.log); err != nil {
+		return nil, usagef("--decision-log: %v", err)
+	}
+	raw, err := privacy.ReadFile(f.keyFile, "decision log key", privacy.MaxKeyBytes, "MaxKeyBytes")
+	if err != nil {
+		return nil, usagef("--decision-log-key-file: %v", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) < 16 {
+		return nil, usagef("--decision-log-key-file %s: want the key as at least 32 hex digits", f.keyFile)
+	}
+	return []dsar.Option{dsar.WithDisclosures(accountability.DisclosureLog{Path: f.log, Key: key})}, nil
 }
 
 func (d *dsarEnv) register(fs *pflag.FlagSet, withID bool) {
@@ -74,6 +114,13 @@ func (d *dsarEnv) openMode(ctx context.Context, c *cli, mode int) (*dsar.Desk, f
 		st.close()
 		return nil, nil, err
 	}
+	logged, err := d.disclosures.option()
+	if err != nil {
+		st.close()
+		closeSources()
+		return nil, nil, err
+	}
+	sources = append(sources, logged...)
 	opts := append([]dsar.Option{
 		dsar.WithCatalog(cat),
 		dsar.WithHolds(holds),
@@ -210,6 +257,7 @@ func cmdDSARRun(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.register(fs, true)
 	env.dataset.register(fs)
+	env.disclosures.register(fs)
 	return func(ctx context.Context, args []string) error {
 		if err := required("id", env.id); err != nil {
 			return err
@@ -261,6 +309,37 @@ var cmdDSARExport = dsarReader(func(ctx context.Context, d *dsar.Desk, id string
 
 // cmdDSARShow prints a request with its audit trail.
 var cmdDSARShow = dsarReader(func(ctx context.Context, d *dsar.Desk, id string) (any, error) { return d.Request(ctx, id) })
+
+// cmdDSARRecipients prints the recipients a completed rectification,
+// erasure or restriction is to be told of, and whether each was (Art. 19);
+// it is the list the subject is given when they ask.
+var cmdDSARRecipients = dsarReader(func(ctx context.Context, d *dsar.Desk, id string) (any, error) { return d.Recipients(ctx, id) })
+
+// cmdDSARNotify records that a recipient of a completed rectification,
+// erasure or restriction was told, or with --exempt why it is not
+// (impossible or disproportionate effort, Art. 19).
+func cmdDSARNotify(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.register(fs, true)
+	recipient := fs.String("recipient", "", "the recipient, as dsar recipients names it: its id, or kind:KIND (required)")
+	by := fs.String("by", "", "who told it (required)")
+	exempt := fs.String("exempt", "", "instead: why telling it is impossible or involves disproportionate effort")
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "recipient", *recipient, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Notify(ctx, env.id, *recipient, *by, *exempt)
+		if err != nil {
+			return err
+		}
+		return c.print(r.Notices)
+	}
+}
 
 func cmdDSARList(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/policies"
+)
+
+// TestDSARRecipients: dsar run --decision-log lists, for a restriction,
+// the recipients the decision log shows the subject's data went to (Art.
+// 19); dsar recipients prints them and dsar notify records each; mistakes
+// exit 2 naming the flag.
+func TestDSARRecipients(t *testing.T) {
+	dir := t.TempDir()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	logPath, keyPath := filepath.Join(dir, "decisions.log"), filepath.Join(dir, "decisions.key")
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(f, nil)), key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u-1", "u-2"} {
+		r := privacy.Request{Subject: privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "support",
+			Data: []string{"instance.contact.email"}, Recipient: &privacy.Recipient{ID: "helpdesk-" + id, Kind: privacy.RecipientProcessor, Country: "NL", DPA: true}}
+		if d, err := eng.Decide(t.Context(), r); err != nil || !d.Allowed {
+			t.Fatalf("Decide: %v %v", d, err)
+		}
+	}
+	f.Close()
+	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	db := newDB(t)
+	run := func(want int, args ...string) string {
+		t.Helper()
+		code, out, errs := ctl(t, "", append(args, "--db", db)...)
+		if code != want {
+			t.Fatalf("%v: exit %d, want %d; stderr %s", args, code, want, errs)
+		}
+		return out + errs
+	}
+	id := strings.TrimSpace(run(exitOK, "dsar", "open", "--subject", "u-1", "--kind", "restriction", "--print-id"))
+	run(exitOK, "dsar", "verify", "--id", id, "--method", "login_session", "--by", "support")
+	run(exitUsage, "dsar", "run", "--id", id, "--decision-log", logPath)
+	run(exitUsage, "dsar", "run", "--id", id, "--decision-log", logPath, "--decision-log-key-file", logPath)
+	run(exitOK, "dsar", "run", "--id", id, "--decision-log", logPath, "--decision-log-key-file", keyPath)
+	out := run(exitOK, "dsar", "recipients", "--id", id)
+	if !strings.Contains(out, `"recipient": "helpdesk-u-1"`) || strings.Contains(out, "helpdesk-u-2") || !strings.Contains(out, `"origin": "disclosure_log"`) {
+		t.Errorf("dsar recipients: want u-1's helpdesk only, from the log; got %s", out)
+	}
+	out = run(exitOK, "dsar", "notify", "--id", id, "--recipient", "helpdesk-u-1", "--by", "privacy-team")
+	if !strings.Contains(out, `"notified_at"`) {
+		t.Errorf("dsar notify: want the notice marked notified, got %s", out)
+	}
+	if out := run(exitUsage, "dsar", "notify", "--id", id, "--recipient", "helpdesk-u1", "--by", "privacy-team"); !strings.Contains(out, "did you mean") {
+		t.Errorf("dsar notify an unknown recipient: %s", out)
+	}
+	if out := run(exitOK, "dsar", "show", "--id", id); !strings.Contains(out, "recipient_notified") {
+		t.Errorf("dsar show: the trail lacks recipient_notified: %s", out)
+	}
+}
