@@ -11,6 +11,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/internal/testenv"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/stateview"
 	"github.com/privacykit/privacy/subject"
@@ -137,10 +138,10 @@ func testViewReadsOwnWrites(t *testing.T, env ViewEnv) {
 	}
 }
 
-// testViewMatchesStore runs seeded random histories of appends (with tied
+// testViewMatchesStore runs a seeded random history of appends (with tied
 // times and expiries) and state updates, reading every subject through the
 // view and the store after each write, at times before, between and after
-// the records.
+// the records: 60 steps, 200 with the long runs (testenv).
 func testViewMatchesStore(t *testing.T, env ViewEnv) {
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(27, 560))
@@ -158,7 +159,12 @@ func testViewMatchesStore(t *testing.T, env ViewEnv) {
 		return e
 	}
 	direct, viewed := engine(env.Consents, env.States), engine(env.View.Consents(), env.View.Subjects())
-	for i := range 200 {
+	// The quick form is the first 60 steps of the long form's history.
+	steps := 60
+	if testenv.Long() {
+		steps = 200
+	}
+	for i := range steps {
 		for range 2 {
 			req := privacy.Request{
 				Subject: privacy.Subject{ID: subjects[rng.IntN(len(subjects))], Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
