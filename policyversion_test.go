@@ -79,3 +79,21 @@ func TestCatalogRefusesBadVersions(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePolicyVersion: a version never panics the parser; one it
+// accepts equals itself parsed again from its String.
+func FuzzParsePolicyVersion(f *testing.F) {
+	for _, s := range []string{"1.2", "1.2.0", "1.2.0.0.5", "0", "01.2", "1..2", "1.2-rc1", "v1.2", "", "99999999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := privacy.ParsePolicyVersion(s)
+		if err != nil {
+			return
+		}
+		again, err := privacy.ParsePolicyVersion(v.String())
+		if err != nil || again.Compare(v) != 0 {
+			t.Fatalf("ParsePolicyVersion(%q) = %v, whose String parses to %v, %v", s, v, again, err)
+		}
+	})
+}

@@ -235,3 +235,21 @@ func TestStatutoryHoldFromEndOfBookYear(t *testing.T) {
 		t.Errorf("book year ending 02-29: %v, want an error naming statutory_hold.book_year_end", err)
 	}
 }
+
+// FuzzParsePeriod: a period never panics the parser, and one it accepts
+// parses again from its String to the same period.
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"P30D", "P1Y", "P7Y", "P1Y6M", "P2W", "PT1H", "P0D", "P", "P-1D", "P99999999999Y", "p1y", "P1.5Y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := privacy.ParsePeriod(s)
+		if err != nil {
+			return
+		}
+		again, err := privacy.ParsePeriod(p.String())
+		if err != nil || again != p {
+			t.Fatalf("ParsePeriod(%q) = %v, whose String %q parses to %v, %v", s, p, p.String(), again, err)
+		}
+	})
+}

@@ -248,3 +248,29 @@ func FuzzReadDecisionLog(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadRecordInput: whatever the record input holds, reading it never
+// panics; an error is invalid input, and what it returns is accepted by
+// BuildRecordWith or refused with an error naming the field.
+func FuzzReadRecordInput(f *testing.F) {
+	f.Add([]byte(`{"transfers":[{"purpose":"support","subject_kind":"user","recipient":"mailer","recipient_kind":"processor","country":"US","safeguard":"scc"}],"customers":[{"name":"Acme","country":"NL"}]}`))
+	f.Add([]byte(`{"transfers":[],"Transfers":[]}`))
+	f.Add([]byte(`{"customers":[{"name":"A","NAME":"B"}]}`))
+	f.Add([]byte(`{"unknown":1}`))
+	c := privacy.DefaultCatalog()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := accountability.ReadRecordInput(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, privacy.ErrInvalid) {
+				t.Fatalf("error does not wrap ErrInvalid: %v", err)
+			}
+			return
+		}
+		if _, err := accountability.BuildRecordWith(c, in); err != nil {
+			var ve *privacy.ValidationError
+			if !errors.As(err, &ve) || ve.Field == "" {
+				t.Fatalf("BuildRecordWith error %v does not name a field", err)
+			}
+		}
+	})
+}

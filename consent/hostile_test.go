@@ -126,3 +126,26 @@ func TestReadCheckpointStrict(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseKeyring: a key file never panics the parser; a keyring it
+// accepts has a current key of at least 32 bytes that it finds by id.
+func FuzzParseKeyring(f *testing.F) {
+	f.Add("k1 " + strings.Repeat("ab", 32))
+	f.Add("# old\nk0 " + strings.Repeat("01", 32) + "\n\nk1 " + strings.Repeat("ff", 40) + "\n")
+	f.Add("k1 " + strings.Repeat("ab", 32) + ";k1 " + strings.Repeat("cd", 32))
+	f.Add("k1 abc")
+	f.Add("k1 " + strings.Repeat("zz", 32))
+	f.Fuzz(func(t *testing.T, text string) {
+		kr, err := consent.ParseKeyring(text)
+		if err != nil {
+			return
+		}
+		k, err := kr.CurrentKey(t.Context())
+		if err != nil || len(k.Secret) < 32 || k.ID == "" {
+			t.Fatalf("accepted keyring: current key %q of %d bytes, %v", k.ID, len(k.Secret), err)
+		}
+		if got, err := kr.Key(t.Context(), k.ID); err != nil || got.ID != k.ID {
+			t.Fatalf("Key(%q) = %q, %v", k.ID, got.ID, err)
+		}
+	})
+}
