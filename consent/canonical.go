@@ -14,7 +14,10 @@ import (
 // compares them on random records), because Verify and every append
 // compute it; anything its fast path does not cover (a control character
 // in a string, invalid UTF-8, a year beyond 9999) goes to json.Marshal.
-func (r Record) canonical() []byte {
+func (r Record) canonical() []byte { return r.appendCanonical(make([]byte, 0, 512)) }
+
+// appendCanonical appends r's canonical encoding to b.
+func (r Record) appendCanonical(b []byte) []byte {
 	r.Hash = ""
 	if r.SubjectRef != "" {
 		r.SubjectID = ""
@@ -23,14 +26,14 @@ func (r Record) canonical() []byte {
 	if !r.ExpiresAt.IsZero() {
 		r.ExpiresAt = r.ExpiresAt.UTC()
 	}
-	if b, ok := r.appendJSON(make([]byte, 0, 512)); ok {
-		return b
+	if out, ok := r.appendJSON(b); ok {
+		return out
 	}
-	b, err := json.Marshal(r)
+	m, err := json.Marshal(r)
 	if err != nil { // cannot happen for a record a store accepted
 		panic(err)
 	}
-	return b
+	return append(b, m...)
 }
 
 // appendJSON appends r as json.Marshal encodes it, or reports false when

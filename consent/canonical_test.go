@@ -69,6 +69,12 @@ func BenchmarkDigest(b *testing.B) {
 			_ = r.Digest()
 		}
 	})
+	b.Run("Sealer", func(b *testing.B) {
+		s := NewSealer(nil)
+		for b.Loop() {
+			s.Seal(&r, r.PrevHash)
+		}
+	})
 	b.Run("json.Marshal", func(b *testing.B) {
 		for b.Loop() {
 			_, _ = json.Marshal(r)

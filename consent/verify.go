@@ -155,7 +155,10 @@ func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error)
 			anchors = append(anchors, Head{Seq: o.Checkpoint.Seq, Hash: o.Checkpoint.Hash})
 		}
 	}
-	keys := map[string]Key{}
+	// One sealer per key, and one for records sealed without a key, so
+	// that no record sets up a hash of its own.
+	unkeyed := NewSealer(nil)
+	sealers := map[string]*Sealer{}
 	// Read the store's head before the records, so that appends during
 	// the scan cannot make it look truncated.
 	if hr, ok := s.(HeadReader); ok {
@@ -226,23 +229,24 @@ func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error)
 		case r.KeyID == "" && keyedAt > 0:
 			return fail(Altered, r, "record %d (%s) is sealed without a key, after record %d was sealed with one: the chain was recomputed without the key", r.Seq, r.RecordID, keyedAt)
 		case r.KeyID == "":
-			if d := r.Digest(); d != r.Hash {
-				return fail(Altered, r, "record %d (%s) was changed: it hashes to %s, not %s", r.Seq, r.RecordID, short(d), short(r.Hash))
+			if !unkeyed.matches(&r) {
+				return fail(Altered, r, "record %d (%s) was changed: it hashes to %s, not %s", r.Seq, r.RecordID, short(unkeyed.hash(&r)), short(r.Hash))
 			}
 			count = &rep.Unkeyed
 		case o.Keys != nil:
-			k, ok := keys[r.KeyID]
+			ks, ok := sealers[r.KeyID]
 			if !ok {
-				var err error
-				if k, err = o.Keys.Key(ctx, r.KeyID); errors.Is(err, ErrUnknownKey) {
+				k, err := o.Keys.Key(ctx, r.KeyID)
+				if errors.Is(err, ErrUnknownKey) {
 					return fail(Unverifiable, r, "record %d (%s) is sealed with key %q, which the key provider does not hold", r.Seq, r.RecordID, r.KeyID)
 				} else if err != nil {
 					return fmt.Errorf("key %q: %w", r.KeyID, err)
 				}
-				keys[r.KeyID] = k
+				ks = NewSealer(&k)
+				sealers[r.KeyID] = ks
 			}
-			if m := r.MAC(k.Secret); m != r.Hash {
-				return fail(Altered, r, "record %d (%s) was changed: its MAC under key %s is %s, not %s", r.Seq, r.RecordID, r.KeyID, short(m), short(r.Hash))
+			if !ks.matches(&r) {
+				return fail(Altered, r, "record %d (%s) was changed: its MAC under key %s is %s, not %s", r.Seq, r.RecordID, r.KeyID, short(ks.hash(&r)), short(r.Hash))
 			}
 			count = &rep.Keyed
 		}

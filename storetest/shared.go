@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +25,9 @@ type Shared struct {
 // through the other, an append through the other continues the chain, and
 // subject state written through one is read through the other. open
 // prepares a fresh, empty database and returns a function that opens one
-// more handle on it; both handles stay open together.
+// more handle on it; both handles stay open together. Appends through
+// both at once, each handle's own group commits interleaved with the
+// other's, make one gapless, intact chain.
 func RunShared(t *testing.T, open func(t *testing.T) func() Shared) {
 	t.Helper()
 	more := open(t)
@@ -61,5 +65,28 @@ func RunShared(t *testing.T, open func(t *testing.T) func() Shared) {
 	}
 	if !st.Deactivated {
 		t.Error("State through the second handle: not deactivated")
+	}
+
+	// Both handles append at once: each must chain to the head the other
+	// moved, not to the one it last left.
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	for i := range 2 * writers {
+		h := []Shared{first, second}[i%2]
+		wg.Go(func() {
+			for j := range each {
+				if _, err := h.Consent.Append(t.Context(), grant(fmt.Sprintf("s-%d-%d", i, j), "referral", base())); err != nil {
+					t.Errorf("concurrent Append through handle %d: %v", i%2+1, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if sc, ok := first.Consent.(consent.Scanner); ok {
+		rep, err := consent.Verify(t.Context(), sc)
+		if err != nil || !rep.Intact || rep.Checked != 2+2*writers*each {
+			t.Errorf("Verify after concurrent appends through both handles: %s, %v; want intact, %d records", rep, err, 2+2*writers*each)
+		}
 	}
 }

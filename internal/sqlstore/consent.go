@@ -108,12 +108,14 @@ func LoadSubjectKey(ctx context.Context, db *sql.DB, d Dialect) ([]byte, error) 
 // Append validates r, assigns RecordID and Seq, seals it to the last record
 // of the ledger and stores it, all in one transaction that holds the ledger
 // head locked, so that concurrent appends get consecutive Seqs and a
-// chained PrevHash. Times are returned in UTC.
+// chained PrevHash. Concurrent appends of one process share that
+// transaction (group commit); each returns once it has committed. Times
+// are returned in UTC.
 func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
 	if err := checkRecord(r); err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
-	rs, err := s.group.append(ctx, []consent.Record{r}, s.commitGroup)
+	rs, err := s.group.append(ctx, []consent.Record{s.prepare(r)}, s.commitGroup)
 	if err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
@@ -126,7 +128,7 @@ func AppendUngrouped(ctx context.Context, s *ConsentStore, r consent.Record) (co
 	if err := checkRecord(r); err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
-	rs, err := s.appendAll(ctx, []consent.Record{r})
+	rs, err := s.appendTx(ctx, []consent.Record{s.prepare(r)})
 	if err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
@@ -145,7 +147,7 @@ func (s *ConsentStore) commitGroup(ps []*pendingAppend) {
 			all = append(all, p.rs...)
 		}
 	}
-	out, err := s.appendAll(context.WithoutCancel(ps[0].ctx), all)
+	out, err := s.appendGroup(context.WithoutCancel(ps[0].ctx), all)
 	for _, p := range ps {
 		if err != nil {
 			p.err = err
@@ -169,7 +171,11 @@ func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]
 		}
 		return []consent.Record{}, nil
 	}
-	out, err := s.group.append(ctx, rs, s.commitGroup)
+	prepared := make([]consent.Record, len(rs))
+	for i, r := range rs {
+		prepared[i] = s.prepare(r)
+	}
+	out, err := s.group.append(ctx, prepared, s.commitGroup)
 	if err != nil {
 		return nil, fmt.Errorf("append consent records: %w", err)
 	}
@@ -180,27 +186,107 @@ func checkRecord(r consent.Record) error {
 	return cmp.Or(r.Validate(), privacy.CheckTime("collected_at", r.CollectedAt), privacy.CheckTime("expires_at", r.ExpiresAt))
 }
 
-func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+// prepare sets what a record gets on append apart from its place in the
+// chain (Seq, PrevHash, KeyID, Hash): its RecordID, its pseudonym, its
+// times in UTC, its categories as they read back. It runs on the caller's
+// goroutine, before the record queues for a group commit, so that only
+// the sealing and the insert are done one record after the other.
+func (s *ConsentStore) prepare(r consent.Record) consent.Record {
+	r.RecordID = newRecordID()
+	// An empty list reads back as nil; the digest cannot tell them apart.
+	r.Categories = slices.Clone(r.Categories)
+	if len(r.Categories) == 0 {
+		r.Categories = nil
+	}
+	r.CollectedAt = r.CollectedAt.UTC()
+	if !r.ExpiresAt.IsZero() {
+		r.ExpiresAt = r.ExpiresAt.UTC()
+	}
+	r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
+	return r
+}
+
+// appendGroup appends prepared records in one transaction: on an engine
+// with a one-statement append (Dialect.appendRecords), chained to the head
+// the last group commit left, in one round trip; if another process moved
+// the head since, or elsewhere, as appendTx does.
+func (s *ConsentStore) appendGroup(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	g := s.group
+	if s.d.appendRecords == "" {
+		return s.appendTx(ctx, rs)
+	}
 	key, err := consent.SealingKey(ctx, s.keys)
 	if err != nil {
 		return nil, err
+	}
+	if !g.headKnown {
+		if err := s.db.QueryRowContext(ctx, `SELECT seq, hash, key_id FROM privacy_consent_head WHERE id = 1`).Scan(
+			&g.head.Seq, &g.head.Hash, &g.headKey); err != nil {
+			return nil, fmt.Errorf("read ledger head: %w", s.d.translate(err))
+		}
+		g.headKnown = true
+	}
+	if key == nil && g.headKey != "" {
+		// The head may be stale: appendTx reads it locked, and says so.
+		g.headKnown = false
+		return s.appendTx(ctx, rs)
+	}
+	out := seal(rs, g.head, key)
+	changes := watch.Changes(out)
+	cols := columns(out)
+	args := make([]any, 0, 5+len(cols)+3)
+	last := out[len(out)-1]
+	args = append(args, last.Seq, last.Hash, last.KeyID, g.head.Seq, g.head.Hash)
+	args = append(args, cols...)
+	args = append(args, notifyArgs(changes)...)
+	var stored, sent int64
+	err = s.db.QueryRowContext(ctx, s.d.appendRecords, args...).Scan(&stored, &sent)
+	g.headKnown = false
+	if err == nil && stored == 0 {
+		// Another process appended since the last group commit: chain to
+		// its head instead.
+		return s.appendTx(ctx, rs)
+	}
+	if s.publish != nil {
+		// Also when it failed: its outcome may be unknown, and a change
+		// that did not happen only costs a cache a read.
+		s.publish(changes...)
+	}
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	if stored != int64(len(out)) {
+		return nil, fmt.Errorf("append consent records: %d of %d records stored", stored, len(out))
+	}
+	g.head, g.headKey, g.headKnown = consent.Head{Seq: last.Seq, Hash: last.Hash}, last.KeyID, true
+	return out, nil
+}
+
+// appendTx appends prepared records in a transaction that locks the
+// ledger head, inserts them and moves the head.
+func (s *ConsentStore) appendTx(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+	key, err := consent.SealingKey(ctx, s.keys)
+	if err != nil {
+		return nil, err
+	}
+	// Prepare the inserts before the transaction holds a connection: an
+	// in-memory SQLite database has only one.
+	inserts, err := s.inserts(ctx, len(rs))
+	if err != nil {
+		return nil, fmt.Errorf("insert records: %w", s.d.translate(err))
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
 	defer tx.Rollback()
-	out, err := s.append(ctx, tx, rs, key)
+	out, err := s.append(ctx, tx, rs, key, inserts)
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
 	changes := watch.Changes(out)
 	if s.d.notify != "" {
-		subjects, purposes, seqs := make([]string, len(changes)), make([]string, len(changes)), make([]int64, len(changes))
-		for i, c := range changes {
-			subjects[i], purposes[i], seqs[i] = c.SubjectID, c.Purpose, c.Seq
-		}
-		if _, err := tx.ExecContext(ctx, s.d.notify, subjects, purposes, seqs); err != nil {
+		if _, err := tx.ExecContext(ctx, s.d.notify, notifyArgs(changes)...); err != nil {
 			return nil, fmt.Errorf("notify: %w", s.d.translate(err))
 		}
 	}
@@ -224,9 +310,11 @@ const insertColumns = `seq, record_id, subject_id, subject_ref, controller, purp
 
 const nInsertColumns = 21
 
-// insertChunk is how many records one INSERT writes: 21 × 500 parameters
+// insertChunk is the most records one INSERT writes: 21 × 256 parameters
 // stay under the limits of both engines (SQLite 32766, PostgreSQL 65535).
-const insertChunk = 500
+// An insert of n records runs statements of n's binary digits (256, 128,
+// …, 1 records), so that a few prepared statements serve every n.
+const insertChunk = 256
 
 // insertSQL returns an INSERT of n records. SQLite gets anonymous ?
 // parameters: it looks $n names up in a list, which makes binding
@@ -255,60 +343,155 @@ func (s *ConsentStore) insertSQL(n int) string {
 	return b.String()
 }
 
-func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Record, key *consent.Key) ([]consent.Record, error) {
+// inserts returns the statements that insert n records, largest first:
+// one per binary digit of n (insertChunk records, then 128, … 1), each
+// prepared once and kept.
+func (s *ConsentStore) inserts(ctx context.Context, n int) ([]*sql.Stmt, error) {
+	g := s.group
+	var sts []*sql.Stmt
+	for size := insertChunk; n > 0; {
+		if size > n {
+			size /= 2
+			continue
+		}
+		g.stmtMu.Lock()
+		st := g.stmts[size]
+		g.stmtMu.Unlock()
+		if st == nil {
+			var err error
+			if st, err = s.db.PrepareContext(ctx, s.insertSQL(size)); err != nil {
+				return nil, err
+			}
+			g.stmtMu.Lock()
+			if g.stmts == nil {
+				g.stmts = map[int]*sql.Stmt{}
+			}
+			if old := g.stmts[size]; old != nil {
+				st.Close()
+				st = old
+			}
+			g.stmts[size] = st
+			g.stmtMu.Unlock()
+		}
+		sts = append(sts, st)
+		n -= size
+	}
+	return sts, nil
+}
+
+// notifyArgs returns the arguments of Dialect.notify for changes.
+func notifyArgs(changes []consent.Change) []any {
+	subjects, purposes, seqs := make([]string, len(changes)), make([]string, len(changes)), make([]int64, len(changes))
+	for i, c := range changes {
+		subjects[i], purposes[i], seqs[i] = c.SubjectID, c.Purpose, c.Seq
+	}
+	return []any{subjects, purposes, seqs}
+}
+
+// seal chains prepared records to head under key, in order.
+func seal(rs []consent.Record, head consent.Head, key *consent.Key) []consent.Record {
+	out := make([]consent.Record, len(rs))
+	sealer := consent.NewSealer(key)
+	seq, prev := head.Seq, head.Hash
+	for i, r := range rs {
+		seq++
+		r.Seq = seq
+		sealer.Seal(&r, prev)
+		prev = r.Hash
+		out[i] = r
+	}
+	return out
+}
+
+// row returns the values of insertColumns for r.
+func row(r *consent.Record) []any {
+	return []any{r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose, categoriesJSON(r.Categories), string(r.Event),
+		r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
+		r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash, string(r.Act), r.KeyID}
+}
+
+// columns returns the values of insertColumns for rs, one array per
+// column, for appendRecords.
+func columns(rs []consent.Record) []any {
+	n := len(rs)
 	var (
-		seq     int64
-		prev    string
+		seqs, collected                  = make([]int64, n), make([]int64, n)
+		expires                          = make([]*int64, n)
+		guardians                        = make([]bool, n)
+		texts                            = make([]string, 16*n)
+		ids, subjects, refs, controllers = texts[0:n:n], texts[n : 2*n : 2*n], texts[2*n : 3*n : 3*n], texts[3*n : 4*n : 4*n]
+		purposes, categories, events     = texts[4*n : 5*n : 5*n], texts[5*n : 6*n : 6*n], texts[6*n : 7*n : 7*n]
+		versions, notices, methods       = texts[7*n : 8*n : 8*n], texts[8*n : 9*n : 9*n], texts[9*n : 10*n : 10*n]
+		collectors, languages, areas     = texts[10*n : 11*n : 11*n], texts[11*n : 12*n : 12*n], texts[12*n : 13*n : 13*n]
+		prevs, hashes, acts              = texts[13*n : 14*n : 14*n], texts[14*n : 15*n : 15*n], texts[15*n : 16*n : 16*n]
+		keyIDs                           = make([]string, n)
+	)
+	for i := range rs {
+		r := &rs[i]
+		seqs[i], ids[i], subjects[i], refs[i], controllers[i] = r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller
+		purposes[i], categories[i], events[i] = r.Purpose, categoriesJSON(r.Categories), string(r.Event)
+		versions[i], notices[i], methods[i] = r.PolicyVersion, r.NoticeHash, r.Method
+		collectors[i], languages[i], areas[i] = r.CollectedBy, r.Language, r.Jurisdiction
+		collected[i] = r.CollectedAt.UnixNano()
+		if !r.ExpiresAt.IsZero() {
+			e := r.ExpiresAt.UnixNano()
+			expires[i] = &e
+		}
+		guardians[i], prevs[i], hashes[i], acts[i], keyIDs[i] = r.Guardian, r.PrevHash, r.Hash, string(r.Act), r.KeyID
+	}
+	return []any{seqs, ids, subjects, refs, controllers, purposes, categories, events,
+		versions, notices, methods, collectors, languages, areas,
+		collected, expires, guardians, prevs, hashes, acts, keyIDs}
+}
+
+// categoriesJSON returns the stored form of a record's categories: a JSON
+// array of strings.
+func categoriesJSON(cs []string) string {
+	if len(cs) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(cs)
+	if err != nil { // cannot happen: strings always encode
+		panic(err)
+	}
+	return string(b)
+}
+
+// append seals in to the ledger head, which it locks, inserts them with
+// inserts (as inserts returned them for len(in)) and moves the head.
+func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Record, key *consent.Key, inserts []*sql.Stmt) ([]consent.Record, error) {
+	var (
+		head    consent.Head
 		headKey string
 	)
 	if err := tx.QueryRowContext(ctx,
 		`SELECT seq, hash, key_id FROM privacy_consent_head WHERE id = 1`+s.d.forUpdate,
-	).Scan(&seq, &prev, &headKey); err != nil {
+	).Scan(&head.Seq, &head.Hash, &headKey); err != nil {
 		return nil, fmt.Errorf("read ledger head: %w", err)
 	}
 	if key == nil && headKey != "" {
 		return nil, fmt.Errorf("%w: its last record is sealed with key %s", consent.ErrKeyRequired, headKey)
 	}
-	out := make([]consent.Record, len(in))
-	args := make([]any, 0, min(len(in), insertChunk)*nInsertColumns)
-	for i, r := range in {
-		seq++
-		r.Seq = seq
-		r.RecordID = newRecordID()
-		// An empty list reads back as nil; the digest cannot tell them apart.
-		r.Categories = slices.Clone(r.Categories)
-		if len(r.Categories) == 0 {
-			r.Categories = nil
+	out := seal(in, head, key)
+	args := make([]any, 0, min(len(out), insertChunk)*nInsertColumns)
+	rest := out
+	for _, st := range inserts {
+		n := min(len(rest), insertChunk)
+		for n&(n-1) != 0 { // the largest power of two up to n
+			n &= n - 1
 		}
-		r.CollectedAt = r.CollectedAt.UTC()
-		if !r.ExpiresAt.IsZero() {
-			r.ExpiresAt = r.ExpiresAt.UTC()
+		args = args[:0]
+		for i := range n {
+			args = append(args, row(&rest[i])...)
 		}
-		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
-		r.SealWith(prev, key)
-		prev = r.Hash
-		out[i] = r
-
-		categories := []byte("[]")
-		if r.Categories != nil {
-			var err error
-			if categories, err = json.Marshal(r.Categories); err != nil {
-				return nil, err
-			}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			return nil, fmt.Errorf("insert records: %w", err)
 		}
-		args = append(args,
-			r.Seq, r.RecordID, r.SubjectID, r.SubjectRef, r.Controller, r.Purpose, string(categories), string(r.Event),
-			r.PolicyVersion, r.NoticeHash, r.Method, r.CollectedBy, r.Language, r.Jurisdiction,
-			r.CollectedAt.UnixNano(), nullNanos(r.ExpiresAt), r.Guardian, r.PrevHash, r.Hash, string(r.Act), r.KeyID)
-		if n := len(args) / nInsertColumns; n == insertChunk || i == len(in)-1 {
-			if _, err := tx.ExecContext(ctx, s.insertSQL(n), args...); err != nil {
-				return nil, fmt.Errorf("insert records: %w", err)
-			}
-			args = args[:0]
-		}
+		rest = rest[n:]
 	}
+	last := out[len(out)-1]
 	if _, err := tx.ExecContext(ctx,
-		`UPDATE privacy_consent_head SET seq = $1, hash = $2, key_id = $3 WHERE id = 1`, seq, prev, out[len(out)-1].KeyID,
+		`UPDATE privacy_consent_head SET seq = $1, hash = $2, key_id = $3 WHERE id = 1`, last.Seq, last.Hash, last.KeyID,
 	); err != nil {
 		return nil, fmt.Errorf("move ledger head: %w", err)
 	}

@@ -32,6 +32,14 @@ type Dialect struct {
 	// with three arrays ($1 subjects, $2 purposes, $3 seqs), to tell other
 	// processes (PostgreSQL NOTIFY). SQLite has no such thing.
 	notify string
+	// appendRecords, if set, appends a group of records in one statement
+	// (one round trip, its own transaction): it moves the head from $4,
+	// $5 to $1, $2 with key id $3, inserts the records given as one array
+	// per column of insertColumns ($6 to $26) and notifies as notify does
+	// with its arrays as $27 to $29, or, when the
+	// head is no longer at $4, $5, does nothing. It returns how many
+	// records it inserted and how many notifications it sent.
+	appendRecords string
 	// notifyState, if set, is run in each transaction that changes a
 	// subject's state, with the subject ($1), to tell other processes.
 	notifyState string
@@ -73,14 +81,23 @@ func Postgres() Dialect {
 		lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('privacykit.migrate'), hashtext(coalesce(current_schema(), '')))`,
 		// One channel for every schema; the payload names the schema so
 		// that listeners can skip the others. Delivered at commit.
-		// A payload over the 8000 bytes a notification holds (a long
-		// subject, or one whose quotes and control bytes JSON escapes to
-		// several bytes each) names no subject: "" tells listeners that
-		// anything may have changed.
-		notify: `SELECT pg_notify(` + NotifyChannelLiteral + `, CASE WHEN octet_length(n.payload) <= 7900 THEN n.payload
-	ELSE json_build_object('schema', current_schema(), 'subject', '', 'purpose', '', 'seq', n.q)::text END)
-FROM (SELECT json_build_object('schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text AS payload, t.q AS q
-	FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(s, p, q)) AS n`,
+		notify: notifyLedger("$1", "$2", "$3"),
+		// Group commits: one round trip instead of six (begin, lock the
+		// head, insert, move the head, notify, commit).
+		appendRecords: `WITH moved AS (
+	UPDATE privacy_consent_head SET seq = $1, hash = $2, key_id = $3
+	WHERE id = 1 AND seq = $4 AND hash = $5
+	RETURNING 1
+), stored AS (
+	INSERT INTO privacy_consent_records (` + insertColumns + `)
+	SELECT * FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+		$14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+		$20::bigint[], $21::bigint[], $22::boolean[], $23::text[], $24::text[], $25::text[], $26::text[])
+	WHERE EXISTS (SELECT 1 FROM moved)
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM stored), (SELECT count(*) FROM (` + notifyLedger("$27", "$28", "$29") + `
+	WHERE EXISTS (SELECT 1 FROM moved)) AS sent)`,
 		notifyState: `SELECT pg_notify(` + StateNotifyChannelLiteral + `, CASE WHEN octet_length(n.payload) <= 7900 THEN n.payload
 	ELSE json_build_object('schema', current_schema(), 'subject', '')::text END)
 FROM (SELECT json_build_object('schema', current_schema(), 'subject', $1::text)::text AS payload) AS n`,
@@ -90,6 +107,19 @@ FROM (SELECT json_build_object('schema', current_schema(), 'subject', $1::text):
 			return errors.As(err, &e) && e.SQLState() == "23505" // unique_violation
 		},
 	}
+}
+
+// notifyLedger returns the SELECT that sends a notification on
+// NotifyChannel for each subject, purpose and seq of three arrays (SQL
+// expressions). A payload over the 8000 bytes a notification holds (a long
+// subject, or one whose quotes and control bytes JSON escapes to several
+// bytes each) names no subject: "" tells listeners that anything may have
+// changed.
+func notifyLedger(subjects, purposes, seqs string) string {
+	return `SELECT pg_notify(` + NotifyChannelLiteral + `, CASE WHEN octet_length(n.payload) <= 7900 THEN n.payload
+	ELSE json_build_object('schema', current_schema(), 'subject', '', 'purpose', '', 'seq', n.q)::text END)
+FROM (SELECT json_build_object('schema', current_schema(), 'subject', t.s, 'purpose', t.p, 'seq', t.q)::text AS payload, t.q AS q
+	FROM unnest(` + subjects + `::text[], ` + purposes + `::text[], ` + seqs + `::bigint[]) AS t(s, p, q)) AS n`
 }
 
 // NotifyChannel is the PostgreSQL channel of ledger changes. Its payload is

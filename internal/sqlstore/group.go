@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"sync"
 
 	"github.com/privacykit/privacy/consent"
@@ -22,6 +24,17 @@ type group struct {
 	mu      sync.Mutex
 	queue   []*pendingAppend
 	running bool // a drain goroutine runs
+
+	// The head the last group commit left, and its key id, when known:
+	// the next one chains to it without reading it (Dialect.appendRecords).
+	// Only the drain goroutine uses them.
+	head      consent.Head
+	headKey   string
+	headKnown bool
+
+	// stmts are the prepared inserts of n records.
+	stmtMu sync.Mutex
+	stmts  map[int]*sql.Stmt
 }
 
 // pendingAppend is one caller's records, waiting for their commit.
@@ -33,10 +46,12 @@ type pendingAppend struct {
 	done chan struct{}
 }
 
-// append queues rs, starts a drain unless one runs, and waits for the
-// commit that holds rs. It waits even when ctx ends meanwhile: a record
-// in a commit under way may be stored, and the caller must not be told it
-// was not.
+// append queues rs and waits for the commit that holds rs. When no drain
+// runs, the caller drains itself, so that a lone writer commits on its own
+// goroutine with no hand-over; once its records are committed it hands
+// what queued meanwhile to a drain goroutine. It waits even when ctx ends
+// meanwhile: a record in a commit under way may be stored, and the caller
+// must not be told it was not.
 func (g *group) append(ctx context.Context, rs []consent.Record, commit func([]*pendingAppend)) ([]consent.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -44,18 +59,21 @@ func (g *group) append(ctx context.Context, rs []consent.Record, commit func([]*
 	p := &pendingAppend{ctx: ctx, rs: rs, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if !g.running {
-		g.running = true
-		go g.drain(commit)
-	}
+	lead := !g.running
+	g.running = true
 	g.mu.Unlock()
+	if lead {
+		g.drain(commit, p)
+	}
 	<-p.done
 	return p.out, p.err
 }
 
 // drain commits queued appends, at most groupMax records at a time (a
-// batch larger than that alone), until the queue is empty.
-func (g *group) drain(commit func([]*pendingAppend)) {
+// batch larger than that alone), until the queue is empty or, when mine
+// is set, until mine is committed: then a drain goroutine takes over what
+// is left.
+func (g *group) drain(commit func([]*pendingAppend), mine *pendingAppend) {
 	for {
 		g.mu.Lock()
 		n, take := 0, 0
@@ -87,6 +105,16 @@ func (g *group) drain(commit func([]*pendingAppend)) {
 			for _, p := range live {
 				close(p.done)
 			}
+		}
+		if mine != nil && slices.Contains(batch, mine) {
+			g.mu.Lock()
+			if len(g.queue) == 0 {
+				g.running = false
+			} else {
+				go g.drain(commit, nil)
+			}
+			g.mu.Unlock()
+			return
 		}
 	}
 }
