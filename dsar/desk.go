@@ -200,6 +200,9 @@ func (d *Desk) check(r *Request) error {
 	if !r.Kind.Valid() {
 		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
 	}
+	if r.Kind == KindOffboarding {
+		return bad("kind", "an offboarding is the customer's choice at the end of its contract, made with Desk.Offboard")
+	}
 	if err := privacy.CheckID("subject.id", r.Subject.ID); err != nil {
 		return err
 	}
@@ -484,9 +487,13 @@ func (d *Desk) run(ctx context.Context, id string) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	switch r.Status {
-	case StatusCompleted, StatusRejected:
+	switch {
+	case r.Status.Final():
 		return r, nil
+	case r.Kind == KindOffboarding:
+		return r, fmt.Errorf("run %s: %w: an offboarding runs in Desk.Offboard; offboard the controller again to finish it", id, ErrTransition)
+	}
+	switch r.Status {
 	case StatusBlocked:
 		return r, fmt.Errorf("run %s: %w: %s", id, ErrBlocked, r.Blocked)
 	case StatusForwarded:

@@ -138,3 +138,17 @@ func TestNoticesLogFailure(t *testing.T) {
 		t.Errorf("trail %v lacks step_failed", actions(got))
 	}
 }
+
+// Offboarding needs sources that can act on a controller's data at once;
+// one that cannot is named, and nothing is recorded.
+func TestOffboardNeedsControllerSources(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, err := f.desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
+	if err == nil || !strings.Contains(err.Error(), "ControllerSource") {
+		t.Errorf("Offboard over plain sources: %v, want an error naming ControllerSource", err)
+	}
+	if list, _ := f.desk.List(t.Context(), dsar.Filter{}); len(list) != 0 {
+		t.Errorf("a refused offboarding was recorded: %v", list)
+	}
+}

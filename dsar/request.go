@@ -36,12 +36,18 @@ const (
 	// KindDeactivation: deactivation of the account ("you may request that
 	// your account be deactivated"); only legal purposes remain.
 	KindDeactivation Kind = "deactivation"
+	// KindOffboarding: the record of a customer's offboarding (Art.
+	// 28(3)(g)): at the end of its contract, the data processed on its
+	// behalf is returned and deleted, or deleted. Made by Desk.Offboard
+	// only; Subject names the controller (ID and Controller) and the
+	// subject kind whose data it is.
+	KindOffboarding Kind = "offboarding"
 )
 
 // Kinds lists every request kind.
 func Kinds() []Kind {
 	return []Kind{KindAccess, KindPortability, KindRectification, KindErasure,
-		KindRestriction, KindObjection, KindDeactivation}
+		KindRestriction, KindObjection, KindDeactivation, KindOffboarding}
 }
 
 // Article returns the provision the kind answers, such as "GDPR Art. 15".
@@ -61,6 +67,8 @@ func (k Kind) Article() string {
 		return "GDPR Art. 21"
 	case KindDeactivation:
 		return "GDPR Art. 17, 21 (policy: account deactivation)"
+	case KindOffboarding:
+		return "GDPR Art. 28(3)(g)"
 	}
 	return ""
 }
@@ -161,6 +169,9 @@ type Request struct {
 	DirectMarketing bool `json:"direct_marketing,omitempty"`
 	// Corrections are what a rectification request asks to change.
 	Corrections []Correction `json:"corrections,omitempty"`
+	// Return marks an offboarding whose customer chose to have its data
+	// returned before it is deleted.
+	Return bool `json:"return,omitempty"`
 	// Note is free text from the subject or the operator.
 	Note string `json:"note,omitempty"`
 
@@ -349,7 +360,7 @@ type Entry struct {
 	// Action names the step: opened, verified, verification_failed,
 	// extended, forwarded, instructed, started, source_done,
 	// source_failed, exempted, state_written, consent_pseudonymised,
-	// exports_cleared, recipients_listed, recipient_notified,
+	// exports_cleared, returned, recipients_listed, recipient_notified,
 	// recipient_exempt, step_failed, blocked, resumed, completed, rejected.
 	Action string `json:"action"`
 	Source string `json:"source,omitempty"`

@@ -341,6 +341,65 @@ func cmdDSARNotify(c *cli, fs *pflag.FlagSet) runFunc {
 	}
 }
 
+// cmdDSAROffboard carries out a customer's choice when its contract ends
+// (Art. 28(3)(g)): its guest data in the --dataset's tables returned
+// (printed in the offboarding record) and deleted, or deleted.
+func cmdDSAROffboard(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.register(fs, false)
+	env.dataset.register(fs)
+	controller := fs.String("controller", "", "the customer whose contract ended: the controller of the data (required)")
+	kind := fs.String("subject-kind", string(privacy.SubjectGuest), "the subject kind the operator processes for customers")
+	ret := fs.Bool("return", false, "the customer chose to have its data returned: export it into the record, then delete it")
+	del := fs.Bool("delete", false, "the customer chose deletion")
+	by := fs.String("by", "", "who acts on the customer's choice (required)")
+	reference := fs.String("reference", "", "the customer's instruction: termination notice, ticket")
+	return func(ctx context.Context, args []string) error {
+		if err := required("controller", *controller, "by", *by); err != nil {
+			return err
+		}
+		if *ret == *del {
+			return usagef("give exactly one of --return or --delete: the customer's choice (Art. 28(3)(g))")
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Offboard(ctx, dsar.Offboarding{Controller: *controller, Kind: privacy.SubjectKind(*kind), Return: *ret, By: *by, Reference: *reference})
+		if err != nil && r.ID == "" {
+			return err
+		}
+		if perr := c.print(r); perr != nil {
+			return perr
+		}
+		return err
+	}
+}
+
+// cmdDSARReturned records that an offboarding's returned data was handed
+// over, and deletes the copy the record held.
+func cmdDSARReturned(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.register(fs, true)
+	by := fs.String("by", "", "who handed the data over (required)")
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Returned(ctx, env.id, *by)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
+	}
+}
+
 func cmdDSARList(c *cli, fs *pflag.FlagSet) runFunc {
 	var env dsarEnv
 	env.registerRead(fs, false)

@@ -124,6 +124,8 @@ func verbs() map[string]map[string]verb {
 			"export":     {summary: "the answer to a completed access or portability request: records and Art. 15 information", build: cmdDSARExport},
 			"show":       {summary: "show a request with its audit trail", build: cmdDSARShow},
 			"recipients": {summary: "the recipients a completed rectification, erasure or restriction is told of, and whether each was (Art. 19)", build: cmdDSARRecipients},
+			"offboard":   {summary: "a customer's contract ended: return (--return) and delete, or --delete, its guest data in a --dataset's tables (Art. 28(3)(g))", build: cmdDSAROffboard},
+			"returned":   {summary: "record that an offboarding's returned data was handed over, and delete the copy it held", build: cmdDSARReturned},
 			"notify":     {summary: "record that a recipient was told of a rectification, erasure or restriction, or --exempt why not (Art. 19)", build: cmdDSARNotify},
 			"list":       {summary: "list requests (--subject, --status, --overdue)", build: cmdDSARList},
 			"instruct":   {summary: "record a controller's instruction on a forwarded request", build: cmdDSARInstruct},

@@ -88,7 +88,10 @@ func (s *Source) entries(sub privacy.Subject) ([]*table, error) {
 		if t.processor && sub.Controller == "" {
 			return nil, fmt.Errorf("dataset %s: table %s holds the data of a %s for a controller: the request must name the controller", s.ds.name, t.name, sub.Kind)
 		}
-		if ip := s.integer[t]; (ip.key && !isInteger(sub.ID)) || (ip.controller && !isInteger(sub.Controller)) {
+		if sub.ID == "" && !t.processor {
+			continue // offboarding reaches a controller's rows only
+		}
+		if ip := s.integer[t]; (ip.key && sub.ID != "" && !isInteger(sub.ID)) || (ip.controller && !isInteger(sub.Controller)) {
 			continue // no row can match
 		}
 		out = append(out, t)
@@ -102,7 +105,9 @@ func isInteger(s string) bool {
 }
 
 // where returns the condition that selects the subject's rows of the
-// entry's table (aliased t0) and its arguments, numbered from $1.
+// entry's table (aliased t0) and its arguments, numbered from $1. A
+// subject without an id selects every row of its controller (offboarding:
+// a processor's entries only, whose controller column is set).
 func (t *table) where(sub privacy.Subject) (string, []any) {
 	alias := map[string]string{t.name: "t0"}
 	var from []string
@@ -116,11 +121,14 @@ func (t *table) where(sub privacy.Subject) (string, []any) {
 	for _, j := range t.joins {
 		conds = append(conds, alias[j.table]+"."+quote(j.column)+" = "+col(j.from))
 	}
-	conds = append(conds, col(t.key)+" = $1")
-	args := []any{sub.ID}
+	var args []any
+	if sub.ID != "" {
+		args = append(args, sub.ID)
+		conds = append(conds, fmt.Sprintf("%s = $%d", col(t.key), len(args)))
+	}
 	if t.controller != nil {
-		conds = append(conds, col(*t.controller)+" = $2")
 		args = append(args, sub.Controller)
+		conds = append(conds, fmt.Sprintf("%s = $%d", col(*t.controller), len(args)))
 	}
 	if len(t.joins) == 0 {
 		return strings.Join(conds, " AND "), args
@@ -220,6 +228,37 @@ func sameValue(v, mask any) bool {
 // a subject whose data the operator processes for a controller, only the
 // rows of that controller.
 func (s *Source) Export(ctx context.Context, sub privacy.Subject) (_ []dsar.Record, err error) {
+	if err := privacy.CheckID("subject.id", sub.ID); err != nil {
+		return nil, err
+	}
+	return s.exportAll(ctx, sub)
+}
+
+// ExportController returns every record the dataset's entries for subjects
+// of the kind hold on behalf of the controller, as Export does for one
+// subject: the customer's data to return when its contract ends (Art.
+// 28(3)(g), dsar.Desk.Offboard). Only entries of a kind the operator
+// processes for controllers are read.
+func (s *Source) ExportController(ctx context.Context, kind privacy.SubjectKind, controller string) ([]dsar.Record, error) {
+	if err := privacy.CheckID("controller", controller); err != nil {
+		return nil, err
+	}
+	return s.exportAll(ctx, privacy.Subject{Kind: kind, Controller: controller})
+}
+
+// EraseController erases, as Erase does for one subject, the given
+// categories in every row the dataset's entries for subjects of the kind
+// hold on behalf of the controller (Art. 28(3)(g), dsar.Desk.Offboard).
+func (s *Source) EraseController(ctx context.Context, kind privacy.SubjectKind, controller string, categories []string) ([]dsar.Erased, error) {
+	if err := privacy.CheckID("controller", controller); err != nil {
+		return nil, err
+	}
+	return s.erase(ctx, privacy.Subject{Kind: kind, Controller: controller}, categories)
+}
+
+var _ dsar.ControllerSource = (*Source)(nil)
+
+func (s *Source) exportAll(ctx context.Context, sub privacy.Subject) (_ []dsar.Record, err error) {
 	defer redact(&err, sub)
 	entries, err := s.entries(sub)
 	if err != nil {
@@ -247,6 +286,13 @@ func (s *Source) Export(ctx context.Context, sub privacy.Subject) (_ []dsar.Reco
 // reports each category in which it erased something, with the number of
 // records (rows) erased; erasing again finds nothing.
 func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []string) (_ []dsar.Erased, err error) {
+	if err := privacy.CheckID("subject.id", sub.ID); err != nil {
+		return nil, err
+	}
+	return s.erase(ctx, sub, categories)
+}
+
+func (s *Source) erase(ctx context.Context, sub privacy.Subject, categories []string) (_ []dsar.Erased, err error) {
 	defer redact(&err, sub)
 	entries, err := s.entries(sub)
 	if err != nil {
@@ -341,6 +387,9 @@ func (s *Source) rowErasable(tableName string, categories []string) bool {
 // made (an invoice is corrected by a new one) and are not rewritten.
 // Values must be strings, numbers or booleans.
 func (s *Source) Rectify(ctx context.Context, sub privacy.Subject, corrections []dsar.Correction) (_ int, err error) {
+	if err := privacy.CheckID("subject.id", sub.ID); err != nil {
+		return 0, err
+	}
 	defer redact(&err, sub, corrections...)
 	entries, err := s.entries(sub)
 	if err != nil {
