@@ -14,7 +14,9 @@ const instrumentation = "github.com/privacykit/privacy/stateview"
 // WithMeterProvider makes the view's metrics with mp instead of the global
 // provider (otel.GetMeterProvider). The metrics are observed when the
 // provider's reader collects, from the counters of Stats and from
-// Staleness, so a read costs nothing more for them.
+// Staleness, so a read costs nothing more for them. The view stays
+// registered with the provider for the provider's life: make one view per
+// database and keep it, as the DB.View methods ask.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(v *View) { v.meterProvider = mp }
 }
