@@ -72,18 +72,6 @@ func TestDifferential(t *testing.T) {
 	}
 	plain, cached := engine(WithCache(0)), engine(WithCache(4096))
 
-	type outcome struct {
-		D   privacy.Decision
-		Err string
-	}
-	out := func(d privacy.Decision, err error) outcome {
-		o := outcome{D: d}
-		if err != nil {
-			o.Err = err.Error()
-		}
-		return o
-	}
-
 	var (
 		mu       sync.Mutex
 		failures int
@@ -106,7 +94,7 @@ func TestDifferential(t *testing.T) {
 				for j, s := range gr.subjects {
 					req := gr.tmpl
 					req.Subject = s
-					want[j] = out(plain.Decide(t.Context(), req))
+					want[j] = outcomeOf(plain.Decide(t.Context(), req))
 					// No subject id leaves the engine in a reason or an
 					// error: messages say "the subject".
 					for _, text := range append([]string{want[j].Err}, reasonTexts(want[j].D)...) {
@@ -119,7 +107,7 @@ func TestDifferential(t *testing.T) {
 						allowed++
 						mu.Unlock()
 					}
-					if got := out(cached.Decide(t.Context(), req)); !cmp.Equal(want[j], got) {
+					if got := outcomeOf(cached.Decide(t.Context(), req)); !cmp.Equal(want[j], got) {
 						fail("cached Decide of %+v differs from plain Rego (-want +got):\n%s", req, cmp.Diff(want[j], got))
 					}
 					// The decision stands until its valid_until: the
@@ -127,7 +115,7 @@ func TestDifferential(t *testing.T) {
 					if until := want[j].D.ValidUntil; !until.IsZero() {
 						later := req
 						later.Time = until.Add(-time.Nanosecond)
-						if got := out(plain.Decide(t.Context(), later)); !cmp.Equal(want[j], got) {
+						if got := outcomeOf(plain.Decide(t.Context(), later)); !cmp.Equal(want[j], got) {
 							fail("Decide of %+v just before its valid_until differs (-want +got):\n%s", req, cmp.Diff(want[j], got))
 						}
 					}
@@ -141,7 +129,7 @@ func TestDifferential(t *testing.T) {
 				}
 				var got []outcome
 				for r, err := range cached.Filter(t.Context(), gr.tmpl, subjects, IncludeDenied()) {
-					got = append(got, out(r.Decision, err))
+					got = append(got, outcomeOf(r.Decision, err))
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					fail("Filter of template %d differs from plain Rego (-want +got):\n%s", i, diff)

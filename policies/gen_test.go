@@ -222,3 +222,18 @@ func (g *gen) like(st *fixedState, s privacy.Subject) privacy.Subject {
 	}
 	return t
 }
+
+// outcome is a decision and its error's text, for comparing decisions
+// made different ways.
+type outcome struct {
+	D   privacy.Decision
+	Err string
+}
+
+func outcomeOf(d privacy.Decision, err error) outcome {
+	o := outcome{D: d}
+	if err != nil {
+		o.Err = err.Error()
+	}
+	return o
+}

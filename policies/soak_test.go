@@ -277,17 +277,6 @@ func TestFaultSoak(t *testing.T) {
 		}
 		return e.Decide(ctx, req)
 	}
-	type outcome struct {
-		D   privacy.Decision
-		Err string
-	}
-	out := func(d privacy.Decision, err error) outcome {
-		o := outcome{D: d}
-		if err != nil {
-			o.Err = err.Error()
-		}
-		return o
-	}
 	const workers = 2
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -297,7 +286,7 @@ func TestFaultSoak(t *testing.T) {
 				f := faulty[j.engine]
 				// The plain engine's decision, needed unless a fault fired
 				// on an engine without a cache.
-				want := func() outcome { return out(decide(truth, t.Context(), j.req, j.replay)) }
+				want := func() outcome { return outcomeOf(decide(truth, t.Context(), j.req, j.replay)) }
 				ctx := context.WithValue(t.Context(), planKey{}, &j.plan)
 				cancel := context.CancelFunc(func() {})
 				if j.budget > 0 {
@@ -332,12 +321,12 @@ func TestFaultSoak(t *testing.T) {
 					fail("%s, %s: allowed %v, %v, error %v; want a denial with evaluation.failed and an error wrapping ErrEvaluation",
 						f.name, p.fired, d.Allowed, d.Codes(), err)
 				case !faulted:
-					if w := want(); !cmp.Equal(w, out(d, err)) {
+					if w := want(); !cmp.Equal(w, outcomeOf(d, err)) {
 						mu.Lock()
 						fig.unfaultedMismatch++
 						mu.Unlock()
 						fail("%s, no fault fired (%s at call %d of %d): the decision differs from the plain engine's (-want +got):\n%s",
-							f.name, p.kind, p.at, p.calls, cmp.Diff(w, out(d, err)))
+							f.name, p.kind, p.at, p.calls, cmp.Diff(w, outcomeOf(d, err)))
 					}
 				}
 				if faulted {
@@ -353,7 +342,7 @@ func TestFaultSoak(t *testing.T) {
 				if faulted && f.cached {
 					// The fault must have left nothing in the cache that
 					// answers differently from the plain engine.
-					got, w := out(decide(f.e, t.Context(), j.req, j.replay)), want()
+					got, w := outcomeOf(decide(f.e, t.Context(), j.req, j.replay)), want()
 					mu.Lock()
 					fig.rechecks++
 					if !cmp.Equal(w, got) {

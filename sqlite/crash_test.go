@@ -44,10 +44,9 @@ func TestGroupCommitSurvivesKill(t *testing.T) {
 	path := tempFile(t)
 	total := 0
 	for k := range kills {
-		child := crashtest.Start(t, envCrashChild, path)
-		lines := child.KillAfter(50, time.Duration(200+k*50)*time.Millisecond)
-		if _, failure := child.Exited(); failure != "" || len(lines) == 0 {
-			t.Fatalf("kill %d: the child appended nothing: %s", k, failure)
+		lines, _ := crashtest.Run(t, envCrashChild, path, &crashtest.KillPoint{Lines: 50, Delay: time.Duration(200+k*50) * time.Millisecond})
+		if len(lines) == 0 {
+			t.Fatalf("kill %d: the child appended nothing", k)
 		}
 		db, err := sqlite.Open(t.Context(), path)
 		if err != nil {

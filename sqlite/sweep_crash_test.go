@@ -153,18 +153,12 @@ func TestSweepSurvivesKill(t *testing.T) {
 	arg := fmt.Sprintf("%s|%d", path, epoch.UnixNano())
 	runs, killed := 0, 0
 	for {
-		child := crashtest.Start(t, envSweepChild, arg)
-		runs++
-		var lines []string
+		var kill *crashtest.KillPoint
 		if killed < kills {
-			lines = child.KillAfter(1+rng.IntN(plan.Due/kills), time.Duration(rng.IntN(20))*time.Millisecond)
-		} else {
-			lines = child.Rest()
+			kill = &crashtest.KillPoint{Lines: 1 + rng.IntN(plan.Due/kills), Delay: time.Duration(rng.IntN(20)) * time.Millisecond}
 		}
-		ok, failure := child.Exited()
-		if failure != "" {
-			t.Fatalf("run %d: the child failed: %s", runs, failure)
-		}
+		lines, ok := crashtest.Run(t, envSweepChild, arg, kill)
+		runs++
 		if ok {
 			if !slices.Contains(lines, "done") {
 				t.Fatalf("the child ended without finishing the sweep: %d lines", len(lines))

@@ -223,21 +223,15 @@ func TestErasureSurvivesKill(t *testing.T) {
 			for _, o := range cur.Sources {
 				done[o.Source] = o.Status == dsar.OutcomeDone
 			}
-			child := crashtest.Start(t, envDeskChild, dir+"|"+r.ID)
-			runs++
-			var lines []string
+			var kill *crashtest.KillPoint
 			if k < killsPerRound {
 				// After "started" and up to every source's "erase" and
 				// "erased": before, inside and after each erasure, and
 				// while the request is finished.
-				lines = child.KillAfter(1+rng.IntN(2*len(crashSources)+1), time.Duration(rng.IntN(40))*time.Millisecond)
-			} else {
-				lines = child.Rest()
+				kill = &crashtest.KillPoint{Lines: 1 + rng.IntN(2*len(crashSources)+1), Delay: time.Duration(rng.IntN(40)) * time.Millisecond}
 			}
-			ok, failure := child.Exited()
-			if failure != "" {
-				t.Fatalf("round %d, run %d: the child failed: %s", round, k, failure)
-			}
+			lines, ok := crashtest.Run(t, envDeskChild, dir+"|"+r.ID, kill)
+			runs++
 			for _, l := range lines {
 				if name, found := strings.CutPrefix(l, "erase "); found {
 					calls++

@@ -139,3 +139,29 @@ func (p *Process) KillAfter(min int, delay time.Duration) []string {
 		}
 	}
 }
+
+// KillPoint says when Run kills its child: once it printed Lines lines
+// and Delay has passed since it started.
+type KillPoint struct {
+	Lines int
+	Delay time.Duration
+}
+
+// Run runs the child env names once, with arg: killed at kill, or to its
+// end when kill is nil. It returns the lines the child printed and
+// whether it finished by itself before the kill. A child that failed
+// fails the test.
+func Run(t testing.TB, env, arg string, kill *KillPoint) (lines []string, finished bool) {
+	t.Helper()
+	child := Start(t, env, arg)
+	if kill != nil {
+		lines = child.KillAfter(kill.Lines, kill.Delay)
+	} else {
+		lines = child.Rest()
+	}
+	finished, failure := child.Exited()
+	if failure != "" {
+		t.Fatalf("the child failed: %s", failure)
+	}
+	return lines, finished
+}
