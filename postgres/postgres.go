@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
@@ -83,6 +84,14 @@ func WithWatchHeartbeat(d time.Duration) Option {
 // consent.ErrKeyRequired. See docs/ledger.md.
 func WithLedgerKeys(keys consent.KeyProvider) Option {
 	return func(c *config) { c.stores.LedgerKeys = keys }
+}
+
+// WithMeterProvider makes the consent ledger's metrics
+// (privacy.ledger.appends, privacy.ledger.group.size,
+// privacy.ledger.append.duration; see docs/observability.md) with mp
+// instead of the global provider (otel.GetMeterProvider).
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(c *config) { c.stores.MeterProvider = mp }
 }
 
 // Open connects to the PostgreSQL database at dsn (a postgres:// URL or

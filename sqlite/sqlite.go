@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/internal/sqlstore"
 	"github.com/privacykit/privacy/internal/watch"
@@ -52,6 +54,14 @@ type Option func(*sqlstore.StoresOptions)
 // consent.ErrKeyRequired. See docs/ledger.md.
 func WithLedgerKeys(keys consent.KeyProvider) Option {
 	return func(o *sqlstore.StoresOptions) { o.LedgerKeys = keys }
+}
+
+// WithMeterProvider makes the consent ledger's metrics
+// (privacy.ledger.appends, privacy.ledger.group.size,
+// privacy.ledger.append.duration; see docs/observability.md) with mp
+// instead of the global provider (otel.GetMeterProvider).
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(o *sqlstore.StoresOptions) { o.MeterProvider = mp }
 }
 
 // Open opens the SQLite database at path, creating the file if it is

@@ -111,7 +111,9 @@ func LoadSubjectKey(ctx context.Context, db *sql.DB, d Dialect) ([]byte, error) 
 // chained PrevHash. Concurrent appends of one process share that
 // transaction (group commit); each returns once it has committed. Times
 // are returned in UTC.
-func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (consent.Record, error) {
+func (s *ConsentStore) Append(ctx context.Context, r consent.Record) (_ consent.Record, err error) {
+	start := time.Now()
+	defer func() { s.group.metrics.observe(ctx, start, 1, err) }()
 	if err := checkRecord(r); err != nil {
 		return consent.Record{}, fmt.Errorf("append consent record: %w", err)
 	}
@@ -147,7 +149,11 @@ func (s *ConsentStore) commitGroup(ps []*pendingAppend) {
 			all = append(all, p.rs...)
 		}
 	}
-	out, err := s.appendGroup(context.WithoutCancel(ps[0].ctx), all)
+	ctx := context.WithoutCancel(ps[0].ctx)
+	if m := s.group.metrics; m != nil {
+		m.groupSize.Record(ctx, int64(len(all)))
+	}
+	out, err := s.appendGroup(ctx, all)
 	for _, p := range ps {
 		if err != nil {
 			p.err = err
@@ -159,7 +165,13 @@ func (s *ConsentStore) commitGroup(ps []*pendingAppend) {
 
 // AppendBatch validates every record, then appends them all in one
 // transaction, in order, with consecutive Seqs; all or none.
-func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) ([]consent.Record, error) {
+func (s *ConsentStore) AppendBatch(ctx context.Context, rs []consent.Record) (_ []consent.Record, err error) {
+	start := time.Now()
+	defer func() {
+		if len(rs) > 0 {
+			s.group.metrics.observe(ctx, start, len(rs), err)
+		}
+	}()
 	for i, r := range rs {
 		if err := checkRecord(r); err != nil {
 			return nil, fmt.Errorf("append consent records: %w", consent.BatchError(i, err))

@@ -32,6 +32,9 @@ type group struct {
 	headKey   string
 	headKnown bool
 
+	// metrics are the ledger's instruments; nil records nothing.
+	metrics *ledgerMetrics
+
 	// stmts are the prepared inserts of n records.
 	stmtMu sync.Mutex
 	stmts  map[int]*sql.Stmt

@@ -25,7 +25,11 @@ func OpenStoresReadOnly(ctx context.Context, db *sql.DB, d Dialect, o StoresOpti
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{Now: time.Now, db: db, d: d, o: o, key: key}, nil
+	s := &Stores{Now: time.Now, db: db, d: d, o: o, key: key}
+	if s.group.metrics, err = newLedgerMetrics(o.MeterProvider); err != nil {
+		return nil, fmt.Errorf("ledger metrics: %w", err)
+	}
+	return s, nil
 }
 
 // Pending returns the names of the embedded migrations the database has

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/dsar"
@@ -54,6 +57,9 @@ type StoresOptions struct {
 	// LedgerKeys, if set, seals new ledger records with its current key
 	// (ConsentOptions.Keys).
 	LedgerKeys consent.KeyProvider
+	// MeterProvider makes the ledger's metrics; nil means the global one
+	// (otel.GetMeterProvider).
+	MeterProvider metric.MeterProvider
 }
 
 // OpenStores brings db's schema up to date (Migrate), loads its subject
@@ -68,6 +74,9 @@ func OpenStores(ctx context.Context, db *sql.DB, d Dialect, o StoresOptions) (*S
 		return nil, err
 	}
 	s.key = key
+	if s.group.metrics, err = newLedgerMetrics(o.MeterProvider); err != nil {
+		return nil, fmt.Errorf("ledger metrics: %w", err)
+	}
 	return s, nil
 }
 
