@@ -123,6 +123,9 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 		}
 		fmt.Fprintf(&b, "- Data used: %s.\n", strings.Join(data, ", "))
 		fmt.Fprintf(&b, "- Do you have to give it? %s\n", provisionWords[provisionOf(p, subjects)])
+		if age, ok := c.ConsentMaxAge(p.Key); ok && lawfulbasis.Contains(basesFor(p, subjects), lawfulbasis.Consent) {
+			fmt.Fprintf(&b, "- Your consent lasts %s: then we ask you again, and stop until you agree again.\n", plainPeriod(age))
+		}
 		if len(p.Recipients) > 0 {
 			var to []string
 			for _, r := range sortedRecipients(p.Recipients) {
@@ -171,6 +174,9 @@ func WriteNotice(w io.Writer, c *privacy.Catalog) error {
 	b.WriteString("We send your data outside the EEA only to a country the European Commission has found to protect it adequately, or to a recipient bound by one of these safeguards, a copy of which you can ask us for:\n\n")
 	for _, s := range safeguards {
 		b.WriteString("- " + s + "\n")
+	}
+	if d := derogationWords(c); d != "" {
+		b.WriteString("\nExceptionally, for an occasional transfer and never as a routine, we may instead rely on " + d + " (Art. 49(1)).\n")
 	}
 	var adequate []string
 	for _, a := range c.Transfers.Adequacy {
@@ -362,4 +368,26 @@ func plainSecurity(c *privacy.Catalog) string {
 		"Service providers and group companies receive data only under a data-processing agreement that binds them to our instructions.",
 		"Every use and every disclosure of your data is checked against this notice's rules before it happens, and a record of each consent is kept that cannot be altered unnoticed.")
 	return strings.Join(parts, " ")
+}
+
+// derogationWords lists, in plain words, the exceptions of Art. 49(1) the
+// engine lets a transfer rest on for this catalog's purposes: explicit
+// consent to the transfer (any purpose), a contract with the subject (a
+// purpose on contract) and legal claims (a purpose marked for them).
+func derogationWords(c *privacy.Catalog) string {
+	words := []string{"your explicit consent to that transfer, given after we have told you its risks"}
+	if slices.ContainsFunc(c.Purposes, func(p privacy.Purpose) bool {
+		return slices.ContainsFunc(p.Subjects, func(k privacy.SubjectKind) bool {
+			return lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Contract)
+		})
+	}) {
+		words = append(words, "the transfer being necessary for our contract with you")
+	}
+	if slices.ContainsFunc(c.Purposes, func(p privacy.Purpose) bool { return p.LegalClaims }) {
+		words = append(words, "the transfer being necessary to establish, exercise or defend legal claims")
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], "; ") + "; or " + words[len(words)-1]
 }

@@ -93,7 +93,21 @@ func TestNoticeProvisionRequirement(t *testing.T) {
 			t.Errorf("notice lacks %q", want)
 		}
 	}
-	if !strings.Contains(text, "at least 7 years after it was collected") {
-		t.Errorf("notice does not state the fiscal retention as \"7 years\"")
+	// Consent renewal per purpose and the Art. 49 exceptions, in words.
+	for _, want := range []string{
+		"- Your consent lasts 13 months: then we ask you again",
+		"- Your consent lasts 24 months: then we ask you again",
+		"your explicit consent to that transfer, given after we have told you its risks",
+		"necessary to establish, exercise or defend legal claims (Art. 49(1))",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("notice lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "P13M") || strings.Contains(text, "P24M") || strings.Contains(text, "12-31") {
+		t.Error("notice shows a machine value (P13M, P24M, 12-31)")
+	}
+	if !strings.Contains(text, "at least 7 years from the end of the book year in which it was collected (our book year ends on 31 December)") {
+		t.Errorf("notice does not state the fiscal retention as \"7 years\" from the end of the book year (AWR art. 52(4))")
 	}
 }

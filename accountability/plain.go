@@ -69,12 +69,19 @@ func plainAction(a privacy.RetentionAction) string {
 
 // plainRetention states a retention rule in a sentence without engine
 // values: "kept for 90 days after the account is closed, then deleted; the
-// law (AWR art. 52(4)) requires us to keep it for at least 7 years after it
-// was collected".
+// law (AWR art. 52(4)) requires us to keep it for at least 7 years from the
+// end of the book year in which it was collected (our book year ends on 31
+// December)".
 func plainRetention(r *privacy.RetentionRule) string {
 	s := fmt.Sprintf("kept for %s after %s, then %s", plainPeriod(r.Period), plainTrigger(r.Trigger), plainAction(r.Action))
 	if h := r.StatutoryHold; h != nil {
-		s += fmt.Sprintf("; the law (%s) requires us to keep it for at least %s after %s", h.Law, plainPeriod(h.Period), plainTrigger(h.Trigger))
+		from := "after " + plainTrigger(h.Trigger)
+		if h.BookYearEnd != "" {
+			// AWR art. 52(4): the duty counts from the end of the book
+			// year the record belongs to, not from the record's date.
+			from = fmt.Sprintf("from the end of the book year in which %s (our book year ends on %s)", plainTrigger(h.Trigger), plainMonthDay(h.BookYearEnd))
+		}
+		s += fmt.Sprintf("; the law (%s) requires us to keep it for at least %s %s", h.Law, plainPeriod(h.Period), from)
 	}
 	if r.Min != nil && r.Max != nil {
 		s += fmt.Sprintf("; the organisation that controls the data may choose a period between %s and %s", plainPeriod(*r.Min), plainPeriod(*r.Max))
@@ -190,6 +197,14 @@ func adequacyName(a privacy.Adequacy) string {
 
 // plainDate writes "2031-12" as "December 2031" and "2031-12-27" as "27
 // December 2031"; anything else is returned as it is.
+// plainMonthDay says a day of the year given as "MM-DD": "31 December".
+func plainMonthDay(s string) string {
+	if t, err := time.Parse("01-02", s); err == nil {
+		return t.Format("2 January")
+	}
+	return s
+}
+
 func plainDate(s string) string {
 	if t, err := time.Parse("2006-01", s); err == nil {
 		return t.Format("January 2006")

@@ -84,6 +84,10 @@ type Activity struct {
 	ThirdCountries []ThirdCountry `json:"third_countries"`
 	// Retention is the time limit for erasure (Art. 30(1)(f)).
 	Retention string `json:"retention"`
+	// ConsentRenewal says, for an activity on consent, after how long
+	// consent is asked again (the purpose's consent_max_age, else the
+	// catalog's consent_renewal default, with its source).
+	ConsentRenewal string `json:"consent_renewal,omitempty"`
 	// DirectMarketing, Profiling and AutomatedDecision copy the purpose's
 	// flags.
 	DirectMarketing   bool `json:"direct_marketing,omitempty"`
@@ -253,6 +257,7 @@ func BuildRecordWith(c *privacy.Catalog, in RecordInput) (Record, error) {
 			Transfers:         transfersFor(p),
 			ThirdCountries:    thirdCountries(c, in.Transfers, p.Key, subjects, nil),
 			Retention:         retention(c, p, cats),
+			ConsentRenewal:    consentRenewal(c, p, subjects),
 			DirectMarketing:   p.DirectMarketing,
 			Profiling:         p.Profiling,
 			AutomatedDecision: p.AutomatedDecision,
@@ -465,6 +470,23 @@ func retention(c *privacy.Catalog, _ *privacy.Purpose, cats []string) string {
 	return strings.Join(parts, "; ")
 }
 
+// consentRenewal says after how long consent to the purpose is asked
+// again, for an activity on consent: the period and where it comes from.
+func consentRenewal(c *privacy.Catalog, p *privacy.Purpose, subjects []privacy.SubjectKind) string {
+	age, ok := c.ConsentMaxAge(p.Key)
+	if !ok || !lawfulbasis.Contains(basesFor(p, subjects), lawfulbasis.Consent) {
+		return ""
+	}
+	s := "consent asked again after " + plainPeriod(age) + " (" + age.String() + ")"
+	switch {
+	case p.ConsentMaxAge != nil:
+		s += ", the purpose's own maximum"
+	case c.ConsentRenewal != nil && c.ConsentRenewal.Source != "":
+		s += ", the catalog's default: " + c.ConsentRenewal.Source
+	}
+	return s
+}
+
 // transfersFor says how the purpose's data may leave the EEA. The catalog
 // fixes no destination countries: every disclosure names its recipient's
 // country and the engine checks it (transfer.no_safeguard).
@@ -475,7 +497,15 @@ func transfersFor(p *privacy.Purpose) string {
 	if !slices.ContainsFunc(p.Recipients, func(k privacy.RecipientKind) bool { return k != privacy.RecipientIndividual }) {
 		return "none: only to individuals the subject names, who are no importers under Chapter V"
 	}
-	return "possible; only to the EEA, a country with an adequacy decision (Art. 45) or a recipient with an Art. 46 safeguard, checked per disclosure"
+	derogations := []string{"(a) explicit consent to the transfer"}
+	if slices.ContainsFunc(p.Subjects, func(k privacy.SubjectKind) bool { return lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Contract) }) {
+		derogations = append(derogations, "(b) a contract with the subject")
+	}
+	if p.LegalClaims {
+		derogations = append(derogations, "(e) legal claims")
+	}
+	return "possible; only to the EEA, a country with an adequacy decision (Art. 45) or a recipient with an Art. 46 safeguard, checked per disclosure; an occasional transfer may rest on an Art. 49(1) derogation named with it and shown per third country: " +
+		strings.Join(derogations, ", ")
 }
 
 // securityMeasures describes the technical and organisational measures in
@@ -653,6 +683,9 @@ func (r Record) WriteMarkdown(w io.Writer) error {
 		row(&b, "Transfers outside the EEA", a.Transfers)
 		row(&b, "Third countries (Art. 30(1)(e))", thirdCountriesRow(a.ThirdCountries, a.Recipients))
 		row(&b, "Retention", a.Retention)
+		if a.ConsentRenewal != "" {
+			row(&b, "Consent renewal", a.ConsentRenewal)
+		}
 		var flags []string
 		if a.DirectMarketing {
 			flags = append(flags, "direct marketing (objection is absolute, Art. 21(2)-(3))")

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 
 	"github.com/privacykit/privacy"
@@ -19,12 +21,41 @@ func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
 	pf.register(fs)
 	format := fs.String("format", "markdown", "output `format`: markdown, csv or json")
+	logs := fs.StringArray("decision-log", nil, "a decision log `file` (policies.WithDecisionLog, JSON lines) whose allowed transfers name the third countries, safeguards and Art. 49 derogations used, and whose guest decisions name the customers (repeatable)")
+	inputFile := fs.String("record-input", "", "a JSON `file` of declared transfers and customers (accountability.RecordInput)")
 	return func(ctx context.Context, args []string) error {
 		cat, err := pf.loadCatalog()
 		if err != nil {
 			return err
 		}
-		rec := accountability.BuildRecord(cat)
+		var in accountability.RecordInput
+		read := func(path, flag string, parse func(io.Reader) (accountability.RecordInput, error)) error {
+			f, err := os.Open(path)
+			if err != nil {
+				return fmt.Errorf("--%s: %w", flag, err)
+			}
+			defer f.Close()
+			more, err := parse(f)
+			if err != nil {
+				return usagef("--%s %s: %v", flag, path, err)
+			}
+			in = in.Merge(more)
+			return nil
+		}
+		if *inputFile != "" {
+			if err := read(*inputFile, "record-input", accountability.ReadRecordInput); err != nil {
+				return err
+			}
+		}
+		for _, path := range *logs {
+			if err := read(path, "decision-log", accountability.ReadDecisionLog); err != nil {
+				return err
+			}
+		}
+		rec, err := accountability.BuildRecordWith(cat, in)
+		if err != nil {
+			return usagef("%v", err)
+		}
 		switch *format {
 		case "markdown", "md":
 			return rec.WriteMarkdown(c.stdout)
