@@ -121,40 +121,23 @@ var (
 
 // And is the conjunction of cs, simplified: a False argument makes it
 // False, True arguments drop out.
-func And(cs ...Cond) Cond {
-	var args []Cond
-	for _, c := range cs {
-		switch c.Op {
-		case OpFalse:
-			return Never
-		case OpTrue:
-			continue
-		case OpAnd:
-			args = append(args, c.Args...)
-		default:
-			args = append(args, c)
-		}
-	}
-	switch len(args) {
-	case 0:
-		return Always
-	case 1:
-		return args[0]
-	}
-	return Cond{Op: OpAnd, Args: args}
-}
+func And(cs ...Cond) Cond { return join(OpAnd, Never, Always, cs) }
 
 // Or is the disjunction of cs, simplified: a True argument makes it True,
 // False arguments drop out.
-func Or(cs ...Cond) Cond {
+func Or(cs ...Cond) Cond { return join(OpOr, Always, Never, cs) }
+
+// join combines cs with op, whose absorbing element decides it and whose
+// identity drops out; nested uses of op are flattened.
+func join(op Op, absorbing, identity Cond, cs []Cond) Cond {
 	var args []Cond
 	for _, c := range cs {
 		switch c.Op {
-		case OpTrue:
-			return Always
-		case OpFalse:
+		case absorbing.Op:
+			return absorbing
+		case identity.Op:
 			continue
-		case OpOr:
+		case op:
 			args = append(args, c.Args...)
 		default:
 			args = append(args, c)
@@ -162,11 +145,11 @@ func Or(cs ...Cond) Cond {
 	}
 	switch len(args) {
 	case 0:
-		return Never
+		return identity
 	case 1:
 		return args[0]
 	}
-	return Cond{Op: OpOr, Args: args}
+	return Cond{Op: op, Args: args}
 }
 
 // Not is the negation of c, simplified.
@@ -267,27 +250,9 @@ func Eval(c *Cond, f *Facts) Truth {
 	case OpUnknown:
 		return Unknown
 	case OpAnd:
-		out := True
-		for i := range c.Args {
-			switch Eval(&c.Args[i], f) {
-			case False:
-				return False
-			case Unknown:
-				out = Unknown
-			}
-		}
-		return out
+		return evalAll(c.Args, f, False, True)
 	case OpOr:
-		out := False
-		for i := range c.Args {
-			switch Eval(&c.Args[i], f) {
-			case True:
-				return True
-			case Unknown:
-				out = Unknown
-			}
-		}
-		return out
+		return evalAll(c.Args, f, True, False)
 	case OpNot:
 		switch Eval(&c.Args[0], f) {
 		case True:
@@ -317,6 +282,21 @@ func Eval(c *Cond, f *Facts) Truth {
 		return truth(slices.Contains(list, v))
 	}
 	return compare(c.Op, f.value(c.Fact), c.Value)
+}
+
+// evalAll evaluates args in Kleene logic: absorbing (False for and, True
+// for or) decides at once; otherwise Unknown if any is, else identity.
+func evalAll(args []Cond, f *Facts, absorbing, identity Truth) Truth {
+	out := identity
+	for i := range args {
+		switch Eval(&args[i], f) {
+		case absorbing:
+			return absorbing
+		case Unknown:
+			out = Unknown
+		}
+	}
+	return out
 }
 
 func truth(b bool) Truth {

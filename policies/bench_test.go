@@ -123,20 +123,7 @@ func BenchmarkDecisions(b *testing.B) {
 			b.ReportAllocs()
 			var peak uint64
 			for b.Loop() {
-				allowed, seen := 0, 0
-				for r, err := range cached.Filter(ctx, tmpl, scanSubjects(ctx, db, n)) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					if r.Decision.Allowed {
-						allowed++
-					}
-					if seen++; seen%(n/10) == 0 {
-						var ms runtime.MemStats
-						runtime.ReadMemStats(&ms)
-						peak = max(peak, ms.HeapInuse)
-					}
-				}
+				allowed := countAllowed(b, cached.Filter(ctx, tmpl, scanSubjects(ctx, db, n)), n, &peak)
 				if allowed != n-n/100 {
 					b.Fatalf("%d of %d allowed, want all but the 1%% who objected", allowed, n)
 				}
@@ -144,6 +131,27 @@ func BenchmarkDecisions(b *testing.B) {
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
+}
+
+// countAllowed counts the allowed subjects of a Filter run over n
+// subjects, and raises peak to the heap in use, sampled every tenth of
+// the run.
+func countAllowed(b *testing.B, results iter.Seq2[FilterResult, error], n int, peak *uint64) int {
+	allowed, seen := 0, 0
+	for r, err := range results {
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Decision.Allowed {
+			allowed++
+		}
+		if seen++; seen%max(n/10, 1) == 0 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			*peak = max(*peak, ms.HeapInuse)
+		}
+	}
+	return allowed
 }
 
 // BenchmarkStateReads measures decisions that read consent and subject

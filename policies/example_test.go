@@ -7,6 +7,7 @@ import (
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/memory"
+	"github.com/privacykit/privacy/plan"
 	"github.com/privacykit/privacy/policies"
 	"github.com/privacykit/privacy/subject"
 )
@@ -86,4 +87,57 @@ func ExampleEngine_Filter() {
 	// u-1 true []
 	// u-2 false [objection.active]
 	// u-3 true []
+}
+
+// The audience of a newsletter: Filter goes by the plan, which the store
+// matches a thousand subjects at a time (one query each on SQLite or
+// PostgreSQL); the plan itself says under which facts a subject is in it.
+func ExampleEngine_Plan() {
+	ctx := context.Background()
+	states := memory.NewStateStore()
+	eng, err := policies.New(ctx, policies.WithConsents(memory.NewConsentStore()), policies.WithSubjects(states))
+	if err != nil {
+		panic(err)
+	}
+	_ = subject.ObjectToDirectMarketing(ctx, states, "u-2")
+
+	newsletter := privacy.Request{
+		Subject:   privacy.Subject{Kind: privacy.SubjectUser}, // the kind (and controller) the plan is for
+		Purpose:   "marketing.announcements",
+		Data:      []string{"instance.contact.email"},
+		Recipient: &privacy.Recipient{ID: "mailer", Kind: privacy.RecipientProcessor, Country: "NL", DPA: true},
+	}
+	p, err := eng.Plan(ctx, newsletter)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("basis:", p.Basis)
+	for _, o := range p.Obligations {
+		fmt.Println("obligation:", o.Code)
+	}
+	fmt.Println("a child:", plan.Eval(&p.Cond, &plan.Facts{Age: 12, State: &subject.State{}}))
+	fmt.Println("restricted:", plan.Eval(&p.Cond, &plan.Facts{Age: 40, State: &subject.State{Restricted: true}}))
+
+	customers := func(yield func(privacy.Subject, error) bool) {
+		for _, id := range []string{"u-1", "u-2", "u-3"} {
+			if !yield(privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 40, Country: "NL"}, nil) {
+				return
+			}
+		}
+	}
+	newsletter.Subject = privacy.Subject{}
+	for r, err := range eng.Filter(ctx, newsletter, customers) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("send to", r.Subject.ID)
+	}
+	// Output:
+	// basis: legitimate_interests
+	// obligation: include_unsubscribe
+	// obligation: log_disclosure
+	// a child: false
+	// restricted: false
+	// send to u-1
+	// send to u-3
 }
