@@ -3,16 +3,21 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,11 +32,37 @@ import (
 type ConsentStore struct {
 	db      *sql.DB
 	d       Dialect
-	key     []byte
 	keys    consent.KeyProvider
 	publish func(...consent.Change)
 	watch   func(context.Context) (<-chan consent.Change, error)
 	group   *group
+	refs    *pseudonyms
+}
+
+// pseudonyms computes consent.SubjectRef under one key, keeping HMAC
+// states for reuse: Verify asks for a pseudonym per record, every append
+// for one.
+type pseudonyms struct {
+	key  []byte
+	macs sync.Pool
+}
+
+// ref returns consent.SubjectRef(p.key, subjectID).
+func (p *pseudonyms) ref(subjectID string) string {
+	h, _ := p.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, p.key)
+	} else {
+		h.Reset()
+	}
+	io.WriteString(h, subjectID)
+	var (
+		sum [sha256.Size]byte
+		hx  [2 * sha256.Size]byte
+	)
+	hex.Encode(hx[:], h.Sum(sum[:0]))
+	p.macs.Put(h)
+	return string(hx[:])
 }
 
 // ConsentOptions configures a ConsentStore.
@@ -59,7 +90,8 @@ func NewConsentStore(db *sql.DB, d Dialect, o ConsentOptions) *ConsentStore {
 	if o.group == nil {
 		o.group = &group{}
 	}
-	return &ConsentStore{db: db, d: d, key: o.SubjectKey, keys: o.Keys, publish: o.Publish, watch: o.Watch, group: o.group}
+	return &ConsentStore{db: db, d: d, keys: o.Keys, publish: o.Publish, watch: o.Watch, group: o.group,
+		refs: &pseudonyms{key: o.SubjectKey}}
 }
 
 // Watch returns a channel of the ledger's changes committed after it
@@ -214,7 +246,7 @@ func (s *ConsentStore) prepare(r consent.Record) consent.Record {
 	if !r.ExpiresAt.IsZero() {
 		r.ExpiresAt = r.ExpiresAt.UTC()
 	}
-	r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
+	r.SubjectRef = s.refs.ref(r.SubjectID)
 	return r
 }
 
@@ -812,7 +844,7 @@ LIMIT $3`, string(consent.Given), clampNanos(at), max(limit, 0))
 
 // SubjectRef returns the subject's pseudonym in this ledger.
 func (s *ConsentStore) SubjectRef(subjectID string) string {
-	return consent.SubjectRef(s.key, subjectID)
+	return s.refs.ref(subjectID)
 }
 
 // Pseudonymise blanks subject_id in every record of the subject that has a
