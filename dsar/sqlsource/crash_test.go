@@ -159,11 +159,12 @@ func dump(t *testing.T, db *sql.DB) map[string][][]string {
 // with the held categories exempted, and that every service's database
 // ends as one uninterrupted erasure leaves it: the held rows kept, the
 // rest erased, other subjects untouched. The quick form kills one
-// request twice; PRIVACY_LONG_TESTS=1 runs eight requests with up to four kills each.
+// request twice; PRIVACY_LONG_TESTS=1 runs eight requests with up to four
+// kills each (not under the race detector).
 func TestErasureSurvivesKill(t *testing.T) {
 	t.Parallel()
 	rounds, killsPerRound := 1, 2
-	if testenv.Long() {
+	if testenv.Long() && !testenv.Race {
 		rounds, killsPerRound = 8, 4
 	}
 	ctx := t.Context()
