@@ -19,23 +19,13 @@ import (
 func TestDSARRecipients(t *testing.T) {
 	dir := t.TempDir()
 	key := []byte("0123456789abcdef0123456789abcdef")
-	logPath, keyPath := filepath.Join(dir, "decisions.log"), filepath.Join(dir, "decisions.key")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(f, nil)), key))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyPath := filepath.Join(dir, "decisions.key")
+	var reqs []privacy.Request
 	for _, id := range []string{"u-1", "u-2"} {
-		r := privacy.Request{Subject: privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "support",
-			Data: []string{"instance.contact.email"}, Recipient: &privacy.Recipient{ID: "helpdesk-" + id, Kind: privacy.RecipientProcessor, Country: "NL", DPA: true}}
-		if d, err := eng.Decide(t.Context(), r); err != nil || !d.Allowed {
-			t.Fatalf("Decide: %v %v", d, err)
-		}
+		reqs = append(reqs, privacy.Request{Subject: privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "support",
+			Data: []string{"instance.contact.email"}, Recipient: &privacy.Recipient{ID: "helpdesk-" + id, Kind: privacy.RecipientProcessor, Country: "NL", DPA: true}})
 	}
-	f.Close()
+	logPath := decisionLog(t, key, reqs...)
 	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -68,4 +58,26 @@ func TestDSARRecipients(t *testing.T) {
 	if out := run(exitOK, "dsar", "show", "--id", id); !strings.Contains(out, "recipient_notified") {
 		t.Errorf("dsar show: the trail lacks recipient_notified: %s", out)
 	}
+}
+
+// decisionLog writes the decision log of an engine that decided reqs, all
+// of which it must allow, under key, and returns its path.
+func decisionLog(t *testing.T, key []byte, reqs ...privacy.Request) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "decisions.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithDecisionLog(slog.New(slog.NewJSONHandler(f, nil)), key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		if d, err := eng.Decide(t.Context(), r); err != nil || !d.Allowed {
+			t.Fatalf("Decide %s: %v %v", r.Purpose, d, err)
+		}
+	}
+	return path
 }

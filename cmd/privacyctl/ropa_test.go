@@ -1,14 +1,12 @@
 package main
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/privacykit/privacy"
-	"github.com/privacykit/privacy/policies"
 )
 
 // TestCatalogROPAFromDecisionLog: catalog ropa --decision-log names the
@@ -18,26 +16,10 @@ import (
 // is not one is exit 2 naming the flag.
 func TestCatalogROPAFromDecisionLog(t *testing.T) {
 	dir := t.TempDir()
-	logPath := filepath.Join(dir, "decisions.log")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := policies.New(t.Context(), policies.WithMemoryStores(),
-		policies.WithDecisionLog(slog.New(slog.NewJSONHandler(f, nil)), []byte("0123456789abcdef0123456789abcdef")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []privacy.Request{
-		{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "legal.claims", Data: []string{"instance.contact.email"},
+	logPath := decisionLog(t, []byte("0123456789abcdef0123456789abcdef"),
+		privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "legal.claims", Data: []string{"instance.contact.email"},
 			Recipient: &privacy.Recipient{ID: "counsel-ny", Kind: privacy.RecipientThirdParty, Country: "US", Derogation: privacy.DerogationLegalClaims, Occasional: true}},
-		{Subject: privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Controller: "acme"}, Purpose: "support", Data: []string{"guest.contact.email"}},
-	} {
-		if d, err := eng.Decide(t.Context(), r); err != nil || !d.Allowed {
-			t.Fatalf("Decide %s: %v %v", r.Purpose, d, err)
-		}
-	}
-	f.Close()
+		privacy.Request{Subject: privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Controller: "acme"}, Purpose: "support", Data: []string{"guest.contact.email"}})
 	code, out, errs := ctl(t, "", "catalog", "ropa", "--format", "markdown", "--decision-log", logPath)
 	if code != exitOK {
 		t.Fatalf("catalog ropa --decision-log: exit %d %s", code, errs)
