@@ -256,6 +256,7 @@ func planTruths(t *testing.T, e *policies.Engine, s planStores, tmpl privacy.Req
 }
 
 func TestPlanDifferentialMemory(t *testing.T) {
+	t.Parallel()
 	n := 120
 	if testenv.Long() {
 		n = 20000
@@ -264,6 +265,7 @@ func TestPlanDifferentialMemory(t *testing.T) {
 }
 
 func TestPlanDifferentialSQLite(t *testing.T) {
+	t.Parallel()
 	n := 60
 	if testenv.Long() {
 		n = 20000
@@ -277,6 +279,7 @@ func TestPlanDifferentialSQLite(t *testing.T) {
 }
 
 func TestPlanDifferentialPostgres(t *testing.T) {
+	t.Parallel()
 	n := 60
 	if testenv.Long() {
 		n = 20000
