@@ -94,9 +94,6 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("offboard %s: holds: %w", o.Controller, err)
 	}
-	erase := slices.DeleteFunc(slices.Clone(scope), func(c string) bool {
-		return slices.ContainsFunc(held, func(e Exemption) bool { return e.Category == c })
-	})
 
 	now := d.stamp()
 	choice := "delete"
@@ -123,8 +120,19 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 				out.Records = d.keep(&r, recs)
 			}
 		}
-		if err == nil && len(erase) > 0 {
-			out.Erased, err = src.EraseController(ctx, o.Kind, o.Controller, erase)
+		if err == nil {
+			// Ask the holds again right before this source erases, as an
+			// erasure does (callHeld): a hold placed since the offboarding
+			// started, or while another source erased, keeps its categories.
+			var more []Exemption
+			if more, err = d.holds.Held(ctx, sub, scope, d.now()); err == nil {
+				held = mergeExemptions(held, more)
+				if erase := unheld(scope, held); len(erase) > 0 {
+					out.Erased, err = src.EraseController(ctx, o.Kind, o.Controller, erase)
+				}
+			} else {
+				err = fmt.Errorf("ask the holds: %w", err)
+			}
 		}
 		out.FinishedAt = d.stamp()
 		if err != nil {
@@ -136,6 +144,7 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		}
 		r.Sources = append(r.Sources, out)
 	}
+	r.Exemptions = held
 	if len(failed) == 0 {
 		for _, e := range held {
 			d.note(&r, deskActor, "exempted", "", fmt.Sprintf("%s kept under %s: %s", e.Category, e.Ground.Article(), e.Reason))
@@ -149,6 +158,13 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		return r, fmt.Errorf("offboard %s: %w: %s", o.Controller, ErrIncomplete, strings.Join(failed, "; "))
 	}
 	return r, nil
+}
+
+// unheld returns the categories of scope that no exemption of held keeps.
+func unheld(scope []string, held []Exemption) []string {
+	return slices.DeleteFunc(slices.Clone(scope), func(c string) bool {
+		return slices.ContainsFunc(held, func(e Exemption) bool { return e.Category == c })
+	})
 }
 
 func offboardDetail(returned bool, o Outcome) string {
