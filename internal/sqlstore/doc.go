@@ -17,11 +17,15 @@
 //
 // Serialisation: on SQLite every transaction begins IMMEDIATE (the DSN sets
 // _txlock=immediate) and so holds the write lock from its start; on
-// PostgreSQL Append locks the one-row ledger head and Update the subject's
-// row with SELECT … FOR UPDATE.
+// PostgreSQL Update locks the subject's row with SELECT … FOR UPDATE, and
+// a ledger group commit moves the one-row ledger head by compare-and-set
+// in the one statement that inserts its records (Dialect.appendRecords),
+// or, when another process moved it, locks it with SELECT … FOR UPDATE.
+// Appends of one process are gathered into group commits (group.go).
 //
 // The ledger's migrations are numbered from 0300: 0300 adds subject_ref
 // (the pseudonym the record hash covers) and the table of the key it is
-// made with. On PostgreSQL, writes to the ledger send NOTIFY in their
-// transaction (Dialect.notify); the postgres package listens.
+// made with; 0304 keeps the index by subject_ref for erased records only.
+// On PostgreSQL, writes to the ledger send NOTIFY in their transaction
+// (Dialect.notify); the postgres package listens.
 package sqlstore
