@@ -4,25 +4,25 @@ package privacy.rules.disclosure
 
 import data.privacy.lib
 
-deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q would buy or rent the data: the policy promises no sale or rental", [lib.recipient.id])) if {
-	lib.recipient.sale
+deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q would buy or rent the data: the policy promises no sale or rental", [input.request.recipient.id])) if {
+	input.request.recipient.sale
 }
 
-deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q is a third party and %q is direct marketing: no disclosure to third parties for marketing", [lib.recipient.id, input.request.purpose])) if {
-	lib.recipient.kind == "third_party"
+deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q is a third party and %q is direct marketing: no disclosure to third parties for marketing", [input.request.recipient.id, input.request.purpose])) if {
+	input.request.recipient.kind == "third_party"
 	lib.purpose.direct_marketing
 }
 
-deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient %q is a %s without a data-processing agreement (Art. 28(3))", [lib.recipient.id, lib.recipient.kind])) if {
-	data.catalog.dpa_required[lib.recipient.kind]
-	not lib.recipient.dpa
+deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient %q is a %s without a data-processing agreement (Art. 28(3))", [input.request.recipient.id, input.request.recipient.kind])) if {
+	data.catalog.dpa_required[input.request.recipient.kind]
+	not input.request.recipient.dpa
 }
 
-deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [input.request.purpose, lib.recipient.kind])) if {
+deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [input.request.purpose, input.request.recipient.kind])) if {
 	lib.has_recipient
-	data.catalog.recipient_kinds[lib.recipient.kind]
+	data.catalog.recipient_kinds[input.request.recipient.kind]
 	lib.purpose
-	not lib.purpose.recipients[lib.recipient.kind]
+	not lib.purpose.recipients[input.request.recipient.kind]
 }
 
 deny contains lib.reason("security.unencrypted_in_transit", sprintf("%v would leave the system without encryption in transit, below the minimum protection the catalog sets for them", [sort(lib.encrypted_leaves - lib.financial_leaves)])) if {

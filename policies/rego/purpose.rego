@@ -15,10 +15,10 @@ deny contains lib.reason("data.unknown_category", sprintf("data category %q is n
 	not data.catalog.leaves[key]
 }
 
-deny contains lib.reason("purpose.subject_not_covered", sprintf("purpose %q does not apply to subjects of kind %q", [input.request.purpose, lib.kind])) if {
+deny contains lib.reason("purpose.subject_not_covered", sprintf("purpose %q does not apply to subjects of kind %q", [input.request.purpose, input.request.subject.kind])) if {
 	lib.purpose
-	data.catalog.subject_kinds[lib.kind]
-	not lib.purpose.subjects[lib.kind]
+	data.catalog.subject_kinds[input.request.subject.kind]
+	not lib.purpose.subjects[input.request.subject.kind]
 }
 
 deny contains lib.reason("purpose.category_not_permitted", sprintf("purpose %q may not use category %q", [input.request.purpose, leaf])) if {
@@ -29,15 +29,15 @@ deny contains lib.reason("purpose.category_not_permitted", sprintf("purpose %q m
 
 # A purpose that covers several subject kinds (legal.compliance) still only
 # uses each subject's own data: a guest has no account data.
-deny contains lib.reason("purpose.category_not_permitted", sprintf("category %q is %s data, not data of a %s", [leaf, data.catalog.categories[leaf].subject, lib.kind])) if {
+deny contains lib.reason("purpose.category_not_permitted", sprintf("category %q is %s data, not data of a %s", [leaf, data.catalog.categories[leaf].subject, input.request.subject.kind])) if {
 	lib.purpose
-	data.catalog.subject_kinds[lib.kind]
+	data.catalog.subject_kinds[input.request.subject.kind]
 	some leaf in lib.leaves
-	data.catalog.categories[leaf].subject != lib.kind
+	data.catalog.categories[leaf].subject != input.request.subject.kind
 }
 
-deny contains lib.reason("basis.not_declared", sprintf("purpose %q does not declare the basis %q for subjects of kind %q (declared: %v)", [input.request.purpose, input.request.basis, lib.kind, lib.declared_bases])) if {
+deny contains lib.reason("basis.not_declared", sprintf("purpose %q does not declare the basis %q for subjects of kind %q (declared: %v)", [input.request.purpose, input.request.basis, input.request.subject.kind, lib.declared_bases])) if {
 	input.request.basis != ""
 	not input.request.basis in lib.declared_bases
-	lib.purpose.subjects[lib.kind]
+	lib.purpose.subjects[input.request.subject.kind]
 }

@@ -8,8 +8,8 @@ package privacy.rules.recipient_basis
 
 import data.privacy.lib
 
-basis_deny[b] contains lib.reason("basis.recipient_mismatch", sprintf("a disclosure to a recipient of kind %q cannot rest on %q: %s", [lib.recipient.kind, b, data.catalog.basis_recipient_why[b]])) if {
+basis_deny[b] contains lib.reason("basis.recipient_mismatch", sprintf("a disclosure to a recipient of kind %q cannot rest on %q: %s", [input.request.recipient.kind, b, data.catalog.basis_recipient_why[b]])) if {
 	some b in lib.candidates
 	lib.has_recipient
-	data.catalog.basis_excludes_recipient[b][lib.recipient.kind]
+	data.catalog.basis_excludes_recipient[b][input.request.recipient.kind]
 }

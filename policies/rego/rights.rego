@@ -54,5 +54,5 @@ deny contains lib.reason("objection.active", "a Global Privacy Control signal ob
 
 deny contains lib.reason("objection.active", "a Global Privacy Control signal objects to the sale of personal data (Art. 21(5))") if {
 	input.request.signals.gpc
-	lib.recipient.sale
+	input.request.recipient.sale
 }

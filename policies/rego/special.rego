@@ -17,11 +17,11 @@ deny contains lib.reason("special_category.not_permitted", sprintf("category %q 
 	not lib.purpose.special_categories
 }
 
-deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)): not to a recipient of kind %q outside a legal purpose", [leaf, lib.recipient.kind])) if {
+deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)): not to a recipient of kind %q outside a legal purpose", [leaf, input.request.recipient.kind])) if {
 	some leaf in special_leaves
 	lib.purpose.special_categories
 	not lib.purpose.legal
-	lib.recipient.kind in {"partner", "third_party", "individual"}
+	input.request.recipient.kind in {"partner", "third_party", "individual"}
 }
 
 # Leaves that may hold special categories, unless the customer (the guest's

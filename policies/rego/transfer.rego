@@ -8,18 +8,18 @@ package privacy.rules.transfer
 
 import data.privacy.lib
 
-deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA and nothing covers the transfer: %s; no Art. 46 safeguard (safeguard %q); no Art. 49 derogation that applies", [lib.recipient.id, country, concat("; ", sort(adequacy_gaps)), object.get(lib.recipient, "safeguard", "")])) if {
+deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA and nothing covers the transfer: %s; no Art. 46 safeguard (safeguard %q); no Art. 49 derogation that applies", [input.request.recipient.id, country, concat("; ", sort(adequacy_gaps)), object.get(input.request.recipient, "safeguard", "")])) if {
 	lib.outside_eea
 	not adequate
-	not data.catalog.art46_safeguards[lib.recipient.safeguard]
+	not data.catalog.art46_safeguards[input.request.recipient.safeguard]
 	not derogation_applies
-	country := object.get({"": "unknown country"}, lib.recipient.country, lib.recipient.country)
+	country := object.get({"": "unknown country"}, input.request.recipient.country, input.request.recipient.country)
 }
 
-deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogation %q does not cover the transfer to %q: %s", [derogation, lib.recipient.country, concat("; ", sort(derogation_problems))])) if {
+deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogation %q does not cover the transfer to %q: %s", [derogation, input.request.recipient.country, concat("; ", sort(derogation_problems))])) if {
 	lib.outside_eea
 	not adequate
-	not data.catalog.art46_safeguards[lib.recipient.safeguard]
+	not data.catalog.art46_safeguards[input.request.recipient.safeguard]
 	count(derogation_problems) > 0
 }
 
@@ -28,20 +28,20 @@ deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogati
 # rests on legal_obligation only where an international agreement (a mutual
 # legal assistance treaty) or an Art. 49 derogation covers it; adequacy of
 # the authority's country does not make its law ours.
-basis_deny[b] contains lib.reason("disclosure.foreign_authority", sprintf("recipient %q is an authority of %q, outside the EEA: its order is not a legal obligation under Union or member-state law unless an international agreement or an Art. 49 derogation covers it (Art. 48)%s", [lib.recipient.id, authority_jurisdiction, problems_suffix])) if {
+basis_deny[b] contains lib.reason("disclosure.foreign_authority", sprintf("recipient %q is an authority of %q, outside the EEA: its order is not a legal obligation under Union or member-state law unless an international agreement or an Art. 49 derogation covers it (Art. 48)%s", [input.request.recipient.id, authority_jurisdiction, problems_suffix])) if {
 	some b in lib.candidates
 	b == "legal_obligation"
-	lib.recipient.kind == "public_authority"
+	input.request.recipient.kind == "public_authority"
 	not data.catalog.eea[authority_jurisdiction]
 	not derogation_applies
 }
 
 authority_jurisdiction := j if {
-	j := object.get(lib.recipient, "jurisdiction", "")
+	j := object.get(input.request.recipient, "jurisdiction", "")
 	j != ""
 }
 
-authority_jurisdiction := lib.recipient.country if object.get(lib.recipient, "jurisdiction", "") == ""
+authority_jurisdiction := input.request.recipient.country if object.get(input.request.recipient, "jurisdiction", "") == ""
 
 problems_suffix := sprintf(": derogation %q does not apply: %s", [derogation, concat("; ", sort(derogation_problems))]) if count(derogation_problems) > 0
 
@@ -60,7 +60,7 @@ adequate if {
 }
 
 # The adequacy decision of the recipient's country, if it has one.
-adequacy_decision := data.catalog.adequacy[lib.recipient.country]
+adequacy_decision := data.catalog.adequacy[input.request.recipient.country]
 
 adequacy_gaps contains "no adequacy decision" if not adequacy_decision
 
@@ -89,19 +89,19 @@ adequacy_gaps contains sprintf("the adequacy decision %s covers only recipients 
 
 adequacy_gaps contains sprintf("the adequacy decision %s does not cover sector %q", [adequacy_decision.decision, sector]) if sector in adequacy_decision.excluded_sectors
 
-requirement_met(a) if lib.recipient.safeguard == a.requires
+requirement_met(a) if input.request.recipient.safeguard == a.requires
 
-requirement_met(a) if a.requires in object.get(lib.recipient, "certifications", [])
+requirement_met(a) if a.requires in object.get(input.request.recipient, "certifications", [])
 
 # A public authority is in the public sector whatever the request says.
-sector := "public" if lib.recipient.kind == "public_authority"
+sector := "public" if input.request.recipient.kind == "public_authority"
 
-sector := object.get(lib.recipient, "sector", "") if lib.recipient.kind != "public_authority"
+sector := object.get(input.request.recipient, "sector", "") if input.request.recipient.kind != "public_authority"
 
 # --- Derogations (Art. 49) and international agreements (Art. 48) ---
 
 derogation := d if {
-	d := object.get(lib.recipient, "derogation", "")
+	d := object.get(input.request.recipient, "derogation", "")
 	d != ""
 }
 
@@ -114,15 +114,15 @@ derogation_applies if {
 # transfers, never for systematic ones.
 derogation_problems contains "derogations serve only occasional transfers, and this one is systematic (recipient.occasional is false)" if {
 	data.catalog.art49_derogations[derogation]
-	not object.get(lib.recipient, "occasional", false)
+	not object.get(input.request.recipient, "occasional", false)
 }
 
 derogation_problems contains "Art. 49(1)(a)-(c) do not serve disclosures to public authorities (Art. 49(3))" if {
 	data.catalog.art49_private_only[derogation]
-	lib.recipient.kind == "public_authority"
+	input.request.recipient.kind == "public_authority"
 }
 
-derogation_problems contains sprintf("no explicit consent of the subject to transfers for %q to %q is on record (Art. 49(1)(a))", [input.request.purpose, lib.recipient.country]) if {
+derogation_problems contains sprintf("no explicit consent of the subject to transfers for %q to %q is on record (Art. 49(1)(a))", [input.request.purpose, input.request.recipient.country]) if {
 	derogation == "explicit_consent"
 	not transfer_consent_given
 }
@@ -141,7 +141,7 @@ derogation_problems contains sprintf("purpose %q does not serve legal claims (Ar
 
 derogation_problems contains "an international agreement covers only an order of a public authority or court (Art. 48)" if {
 	derogation == "international_agreement"
-	lib.recipient.kind != "public_authority"
+	input.request.recipient.kind != "public_authority"
 }
 
 # The subject's consent to this transfer (TransferConsentPurpose), given,
