@@ -84,6 +84,43 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		}
 		purposes[p.Key] = entry
 	}
+	// The same facts keyed the other way round, for OPA's rule index: a
+	// rule whose first condition is purposes_where.profiling[input.request.purpose]
+	// is skipped for every other purpose without running its body.
+	where := map[string]map[string]any{}
+	for _, flag := range []string{"direct_marketing", "profiling", "automated_decision", "special_categories"} {
+		where[flag] = map[string]any{}
+	}
+	byBasis := map[string]any{}
+	for i := range c.Purposes {
+		p := &c.Purposes[i]
+		for flag, on := range map[string]bool{"direct_marketing": p.DirectMarketing, "profiling": p.Profiling,
+			"automated_decision": p.AutomatedDecision, "special_categories": p.SpecialCategories} {
+			if on {
+				where[flag][p.Key] = true
+			}
+		}
+		for _, k := range p.Subjects {
+			for _, b := range p.BasesFor(k) {
+				set, _ := byBasis[string(b)].(map[string]any)
+				if set == nil {
+					set = map[string]any{}
+					byBasis[string(b)] = set
+				}
+				set[p.Key] = true
+			}
+		}
+	}
+	purposesWhere := map[string]any{}
+	for flag, set := range where {
+		purposesWhere[flag] = set
+	}
+	processorKinds := map[string]any{}
+	for _, k := range c.SubjectKinds {
+		if k.Role == privacy.RoleProcessor {
+			processorKinds[string(k.Kind)] = true
+		}
+	}
 	eea := map[string]any{}
 	for _, cc := range c.Transfers.EEA {
 		eea[cc] = true
@@ -169,6 +206,9 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		"categories":            categories,
 		"leaves":                leaves,
 		"purposes":              purposes,
+		"purposes_where":        purposesWhere,
+		"purposes_by_basis":     byBasis,
+		"processor_kinds":       processorKinds,
 		"eea":                   eea,
 		"adequacy":              adequacy,
 		"consent_age":           map[string]any{"default": c.ConsentAge.Default, "countries": ages},

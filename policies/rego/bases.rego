@@ -8,18 +8,21 @@ import data.privacy.rules.retention
 # Consent (Art. 6(1)(a), 7, 8).
 
 basis_deny[b] contains lib.reason("consent.missing", sprintf("no consent of the subject for purpose %q on record", [input.request.purpose])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event in {"", "refused"}
 }
 
 basis_deny[b] contains lib.reason("consent.withdrawn", sprintf("the subject withdrew consent for purpose %q", [input.request.purpose])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "withdrawn"
 }
 
 basis_deny[b] contains lib.reason("consent.expired", sprintf("the consent of the subject for purpose %q has expired", [input.request.purpose])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	expired
@@ -37,6 +40,7 @@ expired if {
 changes contains input.consent.expires_ns if input.consent.expires_ns > 0
 
 basis_deny[b] contains lib.reason("consent.stale_version", sprintf("consent for purpose %q was given under policy version %s; the purpose last changed materially in version %s: ask again", [input.request.purpose, input.consent.policy_version_text, lib.purpose.consent_version_text])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	stale_version(input.consent, lib.purpose.consent_version_key)
@@ -65,6 +69,7 @@ stale_subjects contains c.subject_id if {
 # ledger holds (stores refuse such grants; a record from elsewhere may
 # still carry one).
 basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consent of the subject for purpose %q was recorded as %q, which is not consent: consent needs a statement or a clear affirmative act (Art. 4(11), Recital 32)", [input.request.purpose, input.consent.act])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
@@ -75,6 +80,7 @@ basis_deny[b] contains lib.reason("consent.not_affirmative", sprintf("the consen
 # catalog's default) from when it was given, after which it must be asked
 # again (EDPB Guidelines 05/2020, para. 110).
 basis_deny[b] contains lib.reason("consent.renewal_due", sprintf("the consent of the subject for purpose %q is older than %s: ask again", [input.request.purpose, max_age.period])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	input.consent.event == "given"
@@ -89,9 +95,10 @@ renewal_due := retention.add_period(input.consent.collected_ns, lib.purpose.cons
 }
 
 # The answer changes when the consent reaches its maximum age (lib.changes).
-changes contains renewal_due
+changes contains renewal_due if input.consent.event == "given"
 
 basis_deny[b] contains lib.reason("consent.guardian_required", sprintf("the subject is under the age of digital consent of their country (%d): a guardian must give or authorise consent (Art. 8)", [age])) if {
+	data.catalog.purposes_by_basis.consent[input.request.purpose]
 	some b in lib.candidates
 	b == "consent"
 	age := object.get(data.catalog.consent_age.countries, input.request.subject.country, data.catalog.consent_age.default)
@@ -108,12 +115,14 @@ guardian_consent if {
 # Legitimate interests (Art. 6(1)(f), 5(2), 21(1)).
 
 basis_deny[b] contains lib.reason("legitimate_interests.no_assessment", sprintf("purpose %q has no legitimate-interest assessment in the catalog", [input.request.purpose])) if {
+	data.catalog.purposes_by_basis.legitimate_interests[input.request.purpose]
 	some b in lib.candidates
 	b == "legitimate_interests"
 	not lib.purpose.lia
 }
 
 basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the subject is a child (under 18) and the legitimate-interest assessment of %q does not cover children", [input.request.purpose])) if {
+	data.catalog.purposes_by_basis.legitimate_interests[input.request.purpose]
 	some b in lib.candidates
 	b == "legitimate_interests"
 	lib.child
@@ -127,6 +136,8 @@ basis_deny[b] contains lib.reason("legitimate_interests.child", sprintf("the sub
 # Automated decisions (Art. 22(2)): only where the catalog allows them and
 # on contract, explicit consent or a legal authorisation.
 basis_deny[b] contains lib.reason("automated_decision.not_permitted", sprintf("an automated decision for purpose %q may not rest on %q (Art. 22(2))", [input.request.purpose, b])) if {
+	input.request.automated_decision == true
+	data.catalog.purposes_where.automated_decision[input.request.purpose]
 	some b in lib.candidates
 	input.request.automated_decision
 	lib.purpose.automated_decision

@@ -57,8 +57,10 @@ announce_without_lia := object.remove(data.catalog.purposes["marketing.announcem
 test_automated_decision_basis if {
 	fixtures.codes(bases.basis_deny.legitimate_interests) == {"automated_decision.not_permitted"} with input as fixtures.with_request(object.union(announce, {"automated_decision": true}))
 		with data.catalog.purposes["marketing.announcements"].automated_decision as true
+		with data.catalog.purposes_where.automated_decision["marketing.announcements"] as true
 	not bases.basis_deny.contract with input as fixtures.with_request({"automated_decision": true})
 		with data.catalog.purposes.support.automated_decision as true
+		with data.catalog.purposes_where.automated_decision.support as true
 }
 
 

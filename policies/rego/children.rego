@@ -10,6 +10,7 @@ package privacy.rules.children
 import data.privacy.lib
 
 deny contains lib.reason("profiling.child", sprintf("the subject is a child (under 18): purpose %q profiles them, which no consent permits (Recital 38, 71)", [input.request.purpose])) if {
+	data.catalog.purposes_where.profiling[input.request.purpose]
 	lib.child
 	lib.purpose.profiling
 }

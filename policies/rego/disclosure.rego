@@ -5,11 +5,12 @@ package privacy.rules.disclosure
 import data.privacy.lib
 
 deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q would buy or rent the data: the policy promises no sale or rental", [input.request.recipient.id])) if {
-	input.request.recipient.sale
+	input.request.recipient.sale == true
 }
 
 deny contains lib.reason("disclosure.sale_prohibited", sprintf("recipient %q is a third party and %q is direct marketing: no disclosure to third parties for marketing", [input.request.recipient.id, input.request.purpose])) if {
 	input.request.recipient.kind == "third_party"
+	data.catalog.purposes_where.direct_marketing[input.request.purpose]
 	lib.purpose.direct_marketing
 }
 
@@ -19,6 +20,7 @@ deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient 
 }
 
 deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [input.request.purpose, input.request.recipient.kind])) if {
+	input.request.recipient
 	lib.has_recipient
 	data.catalog.recipient_kinds[input.request.recipient.kind]
 	lib.purpose
@@ -26,18 +28,20 @@ deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose 
 }
 
 deny contains lib.reason("security.unencrypted_in_transit", sprintf("%v would leave the system without encryption in transit, below the minimum protection the catalog sets for them", [sort(lib.encrypted_leaves - lib.financial_leaves)])) if {
+	input.request.recipient
 	lib.has_recipient
 	count(lib.encrypted_leaves - lib.financial_leaves) > 0
 	not input.request.encrypted_in_transit
 }
 
 deny contains lib.reason("security.unencrypted_financial", sprintf("financial data %v would leave the system without encryption in transit", [sort(lib.financial_leaves)])) if {
+	input.request.recipient
 	lib.has_recipient
 	count(lib.financial_leaves) > 0
 	not input.request.encrypted_in_transit
 }
 
 deny contains lib.reason("automated_decision.not_permitted", sprintf("purpose %q does not allow automated decisions with legal or similar effect", [input.request.purpose])) if {
-	input.request.automated_decision
+	input.request.automated_decision == true
 	not lib.purpose.automated_decision
 }

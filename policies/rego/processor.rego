@@ -9,6 +9,7 @@ instructions := data.catalog.instructions.controllers[input.request.subject.cont
 instructions := data.catalog.instructions.default if not data.catalog.instructions.controllers[input.request.subject.controller]
 
 deny contains lib.reason("processor.outside_instructions", sprintf("the operator processes %s data as a processor: purpose %q is not among the instructions of controller %q", [input.request.subject.kind, input.request.purpose, controller])) if {
+	data.catalog.processor_kinds[input.request.subject.kind]
 	lib.role == "processor"
 	trim_space(input.request.purpose) != ""
 	not instructions[input.request.purpose]

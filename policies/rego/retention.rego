@@ -10,6 +10,7 @@ package privacy.rules.retention
 import data.privacy.lib
 
 deny contains r if {
+	count(input.subject_state.lifecycle) > 0
 	not lib.purpose.legal
 	not "legal_obligation" in lib.candidates
 	some r in expired
@@ -22,6 +23,7 @@ deny contains r if {
 # unknown trigger time cannot show to have passed (the sweeper keeps such
 # records too). Every other basis stops at the rule's period.
 basis_deny[b] contains r if {
+	count(input.subject_state.lifecycle) > 0
 	not lib.purpose.legal
 	"legal_obligation" in lib.candidates
 	some b in lib.candidates
@@ -30,6 +32,7 @@ basis_deny[b] contains r if {
 }
 
 basis_deny[b] contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)%s", [leaf, period, rule.trigger, rule.rule, hold_note(rule)])) if {
+	count(input.subject_state.lifecycle) > 0
 	not lib.purpose.legal
 	some b in lib.candidates
 	b == "legal_obligation"
@@ -52,6 +55,7 @@ expired contains lib.reason("retention.expired", sprintf("category %q of the sub
 # The answer changes when the retention of a requested leaf ends, and when
 # the statutory duty that keeps it ends (lib.changes).
 changes contains due if {
+	count(input.subject_state.lifecycle) > 0
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
@@ -59,6 +63,7 @@ changes contains due if {
 }
 
 changes contains hold_end(input.subject_state.lifecycle[h.trigger], h) if {
+	count(input.subject_state.lifecycle) > 0
 	some leaf in lib.leaves
 	h := data.catalog.retention[leaf].statutory_hold
 }

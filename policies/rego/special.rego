@@ -18,6 +18,8 @@ deny contains lib.reason("special_category.not_permitted", sprintf("category %q 
 }
 
 deny contains lib.reason("special_category.not_permitted", sprintf("category %q may hold special categories of data (Art. 9(1)): not to a recipient of kind %q outside a legal purpose", [leaf, input.request.recipient.kind])) if {
+	data.catalog.purposes_where.special_categories[input.request.purpose]
+	input.request.recipient
 	some leaf in special_leaves
 	lib.purpose.special_categories
 	not lib.purpose.legal

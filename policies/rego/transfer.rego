@@ -9,6 +9,7 @@ package privacy.rules.transfer
 import data.privacy.lib
 
 deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA and nothing covers the transfer: %s; no Art. 46 safeguard (safeguard %q); no Art. 49 derogation that applies", [input.request.recipient.id, country, concat("; ", sort(adequacy_gaps)), object.get(input.request.recipient, "safeguard", "")])) if {
+	input.request.recipient
 	lib.outside_eea
 	not adequate
 	not data.catalog.art46_safeguards[input.request.recipient.safeguard]
@@ -17,6 +18,7 @@ deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is
 }
 
 deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogation %q does not cover the transfer to %q: %s", [derogation, input.request.recipient.country, concat("; ", sort(derogation_problems))])) if {
+	input.request.recipient
 	lib.outside_eea
 	not adequate
 	not data.catalog.art46_safeguards[input.request.recipient.safeguard]
@@ -29,6 +31,8 @@ deny contains lib.reason("transfer.derogation_not_applicable", sprintf("derogati
 # legal assistance treaty) or an Art. 49 derogation covers it; adequacy of
 # the authority's country does not make its law ours.
 basis_deny[b] contains lib.reason("disclosure.foreign_authority", sprintf("recipient %q is an authority of %q, outside the EEA: its order is not a legal obligation under Union or member-state law unless an international agreement or an Art. 49 derogation covers it (Art. 48)%s", [input.request.recipient.id, authority_jurisdiction, problems_suffix])) if {
+	input.request.recipient.kind == "public_authority"
+	data.catalog.purposes_by_basis.legal_obligation[input.request.purpose]
 	some b in lib.candidates
 	b == "legal_obligation"
 	input.request.recipient.kind == "public_authority"
@@ -71,11 +75,14 @@ adequacy_gaps contains sprintf("the adequacy decision %s ended after %s", [adequ
 # The answer changes when the recipient country's adequacy decision starts
 # or ends, and when the subject's consent to the transfer expires
 # (lib.changes).
-changes contains adequacy_decision.start_ns
+changes contains adequacy_decision.start_ns if data.catalog.adequacy[input.request.recipient.country]
 
-changes contains adequacy_decision.end_ns
+changes contains adequacy_decision.end_ns if data.catalog.adequacy[input.request.recipient.country]
 
-changes contains input.transfer_consent.expires_ns if input.transfer_consent.expires_ns > 0
+changes contains input.transfer_consent.expires_ns if {
+	input.transfer_consent
+	input.transfer_consent.expires_ns > 0
+}
 
 adequacy_gaps contains sprintf("the adequacy decision %s covers only recipients with %q (recipient.safeguard or recipient.certifications)", [adequacy_decision.decision, adequacy_decision.requires]) if {
 	adequacy_decision.requires != ""
