@@ -15,7 +15,10 @@ general contains r if {
 	some r in data.privacy.ext[name].deny
 }
 
-per_basis[b] := {r | some name; some r in data.privacy.rules[name].basis_deny[b]} if some b in lib.candidates
+# Every rule package's basis_deny, evaluated once for all candidates.
+basis_denials := {[b, r] | some name; some r in data.privacy.rules[name].basis_deny[b]}
+
+per_basis[b] := {r | some [c, r] in basis_denials; c == b} if some b in lib.candidates
 
 workable := [b | some b in lib.candidates; count(per_basis[b]) == 0]
 
