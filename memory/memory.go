@@ -338,6 +338,22 @@ func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State
 	return s.get(subjectID).Clone(), nil
 }
 
+// SharedState is State without the copy (subject.SharedStateReader): the
+// returned state's Objections and Lifecycle are the store's own, which
+// Update never modifies (it stores a new copy), so the caller must only
+// read them. The policies engine uses it, so that a cached decision for a
+// subject with objections allocates nothing.
+func (s *StateStore) SharedState(ctx context.Context, subjectID string) (subject.State, error) {
+	if err := ctx.Err(); err != nil {
+		return subject.State{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.get(subjectID), nil
+}
+
+var _ subject.SharedStateReader = (*StateStore)(nil)
+
 func (s *StateStore) get(subjectID string) subject.State {
 	st, ok := s.states[subjectID]
 	if !ok {

@@ -284,20 +284,32 @@ func TestCachedDecideAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocations")
 	}
-	eng, err := New(t.Context(), WithMemoryStores())
+	states := memory.NewStateStore()
+	eng, err := New(t.Context(), WithMemoryStores(), WithSubjects(states))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
+	// A denial: the newsletter for a subject who objected to direct
+	// marketing (a state with an objection, read without a copy).
+	denied := benchRequest
+	denied.Subject.ID = "u-3"
+	if err := subject.ObjectToDirectMarketing(ctx, states, denied.Subject.ID); err != nil {
+		t.Fatal(err)
+	}
 	for _, req := range []privacy.Request{benchRequest, {
 		Subject: privacy.Subject{ID: "u-2", Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
 		Purpose: "billing", Data: []string{"instance.contact.email", "instance.financial.payment"},
-	}} {
-		if _, err := eng.Decide(ctx, req); err != nil {
+	}, denied} {
+		want, err := eng.Decide(ctx, req)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if req.Subject.ID == denied.Subject.ID && want.Allowed {
+			t.Fatal("the newsletter for a subject who objected to direct marketing is allowed")
+		}
 		if n := testing.AllocsPerRun(200, func() { _, _ = eng.Decide(ctx, req) }); n > 0 {
-			t.Errorf("a cached decision of %s allocates %.1f times, want none", req.Purpose, n)
+			t.Errorf("a cached decision of %s (allowed: %v) allocates %.1f times, want none", req.Purpose, want.Allowed, n)
 		}
 	}
 }
