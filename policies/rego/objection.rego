@@ -15,6 +15,7 @@ package privacy.rules.objection
 import data.privacy.lib
 
 basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objected to %q; an objection to processing on consent is a withdrawal of the consent (Art. 7(3), 21(1))", [input.request.purpose])) if {
+	count(input.subject_state.objections) > 0
 	some b in lib.candidates
 	b == "consent"
 	lib.objected_to_purpose
@@ -22,6 +23,7 @@ basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objec
 }
 
 basis_deny[b] contains lib.reason("objection.active", why) if {
+	count(input.subject_state.objections) > 0
 	some b in lib.candidates
 	b != "consent"
 	data.catalog.objectionable_bases[b]
@@ -62,12 +64,14 @@ why := sprintf("the subject objected to %q, and the catalog's legitimate-interes
 # Art. 12(4), 21(1): processing goes on after an objection; the subject is
 # told why and of their right to complain.
 obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on for the establishment, exercise or defence of legal claims: tell the subject why, and of their right to complain to a supervisory authority", [input.request.purpose])) if {
+	count(input.subject_state.objections) > 0
 	lib.objected_to_purpose
 	not lib.purpose.direct_marketing
 	lib.purpose.legal_claims
 }
 
 obligation contains lib.reason("objection_overridden", sprintf("the subject objected to %q; processing goes on on the assessment of compelling grounds recorded by %q at %s: tell the subject why, and of their right to complain to a supervisory authority", [input.request.purpose, assessment.by, time.format(assessment.at_ns)])) if {
+	count(input.subject_state.objections) > 0
 	lib.objected_to_purpose
 	not lib.purpose.direct_marketing
 	not lib.purpose.legal_claims
