@@ -63,36 +63,36 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 		data[i] = ast.StringTerm(d)
 	}
 	reqItems := [][2]*ast.Term{
-		ast.Item(ast.StringTerm("subject"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("id"), ast.StringTerm(s.ID)),
-			ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(s.Kind))),
-			ast.Item(ast.StringTerm("age"), ast.IntNumberTerm(s.Age)),
-			ast.Item(ast.StringTerm("country"), ast.StringTerm(s.Country)),
-			ast.Item(ast.StringTerm("controller"), ast.StringTerm(s.Controller)),
+		ast.Item(inputKey("subject"), ast.ObjectTerm(
+			ast.Item(inputKey("id"), ast.StringTerm(s.ID)),
+			ast.Item(inputKey("kind"), ast.StringTerm(string(s.Kind))),
+			ast.Item(inputKey("age"), ast.IntNumberTerm(s.Age)),
+			ast.Item(inputKey("country"), ast.StringTerm(s.Country)),
+			ast.Item(inputKey("controller"), ast.StringTerm(s.Controller)),
 		)),
-		ast.Item(ast.StringTerm("purpose"), ast.StringTerm(req.Purpose)),
-		ast.Item(ast.StringTerm("data"), ast.ArrayTerm(data...)),
-		ast.Item(ast.StringTerm("basis"), ast.StringTerm(string(req.Basis))),
-		ast.Item(ast.StringTerm("automated_decision"), ast.BooleanTerm(req.AutomatedDecision)),
-		ast.Item(ast.StringTerm("encrypted_in_transit"), ast.BooleanTerm(req.EncryptedInTransit)),
-		ast.Item(ast.StringTerm("signals"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("gpc"), ast.BooleanTerm(req.Signals.GPC)),
+		ast.Item(inputKey("purpose"), ast.StringTerm(req.Purpose)),
+		ast.Item(inputKey("data"), ast.ArrayTerm(data...)),
+		ast.Item(inputKey("basis"), ast.StringTerm(string(req.Basis))),
+		ast.Item(inputKey("automated_decision"), ast.InternedTerm(req.AutomatedDecision)),
+		ast.Item(inputKey("encrypted_in_transit"), ast.InternedTerm(req.EncryptedInTransit)),
+		ast.Item(inputKey("signals"), ast.ObjectTerm(
+			ast.Item(inputKey("gpc"), ast.InternedTerm(req.Signals.GPC)),
 		)),
 	}
 	if r := req.Recipient; r != nil {
-		reqItems = append(reqItems, ast.Item(ast.StringTerm("recipient"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("id"), ast.StringTerm(r.ID)),
-			ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(r.Kind))),
-			ast.Item(ast.StringTerm("country"), ast.StringTerm(r.Country)),
-			ast.Item(ast.StringTerm("dpa"), ast.BooleanTerm(r.DPA)),
-			ast.Item(ast.StringTerm("safeguard"), ast.StringTerm(string(r.Safeguard))),
-			ast.Item(ast.StringTerm("sale"), ast.BooleanTerm(r.Sale)),
-			ast.Item(ast.StringTerm("certifications"), stringsTerm(r.Certifications)),
-			ast.Item(ast.StringTerm("sector"), ast.StringTerm(r.Sector)),
-			ast.Item(ast.StringTerm("jurisdiction"), ast.StringTerm(r.Jurisdiction)),
-			ast.Item(ast.StringTerm("derogation"), ast.StringTerm(string(r.Derogation))),
-			ast.Item(ast.StringTerm("occasional"), ast.BooleanTerm(r.Occasional)),
-			ast.Item(ast.StringTerm("inform_prohibited"), ast.BooleanTerm(r.InformProhibited)),
+		reqItems = append(reqItems, ast.Item(inputKey("recipient"), ast.ObjectTerm(
+			ast.Item(inputKey("id"), ast.StringTerm(r.ID)),
+			ast.Item(inputKey("kind"), ast.StringTerm(string(r.Kind))),
+			ast.Item(inputKey("country"), ast.StringTerm(r.Country)),
+			ast.Item(inputKey("dpa"), ast.InternedTerm(r.DPA)),
+			ast.Item(inputKey("safeguard"), ast.StringTerm(string(r.Safeguard))),
+			ast.Item(inputKey("sale"), ast.InternedTerm(r.Sale)),
+			ast.Item(inputKey("certifications"), stringsTerm(r.Certifications)),
+			ast.Item(inputKey("sector"), ast.StringTerm(r.Sector)),
+			ast.Item(inputKey("jurisdiction"), ast.StringTerm(r.Jurisdiction)),
+			ast.Item(inputKey("derogation"), ast.StringTerm(string(r.Derogation))),
+			ast.Item(inputKey("occasional"), ast.InternedTerm(r.Occasional)),
+			ast.Item(inputKey("inform_prohibited"), ast.InternedTerm(r.InformProhibited)),
 		)))
 	}
 
@@ -112,30 +112,30 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 	assessments := make([][2]*ast.Term, 0, len(f.state.Assessments))
 	for _, a := range f.state.Assessments {
 		assessments = append(assessments, ast.Item(ast.StringTerm(a.Purpose), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("by"), ast.StringTerm(a.By)),
-			ast.Item(ast.StringTerm("at_ns"), ast.IntNumberTerm(int(unixNano(a.At)))),
+			ast.Item(inputKey("by"), ast.StringTerm(a.By)),
+			ast.Item(inputKey("at_ns"), ast.IntNumberTerm(int(unixNano(a.At)))),
 		)))
 	}
 
 	items := [][2]*ast.Term{
-		ast.Item(ast.StringTerm("request"), ast.ObjectTerm(reqItems...)),
-		ast.Item(ast.StringTerm("consent"), ast.ObjectTerm(consentItems...)),
-		ast.Item(ast.StringTerm("subject_state"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("objections"), ast.ArrayTerm(objections...)),
-			ast.Item(ast.StringTerm("objected_ns"), ast.ObjectTerm(objected...)),
-			ast.Item(ast.StringTerm("assessments"), ast.ObjectTerm(assessments...)),
-			ast.Item(ast.StringTerm("direct_marketing_objection"), ast.BooleanTerm(dmObjection)),
-			ast.Item(ast.StringTerm("restricted"), ast.BooleanTerm(f.state.Restricted)),
-			ast.Item(ast.StringTerm("deactivated"), ast.BooleanTerm(f.state.Deactivated)),
-			ast.Item(ast.StringTerm("lifecycle"), lifecycleTerm(f.state.Lifecycle)),
+		ast.Item(inputKey("request"), ast.ObjectTerm(reqItems...)),
+		ast.Item(inputKey("consent"), ast.ObjectTerm(consentItems...)),
+		ast.Item(inputKey("subject_state"), ast.ObjectTerm(
+			ast.Item(inputKey("objections"), ast.ArrayTerm(objections...)),
+			ast.Item(inputKey("objected_ns"), ast.ObjectTerm(objected...)),
+			ast.Item(inputKey("assessments"), ast.ObjectTerm(assessments...)),
+			ast.Item(inputKey("direct_marketing_objection"), ast.InternedTerm(dmObjection)),
+			ast.Item(inputKey("restricted"), ast.InternedTerm(f.state.Restricted)),
+			ast.Item(inputKey("deactivated"), ast.InternedTerm(f.state.Deactivated)),
+			ast.Item(inputKey("lifecycle"), lifecycleTerm(f.state.Lifecycle)),
 		)),
-		ast.Item(ast.StringTerm("now_ns"), ast.IntNumberTerm(int(unixNano(f.at)))),
+		ast.Item(inputKey("now_ns"), ast.IntNumberTerm(int(unixNano(f.at)))),
 	}
 	if tcs := f.transferConsent; tcs != nil {
-		items = append(items, ast.Item(ast.StringTerm("transfer_consent"), ast.ObjectTerm(
-			ast.Item(ast.StringTerm("event"), ast.StringTerm(string(tcs.Event))),
-			ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
-			ast.Item(ast.StringTerm("act"), ast.StringTerm(string(tcs.Act))),
+		items = append(items, ast.Item(inputKey("transfer_consent"), ast.ObjectTerm(
+			ast.Item(inputKey("event"), ast.StringTerm(string(tcs.Event))),
+			ast.Item(inputKey("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
+			ast.Item(inputKey("act"), ast.StringTerm(string(tcs.Act))),
 		)))
 	}
 	if len(f.choices) > 0 {
@@ -143,7 +143,7 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 		for leaf, p := range f.choices {
 			choices = append(choices, ast.Item(ast.StringTerm(leaf), ast.NewTerm(ast.MustInterfaceToValue(periodData(p)))))
 		}
-		items = append(items, ast.Item(ast.StringTerm("retention_overrides"), ast.ObjectTerm(choices...)))
+		items = append(items, ast.Item(inputKey("retention_overrides"), ast.ObjectTerm(choices...)))
 	}
 	return ast.NewObject(items...)
 }
@@ -274,6 +274,26 @@ func inOrder[K ~string, V any](m map[K]V) func(func(K) bool) {
 	}
 }
 
+// inputKeys holds the input's object keys, built once: input builds its
+// objects from these shared terms instead of allocating each key for every
+// decision. OPA never modifies an input term.
+var inputKeys = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, k := range []string{"act", "age", "assessments", "at_ns", "automated_decision", "basis", "by", "certifications", "collected_ns", "consent", "controller", "country", "data", "deactivated", "derogation", "direct_marketing_objection", "dpa", "encrypted_in_transit", "event", "expires_ns", "gpc", "guardian", "id", "inform_prohibited", "jurisdiction", "kind", "lifecycle", "now_ns", "objected_ns", "objections", "occasional", "policy_version_key", "policy_version_text", "purpose", "recipient", "request", "restricted", "retention_overrides", "safeguard", "sale", "sector", "signals", "subject", "subject_state", "transfer_consent"} {
+		m[k] = ast.StringTerm(k)
+	}
+	return m
+}()
+
+// inputKey is the shared term of an input key.
+func inputKey(k string) *ast.Term {
+	t, ok := inputKeys[k]
+	if !ok {
+		panic("policies: input key " + k + " is not in inputKeys")
+	}
+	return t
+}
+
 func stringsTerm(list []string) *ast.Term {
 	terms := make([]*ast.Term, len(list))
 	for i, v := range list {
@@ -308,13 +328,13 @@ func unixNano(t time.Time) int64 {
 // and each of input.consents for stale_subjects).
 func consentFacts(cs *consent.State) [][2]*ast.Term {
 	return [][2]*ast.Term{
-		ast.Item(ast.StringTerm("event"), ast.StringTerm(string(cs.Event))),
-		ast.Item(ast.StringTerm("guardian"), ast.BooleanTerm(cs.Guardian)),
-		ast.Item(ast.StringTerm("act"), ast.StringTerm(string(cs.Act))),
-		ast.Item(ast.StringTerm("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
-		ast.Item(ast.StringTerm("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
-		ast.Item(ast.StringTerm("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
-		ast.Item(ast.StringTerm("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
+		ast.Item(inputKey("event"), ast.StringTerm(string(cs.Event))),
+		ast.Item(inputKey("guardian"), ast.InternedTerm(cs.Guardian)),
+		ast.Item(inputKey("act"), ast.StringTerm(string(cs.Act))),
+		ast.Item(inputKey("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
+		ast.Item(inputKey("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
+		ast.Item(inputKey("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
+		ast.Item(inputKey("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
 	}
 }
 
