@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"hash/maphash"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 
@@ -31,37 +32,57 @@ func WithCache(size int) Option {
 	return func(o *config) { o.cacheSize = size; o.cacheSet = true }
 }
 
-const cacheShards = 32
+const (
+	cacheShards = 32
+	// cacheWays is the number of slots a key may occupy in its shard: a
+	// lookup reads at most this many.
+	cacheWays = 4
+	// counterStripes spreads the hit and miss counters over cache lines,
+	// so that goroutines asking about one subject do not all write the
+	// same line.
+	counterStripes = 16
+)
 
-// decisionCache is a bounded, sharded map from a canonical key to an
-// immutable decision. A full shard drops an arbitrary entry (Go's map order
-// is random), which costs less than LRU bookkeeping and keeps a hit to one
-// read lock.
+// decisionCache is a bounded, sharded table from a canonical key to an
+// immutable decision. A key lives in one of cacheWays slots of its shard,
+// found by its hash; when all of them are taken, an insert replaces one
+// (no LRU bookkeeping). A lookup takes no lock and writes nothing shared
+// but one striped counter: it loads the slots' pointers and compares the
+// keys. Inserts are serialised per shard.
 type decisionCache struct {
-	seed     maphash.Seed
-	perShard int
+	seed maphash.Seed
+	mask uint64 // slots per shard - 1
 	// generation is the policy generation the entries were made under;
 	// a decision under another generation empties the cache first.
 	generation atomic.Uint64
 	shards     [cacheShards]cacheShard
+	counters   [counterStripes]cacheCounters
 	bufs       sync.Pool
 	// invalidations counts the times a new generation emptied the cache.
 	invalidations atomic.Uint64
 }
 
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string]*cacheEntry
-	// hits, misses and evictions are counted per shard, so that counting
-	// adds no shared cache line to a hit.
-	hits, misses, evictions atomic.Uint64
-	_                       [8]byte // 64 bytes a shard: locks on separate cache lines
+	mu    sync.Mutex // held by writers only
+	slots []atomic.Pointer[cacheEntry]
+	// entries and evictions change under mu; read without it.
+	entries, evictions atomic.Uint64
+	_                  [64 - 8 - 24 - 16]byte // writers of neighbouring shards on separate cache lines
 }
 
-// cacheEntry is a decision and the window of times in which it stands, in
-// unix nanoseconds: from (0: since ever) up to but not including until (0:
-// for ever). Its slices are shared by every caller and never modified.
+// cacheCounters is one stripe of the hit and miss counts, a cache line of
+// its own.
+type cacheCounters struct {
+	hits, misses atomic.Uint64
+	_            [48]byte
+}
+
+// cacheEntry is a decision, the key it was made for, and the window of
+// times in which it stands, in unix nanoseconds: from (0: since ever) up
+// to but not including until (0: for ever). It is never modified once
+// stored; its slices are shared by every caller.
 type cacheEntry struct {
+	key         string
 	d           privacy.Decision
 	from, until int64
 }
@@ -72,10 +93,13 @@ func (e *cacheEntry) covers(t int64) bool {
 }
 
 func newDecisionCache(size int) *decisionCache {
-	per := max(size/cacheShards, 1)
-	c := &decisionCache{seed: maphash.MakeSeed(), perShard: per}
+	per := 1
+	for per < max(size/cacheShards, cacheWays) {
+		per <<= 1
+	}
+	c := &decisionCache{seed: maphash.MakeSeed(), mask: uint64(per - 1)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[string]*cacheEntry)
+		c.shards[i].slots = make([]atomic.Pointer[cacheEntry], per)
 	}
 	c.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
 	return c
@@ -93,43 +117,83 @@ func (c *decisionCache) sync(generation uint64) {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		clear(s.m)
+		for j := range s.slots {
+			s.slots[j].Store(nil)
+		}
+		s.entries.Store(0)
 		s.mu.Unlock()
 	}
 }
 
-func (c *decisionCache) shard(key []byte) *cacheShard {
-	return &c.shards[maphash.Bytes(c.seed, key)%cacheShards]
+// locate returns the key's shard and the first of its slots.
+func (c *decisionCache) locate(key []byte) (*cacheShard, uint64) {
+	h := maphash.Bytes(c.seed, key)
+	return &c.shards[h%cacheShards], (h / cacheShards) & c.mask
+}
+
+// counter returns a stripe of the counters chosen at random, so that
+// concurrent lookups of one key count on different cache lines.
+func (c *decisionCache) counter() *cacheCounters {
+	return &c.counters[rand.Uint32()%counterStripes]
 }
 
 // get returns the entry for key when it covers at, counting a hit or a
 // miss.
 func (c *decisionCache) get(key []byte, at int64) *cacheEntry {
-	s := c.shard(key)
-	s.mu.RLock()
-	e := s.m[string(key)]
-	s.mu.RUnlock()
-	if e == nil || !e.covers(at) {
-		s.misses.Add(1)
-		return nil
-	}
-	s.hits.Add(1)
-	return e
-}
-
-func (c *decisionCache) put(key []byte, e *cacheEntry) {
-	s := c.shard(key)
-	k := string(key)
-	s.mu.Lock()
-	if len(s.m) >= c.perShard {
-		for old := range s.m {
-			delete(s.m, old)
-			s.evictions.Add(1)
+	s, i := c.locate(key)
+	for w := range uint64(cacheWays) {
+		e := s.slots[(i+w)&c.mask].Load()
+		if e != nil && e.key == string(key) {
+			if e.covers(at) {
+				c.counter().hits.Add(1)
+				return e
+			}
 			break
 		}
 	}
-	s.m[k] = e
-	s.mu.Unlock()
+	c.counter().misses.Add(1)
+	return nil
+}
+
+func (c *decisionCache) put(key []byte, e *cacheEntry) {
+	e.key = string(key)
+	s, i := c.locate(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	free := -1
+	for w := range uint64(cacheWays) {
+		j := (i + w) & c.mask
+		old := s.slots[j].Load()
+		if old != nil && old.key == e.key {
+			s.slots[j].Store(e)
+			return
+		}
+		if old == nil && free < 0 {
+			free = int(j)
+		}
+	}
+	if free < 0 {
+		// Every slot the key may take is full: replace one of them.
+		free = int((i + uint64(rand.Uint32()%cacheWays)) & c.mask)
+		s.evictions.Add(1)
+	} else {
+		s.entries.Add(1)
+	}
+	s.slots[free].Store(e)
+}
+
+// stats sums the counters and the entries held.
+func (c *decisionCache) stats() CacheStats {
+	st := CacheStats{Invalidations: c.invalidations.Load()}
+	for i := range c.counters {
+		st.Hits += c.counters[i].hits.Load()
+		st.Misses += c.counters[i].misses.Load()
+	}
+	for i := range c.shards {
+		st.Evictions += c.shards[i].evictions.Load()
+		st.Entries += c.shards[i].entries.Load()
+	}
+	return st
 }
 
 // decideCached answers a valid request from the cache when an entry for

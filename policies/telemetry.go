@@ -45,24 +45,13 @@ type CacheStats struct {
 	Entries uint64
 }
 
-// Stats returns the decision cache's counters. Counting takes no lock on
-// a hit; Stats itself takes each shard's read lock to count the entries.
+// Stats returns the decision cache's counters. Counting takes no lock.
 func (e *Engine) Stats() CacheStats {
 	c := e.cache
 	if c == nil {
 		return CacheStats{}
 	}
-	st := CacheStats{Invalidations: c.invalidations.Load()}
-	for i := range c.shards {
-		s := &c.shards[i]
-		st.Hits += s.hits.Load()
-		st.Misses += s.misses.Load()
-		st.Evictions += s.evictions.Load()
-		s.mu.RLock()
-		st.Entries += uint64(len(s.m))
-		s.mu.RUnlock()
-	}
-	return st
+	return c.stats()
 }
 
 // telemetry holds the engine's tracer and instruments. With no provider
