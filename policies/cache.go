@@ -15,8 +15,8 @@ import (
 const DefaultCacheSize = 1 << 16
 
 // WithCache bounds the engine's decision cache to about size decisions
-// (default DefaultCacheSize); 0 turns the cache off, so that every decision
-// evaluates the policy.
+// (default DefaultCacheSize; rounded up to a power of two, at least 128);
+// 0 turns the cache off, so that every decision evaluates the policy.
 //
 // An entry is keyed by everything the evaluation reads but the time: the
 // policy generation, every request field but time (the subject's id
