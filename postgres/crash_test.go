@@ -13,13 +13,25 @@ import (
 	"github.com/privacykit/privacy/postgres"
 )
 
-// envCrashChild makes the test binary a child that appends to the ledger
-// at the DSN it names from 32 goroutines, one record or a batch at a time
-// (group commit), until it is killed (crashtest.AppendForever).
-const envCrashChild = "PRIVACY_TEST_PG_LEDGER_CRASH_CHILD"
+const (
+	// envCrashChild makes the test binary a child that appends to the
+	// ledger at the DSN it names from 32 goroutines, one record or a batch
+	// at a time (group commit), until it is killed
+	// (crashtest.AppendForever).
+	envCrashChild = "PRIVACY_TEST_PG_LEDGER_CRASH_CHILD"
+	// envSweepChild makes the test binary a child that sweeps the
+	// inventory in the schema "DSN|EPOCH" names until the sweep is done
+	// (crashtest.SweepChild).
+	envSweepChild = "PRIVACY_TEST_PG_SWEEP_CRASH_CHILD"
+)
 
 func TestMain(m *testing.M) {
-	crashtest.Child(map[string]func(string){envCrashChild: crashChild})
+	crashtest.Child(map[string]func(string){
+		envCrashChild: crashChild,
+		envSweepChild: crashtest.SweepChild(func(ctx context.Context, dsn string) (crashtest.DB, error) {
+			return postgres.Open(ctx, dsn)
+		}),
+	})
 	os.Exit(m.Run())
 }
 
@@ -75,4 +87,20 @@ func TestGroupCommitSurvivesKill(t *testing.T) {
 		t.Logf("kill %d (two processes): %d appended records acknowledged, %d records in an intact ledger", k, fig.Acknowledged, fig.Records)
 	}
 	t.Logf("%d kill(s) of two processes each: %d acknowledged records, 0 lost, no batch in part, the ledger intact", kills, total)
+}
+
+// TestSweepSurvivesKill sweeps an inventory with legal holds in
+// PostgreSQL from a child process, kills it with SIGKILL at random points
+// and restarts it until the sweep is done (crashtest.Sweep), as
+// sqlite.TestSweepSurvivesKill does. The quick form sweeps 600 records
+// with one kill; PRIVACY_LONG_TESTS=1 sweeps 10,000 with ten (not under
+// the race detector).
+func TestSweepSurvivesKill(t *testing.T) {
+	n, kills := 600, 1
+	if testenv.Long() && !testenv.Race {
+		n, kills = 10000, 10
+	}
+	dsn := pgtest.DSN(t)
+	// open migrates the schema before the child opens it.
+	crashtest.Sweep(t, envSweepChild, dsn, open(t, dsn), n, kills)
 }
