@@ -28,31 +28,53 @@ const maxPolicyVersionText = 64
 // 64 bits and a text longer than 64 bytes, with a *ValidationError whose
 // Field is "version" (callers name their own field with FieldError).
 func ParsePolicyVersion(s string) (PolicyVersion, error) {
-	bad := func(format string, args ...any) (PolicyVersion, error) {
-		return PolicyVersion{}, &ValidationError{Field: "version", Message: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case s == "":
-		return bad("must be a dotted version such as \"1.2\", got \"\"")
-	case len(s) > maxPolicyVersionText:
-		return bad("must be at most %d bytes, got %d", maxPolicyVersionText, len(s))
-	}
-	fields := strings.Split(s, ".")
-	parts := make([]uint64, len(fields))
-	for i, f := range fields {
-		if f == "" || strings.TrimLeft(f, "0123456789") != "" {
-			return bad("must be dotted numbers such as \"1.2\", got %q (part %d is %q)", s, i+1, f)
-		}
-		n, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return bad("part %d of %q does not fit in 64 bits", i+1, s)
-		}
-		parts[i] = n
+	parts := make([]uint64, 0, strings.Count(s, ".")+1)
+	if msg := scanPolicyVersion(s, func(n uint64) { parts = append(parts, n) }); msg != "" {
+		return PolicyVersion{}, &ValidationError{Field: "version", Message: msg}
 	}
 	for len(parts) > 0 && parts[len(parts)-1] == 0 {
 		parts = parts[:len(parts)-1]
 	}
 	return PolicyVersion{text: s, parts: parts}, nil
+}
+
+// CheckPolicyVersion returns a *ValidationError naming field unless s is
+// a version ParsePolicyVersion accepts. It allocates nothing for a valid
+// version, so that state read on every decision can be checked.
+func CheckPolicyVersion(field, s string) error {
+	if msg := scanPolicyVersion(s, nil); msg != "" {
+		return &ValidationError{Field: field, Message: msg}
+	}
+	return nil
+}
+
+// scanPolicyVersion calls part, when not nil, with each dotted number of
+// s in order, and returns what is wrong with s, or "" if it is a version.
+func scanPolicyVersion(s string, part func(uint64)) string {
+	switch {
+	case s == "":
+		return `must be a dotted version such as "1.2", got ""`
+	case len(s) > maxPolicyVersionText:
+		return fmt.Sprintf("must be at most %d bytes, got %d", maxPolicyVersionText, len(s))
+	}
+	rest := s
+	for i := 1; ; i++ {
+		f, after, more := strings.Cut(rest, ".")
+		if f == "" || strings.TrimLeft(f, "0123456789") != "" {
+			return fmt.Sprintf("must be dotted numbers such as \"1.2\", got %q (part %d is %q)", s, i, f)
+		}
+		n, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return fmt.Sprintf("part %d of %q does not fit in 64 bits", i, s)
+		}
+		if part != nil {
+			part(n)
+		}
+		if !more {
+			return ""
+		}
+		rest = after
+	}
 }
 
 // MustParsePolicyVersion is ParsePolicyVersion for versions known to be valid; it

@@ -88,6 +88,9 @@ func FuzzParsePolicyVersion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := privacy.ParsePolicyVersion(s)
+		if check := privacy.CheckPolicyVersion("v", s); (check == nil) != (err == nil) {
+			t.Fatalf("CheckPolicyVersion(%q) = %v but ParsePolicyVersion says %v", s, check, err)
+		}
 		if err != nil {
 			return
 		}
@@ -96,4 +99,20 @@ func FuzzParsePolicyVersion(f *testing.F) {
 			t.Fatalf("ParsePolicyVersion(%q) = %v, whose String parses to %v, %v", s, v, again, err)
 		}
 	})
+}
+
+// TestCheckPolicyVersionAllocatesNothing: the engine checks the version of
+// every consent it reads, on the cached path too.
+func TestCheckPolicyVersionAllocatesNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		if err := privacy.CheckPolicyVersion("consent.policy_version", "1.2.0.0.5"); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("CheckPolicyVersion allocates %v times per call, want 0", n)
+	}
+	var ve *privacy.ValidationError
+	if err := privacy.CheckPolicyVersion("consent.policy_version", "v1.2"); !errors.As(err, &ve) || ve.Field != "consent.policy_version" {
+		t.Errorf("CheckPolicyVersion(v1.2) = %v, want a ValidationError naming consent.policy_version", err)
+	}
 }

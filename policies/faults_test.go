@@ -88,6 +88,10 @@ func TestStoreFaultsDeny(t *testing.T) {
 			st.Assessments = []subject.Assessment{{Purpose: "support", By: "dpo"}}
 			return st
 		}}, "support"},
+		{"a consent whose policy version does not parse", faultyConsents{consents, func(st consent.State) consent.State {
+			st.PolicyVersion = "v1.2"
+			return st
+		}}, subjects, "research.surveys"},
 		{"control: the stores as they are", faultyConsents{consents, keep}, faultySubjects{subjects, keepS}, "support"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

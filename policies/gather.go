@@ -50,6 +50,13 @@ func (e *Engine) readConsent(ctx context.Context, subjectID, purpose string, at 
 	if err := privacy.CheckTime("consent.expires_at", cs.ExpiresAt); err != nil {
 		return consent.State{}, fmt.Errorf("read consent: %w", err)
 	}
+	// A version that does not parse is refused, not read as the empty
+	// (always stale) version: the store is broken and the error says so.
+	if cs.PolicyVersion != "" {
+		if err := privacy.CheckPolicyVersion("consent.policy_version", cs.PolicyVersion); err != nil {
+			return consent.State{}, fmt.Errorf("read consent: %w", err)
+		}
+	}
 	return cs, nil
 }
 

@@ -321,9 +321,6 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// versionKey is the comparable form of a consent's policy version
-// (privacy.PolicyVersion.Key); a version that does not parse is the empty
-// version, older than any, so that it can only be stale.
 // consentFacts are a consent state as the rules read it (input.consent,
 // and each of input.consents for stale_subjects).
 func consentFacts(cs *consent.State) [][2]*ast.Term {
@@ -338,6 +335,9 @@ func consentFacts(cs *consent.State) [][2]*ast.Term {
 	}
 }
 
+// versionKey is the comparable form of a consent's policy version
+// (privacy.PolicyVersion.Key). readConsent refuses a version that does not
+// parse; the empty version (no consent) is older than any.
 func versionKey(v string) string {
 	pv, _ := privacy.ParsePolicyVersion(v)
 	return pv.Key()

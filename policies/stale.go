@@ -90,6 +90,10 @@ func (e *Engine) StaleConsents(ctx context.Context, purpose, version string, sta
 		case st.Purpose != purpose:
 			return nil, &privacy.ValidationError{Field: fmt.Sprintf("states[%d].purpose", i),
 				Message: fmt.Sprintf("is %q, want %q", st.Purpose, purpose)}
+		case st.PolicyVersion != "":
+			if err := privacy.CheckPolicyVersion(fmt.Sprintf("states[%d].policy_version", i), st.PolicyVersion); err != nil {
+				return nil, err
+			}
 		}
 	}
 	prepared, err := p.staleQuery(ctx)

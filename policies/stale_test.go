@@ -72,6 +72,8 @@ func TestStaleConsentsRefuses(t *testing.T) {
 	other.Purpose = "referral"
 	erased := ok
 	erased.SubjectID = ""
+	garbled := ok
+	garbled.PolicyVersion = "v1.2"
 	for _, tc := range []struct {
 		name, purpose, version string
 		states                 []consent.State
@@ -81,6 +83,7 @@ func TestStaleConsentsRefuses(t *testing.T) {
 		{"bad version", "research.surveys", "1..2", nil, "version"},
 		{"another purpose's state", "research.surveys", "", []consent.State{ok, other}, "states[1].purpose"},
 		{"no subject", "research.surveys", "", []consent.State{erased}, "states[0].subject_id"},
+		{"a version that does not parse", "research.surveys", "", []consent.State{ok, garbled}, "states[1].policy_version"},
 	} {
 		_, err := f.eng.StaleConsents(t.Context(), tc.purpose, tc.version, tc.states)
 		var ve *privacy.ValidationError
