@@ -258,7 +258,7 @@ func planTruths(t *testing.T, e *policies.Engine, s planStores, tmpl privacy.Req
 func TestPlanDifferentialMemory(t *testing.T) {
 	t.Parallel()
 	n := 120
-	if testenv.Long() {
+	if testenv.Long() && !testenv.Race { // the race detector slows OPA tenfold
 		n = 3000 // every state combination many times over; 20,000 took the package past go test's 10-minute limit
 	}
 	checkPlanDifferential(t, planStores{name: "memory", consents: memory.NewConsentStore(), states: memory.NewStateStore()}, n)
@@ -267,7 +267,7 @@ func TestPlanDifferentialMemory(t *testing.T) {
 func TestPlanDifferentialSQLite(t *testing.T) {
 	t.Parallel()
 	n := 60
-	if testenv.Long() {
+	if testenv.Long() && !testenv.Race { // the race detector slows OPA tenfold
 		n = 3000 // every state combination many times over; 20,000 took the package past go test's 10-minute limit
 	}
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "privacy.db"))
@@ -281,7 +281,7 @@ func TestPlanDifferentialSQLite(t *testing.T) {
 func TestPlanDifferentialPostgres(t *testing.T) {
 	t.Parallel()
 	n := 60
-	if testenv.Long() {
+	if testenv.Long() && !testenv.Race { // the race detector slows OPA tenfold
 		n = 3000 // every state combination many times over; 20,000 took the package past go test's 10-minute limit
 	}
 	db, err := postgres.Open(context.Background(), pgtest.DSN(t))
