@@ -206,7 +206,8 @@ func (d *Desk) offboardSource(ctx context.Context, src ControllerSource, sub pri
 		s := privacy.Subject{ID: id, Kind: sub.Kind, Controller: sub.Controller}
 		theirs, err := d.holds.Held(ctx, s, rest, now)
 		if err != nil {
-			// The error names no subject: holds' errors must not (Holds).
+			// The message names no subject (the holds report errors of their
+			// stores, not about subjects).
 			return held, nil, fmt.Errorf("ask the holds about a subject of the controller: %w", err)
 		}
 		if len(theirs) == 0 {

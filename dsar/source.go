@@ -160,7 +160,8 @@ type Exemption struct {
 
 // Holds says which of a subject's categories the law keeps from erasure.
 // The retention package's rules and legal holds implement it; CatalogHolds
-// is a catalog-driven default.
+// is a catalog-driven default. Its errors and exemption reasons go to the
+// request's trail: they name a hold, never a subject.
 type Holds interface {
 	// Held returns an exemption for each of the leaf categories that must
 	// not be erased at the time at, at most one per category, in the order
