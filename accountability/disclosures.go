@@ -52,7 +52,7 @@ func (l DisclosureLog) Disclosures(ctx context.Context, subjectID string) ([]dsa
 // limits and errors) and returns the allowed disclosures of the subject
 // whose pseudonym is given: one per recipient (id, kind, country) and
 // purpose, with the data keys disclosed, how many decisions allowed it and
-// the latest moment judged. Internal uses (no recipient) are left out.
+// the earliest and latest moments judged. Internal uses (no recipient) are left out.
 func ReadDisclosures(r io.Reader, pseudonym string) ([]dsar.Disclosure, error) {
 	out := []dsar.Disclosure{}
 	index := map[[4]string]int{}
@@ -72,8 +72,13 @@ func ReadDisclosures(r io.Reader, pseudonym string) ([]dsar.Disclosure, error) {
 		d := &out[i]
 		d.Count++
 		d.Data = append(d.Data, req.Data...)
-		if rec.State.At.After(d.Last) {
-			d.Last = rec.State.At.UTC()
+		if at := rec.State.At; !at.IsZero() {
+			if d.First.IsZero() || at.Before(d.First) {
+				d.First = at.UTC()
+			}
+			if at.After(d.Last) {
+				d.Last = at.UTC()
+			}
 		}
 		return nil
 	})

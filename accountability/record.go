@@ -615,7 +615,7 @@ func (r Record) WriteJSON(w io.Writer) error {
 // csvHeader is the header row of WriteCSV.
 var csvHeader = []string{"record", "controller", "controller_contact", "processor", "processor_contact", "dpo",
 	"purpose", "description", "lawful_bases",
-	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "third_countries", "retention", "security_measures"}
+	"legitimate_interest", "data_subjects", "personal_data", "recipients", "transfers", "third_countries", "retention", "consent_renewal", "security_measures"}
 
 // WriteCSV writes the record as one CSV table with a header row: first the
 // controller activities (record "art30_1"), then the processor activities
@@ -629,12 +629,12 @@ func (r Record) WriteCSV(w io.Writer) error {
 	for _, a := range r.Activities {
 		rows = append(rows, []string{"art30_1", r.Controller.Name, operator, "", "", r.DPO, a.Purpose, a.Description,
 			join(a.Bases, "; "), a.LegitimateInterest, join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
-			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, r.Security})
+			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, a.ConsentRenewal, r.Security})
 	}
 	for _, a := range r.ProcessorActivities {
 		rows = append(rows, []string{"art30_2", a.Controller, "", r.Controller.Name, operator, r.DPO, a.Purpose, a.Description,
 			string(lawfulbasis.ControllerInstruction), "", join(a.Subjects, "; "), strings.Join(a.Categories, "; "),
-			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, r.Security})
+			join(a.Recipients, "; "), a.Transfers, thirdCountriesText(a.ThirdCountries, "; "), a.Retention, "", r.Security})
 	}
 	for _, cu := range r.Customers {
 		var keys []string
@@ -644,7 +644,7 @@ func (r Record) WriteCSV(w io.Writer) error {
 		}
 		rows = append(rows, []string{"art30_2_controller", cu.Name, strings.Join(nonEmpty(cu.Contact, countryLabel(cu.Country)), ", "),
 			r.Controller.Name, operator, r.DPO, strings.Join(keys, "; "), "", string(lawfulbasis.ControllerInstruction), "", "",
-			strings.Join(cu.Categories, "; "), "", "", "", "", ""})
+			strings.Join(cu.Categories, "; "), "", "", "", "", "", ""})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write record csv: %w", err)

@@ -2,10 +2,12 @@ package accountability_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,4 +275,49 @@ func FuzzReadRecordInput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRecordCSVStatesConsentRenewal: the CSV form of the record has the
+// consent_renewal column the JSON and text forms have: for an activity on
+// consent, after how long consent is asked again, in words and as a
+// period; empty for an activity on another basis and on processor rows.
+// Before, the CSV had no such column.
+func TestRecordCSVStatesConsentRenewal(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := accountability.BuildRecord(privacy.DefaultCatalog()).WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse (rows of unequal width?): %v", err)
+	}
+	col := func(name string) int {
+		i := slices.Index(rows[0], name)
+		if i < 0 {
+			t.Fatalf("the CSV header %v has no column %q", rows[0], name)
+		}
+		return i
+	}
+	record, purpose, renewal := col("record"), col("purpose"), col("consent_renewal")
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[record]+" "+r[purpose]] = r[renewal]
+	}
+	for key, want := range map[string]string{
+		"art30_1 site.personalisation": "consent asked again after 13 months (P13M), the purpose's own maximum",
+		"art30_1 research.surveys":     "consent asked again after 24 months (P24M), the catalog's default: ",
+		"art30_1 billing":              "",
+		"art30_2 support":              "",
+	} {
+		v, ok := got[key]
+		switch {
+		case !ok:
+			t.Errorf("no row %q", key)
+		case want == "" && v != "":
+			t.Errorf("%s: consent_renewal %q, want empty", key, v)
+		case !strings.HasPrefix(v, want):
+			t.Errorf("%s: consent_renewal %q, want it to begin %q", key, v, want)
+		}
+	}
 }

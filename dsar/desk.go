@@ -974,6 +974,13 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 	if listed != nil {
 		notes = append(notes, *listed)
 	}
+	disclosed, listed, err := d.disclosed(ctx, &r)
+	if err != nil {
+		return d.halt(ctx, r, "read the disclosure log", err)
+	}
+	if listed != nil {
+		notes = append(notes, *listed)
+	}
 	return d.store.Update(ctx, r.ID, func(r *Request) error {
 		if r.Status.Final() {
 			return nil
@@ -982,6 +989,7 @@ func (d *Desk) finish(ctx context.Context, r Request) (Request, error) {
 			r.Exemptions = exemptions
 		}
 		r.Notices = notices
+		r.Disclosed = disclosed
 		for _, e := range notes {
 			d.note(r, deskActor, e.Action, "", e.Detail)
 		}

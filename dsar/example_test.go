@@ -86,7 +86,8 @@ func ExampleDesk() {
 	// Controller: 24sessions.com B.V. (support@24sessions.com)
 	// 1 record in 1 category from the services searched (contacts):
 	// - email address (instance.contact.email): 1 record; used for account.profile, account.access, service.delivery, support, billing, marketing.announcements, research.surveys, marketing.profiling, referral, legal.compliance, legal.claims; kept P90D after account_closed, then delete
-	// Lawful bases, recipients, transfers and your rights are in the JSON export.
+	// Categories of recipient this data may be disclosed to: affiliate, processor, partner, third_party, public_authority, individual.
+	// Lawful bases, recipients per purpose, transfers and your rights are in the JSON export.
 	// dsar-2 erasure completed
 	// dsar-3 access completed
 	// Access request dsar-3 (GDPR Art. 15) for user u-1, answered 2026-01-31

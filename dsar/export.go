@@ -34,6 +34,9 @@ type Export struct {
 	Records []ExportRecord `json:"records"`
 	// Categories describes each category the records fall in.
 	Categories []CategoryInfo `json:"categories"`
+	// Recipients are the recipients, or categories of recipient, to whom
+	// the data have been or will be disclosed (Art. 15(1)(c)).
+	Recipients RecipientsInfo `json:"recipients"`
 	Transfers  TransferInfo   `json:"transfers"`
 	// Rights reminds the subject of their other rights (Art. 15(1)(e)-(f)).
 	Rights []string `json:"rights"`
@@ -68,6 +71,24 @@ type PurposeInfo struct {
 	Recipients        []privacy.RecipientKind `json:"recipients"`
 	Profiling         bool                    `json:"profiling,omitempty"`
 	AutomatedDecision bool                    `json:"automated_decision,omitempty"`
+}
+
+// RecipientsInfo answers Art. 15(1)(c): to whom the subject's data have
+// been or will be disclosed.
+type RecipientsInfo struct {
+	// Origin says where Disclosed comes from: NoticeFromLog, the
+	// disclosure log the Desk read when the request completed
+	// (WithDisclosures); or NoticeFromCatalog, no log was configured, so
+	// the export names the categories of recipient only.
+	Origin string `json:"origin"`
+	// Disclosed are the recipients the data in the request's scope were
+	// disclosed to, each with the purpose, the data keys, how many times
+	// and when (the earliest and the latest); empty without a log.
+	Disclosed []Disclosure `json:"disclosed"`
+	// Kinds are the categories of recipient the catalog's purposes may
+	// disclose the exported categories to (Categories[].Purposes[] says
+	// which purpose to which).
+	Kinds []privacy.RecipientKind `json:"kinds"`
 }
 
 // TransferInfo states how transfers outside the EEA are safeguarded
@@ -116,6 +137,7 @@ func (d *Desk) Export(ctx context.Context, id string) (*Export, error) {
 		Sources:       []string{},
 		Records:       []ExportRecord{},
 		Categories:    []CategoryInfo{},
+		Recipients:    RecipientsInfo{Origin: NoticeFromCatalog, Disclosed: []Disclosure{}, Kinds: []privacy.RecipientKind{}},
 		Transfers: TransferInfo{
 			Statement: "Data may be stored or transferred outside the EEA only to a country or organisation with an adequacy decision (GDPR Art. 45) or under a safeguard of Art. 46 such as the standard contractual clauses of Implementing Decision (EU) 2021/914.",
 			Checked:   c.Transfers.Checked,
@@ -163,6 +185,23 @@ func (d *Desk) Export(ctx context.Context, id string) (*Export, error) {
 		}
 		e.Categories = append(e.Categories, info)
 	}
+	kinds := map[privacy.RecipientKind]bool{}
+	for _, c := range e.Categories {
+		for _, p := range c.Purposes {
+			for _, k := range p.Recipients {
+				kinds[k] = true
+			}
+		}
+	}
+	for _, k := range privacy.RecipientKinds() {
+		if kinds[k] {
+			e.Recipients.Kinds = append(e.Recipients.Kinds, k)
+		}
+	}
+	if r.Disclosed != nil {
+		e.Recipients.Origin = NoticeFromLog
+		e.Recipients.Disclosed = append(e.Recipients.Disclosed, r.Disclosed.Disclosures...)
+	}
 	return e, nil
 }
 
@@ -195,6 +234,9 @@ func (e *Export) Summary() string {
 	b.WriteString("\n")
 	if len(e.Records) == 0 {
 		fmt.Fprintf(&b, "We hold no personal data about you in the services searched (%s).\n", strings.Join(e.Sources, ", "))
+		if len(e.Recipients.Disclosed) > 0 {
+			e.writeDisclosed(&b)
+		}
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s in %s from the services searched (%s):\n",
@@ -214,8 +256,46 @@ func (e *Export) Summary() string {
 			cmpOr(c.Description, "not in the catalog"), c.Category, plural(n, "record"),
 			cmpOr(strings.Join(uses, ", "), "no declared purpose"), c.Retention)
 	}
-	b.WriteString("Lawful bases, recipients, transfers and your rights are in the JSON export.\n")
+	e.writeDisclosed(&b)
+	if len(e.Recipients.Kinds) > 0 {
+		fmt.Fprintf(&b, "Categories of recipient this data may be disclosed to: %s.\n", join(e.Recipients.Kinds, ", "))
+	}
+	b.WriteString("Lawful bases, recipients per purpose, transfers and your rights are in the JSON export.\n")
 	return b.String()
+}
+
+// writeDisclosed writes what the disclosure log showed (Art. 15(1)(c)),
+// if the Desk had one.
+func (e *Export) writeDisclosed(b *strings.Builder) {
+	switch {
+	case e.Recipients.Origin == NoticeFromLog && len(e.Recipients.Disclosed) == 0:
+		b.WriteString("Our disclosure log shows no disclosure of this data to a recipient.\n")
+	case e.Recipients.Origin == NoticeFromLog:
+		b.WriteString("Disclosed to:\n")
+		for _, dl := range e.Recipients.Disclosed {
+			where := string(dl.Kind)
+			if dl.Country != "" {
+				where += ", " + dl.Country
+			}
+			fmt.Fprintf(b, "- %s (%s) for %s: %s; %s", dl.Recipient, where, dl.Purpose, strings.Join(dl.Data, ", "), plural(dl.Count, "time"))
+			switch {
+			case dl.First.IsZero():
+			case dl.First.Equal(dl.Last):
+				fmt.Fprintf(b, ", on %s", dl.First.Format(time.DateOnly))
+			default:
+				fmt.Fprintf(b, ", from %s to %s", dl.First.Format(time.DateOnly), dl.Last.Format(time.DateOnly))
+			}
+			b.WriteString("\n")
+		}
+	}
+}
+
+func join[T ~string](list []T, sep string) string {
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = string(v)
+	}
+	return strings.Join(s, sep)
 }
 
 func plural(n int, noun string) string {

@@ -13,12 +13,20 @@ import (
 // behalf of one controller at once, for the end of that controller's
 // contract (Desk.Offboard, Art. 28(3)(g)). sqlsource.Source is one.
 type ControllerSource interface {
+	Source
 	// ExportController returns every record the source holds about
 	// subjects of the kind on behalf of the controller.
 	ExportController(ctx context.Context, kind privacy.SubjectKind, controller string) ([]Record, error)
+	// ControllerSubjects returns the ids of the subjects of the kind the
+	// source holds data about on behalf of the controller, each once: the
+	// Desk asks the holds about each of them before it erases.
+	ControllerSubjects(ctx context.Context, kind privacy.SubjectKind, controller string) ([]string, error)
 	// EraseController erases those records in the given leaf categories
-	// and leaves every other category alone, as Source.Erase does.
-	EraseController(ctx context.Context, kind privacy.SubjectKind, controller string, categories []string) ([]Erased, error)
+	// and leaves every other category alone, as Source.Erase does; it
+	// leaves alone, too, every record of the subjects in except (ids as
+	// ControllerSubjects returns them), whose data a hold keeps in part:
+	// the Desk erases the rest of theirs with Erase, subject by subject.
+	EraseController(ctx context.Context, kind privacy.SubjectKind, controller string, categories, except []string) ([]Erased, error)
 }
 
 // Offboarding is a customer's choice, when its contract ends, about the
@@ -43,10 +51,17 @@ type Offboarding struct {
 // (Art. 28(3)(g)) over every registered source, and keeps the audit record
 // as a request of kind offboarding: with Return, each source's records
 // of the customer's data are exported into the request (its Outcomes) for
-// handing over, then erased; otherwise erased. Categories the law keeps
-// (the Desk's Holds, Art. 28(3)(g) "unless Union or Member State law
-// requires storage") are kept and reported as exemptions. Every source
-// must be a ControllerSource.
+// handing over, then erased; otherwise erased. What the law keeps (the
+// Desk's Holds, Art. 28(3)(g) "unless Union or Member State law requires
+// storage") is kept and reported as exemptions: the categories the holds
+// keep for the whole of the customer's data, and, for each subject the
+// source holds data about (ControllerSubjects), the categories a hold
+// keeps for that subject (a legal hold on one guest), whose other data is
+// erased subject by subject (Source.Erase); the exemption counts the
+// subjects it keeps data of (Exemption.Subjects) and names the hold, never
+// a subject. The holds are asked right before each source erases, as an
+// erasure asks them, so a hold placed while the offboarding runs keeps
+// its data. Every source must be a ControllerSource.
 //
 // The customer's instruction is its verification; nothing is forwarded.
 // A source that fails leaves the request in progress with the failure in
@@ -110,6 +125,7 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 	d.note(&r, o.Controller, "opened", "", fmt.Sprintf("contract ended: the controller's %s data to %s (%s)", o.Kind, choice, KindOffboarding.Article()))
 	d.note(&r, o.By, "started", "", fmt.Sprintf("offboarding over %d sources", len(names)))
 	var failed []string
+	kept := subjectExemptions{}
 	for _, n := range names {
 		src := d.sources[n].(ControllerSource)
 		out := Outcome{Source: n, Status: OutcomeDone, Attempts: 1, StartedAt: d.stamp()}
@@ -121,18 +137,7 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 			}
 		}
 		if err == nil {
-			// Ask the holds again right before this source erases, as an
-			// erasure does (callHeld): a hold placed since the offboarding
-			// started, or while another source erased, keeps its categories.
-			var more []Exemption
-			if more, err = d.holds.Held(ctx, sub, scope, d.now()); err == nil {
-				held = mergeExemptions(held, more)
-				if erase := unheld(scope, held); len(erase) > 0 {
-					out.Erased, err = src.EraseController(ctx, o.Kind, o.Controller, erase)
-				}
-			} else {
-				err = fmt.Errorf("ask the holds: %w", err)
-			}
+			held, out.Erased, err = d.offboardSource(ctx, src, sub, scope, held, kept)
 		}
 		out.FinishedAt = d.stamp()
 		if err != nil {
@@ -144,10 +149,14 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		}
 		r.Sources = append(r.Sources, out)
 	}
-	r.Exemptions = held
+	r.Exemptions = slices.Concat(held, kept.list())
 	if len(failed) == 0 {
-		for _, e := range held {
-			d.note(&r, deskActor, "exempted", "", fmt.Sprintf("%s kept under %s: %s", e.Category, e.Ground.Article(), e.Reason))
+		for _, e := range r.Exemptions {
+			whose := ""
+			if e.Subjects > 0 {
+				whose = " of " + plural(e.Subjects, "subject")
+			}
+			d.note(&r, deskActor, "exempted", "", fmt.Sprintf("%s%s kept under %s: %s", e.Category, whose, e.Ground.Article(), e.Reason))
 		}
 		d.complete(&r)
 	}
@@ -158,6 +167,122 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		return r, fmt.Errorf("offboard %s: %w: %s", o.Controller, ErrIncomplete, strings.Join(failed, "; "))
 	}
 	return r, nil
+}
+
+// offboardSource erases what one source holds for the controller of sub
+// (an offboarding), keeping what the holds keep. Right before it erases,
+// as an erasure does (callHeld), it asks the holds again: first for the
+// whole of the controller's data (held grows by what they keep now), then
+// for each subject the source holds data about, in the categories still
+// to erase. A subject a hold keeps data of is left out of the erasure of
+// the controller's data, and the rest of theirs is erased on its own;
+// kept records why. It returns held and what was erased, summed per
+// category and method.
+func (d *Desk) offboardSource(ctx context.Context, src ControllerSource, sub privacy.Subject, scope []string, held []Exemption, kept subjectExemptions) ([]Exemption, []Erased, error) {
+	now := d.now()
+	more, err := d.holds.Held(ctx, sub, scope, now)
+	if err != nil {
+		return held, nil, fmt.Errorf("ask the holds: %w", err)
+	}
+	held = mergeExemptions(held, more)
+	rest := unheld(scope, held)
+	if len(rest) == 0 {
+		return held, nil, nil
+	}
+	ids, err := src.ControllerSubjects(ctx, sub.Kind, sub.Controller)
+	if err != nil {
+		return held, nil, fmt.Errorf("list the controller's subjects: %w", err)
+	}
+	type subjectHeld struct {
+		subject privacy.Subject
+		erase   []string
+	}
+	var each []subjectHeld
+	var except []string
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			continue
+		}
+		s := privacy.Subject{ID: id, Kind: sub.Kind, Controller: sub.Controller}
+		theirs, err := d.holds.Held(ctx, s, rest, now)
+		if err != nil {
+			// The message names no subject (the holds report errors of their
+			// stores, not about subjects).
+			return held, nil, fmt.Errorf("ask the holds about a subject of the controller: %w", err)
+		}
+		if len(theirs) == 0 {
+			continue
+		}
+		kept.add(id, theirs)
+		except = append(except, id)
+		each = append(each, subjectHeld{s, unheld(rest, theirs)})
+	}
+	var erased []Erased
+	for _, e := range each {
+		if len(e.erase) == 0 {
+			continue
+		}
+		got, err := src.Erase(ctx, e.subject, e.erase)
+		if err != nil {
+			return held, nil, fmt.Errorf("erase the data no hold keeps of a subject under a hold: %w", err)
+		}
+		erased = addErased(erased, got)
+	}
+	got, err := src.EraseController(ctx, sub.Kind, sub.Controller, rest, except)
+	if err != nil {
+		return held, nil, err
+	}
+	return held, addErased(erased, got), nil
+}
+
+// addErased adds more to have, summing the counts of a category erased
+// the same way.
+func addErased(have, more []Erased) []Erased {
+	for _, m := range more {
+		i := slices.IndexFunc(have, func(h Erased) bool { return h.Category == m.Category && h.Method == m.Method })
+		if i < 0 {
+			have = append(have, m)
+			continue
+		}
+		have[i].Count += m.Count
+	}
+	slices.SortFunc(have, func(a, b Erased) int {
+		return strings.Compare(a.Category+"\x00"+string(a.Method), b.Category+"\x00"+string(b.Method))
+	})
+	return have
+}
+
+// subjectExemptions gathers what holds keep for single subjects of an
+// offboarding: per exemption (category, ground, reason, end), the
+// subjects it keeps data of. Subject ids stay here; the request records
+// their number.
+type subjectExemptions map[Exemption]map[string]bool
+
+func (k subjectExemptions) add(id string, list []Exemption) {
+	for _, e := range list {
+		e.Subjects = 0
+		if k[e] == nil {
+			k[e] = map[string]bool{}
+		}
+		k[e][id] = true
+	}
+}
+
+// list returns the exemptions with their number of subjects, sorted by
+// category and reason.
+func (k subjectExemptions) list() []Exemption {
+	var out []Exemption
+	for e, ids := range k {
+		e.Subjects = len(ids)
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Exemption) int {
+		if c := strings.Compare(a.Category+"\x00"+a.Reason+"\x00"+string(a.Ground), b.Category+"\x00"+b.Reason+"\x00"+string(b.Ground)); c != 0 {
+			return c
+		}
+		return a.Until.Compare(b.Until)
+	})
+	return out
 }
 
 // unheld returns the categories of scope that no exemption of held keeps.

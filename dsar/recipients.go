@@ -22,8 +22,11 @@ type Disclosure struct {
 	Purpose   string                `json:"purpose"`
 	// Data are the catalog keys disclosed, parents as logged.
 	Data []string `json:"data"`
-	// Count is how many decisions allowed it; Last the latest of them.
+	// Count is how many decisions allowed it; First the earliest of them
+	// and Last the latest (the moments the decisions judged), where the
+	// log records them.
 	Count int       `json:"count"`
+	First time.Time `json:"first,omitzero"`
 	Last  time.Time `json:"last,omitzero"`
 }
 
@@ -37,9 +40,12 @@ type Disclosures interface {
 
 // WithDisclosures sets where the Desk finds the recipients of a subject's
 // data, whom it lists for notification when a rectification, erasure or
-// restriction completes (Art. 19). Without it the Desk lists the kinds of
-// recipient the catalog's purposes may disclose the data in scope to,
-// each to be identified and notified.
+// restriction completes (Art. 19), and records, when an access or
+// portability request completes, as those the data were disclosed to
+// (Request.Disclosed, Export's Recipients; Art. 15(1)(c)). Without it the
+// Desk lists the kinds of recipient the catalog's purposes may disclose
+// the data in scope to, each to be identified and notified, and the export
+// states only those categories of recipient.
 func WithDisclosures(l Disclosures) Option { return func(d *Desk) { d.disclosures = l } }
 
 // The origins of a Notice.
@@ -281,4 +287,47 @@ func (d *Desk) Notify(ctx context.Context, id, name, by, exempt string) (Request
 		d.note(r, by, "recipient_notified", "", fmt.Sprintf("%s told of the %s (Art. 19)", name, r.Kind))
 		return nil
 	})
+}
+
+// Disclosed is what the disclosure log showed, when an access or
+// portability request completed, of the recipients the subject's data in
+// its scope were disclosed to (Art. 15(1)(c)).
+type Disclosed struct {
+	// At is when the log was read.
+	At time.Time `json:"at"`
+	// Disclosures are those of data in the request's scope, sorted by
+	// recipient and purpose; empty when the log shows none.
+	Disclosures []Disclosure `json:"disclosures"`
+}
+
+// disclosed reads the disclosure log for an access or portability
+// request about to complete: the disclosures of data in its scope, with
+// the trail entry that says so. Without a log, or for another kind, it
+// returns nothing.
+func (d *Desk) disclosed(ctx context.Context, r *Request) (*Disclosed, *Entry, error) {
+	if (r.Kind != KindAccess && r.Kind != KindPortability) || d.disclosures == nil {
+		return nil, nil, nil
+	}
+	list, err := d.disclosures.Disclosures(ctx, r.Subject.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	scope := d.scope(r)
+	out := &Disclosed{At: d.stamp(), Disclosures: []Disclosure{}}
+	for _, dl := range list {
+		if slices.ContainsFunc(dl.Data, func(key string) bool {
+			return slices.ContainsFunc(d.catalog.Leaves(key), func(leaf string) bool { return slices.Contains(scope, leaf) })
+		}) {
+			out.Disclosures = append(out.Disclosures, dl)
+		}
+	}
+	slices.SortStableFunc(out.Disclosures, func(a, b Disclosure) int {
+		return strings.Compare(a.Recipient+"\x00"+a.Purpose, b.Recipient+"\x00"+b.Purpose)
+	})
+	recipients := map[string]bool{}
+	for _, dl := range out.Disclosures {
+		recipients[dl.Recipient+"\x00"+string(dl.Kind)+"\x00"+dl.Country] = true
+	}
+	detail := fmt.Sprintf("the disclosure log shows the data in scope disclosed to %s (Art. 15(1)(c))", plural(len(recipients), "recipient"))
+	return out, &Entry{Action: "recipients_listed", Detail: detail}, nil
 }

@@ -185,6 +185,11 @@ type Request struct {
 	// completed, the recipients to tell of it and whether each was told
 	// (Art. 19); the subject may ask for this list.
 	Notices []Notice `json:"notices,omitempty"`
+	// Disclosed is, once an access or portability request has completed
+	// on a Desk with a disclosure log (WithDisclosures), what the log
+	// showed of the recipients the data in scope went to (Art. 15(1)(c));
+	// nil without a log. Export states it.
+	Disclosed *Disclosed `json:"disclosed,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
 	// Blocked says, while Status is StatusBlocked, which step could not

@@ -151,11 +151,17 @@ type Exemption struct {
 	Reason string `json:"reason"`
 	// Until is when the hold ends, if known.
 	Until time.Time `json:"until,omitzero"`
+	// Subjects is, in an offboarding, how many of the controller's
+	// subjects a hold placed on them keeps the category of (a legal hold
+	// on one guest); zero: the category is kept for all of them. The
+	// request names no subject: Reason names the hold.
+	Subjects int `json:"subjects,omitempty"`
 }
 
 // Holds says which of a subject's categories the law keeps from erasure.
 // The retention package's rules and legal holds implement it; CatalogHolds
-// is a catalog-driven default.
+// is a catalog-driven default. Its errors and exemption reasons go to the
+// request's trail: they name a hold, never a subject.
 type Holds interface {
 	// Held returns an exemption for each of the leaf categories that must
 	// not be erased at the time at, at most one per category, in the order
@@ -165,6 +171,9 @@ type Holds interface {
 
 // LegalHold keeps a subject's categories for a legal claim (Art. 17(3)(e)).
 type LegalHold struct {
+	// ID names the hold in the exemptions it makes ("legal hold ID:
+	// Reason"); optional.
+	ID        string
 	SubjectID string
 	// Categories are catalog keys; a parent holds its children.
 	Categories []string
@@ -212,7 +221,11 @@ func (h *CatalogHolds) Held(_ context.Context, s privacy.Subject, categories []s
 			if lh.SubjectID == s.ID && slices.ContainsFunc(lh.Categories, func(k string) bool {
 				return slices.Contains(h.Catalog.Leaves(k), key)
 			}) {
-				out = append(out, Exemption{Category: key, Ground: GroundLegalClaims, Reason: lh.Reason})
+				reason := lh.Reason
+				if lh.ID != "" {
+					reason = "legal hold " + lh.ID + ": " + reason
+				}
+				out = append(out, Exemption{Category: key, Ground: GroundLegalClaims, Reason: reason})
 				break
 			}
 		}

@@ -39,7 +39,7 @@ type disclosureFlags struct {
 }
 
 func (f *disclosureFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.log, "decision-log", "", "decision log `file` (policies.WithDecisionLog, JSON lines) in which to find the recipients a rectification, erasure or restriction is told to (Art. 19); without it, the catalog's kinds of recipient")
+	fs.StringVar(&f.log, "decision-log", "", "decision log `file` (policies.WithDecisionLog, JSON lines) in which to find the recipients a rectification, erasure or restriction is told to (Art. 19) and an access answer names (Art. 15(1)(c)); without it, the catalog's kinds of recipient")
 	fs.StringVar(&f.keyFile, "decision-log-key-file", "", "`file` holding the decision log's key, hex (required with --decision-log)")
 }
 

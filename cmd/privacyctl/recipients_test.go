@@ -81,3 +81,42 @@ func decisionLog(t *testing.T, key []byte, reqs ...privacy.Request) string {
 	}
 	return path
 }
+
+// TestDSARAccessListsTheRecipients: dsar run --decision-log of an access
+// request prints, in the completed request, the recipients the decision
+// log shows the subject's data went to, with the purpose and the time
+// (Art. 15(1)(c)); dsar export states them as the export's recipients.
+func TestDSARAccessListsTheRecipients(t *testing.T) {
+	dir := t.TempDir()
+	key := []byte("0123456789abcdef0123456789abcdef")
+	keyPath := filepath.Join(dir, "decisions.key")
+	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var reqs []privacy.Request
+	for _, id := range []string{"u-1", "u-2"} {
+		reqs = append(reqs, privacy.Request{Subject: privacy.Subject{ID: id, Kind: privacy.SubjectUser, Age: 30, Country: "NL"}, Purpose: "support",
+			Data: []string{"instance.contact.email"}, Recipient: &privacy.Recipient{ID: "helpdesk-" + id, Kind: privacy.RecipientProcessor, Country: "NL", DPA: true}})
+	}
+	logPath := decisionLog(t, key, reqs...)
+	db := newDB(t)
+	svc := serviceDB(t, filepath.Join(dir, "service.db"))
+	id := request(t, db, "--kind", "access", "--subject", "u-1")
+	code, out, errs := ctl(t, "", "dsar", "run", "--db", db, "--id", id, "--dataset", sampleDataset, "--dataset-dsn", svc,
+		"--decision-log", logPath, "--decision-log-key-file", keyPath)
+	if code != exitOK {
+		t.Fatalf("dsar run: exit %d %s", code, errs)
+	}
+	for _, want := range []string{`"disclosed": {`, `"recipient": "helpdesk-u-1"`, `"purpose": "support"`, `"first": "`, `"last": "`, `"recipients_listed"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dsar run (access) output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "helpdesk-u-2") {
+		t.Errorf("dsar run (access) lists another subject's recipient:\n%s", out)
+	}
+	code, out, errs = ctl(t, "", "dsar", "export", "--db", db, "--id", id)
+	if code != exitOK || !strings.Contains(out, `"origin": "disclosure_log"`) || !strings.Contains(out, `"recipient": "helpdesk-u-1"`) {
+		t.Errorf("dsar export: exit %d %s; want the recipient from the log\n%s", code, errs, out)
+	}
+}

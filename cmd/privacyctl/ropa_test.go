@@ -12,7 +12,8 @@ import (
 // TestCatalogROPAFromDecisionLog: catalog ropa --decision-log names the
 // third countries the logged transfers went to, with the Art. 49
 // derogation used, and the customers of guest decisions (Art. 30(1)(e),
-// 30(2)(a)); it states consent renewal and the book-year rule; a log that
+// 30(2)(a)); it states consent renewal (in the CSV form too) and the
+// book-year rule; a log that
 // is not one is exit 2 naming the flag.
 func TestCatalogROPAFromDecisionLog(t *testing.T) {
 	dir := t.TempDir()
@@ -29,6 +30,12 @@ func TestCatalogROPAFromDecisionLog(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the record lacks %q", want)
 		}
+	}
+	// The CSV form states consent renewal too (column consent_renewal).
+	code, out, errs = ctl(t, "", "catalog", "ropa", "--format", "csv")
+	header, _, _ := strings.Cut(out, "\n")
+	if code != exitOK || !strings.Contains(header, ",consent_renewal,") || !strings.Contains(out, "consent asked again after 13 months (P13M)") {
+		t.Errorf("catalog ropa --format csv: exit %d %s; want a consent_renewal column with site.personalisation's 13 months; header %s", code, errs, header)
 	}
 	if code, _, errs := ctl(t, "", "catalog", "ropa", "--decision-log", filepath.Join(dir, "none.log")); code == exitOK || !strings.Contains(errs, "--decision-log") {
 		t.Errorf("a missing log: exit %d %s", code, errs)

@@ -107,8 +107,49 @@ func isInteger(s string) bool {
 // where returns the condition that selects the subject's rows of the
 // entry's table (aliased t0) and its arguments, numbered from $1. A
 // subject without an id selects every row of its controller (offboarding:
-// a processor's entries only, whose controller column is set).
-func (t *table) where(sub privacy.Subject) (string, []any) {
+// a processor's entries only, whose controller column is set), less the
+// rows that lead to any of the subjects in except (see exceptWhere).
+func (t *table) where(sub privacy.Subject, except ...any) (string, []any) {
+	cond, args := t.subjectWhere(sub)
+	if len(except) == 0 {
+		return cond, args
+	}
+	ex, args := t.exceptWhere(args, except)
+	return cond + " AND " + ex, args
+}
+
+// exceptWhere returns the condition that leaves out every row of the
+// entry's table from which a path leads to one of the subjects in except
+// (their keys), with args extended by them. A row that leads to a subject
+// kept and to one erased is kept: an offboarding never erases what a
+// subject's hold keeps.
+func (t *table) exceptWhere(args, except []any) (string, []any) {
+	ph := make([]string, len(except))
+	for i, id := range except {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	in := " IN (" + strings.Join(ph, ", ") + ")"
+	if t.key.table == t.name {
+		key := "t0." + quote(t.key.column)
+		return "(" + key + " IS NULL OR NOT " + key + in + ")", args
+	}
+	alias := map[string]string{t.name: "t0"}
+	var from, conds []string
+	for i, j := range t.joins {
+		a := fmt.Sprintf("t%d", i+1)
+		alias[j.table] = a
+		from = append(from, quote(j.table)+" AS "+a)
+	}
+	for _, j := range t.joins {
+		conds = append(conds, alias[j.table]+"."+quote(j.column)+" = "+alias[j.from.table]+"."+quote(j.from.column))
+	}
+	conds = append(conds, alias[t.key.table]+"."+quote(t.key.column)+in)
+	return "NOT EXISTS (SELECT 1 FROM " + strings.Join(from, ", ") + " WHERE " + strings.Join(conds, " AND ") + ")", args
+}
+
+// subjectWhere is where without exceptions.
+func (t *table) subjectWhere(sub privacy.Subject) (string, []any) {
 	alias := map[string]string{t.name: "t0"}
 	var from []string
 	for i, j := range t.joins {
@@ -140,7 +181,7 @@ func (t *table) where(sub privacy.Subject) (string, []any) {
 // category, its value the column's value, or a map from column to value
 // when the row holds the category in several columns. NULLs and masked
 // values are no data.
-func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Subject) ([]dsar.Record, error) {
+func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Subject, except ...any) ([]dsar.Record, error) {
 	var cols []string
 	if t.id != "" {
 		cols = append(cols, "t0."+quote(t.id))
@@ -148,7 +189,7 @@ func (s *Source) export(ctx context.Context, q querier, t *table, sub privacy.Su
 	for _, c := range t.columns {
 		cols = append(cols, "t0."+quote(c.name))
 	}
-	where, args := t.where(sub)
+	where, args := t.where(sub, except...)
 	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + quote(t.name) + " AS t0 WHERE " + where
 	if t.id != "" {
 		query += " ORDER BY t0." + quote(t.id)
@@ -246,14 +287,88 @@ func (s *Source) ExportController(ctx context.Context, kind privacy.SubjectKind,
 	return s.exportAll(ctx, privacy.Subject{Kind: kind, Controller: controller})
 }
 
-// EraseController erases, as Erase does for one subject, the given
-// categories in every row the dataset's entries for subjects of the kind
-// hold on behalf of the controller (Art. 28(3)(g), dsar.Desk.Offboard).
-func (s *Source) EraseController(ctx context.Context, kind privacy.SubjectKind, controller string, categories []string) ([]dsar.Erased, error) {
+// ControllerSubjects returns the ids of the subjects of the kind that the
+// dataset's entries hold data about on behalf of the controller: the
+// distinct non-NULL values of each entry's key among the controller's
+// rows, sorted (dsar.Desk.Offboard asks the holds about each).
+func (s *Source) ControllerSubjects(ctx context.Context, kind privacy.SubjectKind, controller string) (_ []string, err error) {
 	if err := privacy.CheckID("controller", controller); err != nil {
 		return nil, err
 	}
-	return s.erase(ctx, privacy.Subject{Kind: kind, Controller: controller}, categories)
+	sub := privacy.Subject{Kind: kind, Controller: controller}
+	entries, err := s.entries(sub)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, t := range entries {
+		if err := s.subjects(ctx, t, sub, seen); err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", s.ds.name, err)
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
+
+// subjects adds the keys of the entry's rows of sub's controller to seen.
+func (s *Source) subjects(ctx context.Context, t *table, sub privacy.Subject, seen map[string]bool) error {
+	alias := map[string]string{t.name: "t0"}
+	from := []string{quote(t.name) + " AS t0"}
+	for i, j := range t.joins {
+		a := fmt.Sprintf("t%d", i+1)
+		alias[j.table] = a
+		from = append(from, quote(j.table)+" AS "+a)
+	}
+	key := alias[t.key.table] + "." + quote(t.key.column)
+	var conds []string
+	for _, j := range t.joins {
+		conds = append(conds, alias[j.table]+"."+quote(j.column)+" = "+alias[j.from.table]+"."+quote(j.from.column))
+	}
+	conds = append(conds, key+" IS NOT NULL", alias[t.controller.table]+"."+quote(t.controller.column)+" = $1")
+	query := "SELECT DISTINCT " + key + " FROM " + strings.Join(from, ", ") + " WHERE " + strings.Join(conds, " AND ")
+	rows, err := s.db.QueryContext(ctx, query, sub.Controller)
+	if err != nil {
+		return fmt.Errorf("list the subjects of table %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("list the subjects of table %s: %w", t.name, err)
+		}
+		if id := fmt.Sprint(plain(v)); id != "" {
+			seen[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list the subjects of table %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// EraseController erases, as Erase does for one subject, the given
+// categories in every row the dataset's entries for subjects of the kind
+// hold on behalf of the controller (Art. 28(3)(g), dsar.Desk.Offboard),
+// except the rows that lead to a subject in except: those a hold keeps
+// for that subject, which the Desk erases subject by subject (Erase).
+// The exceptions go to the database as parameters of one statement per
+// table, so their number is bounded by the database's limit on
+// parameters (SQLite's 32,766, PostgreSQL's 65,535).
+func (s *Source) EraseController(ctx context.Context, kind privacy.SubjectKind, controller string, categories, except []string) (_ []dsar.Erased, err error) {
+	if err := privacy.CheckID("controller", controller); err != nil {
+		return nil, err
+	}
+	for i, id := range except {
+		if err := privacy.CheckID(fmt.Sprintf("except[%d]", i), id); err != nil {
+			return nil, err
+		}
+	}
+	// Drivers quote the values they refuse: the exceptions are subject ids.
+	defer func() {
+		for _, id := range except {
+			redact(&err, privacy.Subject{ID: id})
+		}
+	}()
+	return s.erase(ctx, privacy.Subject{Kind: kind, Controller: controller}, categories, except...)
 }
 
 var _ dsar.ControllerSource = (*Source)(nil)
@@ -292,7 +407,19 @@ func (s *Source) Erase(ctx context.Context, sub privacy.Subject, categories []st
 	return s.erase(ctx, sub, categories)
 }
 
-func (s *Source) erase(ctx context.Context, sub privacy.Subject, categories []string) (_ []dsar.Erased, err error) {
+// exceptFor returns the subject ids of except that can match the entry's
+// key: all of them, or the integers where the key column is an integer.
+func (s *Source) exceptFor(t *table, except []string) []any {
+	var out []any
+	for _, id := range except {
+		if !s.integer[t].key || isInteger(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Source) erase(ctx context.Context, sub privacy.Subject, categories []string, except ...string) (_ []dsar.Erased, err error) {
 	defer redact(&err, sub)
 	entries, err := s.entries(sub)
 	if err != nil {
@@ -322,7 +449,8 @@ func (s *Source) erase(ctx context.Context, sub privacy.Subject, categories []st
 		if len(erase) == 0 {
 			continue
 		}
-		recs, err := s.export(ctx, tx, t, sub)
+		ex := s.exceptFor(t, except)
+		recs, err := s.export(ctx, tx, t, sub, ex...)
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s: erase: %w", s.ds.name, err)
 		}
@@ -334,7 +462,7 @@ func (s *Source) erase(ctx context.Context, sub privacy.Subject, categories []st
 		if len(recs) == 0 {
 			continue
 		}
-		where, args := t.where(sub)
+		where, args := t.where(sub, ex...)
 		var query string
 		if slices.ContainsFunc(erase, func(c *column) bool { return c.erase == DeleteRow }) && s.rowErasable(t.name, categories) {
 			query = "DELETE FROM " + quote(t.name) + " AS t0 WHERE " + where
