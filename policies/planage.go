@@ -38,9 +38,11 @@ import (
 // It is not monotonic in collected_ns: a consent given on 30 January at
 // 23:00 reaches a month on 28 February (29 in a leap year) at 23:00, one
 // given on 31 January at 01:00 on 28 February at 01:00.
-// TestPlanConsentAge checks the properties and the condition against
-// OPA over every day of several years, at the cut-offs and a nanosecond
-// either side, for the catalog's maximum ages and others.
+// The translator checks what it can of the properties at the days it
+// finds; TestPlanConsentAge checks the condition against Decide on every
+// day around the maximum age, at the cut-offs and a nanosecond either
+// side, judged at month ends and in leap years, for the catalog's maximum
+// ages and others with weeks, days and hours.
 
 const dayNanos = int64(86400_000_000_000)
 
