@@ -43,14 +43,15 @@ func TestPlanConsentAge(t *testing.T) {
 	periods := []string{"P13M", "P2W3DT5H"}
 	window := 4 // days either side of the maximum age
 	if testenv.Long() && !testenv.Race {
-		// Every month end of two years, one of them leap, at three times.
+		// Every month end of two years, one of them leap, at one of three
+		// times of day in turn.
 		nows = []time.Time{time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), time.Date(2026, 4, 30, 7, 30, 0, 0, time.UTC)}
 		for m := time.Month(1); m <= 24; m++ {
 			end := time.Date(2027, m+1, 1, 0, 0, 0, 0, time.UTC)
-			nows = append(nows, end.Add(-time.Nanosecond), end.Add(-12*time.Hour), end.AddDate(0, 0, -2).Add(5*time.Hour))
+			nows = append(nows, []time.Time{end.Add(-time.Nanosecond), end.Add(-12 * time.Hour), end.AddDate(0, 0, -2).Add(5 * time.Hour)}[m%3])
 		}
 		window = 7
-		periods = append(periods, "P1Y", "P1M", "P3M", "P6M", "P2Y", "P1Y1M1DT1H", "P25H")
+		periods = append(periods, "P1Y", "P1M", "P1Y1M1DT1H", "PT25H")
 	}
 	for _, period := range periods {
 		cat, err := privacy.ParseCatalog("age.yaml", bytes.Replace(privacy.ReferenceCatalogYAML(), []byte("consent_max_age: P13M"), []byte("consent_max_age: "+period), 1))
