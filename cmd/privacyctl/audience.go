@@ -20,9 +20,6 @@ import (
 	"github.com/privacykit/privacy/policies"
 )
 
-// maxAudienceLine bounds a line of --subjects.
-const maxAudienceLine = 64 << 10
-
 // cmdAudience prints the subjects for whom the policy allows a processing
 // for a purpose: the audience of a mailing. Engine.Filter decides them,
 // by the purpose's plan in the database where it can (one query per
@@ -141,7 +138,8 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 func subjectLines(r io.Reader) iter.Seq2[privacy.Subject, error] {
 	return func(yield func(privacy.Subject, error) bool) {
 		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 4096), maxAudienceLine)
+		// A line is a subject: bounded as a request is.
+		sc.Buffer(make([]byte, 4096), privacy.MaxRequestBytes)
 		line := 0
 		for sc.Scan() {
 			line++
@@ -162,7 +160,7 @@ func subjectLines(r io.Reader) iter.Seq2[privacy.Subject, error] {
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				err = fmt.Errorf("a line is longer than %d bytes", maxAudienceLine)
+				err = fmt.Errorf("a line is longer than the limit of %d bytes (privacy.MaxRequestBytes)", privacy.MaxRequestBytes)
 			}
 			yield(privacy.Subject{}, usagef("--subjects line %d: %v", line+1, err))
 		}

@@ -138,6 +138,7 @@ func TestAudience(t *testing.T) {
 		{`{"id":"secret-subject-7","kind":"user","shoe":43}` + "\n", []string{"research.surveys", "--subjects", "-"}, "--subjects line 1"},
 		{`{"id":"secret-subject-7","kind":"martian"}` + "\n", []string{"research.surveys", "--subjects", "-"}, "kind"},
 		{"", nil, "one PURPOSE"},
+		{`{"id":"secret-subject-7","kind":"user"}` + "\n" + strings.Repeat("x", privacy.MaxRequestBytes+1), []string{"research.surveys", "--subjects", "-"}, "--subjects line 2: a line is longer than the limit of 1048576 bytes (privacy.MaxRequestBytes)"},
 	} {
 		args := append([]string{"audience", "--db", dbFile}, c.args...)
 		code, _, stderr := ctl(t, c.stdin, args...)
