@@ -8,7 +8,7 @@
 // A condition is three-valued. True: the policy allows the processing for
 // a subject with these facts, on the plan's basis and with its
 // obligations. False: it denies it. Unknown: the residual holds something
-// the condition cannot express (date arithmetic on a consent's age, a
+// the condition cannot express (date arithmetic on a retention period, a
 // controller's retention choice), and the subject must be decided one by
 // one with policies.Engine.Decide. A plan never approximates: where it
 // cannot say, it says Unknown.

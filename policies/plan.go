@@ -98,7 +98,7 @@ func (e *Engine) plan(ctx context.Context, p *policy, req privacy.Request, now t
 	if err != nil {
 		return nil, fmt.Errorf("%w: plan: %w", privacy.ErrEvaluation, err)
 	}
-	denied, ok := bodies(general)
+	denied, ok := bodies(ctx, general)
 	if !ok {
 		return out, nil
 	}
@@ -116,7 +116,7 @@ func (e *Engine) plan(ctx context.Context, p *policy, req privacy.Request, now t
 		if err != nil {
 			return nil, fmt.Errorf("%w: plan: %w", privacy.ErrEvaluation, err)
 		}
-		if !basisBodies(pq, perBasis) {
+		if !basisBodies(ctx, pq, perBasis) {
 			return out, nil
 		}
 	}
@@ -124,7 +124,7 @@ func (e *Engine) plan(ctx context.Context, p *policy, req privacy.Request, now t
 	if err != nil {
 		return nil, fmt.Errorf("%w: plan: %w", privacy.ErrEvaluation, err)
 	}
-	obligations, conditional, ok := obligationsOf(obls)
+	obligations, conditional, ok := obligationsOf(ctx, obls)
 	if !ok {
 		return out, nil
 	}
@@ -215,13 +215,13 @@ func (pl *planner) prepare(ctx context.Context, p *policy) error {
 // bodies turns the residual of a query for the members of a set into one
 // condition per way a member exists; ok false when the residual needs
 // support rules.
-func bodies(pq *rego.PartialQueries) ([]plan.Cond, bool) {
+func bodies(ctx context.Context, pq *rego.PartialQueries) ([]plan.Cond, bool) {
 	if len(pq.Support) > 0 {
 		return nil, false
 	}
 	out := make([]plan.Cond, len(pq.Queries))
 	for i, q := range pq.Queries {
-		out[i] = translateBody(q)
+		out[i] = translateBody(ctx, q)
 	}
 	return out, true
 }
@@ -258,7 +258,7 @@ func groundStrings(pq *rego.PartialQueries) ([]string, bool) {
 // every subject gets (ground, or support rules whose body is true), and
 // the conditions under which a subject gets others; ok false for a shape
 // it does not know.
-func obligationsOf(pq *rego.PartialQueries) (fixed []privacy.Obligation, conds []plan.Cond, ok bool) {
+func obligationsOf(ctx context.Context, pq *rego.PartialQueries) (fixed []privacy.Obligation, conds []plan.Cond, ok bool) {
 	if len(pq.Queries) != 1 {
 		return nil, nil, false
 	}
@@ -305,7 +305,7 @@ func obligationsOf(pq *rego.PartialQueries) (fixed []privacy.Obligation, conds [
 				}
 				continue
 			}
-			conds = append(conds, translateBody(r.Body))
+			conds = append(conds, translateBody(ctx, r.Body))
 		}
 	}
 	return fixed, conds, true
@@ -340,7 +340,7 @@ func boundTo(q ast.Body) (*ast.Term, bool) {
 // package denies each basis, from the residual of `x = <package>.basis_deny`:
 // either a ground object of reasons, or support rules `basis contains
 // reason if { … }`.
-func basisBodies(pq *rego.PartialQueries, perBasis map[string][]plan.Cond) bool {
+func basisBodies(ctx context.Context, pq *rego.PartialQueries, perBasis map[string][]plan.Cond) bool {
 	if len(pq.Queries) != 1 {
 		return false
 	}
@@ -384,7 +384,7 @@ func basisBodies(pq *rego.PartialQueries, perBasis map[string][]plan.Cond) bool 
 				return false
 			}
 			b := ref[0].Value.(ast.Var)
-			perBasis[string(b)] = append(perBasis[string(b)], translateBody(r.Body))
+			perBasis[string(b)] = append(perBasis[string(b)], translateBody(ctx, r.Body))
 		}
 	}
 	return true
@@ -406,30 +406,47 @@ var factRefs = map[string]plan.Fact{
 }
 
 // translateBody turns one residual body (a conjunction) into a condition.
-func translateBody(q ast.Body) plan.Cond {
+// A group of its expressions that compares a consent's age with the
+// moment judged is translated together (ageCond).
+func translateBody(ctx context.Context, q ast.Body) plan.Cond {
 	seen := ast.NewVarSet()
-	cs := make([]plan.Cond, 0, len(q))
-	for _, e := range q {
-		c := translateExpr(e, seen)
+	cs := make([]plan.Cond, len(q))
+	var rest []int
+	for i, e := range q {
+		c, ok := plan.Cond{}, false
+		if len(e.With) == 0 {
+			c, ok = exactExpr(e, seen)
+		}
+		if !ok {
+			c = unknownExpr(e)
+			rest = append(rest, i)
+		}
 		if e.Negated {
 			c = plan.Not(c)
 		}
-		cs = append(cs, c)
+		cs[i] = c
 		ast.WalkVars(e, func(v ast.Var) bool { seen.Add(v); return false })
+	}
+	if g := ageGroup(q, rest); g != nil {
+		var group ast.Body
+		for _, i := range g {
+			group.Append(q[i].Copy())
+		}
+		if c, ok := ageCond(ctx, group); ok {
+			for _, i := range g {
+				cs[i] = plan.Always
+			}
+			cs[g[0]] = c
+		}
 	}
 	return plan.And(cs...)
 }
 
-// translateExpr translates e, ignoring its negation. What it cannot
-// express is Unknown, guarded by the lifecycle triggers e reads: a body
-// reading a trigger the subject's lifecycle lacks is undefined, hence
-// false, whatever the rest.
-func translateExpr(e *ast.Expr, seen ast.VarSet) plan.Cond {
-	if len(e.With) == 0 {
-		if c, ok := exactExpr(e, seen); ok {
-			return c
-		}
-	}
+// unknownExpr is the condition of an expression no condition expresses:
+// Unknown, guarded by the lifecycle triggers e reads: a body reading a
+// trigger the subject's lifecycle lacks is undefined, hence false,
+// whatever the rest.
+func unknownExpr(e *ast.Expr) plan.Cond {
 	var guards []plan.Cond
 	ast.WalkRefs(e, func(r ast.Ref) bool {
 		if len(r) >= 4 && r[:3].Equal(ast.MustParseRef("input.subject_state.lifecycle")) {
@@ -476,6 +493,11 @@ func exactExpr(e *ast.Expr, seen ast.VarSet) (plan.Cond, bool) {
 			op = map[plan.Op]plan.Op{plan.OpEq: plan.OpEq, plan.OpNe: plan.OpNe, plan.OpLt: plan.OpGt, plan.OpLe: plan.OpGe, plan.OpGt: plan.OpLt, plan.OpGe: plan.OpLe}[op]
 		}
 		f, ok := fact(a)
+		if ok {
+			if c, ok := lookupCompare(op, f, b); ok {
+				return c, true
+			}
+		}
 		v, ok2 := scalar(b)
 		if !ok || !ok2 || !sameKind(f, v) {
 			return plan.Cond{}, false
@@ -531,17 +553,96 @@ func readsDocument(t *ast.Term) bool {
 }
 
 // readsUndefined reports whether t reads a document that may be
-// undefined: anything but the consent's fields, which the input always
-// has.
+// undefined: anything but the consent's fields and the subject's age and
+// country, which the input always has, and lookups in a constant object
+// with a default (objectLookup).
 func readsUndefined(t *ast.Term) bool {
 	found := false
-	ast.WalkRefs(t, func(r ast.Ref) bool {
-		if !(len(r) == 3 && r.IsGround() && r.HasPrefix(ast.MustParseRef("input.consent"))) {
-			found = true
+	ast.WalkTerms(t, func(x *ast.Term) bool {
+		switch v := x.Value.(type) {
+		case ast.Call:
+			if _, _, _, ok := objectLookup(x); !ok {
+				found = true
+				return true
+			}
+			for _, a := range v[1:] {
+				found = found || readsUndefined(a)
+			}
+			return true
+		case ast.Ref:
+			if !(len(v) == 3 && v.IsGround() && v.HasPrefix(ast.MustParseRef("input.consent"))) &&
+				!v.Equal(ast.MustParseRef("input.request.subject.age")) && !v.Equal(ast.MustParseRef("input.request.subject.country")) {
+				found = true
+			}
+			return true
 		}
 		return found
 	})
 	return found
+}
+
+// objectLookup reads object.get(obj, key, default) with obj a constant
+// object and default a constant: a call that is never undefined.
+func objectLookup(t *ast.Term) (obj ast.Object, key, def *ast.Term, ok bool) {
+	c, isCall := t.Value.(ast.Call)
+	if !isCall || len(c) != 4 || c[0].String() != "object.get" {
+		return nil, nil, nil, false
+	}
+	obj, ok = c[1].Value.(ast.Object)
+	if !ok || !c[1].IsGround() || !c[3].IsGround() {
+		return nil, nil, nil, false
+	}
+	return obj, c[2], c[3], true
+}
+
+// lookupCompare translates `f op object.get(obj, key, default)`, where key
+// is a string fact and obj and default are constants (the age of digital
+// consent by country), into one comparison per value the lookup can
+// give: f op v where key is one of the keys holding v, and f op default
+// where it is none of obj's keys.
+func lookupCompare(op plan.Op, f plan.Fact, t *ast.Term) (plan.Cond, bool) {
+	obj, key, def, ok := objectLookup(t)
+	if !ok {
+		return plan.Cond{}, false
+	}
+	kf, ok := fact(key)
+	if !ok || !sameKind(kf, "") {
+		return plan.Cond{}, false
+	}
+	type group struct {
+		v    any
+		keys []string
+	}
+	var groups []group
+	var all []string
+	good := true
+	obj.Foreach(func(k, v *ast.Term) {
+		ks, ok := k.Value.(ast.String)
+		val, ok2 := scalar(v)
+		if !ok || !ok2 || !sameKind(f, val) {
+			good = false
+			return
+		}
+		all = append(all, string(ks))
+		for i := range groups {
+			if groups[i].v == val {
+				groups[i].keys = append(groups[i].keys, string(ks))
+				return
+			}
+		}
+		groups = append(groups, group{v: val, keys: []string{string(ks)}})
+	})
+	dv, ok := scalar(def)
+	if !good || !ok || !sameKind(f, dv) {
+		return plan.Cond{}, false
+	}
+	slices.Sort(all)
+	alts := []plan.Cond{plan.And(plan.Not(plan.Cond{Op: plan.OpIn, Fact: kf, Value: all}), plan.Cond{Op: op, Fact: f, Value: dv})}
+	for _, g := range groups {
+		slices.Sort(g.keys)
+		alts = append(alts, plan.And(plan.Cond{Op: plan.OpIn, Fact: kf, Value: g.keys}, plan.Cond{Op: op, Fact: f, Value: g.v}))
+	}
+	return plan.Or(alts...), true
 }
 
 func fact(t *ast.Term) (plan.Fact, bool) {

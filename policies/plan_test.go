@@ -84,10 +84,13 @@ func populate(t testing.TB, s planStores, n int, seed uint64) []privacy.Subject 
 				continue
 			}
 			rec := consent.Record{
-				SubjectID:     sub.ID,
-				Purpose:       p,
-				Event:         []consent.Event{consent.Given, consent.Given, consent.Given, consent.Withdrawn, consent.Refused, consent.Expired}[r.IntN(6)],
-				PolicyVersion: []string{"1.2", "1.2", "1.0", "2.0", "1.2.0"}[r.IntN(5)],
+				SubjectID: sub.ID,
+				Purpose:   p,
+				Event:     []consent.Event{consent.Given, consent.Given, consent.Given, consent.Withdrawn, consent.Refused, consent.Expired}[r.IntN(6)],
+				// Every relation to the required versions: equal, equal
+				// in another text, older, newer, and older or newer as
+				// versions but not as text ("1.10" > "1.2" > "1.1.9").
+				PolicyVersion: []string{"1.2", "1.2", "1.0", "2.0", "1.2.0", "1.10", "1.1.9", "0.9", "1.2.1"}[r.IntN(9)],
 				Method:        "web_form",
 				Act:           consent.ActButton,
 				Guardian:      r.IntN(3) == 0,
@@ -96,6 +99,10 @@ func populate(t testing.TB, s planStores, n int, seed uint64) []privacy.Subject 
 			if r.IntN(5) == 0 {
 				// Around the maximum ages (13 and 24 months).
 				rec.CollectedAt = planAt.AddDate(0, -pick(13, 24), 0).Add(time.Duration(r.IntN(96)-48) * time.Hour)
+				if r.IntN(2) == 0 {
+					// At the maximum age, a nanosecond either side.
+					rec.CollectedAt = planAt.AddDate(0, -pick(13, 24), 0).Add(time.Duration(pick(-1, 0, 1)))
+				}
 			}
 			if r.IntN(3) == 0 {
 				rec.ExpiresAt = planAt.Add(time.Duration(r.IntN(96)-48) * time.Hour)
@@ -221,10 +228,9 @@ func checkPlanDifferential(t *testing.T, s planStores, n int) {
 	}
 }
 
-// planDecides are the purposes whose plans allow subjects themselves; the
-// others need date arithmetic (a consent's maximum age) for every subject
-// who consented, which a plan leaves to Decide.
-var planDecides = map[string]bool{"marketing.announcements": true, "billing": true, "service.personalisation": true, "security.fraud_prevention": true}
+// planDecides are the purposes whose plans allow subjects themselves (the
+// others allow no subject on facts alone: support is for guests).
+var planDecides = map[string]bool{"research.surveys": true, "site.personalisation": true, "marketing.profiling": true, "marketing.announcements": true, "billing": true, "service.personalisation": true, "security.fraud_prevention": true}
 
 // planTruths matches the population's users against the plan of tmpl
 // through the store, and counts the subjects it makes True and Unknown.

@@ -7,6 +7,7 @@
 //
 //	privacyctl init [--db FILE | --dsn URL]
 //	privacyctl decide [--db FILE | --dsn URL] [--catalog FILE | --bundle DIR|TAR.GZ] [--policy DIR] < request.json
+//	privacyctl audience PURPOSE [--data CAT,...] [--recipient JSON] [--subjects FILE]
 //	privacyctl consent grant|withdraw|show|receipt|stale|expire ...
 //	privacyctl subject object|unobject|restrict|unrestrict|deactivate|reactivate|lifecycle|assess|show ...
 //	privacyctl dsar open|verify|extend|run|show|list|instruct|reject ...
@@ -89,10 +90,11 @@ type verb struct {
 // one verb named "" is a verb itself (decide, init, migrate, version).
 func verbs() map[string]map[string]verb {
 	return map[string]map[string]verb{
-		"decide":  {"": {summary: "decide a request read as JSON on stdin; prints the decision JSON", build: cmdDecide}},
-		"init":    {"": {summary: "create the database (SQLite file or PostgreSQL schema) and apply the migrations", build: cmdInit}},
-		"migrate": {"": {summary: "apply the schema migrations an existing database lacks", build: cmdMigrate}},
-		"version": {"": {summary: "print the version of privacyctl and the module", build: cmdVersion}},
+		"decide":   {"": {summary: "decide a request read as JSON on stdin; prints the decision JSON", build: cmdDecide}},
+		"audience": {"": {args: "PURPOSE", maxArgs: 1, summary: "print the subjects a processing for a purpose is allowed for (a mailing's audience), by the purpose's query plan", build: cmdAudience}},
+		"init":     {"": {summary: "create the database (SQLite file or PostgreSQL schema) and apply the migrations", build: cmdInit}},
+		"migrate":  {"": {summary: "apply the schema migrations an existing database lacks", build: cmdMigrate}},
+		"version":  {"": {summary: "print the version of privacyctl and the module", build: cmdVersion}},
 		"consent": {
 			"grant":    {summary: "record that a subject gave consent for a purpose", build: cmdConsentGrant},
 			"withdraw": {summary: "record that a subject withdrew consent for a purpose", build: cmdConsentWithdraw},

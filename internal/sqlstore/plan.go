@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/plan"
 	"github.com/privacykit/privacy/subject"
 )
@@ -19,9 +21,13 @@ var _ plan.Matcher = (*ConsentStore)(nil)
 // time and the subject-state tables, with every constant bound as a
 // parameter; only the column expressions of planFacts are written into
 // the text. SQL's three-valued logic is the plan's: NULL is Unknown. A fact
-// SQL cannot compare (a consent's policy version, whose order is
-// privacy.PolicyVersion's) is Unknown. states must be a StateStore of the
-// same database (ok false otherwise).
+// SQL cannot compare is Unknown. A consent's policy version, whose order
+// is privacy.PolicyVersion's and not the text's, is compared in Go: a
+// first query reads the distinct versions of the batch's records for the
+// purpose, and a comparison becomes a test of membership in the versions
+// for which it holds, and in those for which it does not (a version
+// recorded in between is in neither: Unknown). states must be a
+// StateStore of the same database (ok false otherwise).
 func (s *ConsentStore) MatchPlan(ctx context.Context, states subject.StateReader, p *plan.Plan, batch []plan.Subject, fn func(i int, t plan.Truth)) (bool, error) {
 	st, ok := states.(*StateStore)
 	if !ok || st.db != s.db {
@@ -45,6 +51,11 @@ func (s *ConsentStore) MatchPlan(ctx context.Context, states subject.StateReader
 		return true, err
 	}
 	w := &where{d: s.d, args: []any{string(js)}, consent: p.ReadsConsent}
+	if p.ReadsConsent && readsFact(&p.Cond, plan.ConsentVersionKey) {
+		if w.versions, err = s.batchVersions(ctx, string(js), p.Purpose); err != nil {
+			return true, err
+		}
+	}
 	var purpose, at string
 	if p.ReadsConsent {
 		purpose, at = w.bind(p.Purpose), w.bind(clampNanos(p.At))
@@ -88,6 +99,92 @@ WHERE (` + cond + `) IS NOT FALSE`
 	return true, nil
 }
 
+// maxPlanVersions bounds the distinct policy versions a batch's records
+// may carry for the comparisons of versions to be written as lists of
+// parameters; with more they are Unknown.
+const maxPlanVersions = 64
+
+// batchVersions returns the distinct policy versions of the records of
+// the batch's subjects for purpose, and "" (no consent); nil when there
+// are more than maxPlanVersions.
+func (s *ConsentStore) batchVersions(ctx context.Context, batch, purpose string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.batchSource()+`
+SELECT DISTINCT r.policy_version FROM privacy_consent_records r
+WHERE r.purpose = $2 AND r.subject_id IN (SELECT id FROM b)
+LIMIT `+strconv.Itoa(maxPlanVersions+1), batch, purpose)
+	if err != nil {
+		return nil, fmt.Errorf("match plan: %w", s.d.translate(err))
+	}
+	defer rows.Close()
+	out := []string{""}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("match plan: %w", s.d.translate(err))
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("match plan: %w", s.d.translate(err))
+	}
+	if len(out) > maxPlanVersions+1 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// readsFact reports whether c compares fact f.
+func readsFact(c *plan.Cond, f plan.Fact) bool {
+	if c.Fact == f {
+		return true
+	}
+	for i := range c.Args {
+		if readsFact(&c.Args[i], f) {
+			return true
+		}
+	}
+	return false
+}
+
+// versionCond writes a comparison of the consent's policy version as the
+// membership of its text in the versions of the batch for which the
+// comparison holds (TRUE), or does not (FALSE), decided in Go by
+// plan.Eval on the version's key; NULL for a version in neither (recorded
+// after the versions were read) or that does not parse, which the
+// subject's Decide reports.
+func (w *where) versionCond(c *plan.Cond) string {
+	var yes, no []string
+	for _, v := range w.versions {
+		if v != "" && !privacy.ValidVersion(v) {
+			continue
+		}
+		switch plan.Eval(c, &plan.Facts{Consent: consent.State{PolicyVersion: v}}) {
+		case plan.True:
+			yes = append(yes, v)
+		case plan.False:
+			no = append(no, v)
+		}
+	}
+	if len(yes) == 0 && len(no) == 0 {
+		return sqlUnknown
+	}
+	in := func(list []string) string {
+		ps := make([]string, len(list))
+		for i, v := range list {
+			ps[i] = w.bind(v)
+		}
+		return "COALESCE(c.policy_version, '') IN (" + strings.Join(ps, ", ") + ")"
+	}
+	q := "(CASE"
+	if len(yes) > 0 {
+		q += " WHEN " + in(yes) + " THEN TRUE"
+	}
+	if len(no) > 0 {
+		q += " WHEN " + in(no) + " THEN FALSE"
+	}
+	return q + " ELSE " + sqlUnknown + " END)"
+}
+
 // batchSource is the WITH clause that makes the JSON batch ($1) a table b
 // (i, id, age, country).
 func (d Dialect) batchSource() string {
@@ -129,6 +226,9 @@ type where struct {
 	d       Dialect
 	args    []any
 	consent bool
+	// versions are the policy versions of the batch's consent records
+	// (versionCond).
+	versions []string
 }
 
 func (w *where) bind(v any) string {
@@ -164,6 +264,9 @@ func (w *where) cond(c *plan.Cond) string {
 	if zeroConsent[c.Fact] && !w.consent {
 		// The zero consent is known: compare in Go.
 		return w.truth(plan.Eval(c, &plan.Facts{}))
+	}
+	if c.Fact == plan.ConsentVersionKey {
+		return w.versionCond(c)
 	}
 	col, ok := planFacts[c.Fact]
 	if !ok {
