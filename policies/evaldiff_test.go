@@ -105,7 +105,7 @@ func TestEvaluationDifferential(t *testing.T) {
 	case raceEnabled:
 		perPurpose = 1
 	case testenv.Long():
-		perPurpose = 120
+		perPurpose = 60
 	}
 	configs := []struct {
 		name    string
