@@ -72,7 +72,9 @@ func otherCatalog(t *testing.T) *privacy.Catalog {
 
 // plainEvaluation replaces the decision query of e's policy with one
 // prepared the unspecialised way: OPA's defaults, the catalog in a store
-// of Go values, the same modules. Call it before e decides anything.
+// of Go values, the same modules (and the result handed over as a term,
+// which is what the engine's decode reads). Call it before e decides
+// anything.
 func plainEvaluation(t *testing.T, e *Engine) {
 	t.Helper()
 	p := e.policy.Load()
@@ -81,6 +83,7 @@ func plainEvaluation(t *testing.T, e *Engine) {
 		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(p.catalog)})),
 		rego.Capabilities(extensionCapabilities()),
 		rego.Query(query),
+		rego.GenerateJSON(resultTerm),
 	}
 	// The modules, base and extension, exactly as compile gave them.
 	opts = append(opts, p.regoOpts[len(p.regoBase):]...)
