@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -251,7 +253,7 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		// A builtin that fails (a type error, a division by zero) must fail
 		// the decision, not make a deny rule silently undefined.
 		rego.StrictBuiltinErrors(true),
-		rego.Store(inmem.NewFromObject(map[string]any{"catalog": catalogData(c)})),
+		rego.Store(catalogStore(c)),
 		// Extension modules reach nothing outside the evaluation
 		// (capabilities.go).
 		rego.Capabilities(extensionCapabilities()),
@@ -270,7 +272,7 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		}
 		ropts = append(ropts, rego.Module("ext/"+m.name, m.source))
 	}
-	prepared, err := rego.New(append(slices.Clip(ropts), rego.Query(query))...).PrepareForEval(ctx)
+	prepared, err := rego.New(append(slices.Clip(ropts), rego.Query(query), rego.GenerateJSON(resultTerm))...).PrepareForEval(ctx)
 	if err != nil {
 		if len(modules) > 0 {
 			// The base modules compile on their own (tested): the
@@ -304,6 +306,15 @@ func compile(ctx context.Context, c *privacy.Catalog, modules []module, generati
 		p.needsConsent[pur.Key] = m
 	}
 	return p, nil
+}
+
+// catalogStore holds the catalog as the policy's data. The store keeps it
+// as AST values and hands them to the evaluation as they are, instead of
+// converting the Go values it would otherwise keep on every read of every
+// decision (about 80 allocations of a decision's ~1,750: docs/benchmarks.md,
+// "Decisions, round 4"). Nothing writes to it after this.
+func catalogStore(c *privacy.Catalog) storage.Store {
+	return inmem.NewFromObjectWithOpts(map[string]any{"catalog": catalogData(c)}, inmem.OptReturnASTValuesOnRead(true))
 }
 
 // baseModules returns the embedded policy, without its tests.
@@ -555,7 +566,7 @@ type window struct{ from, until int64 }
 // evaluate asks OPA for the decision on a request and the facts gathered
 // for it; the request has passed validate.
 func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, f *facts) (privacy.Decision, window, error) {
-	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(f.input(req)))
+	rs, err := p.prepared.Eval(ctx, rego.EvalParsedInput(f.input(req)), rego.EvalMetrics(noMetrics))
 	if err != nil {
 		d, err := p.fail(e.log, fmt.Errorf("evaluate: %w", err))
 		return d, window{}, err
@@ -577,6 +588,10 @@ func (e *Engine) evaluate(ctx context.Context, p *policy, req *privacy.Request, 
 	}
 	return d, w, nil
 }
+
+// noMetrics spares every evaluation the metrics OPA would otherwise make
+// for it and nobody reads.
+var noMetrics = metrics.NoOp()
 
 // validate checks the request's shape and the subject kind against the
 // catalog, naming the field at fault.
@@ -609,7 +624,8 @@ func firstMessage(d privacy.Decision, code string) string {
 }
 
 // decode turns the query result into a decision, failing on any shape it
-// does not expect.
+// does not expect. The prepared query hands the result over as OPA
+// computed it (resultTerm), not converted to Go values.
 func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, window, error) {
 	var (
 		w   window
@@ -618,11 +634,15 @@ func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, window, error) {
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return privacy.Decision{}, w, fmt.Errorf("policy result: want one result, got %d", len(rs))
 	}
-	obj, ok := rs[0].Expressions[0].Value.(map[string]any)
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
 	if !ok {
-		return privacy.Decision{}, w, fmt.Errorf("policy result: want an object, got %T", rs[0].Expressions[0].Value)
+		return privacy.Decision{}, w, fmt.Errorf("policy result: want a term, got %T", rs[0].Expressions[0].Value)
 	}
-	basis, ok := obj["basis"].(string)
+	obj, ok := t.Value.(ast.Object)
+	if !ok {
+		return privacy.Decision{}, w, fmt.Errorf("policy result: want an object, got %s", ast.ValueName(t.Value))
+	}
+	basis, ok := stringAt(obj, resultKeys.basis)
 	if !ok {
 		return privacy.Decision{}, w, errors.New("policy result: basis is not a string")
 	}
@@ -631,27 +651,31 @@ func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, window, error) {
 		return privacy.Decision{}, w, fmt.Errorf("policy result: unknown basis %q", basis)
 	}
 	for _, b := range []struct {
-		field string
+		field *ast.Term
 		into  *int64
-	}{{"valid_from_ns", &w.from}, {"valid_until_ns", &w.until}} {
-		n, ok := obj[b.field].(json.Number)
-		if !ok {
-			return privacy.Decision{}, w, fmt.Errorf("policy result: %s is not a number", b.field)
+	}{{resultKeys.validFrom, &w.from}, {resultKeys.validUntil, &w.until}} {
+		var n ast.Number
+		ok := false
+		if v := obj.Get(b.field); v != nil {
+			n, ok = v.Value.(ast.Number)
 		}
-		if *b.into, err = n.Int64(); err != nil {
-			return privacy.Decision{}, w, fmt.Errorf("policy result: %s: %w", b.field, err)
+		if !ok {
+			return privacy.Decision{}, w, fmt.Errorf("policy result: %s is not a number", b.field.Value.(ast.String))
+		}
+		if *b.into, err = json.Number(n).Int64(); err != nil {
+			return privacy.Decision{}, w, fmt.Errorf("policy result: %s: %w", b.field.Value.(ast.String), err)
 		}
 	}
 	if w.until != 0 {
 		d.ValidUntil = time.Unix(0, w.until).UTC()
 	}
-	err = eachCodeMessage(obj["reasons"], "reasons", func(code, msg string) {
+	err = eachCodeMessage(obj.Get(resultKeys.reasons), "reasons", func(code, msg string) {
 		d.Reasons = append(d.Reasons, p.reason(code, msg))
 	})
 	if err != nil {
 		return privacy.Decision{}, w, err
 	}
-	err = eachCodeMessage(obj["obligations"], "obligations", func(code, msg string) {
+	err = eachCodeMessage(obj.Get(resultKeys.obligations), "obligations", func(code, msg string) {
 		d.Obligations = append(d.Obligations, privacy.Obligation{Code: code, Article: obligationArticle(code), Message: msg})
 	})
 	if err != nil {
@@ -661,18 +685,44 @@ func (p *policy) decode(rs rego.ResultSet) (privacy.Decision, window, error) {
 	return d, w, nil
 }
 
-func eachCodeMessage(v any, field string, fn func(code, msg string)) error {
-	list, ok := v.([]any)
-	if !ok {
+// resultKeys are the keys decode reads, built once.
+var resultKeys = struct {
+	basis, validFrom, validUntil, reasons, obligations, code, message *ast.Term
+}{ast.StringTerm("basis"), ast.StringTerm("valid_from_ns"), ast.StringTerm("valid_until_ns"),
+	ast.StringTerm("reasons"), ast.StringTerm("obligations"), ast.StringTerm("code"), ast.StringTerm("message")}
+
+// resultTerm hands a query's result over as the term OPA computed:
+// decode reads it without the conversion to Go maps and slices.
+func resultTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// stringAt returns the string at key in obj.
+func stringAt(obj ast.Object, key *ast.Term) (string, bool) {
+	v := obj.Get(key)
+	if v == nil {
+		return "", false
+	}
+	s, ok := v.Value.(ast.String)
+	return string(s), ok
+}
+
+// eachCodeMessage calls fn with the code and message of each member of
+// the set v, in OPA's order of its members.
+func eachCodeMessage(v *ast.Term, field string, fn func(code, msg string)) error {
+	var set ast.Set
+	if v != nil {
+		set, _ = v.Value.(ast.Set)
+	}
+	if set == nil {
 		return fmt.Errorf("policy result: %s is not a set", field)
 	}
+	list := set.Slice()
 	for _, item := range list {
-		m, ok := item.(map[string]any)
+		m, ok := item.Value.(ast.Object)
 		if !ok {
 			return fmt.Errorf("policy result: an entry of %s is not an object", field)
 		}
-		code, _ := m["code"].(string)
-		msg, _ := m["message"].(string)
+		code, _ := stringAt(m, resultKeys.code)
+		msg, _ := stringAt(m, resultKeys.message)
 		if code == "" {
 			return fmt.Errorf("policy result: an entry of %s has no code", field)
 		}

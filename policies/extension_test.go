@@ -2,6 +2,7 @@ package policies_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,5 +97,34 @@ func TestExtensionCapabilities(t *testing.T) {
 	ok := "package privacy.ext.pure\n\ndeny contains {\"code\": \"x\", \"message\": sprintf(\"%d\", [count(input.request.data)])} if time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\") > input.now_ns\n\nchanges contains time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\")\n"
 	if _, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("pure.rego", ok)); err != nil {
 		t.Errorf("a module using pure built-in functions: %v", err)
+	}
+}
+
+// TestObligationsOnlyForAllowed: a denial carries no obligations, and the
+// policy does not evaluate them for one. An obligation rule that fails at
+// evaluation fails the decisions it would have added to (allowed ones,
+// closed), and a denial keeps the reasons it is denied for.
+func TestObligationsOnlyForAllowed(t *testing.T) {
+	t.Parallel()
+	const boom = `package privacy.ext.boom
+
+obligation contains {"code": "ext.boom", "message": x} if {
+	x := sprintf("%d", [1 / 0])
+}
+`
+	e, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithModule("boom.rego", boom))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := req(user, "support", "instance.contact.email")
+	d, err := e.Decide(t.Context(), allowed)
+	if !errors.Is(err, privacy.ErrEvaluation) || d.Allowed || !slices.Equal(d.Codes(), []string{privacy.ReasonEvaluationFailed}) {
+		t.Errorf("allowed request, failing obligation: %v %v, want evaluation.failed", d.Codes(), err)
+	}
+	denied := allowed
+	denied.AutomatedDecision = true
+	d, err = e.Decide(t.Context(), denied)
+	if err != nil || d.Allowed || !slices.Equal(d.Codes(), []string{privacy.ReasonAutomatedDecisionNotAllowed}) || len(d.Obligations) != 0 {
+		t.Errorf("denied request, failing obligation: %v %v %v, want %s and no obligations", d.Codes(), d.Obligations, err, privacy.ReasonAutomatedDecisionNotAllowed)
 	}
 }

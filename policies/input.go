@@ -8,6 +8,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -60,19 +61,19 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 	s := req.Subject
 	data := make([]*ast.Term, len(req.Data))
 	for i, d := range req.Data {
-		data[i] = ast.StringTerm(d)
+		data[i] = strTerm(d)
 	}
 	reqItems := [][2]*ast.Term{
 		ast.Item(inputKey("subject"), ast.ObjectTerm(
-			ast.Item(inputKey("id"), ast.StringTerm(s.ID)),
-			ast.Item(inputKey("kind"), ast.StringTerm(string(s.Kind))),
-			ast.Item(inputKey("age"), ast.IntNumberTerm(s.Age)),
-			ast.Item(inputKey("country"), ast.StringTerm(s.Country)),
-			ast.Item(inputKey("controller"), ast.StringTerm(s.Controller)),
+			ast.Item(inputKey("id"), strTerm(s.ID)),
+			ast.Item(inputKey("kind"), strTerm(string(s.Kind))),
+			ast.Item(inputKey("age"), ast.InternedTerm(s.Age)),
+			ast.Item(inputKey("country"), strTerm(s.Country)),
+			ast.Item(inputKey("controller"), strTerm(s.Controller)),
 		)),
-		ast.Item(inputKey("purpose"), ast.StringTerm(req.Purpose)),
+		ast.Item(inputKey("purpose"), strTerm(req.Purpose)),
 		ast.Item(inputKey("data"), ast.ArrayTerm(data...)),
-		ast.Item(inputKey("basis"), ast.StringTerm(string(req.Basis))),
+		ast.Item(inputKey("basis"), strTerm(string(req.Basis))),
 		ast.Item(inputKey("automated_decision"), ast.InternedTerm(req.AutomatedDecision)),
 		ast.Item(inputKey("encrypted_in_transit"), ast.InternedTerm(req.EncryptedInTransit)),
 		ast.Item(inputKey("signals"), ast.ObjectTerm(
@@ -81,16 +82,16 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 	}
 	if r := req.Recipient; r != nil {
 		reqItems = append(reqItems, ast.Item(inputKey("recipient"), ast.ObjectTerm(
-			ast.Item(inputKey("id"), ast.StringTerm(r.ID)),
-			ast.Item(inputKey("kind"), ast.StringTerm(string(r.Kind))),
-			ast.Item(inputKey("country"), ast.StringTerm(r.Country)),
+			ast.Item(inputKey("id"), strTerm(r.ID)),
+			ast.Item(inputKey("kind"), strTerm(string(r.Kind))),
+			ast.Item(inputKey("country"), strTerm(r.Country)),
 			ast.Item(inputKey("dpa"), ast.InternedTerm(r.DPA)),
-			ast.Item(inputKey("safeguard"), ast.StringTerm(string(r.Safeguard))),
+			ast.Item(inputKey("safeguard"), strTerm(string(r.Safeguard))),
 			ast.Item(inputKey("sale"), ast.InternedTerm(r.Sale)),
 			ast.Item(inputKey("certifications"), stringsTerm(r.Certifications)),
-			ast.Item(inputKey("sector"), ast.StringTerm(r.Sector)),
-			ast.Item(inputKey("jurisdiction"), ast.StringTerm(r.Jurisdiction)),
-			ast.Item(inputKey("derogation"), ast.StringTerm(string(r.Derogation))),
+			ast.Item(inputKey("sector"), strTerm(r.Sector)),
+			ast.Item(inputKey("jurisdiction"), strTerm(r.Jurisdiction)),
+			ast.Item(inputKey("derogation"), strTerm(string(r.Derogation))),
 			ast.Item(inputKey("occasional"), ast.InternedTerm(r.Occasional)),
 			ast.Item(inputKey("inform_prohibited"), ast.InternedTerm(r.InformProhibited)),
 		)))
@@ -105,15 +106,15 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 		if o.DirectMarketing {
 			dmObjection = true
 		} else {
-			objections = append(objections, ast.StringTerm(o.Purpose))
-			objected = append(objected, ast.Item(ast.StringTerm(o.Purpose), ast.IntNumberTerm(int(unixNano(o.At)))))
+			objections = append(objections, strTerm(o.Purpose))
+			objected = append(objected, ast.Item(strTerm(o.Purpose), ast.InternedTerm(int(unixNano(o.At)))))
 		}
 	}
 	assessments := make([][2]*ast.Term, 0, len(f.state.Assessments))
 	for _, a := range f.state.Assessments {
-		assessments = append(assessments, ast.Item(ast.StringTerm(a.Purpose), ast.ObjectTerm(
-			ast.Item(inputKey("by"), ast.StringTerm(a.By)),
-			ast.Item(inputKey("at_ns"), ast.IntNumberTerm(int(unixNano(a.At)))),
+		assessments = append(assessments, ast.Item(strTerm(a.Purpose), ast.ObjectTerm(
+			ast.Item(inputKey("by"), strTerm(a.By)),
+			ast.Item(inputKey("at_ns"), ast.InternedTerm(int(unixNano(a.At)))),
 		)))
 	}
 
@@ -129,19 +130,19 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 			ast.Item(inputKey("deactivated"), ast.InternedTerm(f.state.Deactivated)),
 			ast.Item(inputKey("lifecycle"), lifecycleTerm(f.state.Lifecycle)),
 		)),
-		ast.Item(inputKey("now_ns"), ast.IntNumberTerm(int(unixNano(f.at)))),
+		ast.Item(inputKey("now_ns"), ast.InternedTerm(int(unixNano(f.at)))),
 	}
 	if tcs := f.transferConsent; tcs != nil {
 		items = append(items, ast.Item(inputKey("transfer_consent"), ast.ObjectTerm(
-			ast.Item(inputKey("event"), ast.StringTerm(string(tcs.Event))),
-			ast.Item(inputKey("expires_ns"), ast.IntNumberTerm(int(unixNano(tcs.ExpiresAt)))),
-			ast.Item(inputKey("act"), ast.StringTerm(string(tcs.Act))),
+			ast.Item(inputKey("event"), strTerm(string(tcs.Event))),
+			ast.Item(inputKey("expires_ns"), ast.InternedTerm(int(unixNano(tcs.ExpiresAt)))),
+			ast.Item(inputKey("act"), strTerm(string(tcs.Act))),
 		)))
 	}
 	if len(f.choices) > 0 {
 		choices := make([][2]*ast.Term, 0, len(f.choices))
 		for leaf, p := range f.choices {
-			choices = append(choices, ast.Item(ast.StringTerm(leaf), ast.NewTerm(ast.MustInterfaceToValue(periodData(p)))))
+			choices = append(choices, ast.Item(strTerm(leaf), ast.NewTerm(ast.MustInterfaceToValue(periodData(p)))))
 		}
 		items = append(items, ast.Item(inputKey("retention_overrides"), ast.ObjectTerm(choices...)))
 	}
@@ -285,6 +286,38 @@ var inputKeys = func() map[string]*ast.Term {
 	return m
 }()
 
+// inputStrings holds, built once, the terms of the strings an input holds
+// most often: the empty string (every field not given) and the values of
+// the enumerations a request and a consent take theirs from.
+var inputStrings = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{"": ast.StringTerm("")}
+	add := func(s string) { m[s] = ast.StringTerm(s) }
+	for _, k := range privacy.RecipientKinds() {
+		add(string(k))
+	}
+	for _, d := range privacy.Derogations() {
+		add(string(d))
+	}
+	for _, b := range lawfulbasis.All() {
+		add(string(b))
+	}
+	for _, s := range []string{string(privacy.SubjectUser), string(privacy.SubjectGuest),
+		string(consent.Given), string(consent.Withdrawn), string(consent.Refused), string(consent.Expired)} {
+		add(s)
+	}
+	return m
+}()
+
+// strTerm is the term of a string of the input: a shared one for the
+// strings of inputStrings, a new one otherwise. OPA never modifies an input
+// term.
+func strTerm(s string) *ast.Term {
+	if t, ok := inputStrings[s]; ok {
+		return t
+	}
+	return ast.StringTerm(s)
+}
+
 // inputKey is the shared term of an input key.
 func inputKey(k string) *ast.Term {
 	t, ok := inputKeys[k]
@@ -297,7 +330,7 @@ func inputKey(k string) *ast.Term {
 func stringsTerm(list []string) *ast.Term {
 	terms := make([]*ast.Term, len(list))
 	for i, v := range list {
-		terms[i] = ast.StringTerm(v)
+		terms[i] = strTerm(v)
 	}
 	return ast.ArrayTerm(terms...)
 }
@@ -308,7 +341,7 @@ func lifecycleTerm(m map[privacy.Trigger]time.Time) *ast.Term {
 	items := make([][2]*ast.Term, 0, len(m))
 	for tr, at := range m {
 		if !at.IsZero() {
-			items = append(items, ast.Item(ast.StringTerm(string(tr)), ast.IntNumberTerm(int(at.UnixNano()))))
+			items = append(items, ast.Item(ast.StringTerm(string(tr)), ast.InternedTerm(int(at.UnixNano()))))
 		}
 	}
 	return ast.ObjectTerm(items...)
@@ -325,13 +358,13 @@ func unixNano(t time.Time) int64 {
 // and each of input.consents for stale_subjects).
 func consentFacts(cs *consent.State) [][2]*ast.Term {
 	return [][2]*ast.Term{
-		ast.Item(inputKey("event"), ast.StringTerm(string(cs.Event))),
+		ast.Item(inputKey("event"), strTerm(string(cs.Event))),
 		ast.Item(inputKey("guardian"), ast.InternedTerm(cs.Guardian)),
-		ast.Item(inputKey("act"), ast.StringTerm(string(cs.Act))),
-		ast.Item(inputKey("collected_ns"), ast.IntNumberTerm(int(unixNano(cs.CollectedAt)))),
-		ast.Item(inputKey("expires_ns"), ast.IntNumberTerm(int(unixNano(cs.ExpiresAt)))),
-		ast.Item(inputKey("policy_version_text"), ast.StringTerm(cs.PolicyVersion)),
-		ast.Item(inputKey("policy_version_key"), ast.StringTerm(versionKey(cs.PolicyVersion))),
+		ast.Item(inputKey("act"), strTerm(string(cs.Act))),
+		ast.Item(inputKey("collected_ns"), ast.InternedTerm(int(unixNano(cs.CollectedAt)))),
+		ast.Item(inputKey("expires_ns"), ast.InternedTerm(int(unixNano(cs.ExpiresAt)))),
+		ast.Item(inputKey("policy_version_text"), strTerm(cs.PolicyVersion)),
+		ast.Item(inputKey("policy_version_key"), strTerm(versionKey(cs.PolicyVersion))),
 	}
 }
 

@@ -21,7 +21,8 @@ import (
 // catalog as data) and Decide on the newsletter request, allow and deny,
 // uncached and cached, and the same from every core. Every Decide case
 // reports its time as a ratio to the yardstick case of the same outcome
-// ("x-yardstick"), so that the figures in docs/benchmarks.md compare
+// ("x-yardstick"; "x-yardstick-cpu" the same for the process's CPU time
+// per operation, "cpu-ns/op"), so that the figures in docs/benchmarks.md compare
 // within one run on one machine, whatever its load. The parallel cases
 // report decisions per second and "x-linear": parallel rate / (GOMAXPROCS
 // × the single-goroutine rate of the same case), 1.0 being perfect scaling.
@@ -69,12 +70,13 @@ func BenchmarkYardstick(b *testing.B) {
 		allow bool
 		req   privacy.Request
 	}{{"allow", true, benchRequest}, {"deny", false, denyReq}}
-	yardNs := map[string]float64{}
+	yardNs, yardCPU := map[string]float64{}, map[string]float64{}
 	nsPerOp := func(b *testing.B) float64 { return float64(b.Elapsed().Nanoseconds()) / float64(b.N) }
 	for _, c := range cases {
 		b.Run("yardstick_opa/"+c.name, func(b *testing.B) {
 			input := rego.EvalInput(yardInput(!c.allow))
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				rs, err := yard.Eval(ctx, input)
 				if err != nil || len(rs) != 1 {
@@ -85,16 +87,22 @@ func BenchmarkYardstick(b *testing.B) {
 				}
 			}
 			yardNs[c.name] = nsPerOp(b)
+			yardCPU[c.name] = float64(processCPU()-cpu) / float64(b.N)
+			b.ReportMetric(yardCPU[c.name], "cpu-ns/op")
 		})
 	}
-	decide := func(e *Engine, c privacy.Request, allow bool) func(*testing.B) {
-		return func(b *testing.B) {
+	decide := func(e *Engine, c privacy.Request, allow bool) func(*testing.B) float64 {
+		return func(b *testing.B) float64 {
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if d, err := e.Decide(ctx, c); err != nil || d.Allowed != allow {
 					b.Fatal(d.Codes(), err)
 				}
 			}
+			perOp := float64(processCPU()-cpu) / float64(b.N)
+			b.ReportMetric(perOp, "cpu-ns/op")
+			return perOp
 		}
 	}
 	for _, c := range cases {
@@ -103,9 +111,12 @@ func BenchmarkYardstick(b *testing.B) {
 			e    *Engine
 		}{{"decide_uncached", uncached}, {"decide_cached", cached}} {
 			b.Run(e.name+"/"+c.name, func(b *testing.B) {
-				decide(e.e, c.req, c.allow)(b)
+				cpu := decide(e.e, c.req, c.allow)(b)
 				if y := yardNs[c.name]; y > 0 {
 					b.ReportMetric(nsPerOp(b)/y, "x-yardstick")
+				}
+				if y := yardCPU[c.name]; y > 0 {
+					b.ReportMetric(cpu/y, "x-yardstick-cpu")
 				}
 			})
 		}

@@ -74,10 +74,16 @@ valid_until := min(future) if {
 	count(future) > 0
 }
 
+# The obligations of an allowed request; a denial carries none (the engine
+# drops them: privacy.Decision.Normalize), so they are not evaluated for one.
+default granted := set()
+
+granted := obligations if basis != ""
+
 result := {
 	"basis": basis,
 	"reasons": reasons,
-	"obligations": obligations,
+	"obligations": granted,
 	"valid_from_ns": valid_from,
 	"valid_until_ns": valid_until,
 }
