@@ -271,3 +271,15 @@ func TestWithdrawalAcrossEngines(t *testing.T) {
 		t.Errorf("second engine's reasons (-want +got):\n%s", diff)
 	}
 }
+
+// TestScanAsStored: Scan reads every text as Record does.
+func TestScanAsStored(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunScanAsStored(t, func(t *testing.T) (consent.Ledger, storetest.Exec) { return tamperable(t) },
+		nil, []string{`repeat('é', 3000)`, `chr(1) || ':' || chr(2)`},
+		map[string][]string{
+			"collected_at": {`0`, `-1`, `9223372036854775807`, `-9223372036854775808`},
+			"expires_at":   {`NULL`, `0`, `1790000000000000000`},
+			"guardian":     {`true`, `false`},
+		})
+}
