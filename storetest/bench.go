@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -109,13 +110,55 @@ func BenchLedger(b *testing.B, s consent.Ledger) {
 		rate(b, 1, "lookups/s")
 	})
 	b.Run("Verify", func(b *testing.B) {
+		runtime.GC() // the load's garbage is not Verify's
+		peak := watchHeap()
+		var rep consent.Report
 		for b.Loop() {
-			rep, err := consent.Verify(ctx, s)
+			var err error
+			rep, err = consent.Verify(ctx, s)
 			if err != nil || !rep.Intact {
 				b.Fatalf("Verify: %v %s", err, rep)
 			}
 		}
+		heap, live := peak()
+		b.ReportMetric(float64(rep.Checked*int64(b.N))/b.Elapsed().Seconds(), "records/s")
+		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(live)/(1<<20), "peak-live-MiB")
 	})
+}
+
+// watchHeap samples the heap every millisecond until the function it
+// returns is called, which returns the most it saw: the bytes of heap
+// objects (live and not yet swept garbage) and the live heap as the last
+// GC marked it. Neither grows with the ledger when Verify streams.
+func watchHeap() (peak func() (heap, live uint64)) {
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	var maxHeap, maxLive uint64
+	read := func() {
+		metrics.Read(samples)
+		maxHeap = max(maxHeap, samples[0].Value.Uint64())
+		maxLive = max(maxLive, samples[1].Value.Uint64())
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (uint64, uint64) {
+		close(stop)
+		<-done
+		read()
+		return maxHeap, maxLive
+	}
 }
 
 // BenchAppend measures durable appends to s from 1 and from 64 concurrent
