@@ -645,21 +645,29 @@ func (s *ConsentStore) records(ctx context.Context, tx *sql.Tx, clause string, a
 
 // query returns the records a query selecting recordColumns returns.
 func (s *ConsentStore) query(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]consent.Record, error) {
+	return s.appendQuery(ctx, tx, []consent.Record{}, query, args...)
+}
+
+// appendQuery appends to out the records a query selecting recordColumns
+// returns.
+func (s *ConsentStore) appendQuery(ctx context.Context, tx *sql.Tx, out []consent.Record, query string, args ...any) ([]consent.Record, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []consent.Record{}
+	// Scanned into, once per query: each would be an allocation per
+	// record if declared in the loop.
+	var (
+		r          consent.Record
+		categories string
+		event      string
+		act        string
+		collected  int64
+		expires    sql.NullInt64
+	)
 	for rows.Next() {
-		var (
-			r          consent.Record
-			categories string
-			event      string
-			act        string
-			collected  int64
-			expires    sql.NullInt64
-		)
+		r = consent.Record{}
 		if err := rows.Scan(&r.Seq, &r.RecordID, &r.SubjectID, &r.SubjectRef, &r.Controller, &r.Purpose, &categories,
 			&event, &r.PolicyVersion, &r.NoticeHash, &r.Method, &r.CollectedBy, &r.Language, &r.Jurisdiction,
 			&collected, &expires, &r.Guardian, &r.PrevHash, &r.Hash, &act, &r.KeyID); err != nil {
@@ -752,7 +760,8 @@ var packedText = func() string {
 	return b.String()
 }()
 
-// scanQuery reads a page of records for Scan: seq, and the rest packed.
+// scanQuery reads a page of records for Scan on an engine with
+// Dialect.packedScan: seq, and the rest packed.
 var scanQuery = `SELECT seq, ` + packedText + `
 FROM privacy_consent_records WHERE seq > $1 ORDER BY seq LIMIT ` + strconv.Itoa(scanPage)
 
@@ -764,6 +773,10 @@ func (s *ConsentStore) page(ctx context.Context, afterSeq int64, buf []consent.R
 		return nil, s.d.translate(err)
 	}
 	defer tx.Rollback()
+	if !s.d.packedScan {
+		buf, err = s.appendQuery(ctx, tx, buf, `SELECT `+recordColumns("")+` FROM privacy_consent_records WHERE seq > $1 ORDER BY seq LIMIT `+strconv.Itoa(scanPage), afterSeq)
+		return buf, s.d.translate(err)
+	}
 	rows, err := tx.QueryContext(ctx, scanQuery, afterSeq)
 	if err != nil {
 		return nil, s.d.translate(err)
