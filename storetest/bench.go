@@ -128,16 +128,20 @@ func BenchLedger(b *testing.B, s consent.Ledger) {
 }
 
 // watchHeap samples the heap every millisecond until the function it
-// returns is called, which returns the most it saw: the bytes of heap
-// objects (live and not yet swept garbage) and the live heap as the last
-// GC marked it. Neither grows with the ledger when Verify streams.
+// returns is called, which returns the most it saw above the heap at the
+// start: the bytes of heap objects (live and not yet swept garbage) and
+// the live heap as the last GC marked it. Neither grows with the ledger
+// when Verify streams. Call it after runtime.GC, so that the start is
+// what stays live (the store's connections and their buffers).
 func watchHeap() (peak func() (heap, live uint64)) {
 	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(samples)
+	startHeap, startLive := samples[0].Value.Uint64(), samples[1].Value.Uint64()
 	var maxHeap, maxLive uint64
 	read := func() {
 		metrics.Read(samples)
-		maxHeap = max(maxHeap, samples[0].Value.Uint64())
-		maxLive = max(maxLive, samples[1].Value.Uint64())
+		maxHeap = max(maxHeap, samples[0].Value.Uint64()-min(startHeap, samples[0].Value.Uint64()))
+		maxLive = max(maxLive, samples[1].Value.Uint64()-min(startLive, samples[1].Value.Uint64()))
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
