@@ -224,6 +224,18 @@ func BenchmarkLedger(b *testing.B) {
 	storetest.BenchLedger(b, db.ConsentStore())
 }
 
+// BenchmarkLedgerKeyed measures Verify with the keys of a ledger sealed
+// with them, holding 1,000,000 records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedgerKeyed(b *testing.B) {
+	keys := storetest.BenchKeys(b)
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.WithLedgerKeys(keys))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedgerKeyed(b, db.ConsentStore(), keys)
+}
+
 // BenchmarkLedgerAppend measures group commit against one transaction per
 // append, from 1 and 64 writers.
 func BenchmarkLedgerAppend(b *testing.B) {

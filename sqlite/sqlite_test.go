@@ -146,6 +146,18 @@ func BenchmarkLedger(b *testing.B) {
 	storetest.BenchLedger(b, db.ConsentStore())
 }
 
+// BenchmarkLedgerKeyed measures Verify with the keys of a ledger sealed
+// with them, holding 1,000,000 records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedgerKeyed(b *testing.B) {
+	keys := storetest.BenchKeys(b)
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlite.WithLedgerKeys(keys))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedgerKeyed(b, db.ConsentStore(), keys)
+}
+
 // BenchmarkLedgerAppend measures group commit against one transaction per
 // append, from 1 and 64 writers, on a SQLite file in WAL mode.
 func BenchmarkLedgerAppend(b *testing.B) {
