@@ -3,6 +3,9 @@ package consent
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,6 +38,35 @@ func TestSealerIsSealWith(t *testing.T) {
 				t.Fatalf("key %v, record %d: the sealed record does not match", k != nil, i)
 			}
 			prev = got.Hash
+		}
+	}
+}
+
+// TestFieldChecksAgree: the byte loops Verify checks key ids and hashes
+// with say what the regular expressions they replace say.
+func TestFieldChecksAgree(t *testing.T) {
+	hexPattern := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "Z", "0", "9", "f", "g", ".", "_", "-", " ", "\n", "\x00", "é", "\xff", "A", "F"}
+	cases := []string{"", "k1", strings.Repeat("a", 64), strings.Repeat("a", 65), "a\n", "\na", "k 1", "ké",
+		strings.Repeat("0f", 32), strings.Repeat("0F", 32), strings.Repeat("0f", 32) + "\n", strings.Repeat("é", 32)}
+	for range 20000 {
+		var b strings.Builder
+		n := rng.IntN(70)
+		if rng.IntN(2) == 0 {
+			n = 64
+		}
+		for b.Len() < n {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		if got, want := validKeyID(s), keyIDPattern.MatchString(s); got != want {
+			t.Errorf("validKeyID(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := isSHA256Hex(s), hexPattern.MatchString(s); got != want {
+			t.Errorf("isSHA256Hex(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }

@@ -294,48 +294,54 @@ func VerifyWith(ctx context.Context, s Scanner, o VerifyOptions) (Report, error)
 // scanAhead calls fn with every record of s in Seq order, as Scan does,
 // but reads on another goroutine, a page of records ahead, so that
 // reading the store and hashing the records run side by side. It stops
-// at fn's first error and returns it.
+// at fn's first error and returns it. The pages go back to the reader
+// once fn has seen them: three pages of 256 records serve the whole scan.
 func scanAhead(ctx context.Context, s Scanner, fn func(Record) error) error {
-	const page = 256
+	const (
+		page  = 256
+		pages = 3 // one being read, one queued, one being checked
+	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan []Record, 2)
+	full := make(chan []Record, pages)
+	free := make(chan []Record, pages)
+	for range pages {
+		free <- make([]Record, 0, page)
+	}
 	scanErr := make(chan error, 1)
 	go func() {
-		defer close(pages)
-		batch := make([]Record, 0, page)
+		defer close(full)
+		batch := <-free
 		err := s.Scan(ctx, 0, func(r Record) error {
 			batch = append(batch, r)
 			if len(batch) < page {
 				return nil
 			}
+			full <- batch // never blocks: at most pages batches exist
 			select {
-			case pages <- batch:
-				batch = make([]Record, 0, page)
+			case batch = <-free:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		})
 		if err == nil && len(batch) > 0 {
-			select {
-			case pages <- batch:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+			full <- batch
 		}
 		scanErr <- err
 	}()
-	for batch := range pages {
-		for _, r := range batch {
-			if err := fn(r); err != nil {
+	for batch := range full {
+		for i := range batch {
+			if err := fn(batch[i]); err != nil {
 				cancel()
-				for range pages { // let the reader see the cancel and end
+				for range full { // let the reader see the cancel and end
 				}
 				<-scanErr
 				return err
 			}
 		}
+		clear(batch) // keep no record's strings alive
+		free <- batch[:0]
 	}
 	return <-scanErr
 }

@@ -224,6 +224,18 @@ func BenchmarkLedger(b *testing.B) {
 	storetest.BenchLedger(b, db.ConsentStore())
 }
 
+// BenchmarkLedgerKeyed measures Verify with the keys of a ledger sealed
+// with them, holding 1,000,000 records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedgerKeyed(b *testing.B) {
+	keys := storetest.BenchKeys(b)
+	db, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.WithLedgerKeys(keys))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedgerKeyed(b, db.ConsentStore(), keys)
+}
+
 // BenchmarkLedgerAppend measures group commit against one transaction per
 // append, from 1 and 64 writers.
 func BenchmarkLedgerAppend(b *testing.B) {
@@ -270,4 +282,16 @@ func TestWithdrawalAcrossEngines(t *testing.T) {
 	if diff := cmp.Diff([]string{privacy.ReasonConsentWithdrawn}, storetest.Codes(d)); diff != "" {
 		t.Errorf("second engine's reasons (-want +got):\n%s", diff)
 	}
+}
+
+// TestScanAsStored: Scan reads every text as Record does.
+func TestScanAsStored(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunScanAsStored(t, func(t *testing.T) (consent.Ledger, storetest.Exec) { return tamperable(t) },
+		nil, []string{`repeat('é', 3000)`, `chr(1) || ':' || chr(2)`},
+		map[string][]string{
+			"collected_at": {`0`, `-1`, `9223372036854775807`, `-9223372036854775808`},
+			"expires_at":   {`NULL`, `0`, `1790000000000000000`},
+			"guardian":     {`true`, `false`},
+		})
 }

@@ -146,6 +146,18 @@ func BenchmarkLedger(b *testing.B) {
 	storetest.BenchLedger(b, db.ConsentStore())
 }
 
+// BenchmarkLedgerKeyed measures Verify with the keys of a ledger sealed
+// with them, holding 1,000,000 records (PRIVACY_BENCH_RECORDS to change).
+func BenchmarkLedgerKeyed(b *testing.B) {
+	keys := storetest.BenchKeys(b)
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlite.WithLedgerKeys(keys))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchLedgerKeyed(b, db.ConsentStore(), keys)
+}
+
 // BenchmarkLedgerAppend measures group commit against one transaction per
 // append, from 1 and 64 writers, on a SQLite file in WAL mode.
 func BenchmarkLedgerAppend(b *testing.B) {
@@ -208,4 +220,18 @@ func TestLedgerKeyMigration(t *testing.T) {
 	if err != nil || rep.Intact || rep.Seq != 3 {
 		t.Errorf("VerifyWith keys after a legacy record was edited and resealed: %s, %v; want broken at seq 3", rep, err)
 	}
+}
+
+// TestScanAsStored: Scan reads every text as Record does, also a NUL
+// byte, invalid UTF-8 and a BLOB where a text belongs.
+func TestScanAsStored(t *testing.T) {
+	storetest.RunScanAsStored(t, func(t *testing.T) (consent.Ledger, storetest.Exec) { return tamperable(t) },
+		[]string{"\xff\xfe", "a\x00b", "\x00"},
+		[]string{`x'41ff00'`, `'a' || char(0) || 'b'`, `CAST('blob' AS BLOB)`, `char(0)`, `x''`, `zeroblob(3)`},
+		map[string][]string{
+			"collected_at": {`0`, `-1`, `9223372036854775807`, `-9223372036854775808`, `'5'`, `' 5 '`, `'+5'`, `5.0`, `5.5`, `1e20`,
+				`'abc'`, `''`, `x'35'`, `x''`, `CAST('12' AS BLOB)`},
+			"expires_at": {`NULL`, `0`, `1790000000000000000`, `'5'`, `5.5`, `'abc'`, `''`, `x'35'`, `x''`},
+			"guardian":   {`0`, `1`, `2`, `-1`, `'1'`, `'true'`, `'t'`, `'FALSE'`, `'yes'`, `1.0`, `0.5`, `''`, `x'31'`, `x'74727565'`, `x''`},
+		})
 }
