@@ -167,8 +167,9 @@ func RecordExpiries(ctx context.Context, l interface {
 		seen := make(map[string]bool, len(lapsed))
 		for i, st := range lapsed {
 			if last[st.RecordID] {
-				return total, fmt.Errorf("record consent expiries: the store lists %s's consent to %s (record %s) as lapsed after its expiry was recorded",
-					st.SubjectID, st.Purpose, st.RecordID)
+				// The record names the consent; the subject's id stays out.
+				return total, fmt.Errorf("record consent expiries: the store lists the consent to %s of record %s as lapsed after its expiry was recorded",
+					st.Purpose, st.RecordID)
 			}
 			seen[st.RecordID] = true
 			batch[i] = Record{

@@ -201,8 +201,8 @@ func TestLiftObjection(t *testing.T) {
 	if _, out, _ := ctl(t, announce, "decide", "--db", db); !decision(t, out).Allowed {
 		t.Errorf("after lifting the objection: %s", out)
 	}
-	if code, _, errs := ctl(t, "", "subject", "unobject", "--db", db, "--subject", "u-2", "--purpose", "research.surveys"); code != exitNotFound || !strings.Contains(errs, "research.surveys") {
-		t.Errorf("lifting an objection never made: exit %d %q, want 3", code, errs)
+	if code, _, errs := ctl(t, "", "subject", "unobject", "--db", db, "--subject", "u-2", "--purpose", "research.surveys"); code != exitNotFound || !strings.Contains(errs, "research.surveys") || strings.Contains(errs, "u-2") {
+		t.Errorf("lifting an objection never made: exit %d %q, want 3 and no subject id", code, errs)
 	}
 }
 

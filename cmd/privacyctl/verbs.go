@@ -320,7 +320,7 @@ func cmdSubjectUnobject(c *cli, fs *pflag.FlagSet) runFunc {
 				if *purpose != "" {
 					what = fmt.Sprintf("purpose %q", *purpose)
 				}
-				return fmt.Errorf("--subject %s has no objection to %s: %w", *subjectID, what, privacy.ErrNotFound)
+				return fmt.Errorf("the --subject given has no objection to %s: %w", what, privacy.ErrNotFound)
 			}
 			return nil
 		})
