@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
 	"github.com/privacykit/privacy/policies"
 )
 
@@ -31,7 +32,7 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 	pf.register(fs)
 	data := fs.StringSlice("data", nil, "the data `categories` processed, comma-separated (default: every category the purpose declares)")
 	recipient := fs.String("recipient", "", `the recipient as JSON, e.g. '{"id":"mailer","kind":"processor","country":"NL","dpa":true}' (default: none, internal use)`)
-	subjectsFile := fs.String("subjects", "", "read the population from this `file` (- for stdin): one JSON subject a line, {\"id\",\"kind\",\"age\",\"country\",\"controller\"} (default: the subjects of the consent ledger for the purpose, as users of unknown age and country)")
+	subjectsFile := fs.String("subjects", "", "read the population from this `file` (- for stdin): one JSON subject a line, {\"id\",\"kind\",\"age\",\"country\",\"controller\"} (default, for a purpose whose one basis is consent: the subjects of the consent ledger for the purpose, as users of unknown age and country)")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 1 {
 			return usagef("audience needs one PURPOSE")
@@ -44,6 +45,16 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 		p := cat.Purpose(purpose)
 		if p == nil {
 			return usagef("PURPOSE: the catalog declares no purpose %q%s", purpose, privacy.DidYouMean(purpose, cat.PurposeKeys()))
+		}
+		if *subjectsFile == "" {
+			// The consent ledger lists everyone a purpose can allow only
+			// when consent is its one basis: a purpose that may also rest
+			// on another basis would get a silently short audience.
+			for _, b := range p.BasesFor(privacy.SubjectUser) {
+				if b != lawfulbasis.Consent {
+					return usagef("--subjects: purpose %q may rest on %s, so the consent ledger does not list all its subjects: give the population with --subjects FILE (- for stdin)", purpose, b)
+				}
+			}
 		}
 		req := privacy.Request{Purpose: purpose, Data: *data}
 		if len(req.Data) == 0 {

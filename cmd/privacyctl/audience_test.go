@@ -138,6 +138,10 @@ func TestAudience(t *testing.T) {
 		{`{"id":"secret-subject-7","kind":"user","shoe":43}` + "\n", []string{"research.surveys", "--subjects", "-"}, "--subjects line 1"},
 		{`{"id":"secret-subject-7","kind":"martian"}` + "\n", []string{"research.surveys", "--subjects", "-"}, "kind"},
 		{"", nil, "one PURPOSE"},
+		// marketing.announcements rests on legitimate interests: the
+		// ledger lists none of its subjects, so an audience from it would
+		// be empty without saying so.
+		{"", []string{"marketing.announcements"}, "--subjects: purpose \"marketing.announcements\" may rest on legitimate_interests"},
 		{`{"id":"secret-subject-7","kind":"user"}` + "\n" + strings.Repeat("x", privacy.MaxRequestBytes+1), []string{"research.surveys", "--subjects", "-"}, "--subjects line 2: a line is longer than the limit of 1048576 bytes (privacy.MaxRequestBytes)"},
 	} {
 		args := append([]string{"audience", "--db", dbFile}, c.args...)
