@@ -18,7 +18,6 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/lawfulbasis"
-	"github.com/privacykit/privacy/policies"
 )
 
 // cmdAudience prints the subjects for whom the policy allows a processing
@@ -83,7 +82,7 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		defer st.close()
-		eng, err := policies.New(ctx, append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))...)
+		eng, err := st.engine(ctx, opts)
 		if err != nil {
 			return err
 		}

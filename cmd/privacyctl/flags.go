@@ -143,6 +143,13 @@ type stores struct {
 	close func() error
 }
 
+// engine is the policy engine over the database's consent, subject-state
+// and retention-override stores, with the policy flags' options: one
+// engine for every verb that decides (decide, audience, consent stale).
+func (st *stores) engine(ctx context.Context, opts []policies.Option) (*policies.Engine, error) {
+	return policies.New(ctx, append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))...)
+}
+
 // Database access modes.
 const (
 	modeRead   = iota // existing database, read-only, never migrated

@@ -11,7 +11,6 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
-	"github.com/privacykit/privacy/policies"
 
 	"github.com/spf13/pflag"
 )
@@ -150,7 +149,7 @@ func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		defer st.close()
-		eng, err := policies.New(ctx, append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects))...)
+		eng, err := st.engine(ctx, opts)
 		if err != nil {
 			return err
 		}

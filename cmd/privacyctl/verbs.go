@@ -35,8 +35,7 @@ func cmdDecide(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		defer st.close()
-		opts = append(opts, policies.WithConsents(st.consents), policies.WithSubjects(st.subjects), policies.WithRetentionOverrides(st.retention))
-		eng, err := policies.New(ctx, opts...)
+		eng, err := st.engine(ctx, opts)
 		if err != nil {
 			return err
 		}
