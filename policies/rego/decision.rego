@@ -18,9 +18,10 @@ general contains r if {
 # Every rule package's basis_deny, evaluated once for all candidates.
 basis_denials := {[b, r] | some name; some r in data.privacy.rules[name].basis_deny[b]}
 
-per_basis[b] := {r | some [c, r] in basis_denials; c == b} if some b in lib.candidates
+# The candidates some rule denies.
+denied_bases := {b | some [b, _] in basis_denials}
 
-workable := [b | some b in lib.candidates; count(per_basis[b]) == 0]
+workable := [b | some b in lib.candidates; not denied_bases[b]]
 
 default basis := ""
 
@@ -31,7 +32,7 @@ basis := workable[0] if {
 
 reasons := general if basis != ""
 
-reasons := general | {r | some b in lib.candidates; some r in per_basis[b]} if basis == ""
+reasons := general | {r | some [b, r] in basis_denials; b in lib.candidates} if basis == ""
 
 default candidates := []
 
