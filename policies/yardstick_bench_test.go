@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,6 +121,49 @@ func BenchmarkYardstick(b *testing.B) {
 				}
 			})
 		}
+	}
+
+	// Where the uncached time goes, against the same yardstick: OPA's cost
+	// of evaluating anything at all (a constant query), of the base
+	// policy's combining step alone (lib.rego and decision.rego, no rule
+	// package: choosing the basis, the reasons, the obligations and the
+	// validity window), and of the whole policy without the engine
+	// around it (Decide uncached minus this is Go's share: gathering,
+	// the input, decoding).
+	floorIn := (&facts{at: time.Now()}).input(&cases[0].req)
+	mods, err := baseModules()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, fl := range []struct {
+		name, query string
+		keep        func(name string) bool
+	}{
+		{"constant_query", "x := 1", func(string) bool { return false }},
+		{"decision_without_rules", query, func(n string) bool { return n == "rego/lib.rego" || n == "rego/decision.rego" }},
+		{"whole_policy", query, func(string) bool { return true }},
+	} {
+		opts := slices.Clip(uncached.policy.Load().regoBase)
+		for _, m := range mods {
+			if fl.keep(m.name) {
+				opts = append(opts, rego.Module(m.name, m.source))
+			}
+		}
+		pq, err := rego.New(append(opts, rego.Query(fl.query), rego.GenerateJSON(resultTerm))...).PrepareForEval(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("opa_floor/"+fl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if rs, err := pq.Eval(ctx, rego.EvalParsedInput(floorIn), rego.EvalMetrics(noMetrics)); err != nil || len(rs) != 1 {
+					b.Fatal(rs, err)
+				}
+			}
+			if y := yardNs["allow"]; y > 0 {
+				b.ReportMetric(nsPerOp(b)/y, "x-yardstick")
+			}
+		})
 	}
 
 	// Scaling: the same work from one goroutine and from GOMAXPROCS.
