@@ -64,7 +64,8 @@ type Engine struct {
 	// errors the engine returns: the decision log's key, or a random one.
 	pseudoKey []byte
 	// tel holds the spans' tracer and the metrics' instruments.
-	tel telemetry
+	tel       telemetry
+	closeOnce sync.Once
 }
 
 // policy is everything compiled from one catalog and one set of modules.

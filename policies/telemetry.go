@@ -61,6 +61,9 @@ type telemetry struct {
 	tracer    trace.Tracer
 	decisions metric.Int64Counter
 	latency   metric.Float64Histogram
+	// cacheMetrics registers the cache's observable instruments; nil
+	// without a cache. Engine.Close ends it.
+	cacheMetrics metric.Registration
 }
 
 func newTelemetry(cfg *config, e *Engine) (telemetry, error) {
@@ -103,7 +106,7 @@ func newTelemetry(cfg *config, e *Engine) (telemetry, error) {
 	if err != nil {
 		return t, err
 	}
-	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	t.cacheMetrics, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		st := e.Stats()
 		o.ObserveInt64(hits, int64(st.Hits))
 		o.ObserveInt64(misses, int64(st.Misses))
@@ -145,4 +148,20 @@ func (e *Engine) evaluateObserved(ctx context.Context, p *policy, req *privacy.R
 	}
 	span.End()
 	return d, w, err
+}
+
+// Close ends the engine's registration with its meter provider (the
+// cache's observable instruments), which otherwise holds the engine, its
+// cache and its stores for as long as the provider lives: the global
+// provider, for the life of the process. Call it when an engine is
+// dropped before the process ends (one per tenant, say). The engine still
+// decides after Close; its cache is no longer reported.
+func (e *Engine) Close() error {
+	var err error
+	e.closeOnce.Do(func() {
+		if e.tel.cacheMetrics != nil {
+			err = e.tel.cacheMetrics.Unregister()
+		}
+	})
+	return err
 }

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -103,4 +104,46 @@ func attributeSets(d metricdata.Aggregation) []attribute.Set {
 		}
 	}
 	return out
+}
+
+// TestCloseUnregisters: a closed engine's cache is no longer reported (its
+// meter provider no longer holds it), and the engine still decides.
+func TestCloseUnregisters(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	eng, err := New(t.Context(), WithMemoryStores(), WithMeterProvider(mp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cacheMetrics := func() int {
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(t.Context(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if strings.HasPrefix(m.Name, "privacy.cache.") {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if cacheMetrics() == 0 {
+		t.Fatal("an open engine reports no cache metrics")
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if n := cacheMetrics(); n != 0 {
+		t.Errorf("a closed engine still reports %d cache metrics", n)
+	}
+	req := privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}, Purpose: "billing", Data: []string{"instance.contact.email"}}
+	if d, err := eng.Decide(t.Context(), req); err != nil || !d.Allowed {
+		t.Errorf("Decide after Close = %v, %v", d.Codes(), err)
+	}
 }

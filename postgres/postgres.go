@@ -140,12 +140,13 @@ func open(ctx context.Context, dsn string, readOnly bool, opts []Option) (*DB, e
 	return db, nil
 }
 
-// Close stops the watchers, closing their channels, and closes the
-// database's connections. Stores obtained from it fail afterwards.
+// Close stops the watchers, closing their channels, closes the views made
+// over the database (View; stateview.View.Close) and the database's
+// connections. Stores obtained from it fail afterwards.
 func (db *DB) Close() error {
 	db.cancel()
 	db.watchers.Wait()
-	err := db.db.Close()
+	err := errors.Join(db.db.Close(), sqlstore.CloseViews(db.stores))
 	db.pool.Close()
 	if err != nil {
 		return fmt.Errorf("close postgres database: %s", err.Error())

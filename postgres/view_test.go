@@ -26,6 +26,21 @@ func TestView(t *testing.T) {
 	})
 }
 
+func TestViewClosedWithDB(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunViewClosedWithDB(t, func(t *testing.T, opts ...stateview.Option) (*stateview.View, func() error) {
+		db, err := postgres.Open(t.Context(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := db.View(t.Context(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v, db.Close
+	})
+}
+
 func view(t *testing.T, db *postgres.DB) *stateview.View {
 	t.Helper()
 	v, err := db.View(t.Context())

@@ -113,10 +113,16 @@ func (db *DB) storesOptions(opts []Option) sqlstore.StoresOptions {
 	return so
 }
 
-// Close closes the database. Stores obtained from it fail afterwards.
+// Close closes the views made over the database (View;
+// stateview.View.Close) and the database. Stores obtained from it fail
+// afterwards.
 func (db *DB) Close() error {
+	views := sqlstore.CloseViews(db.stores)
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite database: %w", err)
+	}
+	if views != nil {
+		return fmt.Errorf("close sqlite database: %w", views)
 	}
 	return nil
 }

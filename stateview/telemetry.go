@@ -51,14 +51,32 @@ func (v *View) instrument() {
 		otel.Handle(err)
 		return
 	}
-	if _, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		if d, ok := v.Staleness(); ok {
 			o.ObserveFloat64(staleness, d.Seconds())
 		}
 		o.ObserveInt64(failClosed, int64(v.paused.Load()), causePaused)
 		o.ObserveInt64(failClosed, int64(v.stale.Load()), causeStale)
 		return nil
-	}, staleness, failClosed); err != nil {
+	}, staleness, failClosed)
+	if err != nil {
 		otel.Handle(err)
+		return
 	}
+	v.metrics = reg
+}
+
+// Close ends the view's registration with its meter provider, which
+// otherwise holds the view (and the stores it reads) for as long as the
+// provider lives: the global provider, for the life of the process. The
+// view still answers reads after Close, unmeasured. The sqlite and
+// postgres packages close the views of a DB when the DB closes.
+func (v *View) Close() error {
+	var err error
+	v.closeOnce.Do(func() {
+		if v.metrics != nil {
+			err = v.metrics.Unregister()
+		}
+	})
+	return err
 }

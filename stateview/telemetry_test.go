@@ -111,3 +111,26 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("Stats %+v, want 6 stale and 2 paused of 8 bypassed", s)
 	}
 }
+
+// TestCloseUnregisters: a closed view reports no metrics (its provider
+// no longer holds it) and still answers reads; closing twice is fine.
+func TestCloseUnregisters(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	v := stateview.New(memory.NewConsentStore(), memory.NewStateStore(), stateview.WithMeterProvider(mp))
+	if got := collect(t, reader); got.failClosed == nil || len(got.failClosed) == 0 {
+		t.Fatalf("an open view reports %+v, want its fail-closed reads", got)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if got := collect(t, reader); len(got.failClosed) != 0 || got.staleness != -1 {
+		t.Errorf("a closed view still reports %+v", got)
+	}
+	if _, err := v.Subjects().State(t.Context(), "u-1"); err != nil {
+		t.Errorf("read after Close: %v", err)
+	}
+}

@@ -51,6 +51,10 @@ type View struct {
 	paused, stale atomic.Uint64
 
 	meterProvider metric.MeterProvider
+	// metrics is the registration of the view's observable instruments
+	// (instrument), nil when the provider refused them; Close ends it.
+	metrics   metric.Registration
+	closeOnce sync.Once
 }
 
 type shard struct {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -45,6 +46,10 @@ type Stores struct {
 	o     StoresOptions
 	// group gathers the ledger appends of every ConsentStore handed out.
 	group group
+	// views are the views made over these stores (NewView), closed with
+	// the database (CloseViews).
+	viewsMu sync.Mutex
+	views   []*stateview.View
 }
 
 // StoresOptions holds what an engine adds to the stores.
@@ -134,7 +139,28 @@ func (s *Stores) Inventory() *Inventory { return NewInventory(s.db, s.d) }
 // embed Stores.)
 func NewView(s *Stores, opts ...stateview.Option) (*stateview.View, func()) {
 	v := stateview.New(s.ConsentStore(), s.StateStore(), opts...)
+	s.viewsMu.Lock()
+	s.views = append(s.views, v)
+	s.viewsMu.Unlock()
 	return v, s.hooks.Add(v.Forget)
+}
+
+// CloseViews closes every view made over s (stateview.View.Close), for the
+// database's Close: a view left registered with its meter provider would
+// keep the closed database reachable for the life of the process.
+func CloseViews(s *Stores) error {
+	if s == nil {
+		return nil
+	}
+	s.viewsMu.Lock()
+	views := s.views
+	s.views = nil
+	s.viewsMu.Unlock()
+	var errs []error
+	for _, v := range views {
+		errs = append(errs, v.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // errNoWatch is Watch's error for stores made without StoresOptions.Watch.
