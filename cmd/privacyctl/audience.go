@@ -60,8 +60,9 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 			req.Data = slices.Clone(p.Categories)
 		}
 		for _, d := range req.Data {
-			if cat.Category(d) == nil {
-				return usagef("--data: the catalog declares no category %q", d)
+			// A parent key means all its children, as in a request.
+			if cat.Leaves(d) == nil {
+				return usagef("--data: the catalog declares no category %q%s", d, privacy.DidYouMean(d, categoryKeys(cat)))
 			}
 		}
 		if *recipient != "" {
@@ -101,7 +102,7 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 			if *subjectsFile != "-" {
 				f, err := os.Open(*subjectsFile)
 				if err != nil {
-					return usagef("--subjects: %v", err)
+					return usagef("--subjects: %v%s", err, missingFileHint(*subjectsFile, err))
 				}
 				defer f.Close()
 				in = f

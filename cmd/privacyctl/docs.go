@@ -32,7 +32,9 @@ func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 		read := func(path, flag string, parse func(io.Reader) (accountability.RecordInput, error)) error {
 			f, err := os.Open(path)
 			if err != nil {
-				return fmt.Errorf("--%s: %w", flag, err)
+				// A file named on the command line that cannot be read
+				// is bad input (exit 2), as for every other input file.
+				return usagef("--%s: %v%s", flag, err, missingFileHint(path, err))
 			}
 			defer f.Close()
 			more, err := parse(f)
@@ -91,7 +93,7 @@ func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 		}
 		text, err := privacy.ReadFile(args[0], "notice", privacy.MaxTextBytes, "MaxTextBytes")
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%v%s", err, missingFileHint(args[0], err))
 		}
 		cat, err := pf.loadCatalog()
 		if err != nil {

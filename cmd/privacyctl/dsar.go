@@ -55,11 +55,11 @@ func (f *disclosureFlags) option() ([]dsar.Option, error) {
 		return nil, usagef("--decision-log needs --decision-log-key-file: the log names subjects by a keyed pseudonym")
 	}
 	if _, err := os.Stat(f.log); err != nil {
-		return nil, usagef("--decision-log: %v", err)
+		return nil, usagef("--decision-log: %v%s", err, missingFileHint(f.log, err))
 	}
 	raw, err := privacy.ReadFile(f.keyFile, "decision log key", privacy.MaxKeyBytes, "MaxKeyBytes")
 	if err != nil {
-		return nil, usagef("--decision-log-key-file: %v", err)
+		return nil, usagef("--decision-log-key-file: %v%s", err, missingFileHint(f.keyFile, err))
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil || len(key) < 16 {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,7 +107,7 @@ func (s *storeFlags) keys() (consent.KeyProvider, error) {
 	if s.keyFile != "" {
 		kr, err := consent.LoadKeyFile(s.keyFile)
 		if err != nil {
-			return nil, usagef("--key-file %s: %v", s.keyFile, err)
+			return nil, usagef("--key-file %s: %v%s", s.keyFile, err, missingFileHint(s.keyFile, err))
 		}
 		return kr, nil
 	}
@@ -229,16 +231,23 @@ func checkDBPath(path string, mode int) error {
 	}
 	st, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && mode != modeCreate:
-		return fmt.Errorf("--db %s: no such database (make one with: privacyctl init --db %s): %w", path, path, privacy.ErrNotFound)
 	case errors.Is(err, fs.ErrNotExist):
+		// A missing directory is a mistake about the path (exit 4), which
+		// init could not mend either; only a missing file in a directory
+		// that is there is "no such database".
 		dir := filepath.Dir(path)
 		dst, derr := os.Stat(dir)
 		switch {
-		case derr != nil:
+		case derr != nil && mode == modeCreate:
 			return fmt.Errorf("--db %s: cannot create it: directory %s: %w", path, dir, unwrapPath(derr))
-		case !dst.IsDir():
+		case derr != nil:
+			return fmt.Errorf("--db %s: directory %s: %w", path, dir, unwrapPath(derr))
+		case !dst.IsDir() && mode == modeCreate:
 			return fmt.Errorf("--db %s: cannot create it: %s is not a directory", path, dir)
+		case !dst.IsDir():
+			return fmt.Errorf("--db %s: %s is not a directory", path, dir)
+		case mode != modeCreate:
+			return fmt.Errorf("--db %s: no such database%s (make one with: privacyctl init --db %s): %w", path, siblingHint(path), path, privacy.ErrNotFound)
 		}
 		return nil
 	case err != nil:
@@ -334,7 +343,7 @@ func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
 	if p.bundleKey != "" {
 		key, err := privacy.ReadFile(p.bundleKey, "bundle key", privacy.MaxKeyBytes, "MaxKeyBytes")
 		if err != nil {
-			return nil, usagef("--bundle-key: %v", err)
+			return nil, usagef("--bundle-key: %v%s", err, missingFileHint(p.bundleKey, err))
 		}
 		opts = append(opts, policies.WithVerificationKey(p.bundleAlg, strings.TrimSpace(string(key))))
 	}
@@ -361,7 +370,7 @@ func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
 	}
 	c, err := privacy.LoadCatalog(p.catalog)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
-		return nil, usagef("--catalog: %v", err) // unreadable file: bad input
+		return nil, usagef("--catalog: %v%s", err, missingFileHint(p.catalog, err)) // unreadable file: bad input
 	}
 	return c, err
 }
@@ -406,4 +415,60 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 // declare, with the nearest declared one.
 func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
 	return usagef("--purpose: the catalog declares no purpose %q%s", purpose, privacy.DidYouMean(purpose, cat.PurposeKeys()))
+}
+
+// siblingHint returns ` (did you mean "DIR/NAME"?)` for a path that names
+// no file, with the file beside it whose name is nearest (privacy.Suggest),
+// or "" when none is near: a mistyped path gets the one meant.
+func siblingHint(path string) string {
+	dir, base := filepath.Split(path)
+	d, err := os.Open(cmp.Or(dir, "."))
+	if err != nil {
+		return ""
+	}
+	defer d.Close()
+	entries, _ := d.ReadDir(maxHintEntries)
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm") || strings.HasSuffix(name, "-journal") {
+			continue
+		}
+		names = append(names, name)
+	}
+	if s := privacy.Suggest(base, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", dir+s)
+	}
+	return ""
+}
+
+// maxHintEntries bounds the directory entries siblingHint reads.
+const maxHintEntries = 1000
+
+// missingFileHint returns siblingHint(path) when err says that path does
+// not exist, else "".
+func missingFileHint(path string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return siblingHint(path)
+	}
+	return ""
+}
+
+// categoryKeys returns every category key of the catalog, its leaves and
+// their parents ("instance.financial"), sorted: what a --data or
+// --category may name, for a "did you mean".
+func categoryKeys(cat *privacy.Catalog) []string {
+	var keys []string
+	for _, c := range cat.Categories {
+		for key := c.Key; key != ""; {
+			keys = append(keys, key)
+			i := strings.LastIndexByte(key, '.')
+			if i < 0 {
+				break
+			}
+			key = key[:i]
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }

@@ -39,7 +39,7 @@ func cmdLedgerVerify(c *cli, fs *pflag.FlagSet) runFunc {
 		if *cpFlag != "" {
 			f, err := os.Open(*cpFlag)
 			if err != nil {
-				return usagef("--checkpoint: %v", err)
+				return usagef("--checkpoint: %v%s", err, missingFileHint(*cpFlag, err))
 			}
 			c, err := consent.ReadCheckpoint(f)
 			f.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/retention"
 
 	"github.com/spf13/pflag"
@@ -108,7 +109,7 @@ func cmdRetentionHold(c *cli, fs *pflag.FlagSet) runFunc {
 				return err
 			}
 			if len(cat.Leaves(*category)) == 0 {
-				return usagef("--category: the catalog has no category %q", *category)
+				return usagef("--category: the catalog has no category %q%s", *category, privacy.DidYouMean(*category, categoryKeys(cat)))
 			}
 		}
 		h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}

@@ -138,16 +138,20 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		defer st.close()
-		if undeclared != nil {
-			// A purpose since removed from the catalog can still be withdrawn
-			// from (Art. 7(3)); a name never consented to is a mistake.
-			history, err := st.consents.History(ctx, *subjectID)
-			if err != nil {
-				return err
+		// A withdrawal withdraws a consent on record: a purpose since
+		// removed from the catalog can still be withdrawn from (Art. 7(3)),
+		// but a subject or purpose never consented to is a mistake (a
+		// mistyped --subject would be taken for done while the consent of
+		// the subject meant stays live). The error names neither subject.
+		history, err := st.consents.History(ctx, *subjectID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
+			if undeclared != nil {
+				return usagef("%v, and the --subject given never consented to it", undeclared)
 			}
-			if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
-				return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
-			}
+			return fmt.Errorf("the --subject given has no consent to purpose %q on record, so none to withdraw: %w", *purpose, privacy.ErrNotFound)
 		}
 		rec, err := consent.Withdraw(ctx, st.consents, consent.Record{SubjectID: *subjectID, Purpose: *purpose, Method: *method, CollectedBy: *via})
 		if err != nil {
@@ -279,10 +283,16 @@ func cmdSubjectFlag(which string, on bool) func(*cli, *pflag.FlagSet) runFunc {
 				return err
 			}
 			defer st.close()
-			if which == flagRestrict {
-				err = subject.SetRestricted(ctx, st.subjects, *subjectID, on)
-			} else {
-				err = subject.SetDeactivated(ctx, st.subjects, *subjectID, on)
+			switch {
+			case !on:
+				// Lifting a restriction or deactivation never recorded is
+				// an error (not found), as lifting an objection is: a
+				// mistyped --subject is not taken for done.
+				err = liftFlag(ctx, st.subjects, *subjectID, which)
+			case which == flagRestrict:
+				err = subject.SetRestricted(ctx, st.subjects, *subjectID, true)
+			default:
+				err = subject.SetDeactivated(ctx, st.subjects, *subjectID, true)
 			}
 			if err != nil {
 				return err
@@ -290,6 +300,25 @@ func cmdSubjectFlag(which string, on bool) func(*cli, *pflag.FlagSet) runFunc {
 			return showSubject(ctx, c, st, *subjectID)
 		}
 	}
+}
+
+// liftFlag lifts the subject's restriction or deactivation, and fails
+// with privacy.ErrNotFound, naming no subject, when there is none.
+func liftFlag(ctx context.Context, s subject.StateStore, subjectID, which string) error {
+	if err := privacy.CheckID("subject_id", subjectID); err != nil {
+		return err
+	}
+	return s.Update(ctx, subjectID, func(st *subject.State) error {
+		flag, what := &st.Restricted, "restricted"
+		if which == flagDeactivate {
+			flag, what = &st.Deactivated, "deactivated"
+		}
+		if !*flag {
+			return fmt.Errorf("the --subject given is not %s: %w", what, privacy.ErrNotFound)
+		}
+		*flag = false
+		return nil
+	})
 }
 
 // cmdSubjectUnobject lifts an objection: to one purpose, or to all direct
@@ -404,8 +433,12 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(cat.Retention, func(r privacy.RetentionRule) bool { return string(r.Trigger) == *trigger }) {
-			return usagef("--trigger: no retention rule of the catalog runs from %q", *trigger)
+		var triggers []string
+		for _, r := range cat.Retention {
+			triggers = append(triggers, string(r.Trigger))
+		}
+		if !slices.Contains(triggers, *trigger) {
+			return usagef("--trigger: no retention rule of the catalog runs from %q%s", *trigger, privacy.DidYouMean(*trigger, triggers))
 		}
 		at, err := timeFlag("at", *atFlag)
 		if err != nil {
@@ -484,7 +517,7 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 			name = args[0]
 			cat, err = privacy.LoadCatalog(name)
 			if err != nil {
-				return usagef("%v", err) // unreadable or invalid: bad input either way
+				return usagef("%v%s", err, missingFileHint(name, err)) // unreadable or invalid: bad input either way
 			}
 		} else {
 			cat = privacy.DefaultCatalog()

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tests of this file hold what an audit of the command line from the
+// outside found: a mistake an operator makes (a mistyped subject, purpose,
+// category, trigger or path) is an error that says so, with the name meant
+// where one is near, never something taken for done; and no error names a
+// subject.
+
+// secretSubject is a subject id no error may print.
+const secretSubject = "jane.doe@example.com"
+
+// TestWithdrawNeedsAConsentOnRecord: withdrawing a consent the subject
+// never gave is not found (exit 3), so that a mistyped --subject is not
+// taken for done while the consent of the subject meant stays live; no
+// record is appended; and the errors name the purpose, never the subject.
+func TestWithdrawNeedsAConsentOnRecord(t *testing.T) {
+	db := newDB(t)
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox")
+
+	code, _, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", secretSubject, "--purpose", "research.surveys")
+	if code != exitNotFound || !strings.Contains(errs, "research.surveys") || strings.Contains(errs, secretSubject) {
+		t.Errorf("withdraw never given: exit %d %q; want 3 naming the purpose and not the subject", code, errs)
+	}
+	if _, out, _ := ctl(t, "", "consent", "show", "--db", db, "--subject", secretSubject); !strings.Contains(out, `"history": []`) {
+		t.Errorf("a withdrawal of nothing was recorded: %s", out)
+	}
+	code, _, errs = ctl(t, "", "consent", "withdraw", "--db", db, "--subject", secretSubject, "--purpose", "research.survey")
+	if code != exitUsage || !strings.Contains(errs, `did you mean "research.surveys"?`) || strings.Contains(errs, secretSubject) {
+		t.Errorf("withdraw undeclared purpose: exit %d %q; want 2 with a suggestion and no subject", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys"); code != exitOK {
+		t.Errorf("withdraw a consent on record: exit %d %s", code, errs)
+	}
+}
+
+// TestLiftingWhatWasNeverSet: unrestrict and reactivate of a subject that
+// is not restricted or deactivated are not found, as unobject of an
+// objection never made is, and leave no state behind.
+func TestLiftingWhatWasNeverSet(t *testing.T) {
+	db := newDB(t)
+	for _, verb := range []string{"unrestrict", "reactivate"} {
+		code, _, errs := ctl(t, "", "subject", verb, "--db", db, "--subject", secretSubject)
+		if code != exitNotFound || strings.Contains(errs, secretSubject) {
+			t.Errorf("%s never set: exit %d %q; want 3 and no subject id", verb, code, errs)
+		}
+	}
+	if _, out, _ := ctl(t, "", "subject", "show", "--db", db, "--subject", secretSubject); strings.Contains(out, "updated_at") {
+		t.Errorf("lifting nothing wrote a state: %s", out)
+	}
+	for _, pair := range [][2]string{{"restrict", "unrestrict"}, {"deactivate", "reactivate"}} {
+		ctl(t, "", "subject", pair[0], "--db", db, "--subject", "u-1")
+		if code, out, errs := ctl(t, "", "subject", pair[1], "--db", db, "--subject", "u-1"); code != exitOK || strings.Contains(out, `": true`) {
+			t.Errorf("%s after %s: exit %d %s %s", pair[1], pair[0], code, out, errs)
+		}
+	}
+}
+
+// TestDatabaseInAMissingDirectory: a --db whose directory is not there is
+// a mistake about the path for every verb (exit 4, naming the directory),
+// not a database init could make.
+func TestDatabaseInAMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "no", "such")
+	db := filepath.Join(dir, "privacy.db")
+	for _, args := range [][]string{
+		{"consent", "show", "--subject", "u"},
+		{"subject", "restrict", "--subject", "u"},
+		{"ledger", "verify"},
+	} {
+		code, _, errs := ctl(t, "", append(args, "--db", db)...)
+		if code != exitStore || !strings.Contains(errs, dir) || strings.Contains(errs, "privacyctl init") {
+			t.Errorf("%v: exit %d %q; want 4 naming %s, not init", args, code, errs, dir)
+		}
+	}
+}
+
+// TestMistypedNamesAreSuggested: a mistyped path, trigger, category,
+// request kind, subject kind or purpose gets the one meant.
+func TestMistypedNamesAreSuggested(t *testing.T) {
+	db := newDB(t)
+	dir := filepath.Dir(db)
+	_, printed, _ := ctl(t, "", "catalog", "print")
+	catalog := filepath.Join(dir, "my-catalog.yaml")
+	notice := filepath.Join(dir, "notice.txt")
+	for _, f := range []string{catalog, notice} {
+		if err := os.WriteFile(f, []byte(printed), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	typo := filepath.Join(dir, "my-catalg.yaml")
+	tests := []struct {
+		name string
+		code int
+		args []string
+		want string
+	}{
+		{"db", exitNotFound, []string{"consent", "show", "--subject", "u", "--db", filepath.Join(dir, "privcy.db")}, `did you mean "` + db + `"?`},
+		{"catalog check", exitUsage, []string{"catalog", "check", typo}, `did you mean "` + catalog + `"?`},
+		{"--catalog", exitUsage, []string{"catalog", "notice", "--catalog", typo}, `did you mean "` + catalog + `"?`},
+		{"diff-notice", exitUsage, []string{"catalog", "diff-notice", filepath.Join(dir, "notic.txt")}, `did you mean "` + notice + `"?`},
+		{"ropa input", exitUsage, []string{"catalog", "ropa", "--decision-log", filepath.Join(dir, "notice.tx")}, `did you mean "` + notice + `"?`},
+		{"trigger", exitUsage, []string{"subject", "lifecycle", "--db", db, "--subject", "u", "--trigger", "acount_closed"}, `did you mean "account_closed"?`},
+		{"hold category", exitUsage, []string{"retention", "hold", "--db", db, "--by", "legal", "--reason", "claim", "--category", "instance.financial.crd"}, `did you mean "instance.financial.card"?`},
+		{"audience data", exitUsage, []string{"audience", "research.surveys", "--db", db, "--data", "instance.contact.emial"}, `did you mean "instance.contact.email"?`},
+		{"dsar kind", exitUsage, []string{"dsar", "open", "--db", db, "--subject", "u", "--kind", "acess"}, `did you mean "access"?`},
+		{"dsar subject kind", exitUsage, []string{"dsar", "open", "--db", db, "--subject", "u", "--kind", "access", "--subject-kind", "gust"}, `did you mean "guest"?`},
+		{"dsar purpose", exitUsage, []string{"dsar", "open", "--db", db, "--subject", "u", "--kind", "objection", "--purposes", "marketing.announcement"}, `did you mean "marketing.announcements"?`},
+		{"dsar category", exitUsage, []string{"dsar", "open", "--db", db, "--subject", "u", "--kind", "erasure", "--categories", "instance.contact.emial"}, `did you mean "instance.contact.email"?`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := ctl(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want %d and one line with %q", code, errs, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// TestAudienceDataTakesAParentCategory: --data, like a request's data,
+// may name a parent category for all its children (SPEC: "a request may
+// name a parent").
+func TestAudienceDataTakesAParentCategory(t *testing.T) {
+	db := newDB(t)
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox")
+	code, out, errs := ctl(t, "", "audience", "research.surveys", "--db", db, "--data", "instance.contact", "-o", "text")
+	if code != exitOK || out != "u-1\n" {
+		t.Errorf("audience --data instance.contact: exit %d %q %s; want u-1", code, out, errs)
+	}
+}
+
+// TestHoldSubjectIsCheckedAsAnID: a hold's subject is bounded like every
+// id, and the error names the field, not the value.
+func TestHoldSubjectIsCheckedAsAnID(t *testing.T) {
+	db := newDB(t)
+	long := strings.Repeat("x", 5000)
+	code, _, errs := ctl(t, "", "retention", "hold", "--db", db, "--subject", long, "--by", "legal", "--reason", "claim")
+	if code != exitUsage || !strings.Contains(errs, "subject_id") || strings.Contains(errs, long) {
+		t.Errorf("hold on a 5000-byte subject: exit %d %.200q; want 2 naming subject_id", code, errs)
+	}
+}
