@@ -145,3 +145,31 @@ func TestHoldSubjectIsCheckedAsAnID(t *testing.T) {
 		t.Errorf("hold on a 5000-byte subject: exit %d %.200q; want 2 naming subject_id", code, errs)
 	}
 }
+
+// TestAudienceInputIsStrict: audience's --recipient and --subjects lines
+// are decoded as strictly as a request (a duplicate key, which the last
+// one would silently win, and data after the value are errors naming the
+// field), and a subject line the request refuses is named by its line.
+func TestAudienceInputIsStrict(t *testing.T) {
+	db := newDB(t)
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox")
+	for _, c := range []struct {
+		name, stdin string
+		args        []string
+		want        string
+	}{
+		{"duplicate recipient key", "", []string{"--recipient", `{"id":"m","kind":"processor","kind":"third_party","country":"NL","dpa":true}`}, "--recipient: want a JSON recipient: kind: duplicate key"},
+		{"data after the recipient", "", []string{"--recipient", `{"id":"m","kind":"processor","country":"NL","dpa":true} {"kind":"third_party"}`}, "unexpected data after the JSON value"},
+		{"duplicate subject key", `{"id":"u-1","kind":"user"}` + "\n" + `{"id":"` + secretSubject + `","kind":"user","kind":"guest"}` + "\n", []string{"--subjects", "-"}, "--subjects line 2: want a JSON subject: kind: duplicate key"},
+		{"subject kind on line 2", `{"id":"u-1","kind":"user"}` + "\n" + `{"id":"` + secretSubject + `","kind":"usr"}` + "\n", []string{"--subjects", "-"}, `--subjects line 2: subject.kind: unknown subject kind "usr" (did you mean "user"?)`},
+		{"country on line 2", `{"id":"u-1","kind":"user"}` + "\n" + `{"id":"` + secretSubject + `","kind":"user","country":"nl"}` + "\n", []string{"--subjects", "-"}, "--subjects line 2: subject.country"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"audience", "research.surveys", "--db", db}, c.args...)
+			code, out, errs := ctl(t, c.stdin, args...)
+			if code != exitUsage || !strings.Contains(errs, c.want) || strings.Contains(errs, secretSubject) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q without the subject", code, out, errs, c.want)
+			}
+		})
+	}
+}
