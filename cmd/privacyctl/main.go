@@ -205,7 +205,40 @@ Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
 		}
 		root.AddCommand(parent)
 	}
+	// cobra's completion verbs take their writer when they are made.
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	strictBuiltins(root)
 	return root
+}
+
+// strictBuiltins makes cobra's help and completion commands treat an
+// unknown topic or shell as every other verb treats an unknown verb (exit
+// 2, with a "did you mean"): by themselves they print help and exit 0.
+func strictBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, sub := range root.Commands() {
+		switch sub.Name() {
+		case "completion":
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = unknownVerb
+		case "help":
+			sub.Run = nil
+			sub.RunE = func(cmd *cobra.Command, args []string) error {
+				target, rest, err := cmd.Root().Find(args)
+				switch {
+				case err != nil:
+					return usagef("%s: %v", cmd.CommandPath(), err)
+				case len(rest) > 0 && target.HasSubCommands():
+					return unknownVerb(target, rest)
+				case len(rest) > 0:
+					return usagef("%s: unexpected argument %q", target.CommandPath(), rest[0])
+				}
+				return target.Help()
+			}
+		}
+	}
 }
 
 func newVerb(c *cli, name string, v verb) *cobra.Command {

@@ -173,3 +173,29 @@ func TestAudienceInputIsStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpAndCompletionRefuseUnknownTopics: help for an unknown verb and
+// completion for an unknown shell are usage errors (exit 2, one line),
+// like an unknown verb; help for a known one still prints it.
+func TestHelpAndCompletionRefuseUnknownTopics(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "decid"}, "did you mean decide?"},
+		{[]string{"help", "consent", "grnt"}, "did you mean grant?"},
+		{[]string{"help", "decide", "extra"}, `unexpected argument "extra"`},
+		{[]string{"completion", "tcsh"}, `unknown verb "tcsh"`},
+		{[]string{"completion"}, "missing verb"},
+	} {
+		code, out, errs := ctl(t, "", c.args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %.60q, stderr %q; want 2 and one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+	for _, args := range [][]string{{"help", "consent", "grant"}, {"completion", "bash"}} {
+		if code, out, errs := ctl(t, "", args...); code != exitOK || out == "" {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+}
