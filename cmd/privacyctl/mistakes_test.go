@@ -199,3 +199,14 @@ func TestHelpAndCompletionRefuseUnknownTopics(t *testing.T) {
 		}
 	}
 }
+
+// TestUnobjectSuggestsTheObjection: lifting an objection under a mistyped
+// purpose names the purpose the subject did object to.
+func TestUnobjectSuggestsTheObjection(t *testing.T) {
+	db := newDB(t)
+	ctl(t, "", "subject", "object", "--db", db, "--subject", secretSubject, "--purpose", "marketing.announcements")
+	code, _, errs := ctl(t, "", "subject", "unobject", "--db", db, "--subject", secretSubject, "--purpose", "marketing.anouncements")
+	if code != exitNotFound || !strings.Contains(errs, `did you mean "marketing.announcements"?`) || strings.Contains(errs, secretSubject) {
+		t.Errorf("unobject a mistyped purpose: exit %d %q; want 3 with the purpose meant and no subject", code, errs)
+	}
+}

@@ -346,7 +346,14 @@ func cmdSubjectUnobject(c *cli, fs *pflag.FlagSet) runFunc {
 			if !s.WithdrawObjection(*purpose) {
 				what := "all direct marketing"
 				if *purpose != "" {
-					what = fmt.Sprintf("purpose %q", *purpose)
+					// The nearest purpose the subject did object to.
+					var objected []string
+					for _, o := range s.Objections {
+						if o.Purpose != "" {
+							objected = append(objected, o.Purpose)
+						}
+					}
+					what = fmt.Sprintf("purpose %q%s", *purpose, privacy.DidYouMean(*purpose, objected))
 				}
 				return fmt.Errorf("the --subject given has no objection to %s: %w", what, privacy.ErrNotFound)
 			}
