@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The tests of this file hold what an audit of the command line from the
@@ -208,5 +209,22 @@ func TestUnobjectSuggestsTheObjection(t *testing.T) {
 	code, _, errs := ctl(t, "", "subject", "unobject", "--db", db, "--subject", secretSubject, "--purpose", "marketing.anouncements")
 	if code != exitNotFound || !strings.Contains(errs, `did you mean "marketing.announcements"?`) || strings.Contains(errs, secretSubject) {
 		t.Errorf("unobject a mistyped purpose: exit %d %q; want 3 with the purpose meant and no subject", code, errs)
+	}
+}
+
+// TestConsentExpireNotAhead: consent expire --at a time to come is bad
+// input: it would record an expiry that has not happened, which a
+// withdrawal was then dated after (the consent stayed live).
+func TestConsentExpireNotAhead(t *testing.T) {
+	db := newDB(t)
+	expires := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox", "--expires", expires)
+	ahead := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	if code, out, errs := ctl(t, "", "consent", "expire", "--db", db, "--at", ahead); code != exitUsage || !strings.Contains(errs, "--at") {
+		t.Errorf("expire --at %s: exit %d %s %s; want 2 naming --at", ahead, code, out, errs)
+	}
+	ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys")
+	if _, out, _ := ctl(t, surveyRequest, "decide", "--db", db); decision(t, out).Allowed {
+		t.Errorf("after the withdrawal: %s", out)
 	}
 }

@@ -165,14 +165,20 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 func cmdConsentExpire(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	sf.register(fs)
-	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
+	atFlag := fs.String("at", "", "RFC 3339 `time`, not in the future, up to which to record expiries (default: now)")
 	return func(ctx context.Context, args []string) error {
 		at, err := timeFlag("at", *atFlag)
 		if err != nil {
 			return err
 		}
-		if at.IsZero() {
-			at = time.Now().UTC()
+		now := time.Now().UTC()
+		switch {
+		case at.IsZero():
+			at = now
+		case at.After(now):
+			// The ledger records what happened: an expiry recorded ahead
+			// of its time is a record of something yet to come.
+			return usagef("--at: %s is in the future: an expiry is recorded once it has passed", at.Format(time.RFC3339))
 		}
 		st, err := sf.open(ctx)
 		if err != nil {
