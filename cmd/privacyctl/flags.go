@@ -96,7 +96,7 @@ func (s *storeFlags) register(fs *pflag.FlagSet) {
 func (s *storeFlags) registerRead(fs *pflag.FlagSet) {
 	s.fs = fs
 	fs.StringVar(&s.db, "db", envOr("PRIVACY_DB", "privacy.db"), "SQLite database `file`; it must exist (privacyctl init makes one) [$PRIVACY_DB]")
-	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over --db unless --db is given [$PRIVACY_DSN]")
+	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over the default --db, not over a --db given (both given is an error) [$PRIVACY_DSN]")
 	fs.StringVar(&s.keyFile, "key-file", os.Getenv("PRIVACY_LEDGER_KEY_FILE"), "the consent ledger's keyring `file` (else $"+consent.EnvKeys+" if set) [$PRIVACY_LEDGER_KEY_FILE]")
 }
 
@@ -178,6 +178,10 @@ func (s *storeFlags) postgres() bool {
 }
 
 func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
+	if s.fs != nil && s.fs.Changed("db") && s.fs.Changed("dsn") {
+		// Which database was meant is not for privacyctl to guess.
+		return nil, usagef("--db and --dsn: give one")
+	}
 	keys, err := s.keys()
 	if err != nil {
 		return nil, err

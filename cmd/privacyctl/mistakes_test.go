@@ -228,3 +228,13 @@ func TestConsentExpireNotAhead(t *testing.T) {
 		t.Errorf("after the withdrawal: %s", out)
 	}
 }
+
+// TestDBAndDSNTogether: --db and --dsn both on the command line is a
+// usage error, not a silent choice of PostgreSQL.
+func TestDBAndDSNTogether(t *testing.T) {
+	db := newDB(t)
+	code, _, errs := ctl(t, "", "consent", "show", "--db", db, "--dsn", "postgres://nobody@127.0.0.1:1/none", "--subject", "u-1")
+	if code != exitUsage || !strings.Contains(errs, "--db and --dsn") {
+		t.Errorf("--db and --dsn: exit %d %q; want 2 naming both", code, errs)
+	}
+}
