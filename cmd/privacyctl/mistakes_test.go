@@ -238,3 +238,23 @@ func TestDBAndDSNTogether(t *testing.T) {
 		t.Errorf("--db and --dsn: exit %d %q; want 2 naming both", code, errs)
 	}
 }
+
+// TestConsentEvidenceNotEmpty: --method and --collected-by given empty
+// are errors, as --via is: a record that cannot say how or by what the
+// consent was collected or withdrawn is no evidence of it (Art. 7(1)).
+func TestConsentEvidenceNotEmpty(t *testing.T) {
+	db := newDB(t)
+	for _, args := range [][]string{
+		{"consent", "grant", "--subject", "u-1", "--purpose", "research.surveys", "--method", ""},
+		{"consent", "grant", "--subject", "u-1", "--purpose", "research.surveys", "--collected-by", " "},
+		{"consent", "withdraw", "--subject", "u-1", "--purpose", "research.surveys", "--method", ""},
+	} {
+		code, _, errs := ctl(t, "", append(args, "--db", db)...)
+		if code != exitUsage || !strings.Contains(errs, "is required") {
+			t.Errorf("%v: exit %d %q; want 2, the flag is required", args, code, errs)
+		}
+	}
+	if _, out, _ := ctl(t, "", "consent", "show", "--db", db, "--subject", "u-1"); !strings.Contains(out, `"history": []`) {
+		t.Errorf("a record was appended: %s", out)
+	}
+}

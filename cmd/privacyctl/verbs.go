@@ -70,7 +70,9 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
 	act := fs.String("act", "", "the affirmative act: unticked_box, button, signed_form, recorded_verbal or api (api needs --collected-by); pre-ticked boxes, silence, implied or continued-use consent are refused")
 	return func(ctx context.Context, args []string) error {
-		if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
+		// How and by what the consent was collected are its evidence
+		// (Art. 7(1)): given empty, they are a mistake, not a default.
+		if err := required("subject", *subjectID, "purpose", *purpose, "method", *method, "collected-by", *collectedBy); err != nil {
 			return err
 		}
 		cat, err := pf.loadCatalog()
@@ -126,7 +128,7 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 	via := fs.String("via", "privacyctl", "the `system` through which the subject withdrew (a preference center, support desk …)")
 	method := fs.String("method", consent.MethodCLI, "how the withdrawal was made (checkbox, api, email …)")
 	return func(ctx context.Context, args []string) error {
-		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via); err != nil {
+		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via, "method", *method); err != nil {
 			return err
 		}
 		_, undeclared := pf.declaredPurpose(*purpose)
