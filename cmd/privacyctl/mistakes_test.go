@@ -258,3 +258,14 @@ func TestConsentEvidenceNotEmpty(t *testing.T) {
 		t.Errorf("a record was appended: %s", out)
 	}
 }
+
+// TestConsentStaleOfAPurposeNotOnConsent: asking who must consent again
+// to a purpose not processed on consent says so, rather than asking for
+// a --version that would make no sense.
+func TestConsentStaleOfAPurposeNotOnConsent(t *testing.T) {
+	db := newDB(t)
+	code, _, errs := ctl(t, "", "consent", "stale", "--db", db, "--purpose", "service.delivery")
+	if code != exitUsage || !strings.Contains(errs, "not processed on consent") || strings.Contains(errs, "give --version") {
+		t.Errorf("consent stale of service.delivery: exit %d %q", code, errs)
+	}
+}
