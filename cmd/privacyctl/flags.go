@@ -65,6 +65,16 @@ func timeFlag(name, value string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// pastTimeFlag is timeFlag for the time something happened: a time to
+// come is bad input, and why says why.
+func pastTimeFlag(name, value, why string) (time.Time, error) {
+	t, err := timeFlag(name, value)
+	if err == nil && t.After(time.Now()) {
+		return time.Time{}, usagef("--%s: %s is in the future: %s", name, t.Format(time.RFC3339), why)
+	}
+	return t, err
+}
+
 // required checks flags given as name, value pairs and names the first
 // one that is empty.
 func required(pairs ...string) error {

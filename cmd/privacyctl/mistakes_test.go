@@ -269,3 +269,19 @@ func TestConsentStaleOfAPurposeNotOnConsent(t *testing.T) {
 		t.Errorf("consent stale of service.delivery: exit %d %q", code, errs)
 	}
 }
+
+// TestLifecycleNotAhead: subject lifecycle --at, the time a retention
+// trigger happened, may not lie ahead (as subject.Assess refuses an
+// assessment dated ahead): a trigger dated ahead would start the
+// retention clock late, silently keeping data longer.
+func TestLifecycleNotAhead(t *testing.T) {
+	db := newDB(t)
+	ahead := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	code, _, errs := ctl(t, "", "subject", "lifecycle", "--db", db, "--subject", "u-1", "--trigger", "account_closed", "--at", ahead)
+	if code != exitUsage || !strings.Contains(errs, "--at") || !strings.Contains(errs, "future") {
+		t.Errorf("lifecycle --at %s: exit %d %q; want 2, --at in the future", ahead, code, errs)
+	}
+	if _, out, _ := ctl(t, "", "subject", "show", "--db", db, "--subject", "u-1"); strings.Contains(out, "account_closed") {
+		t.Errorf("a trigger dated ahead was recorded: %s", out)
+	}
+}

@@ -169,18 +169,14 @@ func cmdConsentExpire(c *cli, fs *pflag.FlagSet) runFunc {
 	sf.register(fs)
 	atFlag := fs.String("at", "", "RFC 3339 `time`, not in the future, up to which to record expiries (default: now)")
 	return func(ctx context.Context, args []string) error {
-		at, err := timeFlag("at", *atFlag)
+		// The ledger records what happened: an expiry recorded ahead of
+		// its time is a record of something yet to come.
+		at, err := pastTimeFlag("at", *atFlag, "an expiry is recorded once it has passed")
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
-		switch {
-		case at.IsZero():
-			at = now
-		case at.After(now):
-			// The ledger records what happened: an expiry recorded ahead
-			// of its time is a record of something yet to come.
-			return usagef("--at: %s is in the future: an expiry is recorded once it has passed", at.Format(time.RFC3339))
+		if at.IsZero() {
+			at = time.Now().UTC()
 		}
 		st, err := sf.open(ctx)
 		if err != nil {
@@ -438,7 +434,7 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	trigger := fs.String("trigger", "", "the retention trigger that happened: account_closed, last_activity … (required)")
-	atFlag := fs.String("at", "", "RFC 3339 `time` it happened (default: now)")
+	atFlag := fs.String("at", "", "RFC 3339 `time`, not in the future, it happened (default: now)")
 	forget := fs.Bool("clear", false, "forget the trigger's time instead (the account was reopened …)")
 	return func(ctx context.Context, args []string) error {
 		if err := required("subject", *subjectID, "trigger", *trigger); err != nil {
@@ -455,7 +451,7 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 		if !slices.Contains(triggers, *trigger) {
 			return usagef("--trigger: no retention rule of the catalog runs from %q%s", *trigger, privacy.DidYouMean(*trigger, triggers))
 		}
-		at, err := timeFlag("at", *atFlag)
+		at, err := pastTimeFlag("at", *atFlag, "a trigger is recorded once it has happened, or the retention clock would start late")
 		if err != nil {
 			return err
 		}
