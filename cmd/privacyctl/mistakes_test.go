@@ -285,3 +285,27 @@ func TestLifecycleNotAhead(t *testing.T) {
 		t.Errorf("a trigger dated ahead was recorded: %s", out)
 	}
 }
+
+// TestDecideNotesTheNameMeant: a request with a mistyped purpose or
+// category is denied (exit 0, the decision JSON on stdout unchanged) and
+// stderr names the purpose and category meant.
+func TestDecideNotesTheNameMeant(t *testing.T) {
+	db := newDB(t)
+	req := `{"subject":{"id":"` + secretSubject + `","kind":"user"},"purpose":"research.survey","data":["instance.contact.emial"]}`
+	code, out, errs := ctl(t, req, "decide", "--db", db)
+	d := decision(t, out)
+	if code != exitOK || d.Allowed || !d.Has("purpose.undeclared") || !d.Has("data.unknown_category") {
+		t.Fatalf("decide: exit %d, %v", code, d.Codes())
+	}
+	for _, want := range []string{`did you mean "research.surveys"?`, `did you mean "instance.contact.email"?`} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q lacks %q", errs, want)
+		}
+	}
+	if strings.Contains(errs, secretSubject) {
+		t.Errorf("stderr names the subject: %q", errs)
+	}
+	if _, _, errs := ctl(t, surveyRequest, "decide", "--db", db); errs != "" {
+		t.Errorf("a request with known names printed on stderr: %q", errs)
+	}
+}

@@ -50,7 +50,34 @@ func cmdDecide(c *cli, fs *pflag.FlagSet) runFunc {
 		if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
 			return fmt.Errorf("request on stdin: %w", err)
 		}
+		if err == nil {
+			hintUnknownNames(c.stderr, eng.Catalog(), req, d)
+		}
 		return err
+	}
+}
+
+// hintUnknownNames prints, on stderr, the name meant for a purpose or data
+// category the decision found unknown, where one is near: a mistyped name
+// is a denial (purpose.undeclared, data.unknown_category, exit 0 as SPEC
+// has it), which the operator should not take for the policy's answer.
+// The decision is the policy's; this only reads its codes.
+func hintUnknownNames(w io.Writer, cat *privacy.Catalog, req privacy.Request, d privacy.Decision) {
+	if d.Has(privacy.ReasonPurposeUndeclared) {
+		if s := privacy.DidYouMean(req.Purpose, cat.PurposeKeys()); s != "" {
+			fmt.Fprintf(w, "privacyctl: note: purpose %q is not in the catalog%s\n", req.Purpose, s)
+		}
+	}
+	if d.Has(privacy.ReasonDataUnknownCategory) {
+		keys := categoryKeys(cat)
+		for _, k := range req.Data {
+			if cat.Leaves(k) != nil {
+				continue
+			}
+			if s := privacy.DidYouMean(k, keys); s != "" {
+				fmt.Fprintf(w, "privacyctl: note: data category %q is not in the catalog%s\n", k, s)
+			}
+		}
 	}
 }
 
