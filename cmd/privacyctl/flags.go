@@ -212,8 +212,8 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-			retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
+		return s.checked(ctx, mode, &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+			retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close})
 	}
 	if err := checkDBPath(s.db, mode); err != nil {
 		return nil, err
@@ -231,8 +231,48 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
 	}
-	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-		retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
+	return s.checked(ctx, mode, &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+		retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close})
+}
+
+// checked returns st opened for mode once a verb that writes is given
+// keys that hold the key of the ledger's last record; it closes st and
+// fails otherwise.
+func (s *storeFlags) checked(ctx context.Context, mode int, st *stores) (*stores, error) {
+	if mode == modeRead || st.keys == nil {
+		return st, nil
+	}
+	if err := keysHoldHead(ctx, st.consents, st.keys); err != nil {
+		st.close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// keysHoldHead refuses keys that do not hold the key the ledger's last
+// record is sealed with: a --key-file (or $PRIVACY_LEDGER_KEYS) of another
+// ledger, or a rotation that replaced the keyring instead of adding a key,
+// would chain new records under a key no keyring of this ledger holds, and
+// the ledger no longer verifies with its own keys.
+func keysHoldHead(ctx context.Context, l consent.Ledger, keys consent.KeyProvider) error {
+	head, err := l.Head(ctx)
+	if err != nil || head.Seq == 0 {
+		return err
+	}
+	var last consent.Record
+	if err := l.Scan(ctx, head.Seq-1, func(r consent.Record) error { last = r; return nil }); err != nil {
+		return err
+	}
+	if last.KeyID == "" {
+		return nil
+	}
+	if _, err := keys.Key(ctx, last.KeyID); err != nil {
+		if errors.Is(err, consent.ErrUnknownKey) {
+			return usagef("--key-file: the consent ledger's last record is sealed with key %q, which the keys given do not hold: give this ledger's keyring (rotate by adding a key to it, keeping the old ones)", last.KeyID)
+		}
+		return err
+	}
+	return nil
 }
 
 // checkDBPath checks the SQLite path before SQLite sees it, so that each

@@ -309,3 +309,39 @@ func TestDecideNotesTheNameMeant(t *testing.T) {
 		t.Errorf("a request with known names printed on stderr: %q", errs)
 	}
 }
+
+// TestKeyFileOfAnotherLedger: a write verb given keys that do not hold
+// the key of the ledger's last record (another ledger's --key-file, or a
+// rotation that replaced the keyring) is refused, exit 2, before it
+// appends: the ledger would no longer verify with its own keys. Adding a
+// key to the keyring is the rotation that works.
+func TestKeyFileOfAnotherLedger(t *testing.T) {
+	db := newDB(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	k1 := "k1 " + strings.Repeat("ab", 32) + "\n"
+	k2 := "k2 " + strings.Repeat("cd", 32) + "\n"
+	mine, other, rotated := write("ledger.keys", k1), write("other.keys", k2), write("rotated.keys", k1+k2)
+	grant := func(subject, keys string) (int, string) {
+		code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", subject, "--purpose", "research.surveys", "--method", "checkbox", "--key-file", keys)
+		return code, errs
+	}
+	if code, errs := grant("u-1", mine); code != exitOK {
+		t.Fatalf("grant with the ledger's keys: exit %d %s", code, errs)
+	}
+	if code, errs := grant("u-2", other); code != exitUsage || !strings.Contains(errs, `"k1"`) {
+		t.Errorf("grant with another ledger's keys: exit %d %q; want 2 naming k1", code, errs)
+	}
+	if code, errs := grant("u-3", rotated); code != exitOK {
+		t.Errorf("grant after a rotation that adds k2: exit %d %s", code, errs)
+	}
+	if code, out, errs := ctl(t, "", "ledger", "verify", "--db", db, "--key-file", rotated); code != exitOK || !strings.Contains(out, `"keyed": 2`) {
+		t.Errorf("verify: exit %d %s %s; want intact, 2 keyed records", code, out, errs)
+	}
+}
