@@ -367,6 +367,9 @@ func cmdDSAROffboard(c *cli, fs *pflag.FlagSet) runFunc {
 		}
 		defer closeFn()
 		r, err := desk.Offboard(ctx, dsar.Offboarding{Controller: *controller, Kind: privacy.SubjectKind(*kind), Return: *ret, By: *by, Reference: *reference})
+		if errors.Is(err, dsar.ErrNoSource) && r.ID == "" {
+			return usagef("dsar offboard: the customer's data is in the services' tables and no --dataset describes them: give --dataset FILE (docs/datasets.md)")
+		}
 		if err != nil && r.ID == "" {
 			return err
 		}

@@ -345,3 +345,14 @@ func TestKeyFileOfAnotherLedger(t *testing.T) {
 		t.Errorf("verify: exit %d %s %s; want intact, 2 keyed records", code, out, errs)
 	}
 }
+
+// TestOffboardWithoutADataset: dsar offboard without --dataset is a usage
+// error saying to give one (exit 2), as dsar run's is, not a store
+// failure (exit 4) naming the Go API's WithSource.
+func TestOffboardWithoutADataset(t *testing.T) {
+	db := newDB(t)
+	code, _, errs := ctl(t, "", "dsar", "offboard", "--db", db, "--controller", "acme", "--delete", "--by", "ops")
+	if code != exitUsage || !strings.Contains(errs, "--dataset") {
+		t.Errorf("offboard without --dataset: exit %d %q; want 2 naming --dataset", code, errs)
+	}
+}
