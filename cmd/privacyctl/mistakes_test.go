@@ -39,6 +39,16 @@ func TestWithdrawNeedsAConsentOnRecord(t *testing.T) {
 	if code, _, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "research.surveys"); code != exitOK {
 		t.Errorf("withdraw a consent on record: exit %d %s", code, errs)
 	}
+	// A transfer consent (Art. 49(1)(a)) is kept under a purpose of its
+	// own: never given, it is not found, not an undeclared purpose.
+	code, _, errs = ctl(t, "", "consent", "withdraw", "--db", db, "--subject", secretSubject, "--purpose", "transfer.support.us")
+	if code != exitNotFound || strings.Contains(errs, "declares no purpose") {
+		t.Errorf("withdraw a transfer consent never given: exit %d %q; want 3", code, errs)
+	}
+	ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "transfer.support.us", "--method", "checkbox")
+	if code, _, errs := ctl(t, "", "consent", "withdraw", "--db", db, "--subject", "u-1", "--purpose", "transfer.support.us"); code != exitOK {
+		t.Errorf("withdraw a transfer consent on record: exit %d %s", code, errs)
+	}
 }
 
 // TestLiftingWhatWasNeverSet: unrestrict and reactivate of a subject that

@@ -158,7 +158,13 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via, "method", *method); err != nil {
 			return err
 		}
-		_, undeclared := pf.declaredPurpose(*purpose)
+		purposeToCheck := *purpose
+		if base, _, ok := privacy.ParseTransferConsentPurpose(*purpose); ok {
+			// The explicit consent to a transfer (Art. 49(1)(a)) is kept
+			// under "transfer.<purpose>.<country>": its purpose is base.
+			purposeToCheck = base
+		}
+		_, undeclared := pf.declaredPurpose(purposeToCheck)
 		if undeclared != nil && !isUsage(undeclared) {
 			return undeclared
 		}
