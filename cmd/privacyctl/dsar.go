@@ -80,7 +80,7 @@ func (d *dsarEnv) registerRead(fs *pflag.FlagSet, withID bool) {
 }
 
 func (d *dsarEnv) registerRest(fs *pflag.FlagSet, withID bool) {
-	d.pf.register(fs)
+	d.pf.registerCatalog(fs)
 	if withID {
 		fs.StringVar(&d.id, "id", "", "request `id` (required)")
 	}

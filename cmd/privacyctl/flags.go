@@ -403,7 +403,11 @@ func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
 	}
 	b, err := policies.LoadBundle(context.Background(), p.bundle, opts...)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
-		return nil, usagef("--bundle: %v", err)
+		hint := ""
+		if _, serr := os.Stat(p.bundle); errors.Is(serr, fs.ErrNotExist) {
+			hint = nearestSibling(p.bundle, true)
+		}
+		return nil, usagef("--bundle: %v%s", err, hint)
 	}
 	return b, err
 }
@@ -448,7 +452,11 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 	if p.policy != "" {
 		entries, err := os.ReadDir(p.policy)
 		if err != nil {
-			return nil, usagef("--policy: %v", err)
+			hint := ""
+			if errors.Is(err, fs.ErrNotExist) {
+				hint = nearestSibling(p.policy, true)
+			}
+			return nil, usagef("--policy: %v%s", err, hint)
 		}
 		for _, e := range entries {
 			name := e.Name()
@@ -472,9 +480,13 @@ func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
 }
 
 // siblingHint returns ` (did you mean "DIR/NAME"?)` for a path that names
-// no file, with the file beside it whose name is nearest (privacy.Suggest),
+// nothing, with the file beside it whose name is nearest (privacy.Suggest),
 // or "" when none is near: a mistyped path gets the one meant.
-func siblingHint(path string) string {
+func siblingHint(path string) string { return nearestSibling(path, false) }
+
+// nearestSibling is siblingHint, among directories too when dirs is set
+// (for a flag that takes a directory).
+func nearestSibling(path string, dirs bool) string {
 	dir, base := filepath.Split(path)
 	d, err := os.Open(cmp.Or(dir, "."))
 	if err != nil {
@@ -485,7 +497,7 @@ func siblingHint(path string) string {
 	var names []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm") || strings.HasSuffix(name, "-journal") {
+		if (e.IsDir() && !dirs) || strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm") || strings.HasSuffix(name, "-journal") {
 			continue
 		}
 		names = append(names, name)

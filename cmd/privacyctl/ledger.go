@@ -80,7 +80,7 @@ func cmdConsentReceipt(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.registerRead(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	id := fs.String("record", "", "consent record `id` (required)")
 	return func(ctx context.Context, args []string) error {
 		if err := required("record", *id); err != nil {

@@ -105,6 +105,12 @@ func TestMistypedNamesAreSuggested(t *testing.T) {
 		}
 	}
 	typo := filepath.Join(dir, "my-catalg.yaml")
+	policyDir, bundleDir := filepath.Join(dir, "policy"), filepath.Join(dir, "bundle")
+	for _, d := range []string{policyDir, bundleDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		code int
@@ -116,6 +122,8 @@ func TestMistypedNamesAreSuggested(t *testing.T) {
 		{"--catalog", exitUsage, []string{"catalog", "notice", "--catalog", typo}, `did you mean "` + catalog + `"?`},
 		{"diff-notice", exitUsage, []string{"catalog", "diff-notice", filepath.Join(dir, "notic.txt")}, `did you mean "` + notice + `"?`},
 		{"ropa input", exitUsage, []string{"catalog", "ropa", "--decision-log", filepath.Join(dir, "notice.tx")}, `did you mean "` + notice + `"?`},
+		{"--policy dir", exitUsage, []string{"audience", "research.surveys", "--db", db, "--policy", filepath.Join(dir, "polcy")}, `did you mean "` + policyDir + `"?`},
+		{"--bundle dir", exitUsage, []string{"catalog", "check", "--bundle", filepath.Join(dir, "bundel")}, `did you mean "` + bundleDir + `"?`},
 		{"trigger", exitUsage, []string{"subject", "lifecycle", "--db", db, "--subject", "u", "--trigger", "acount_closed"}, `did you mean "account_closed"?`},
 		{"hold category", exitUsage, []string{"retention", "hold", "--db", db, "--by", "legal", "--reason", "claim", "--category", "instance.financial.crd"}, `did you mean "instance.financial.card"?`},
 		{"audience data", exitUsage, []string{"audience", "research.surveys", "--db", db, "--data", "instance.contact.emial"}, `did you mean "instance.contact.email"?`},
@@ -364,5 +372,29 @@ func TestOffboardWithoutADataset(t *testing.T) {
 	code, _, errs := ctl(t, "", "dsar", "offboard", "--db", db, "--controller", "acme", "--delete", "--by", "ops")
 	if code != exitUsage || !strings.Contains(errs, "--dataset") {
 		t.Errorf("offboard without --dataset: exit %d %q; want 2 naming --dataset", code, errs)
+	}
+}
+
+// TestPolicyOnlyWhereItDecides: --policy (extension Rego modules) is a
+// flag of the verbs that decide (decide, audience, consent stale) only;
+// the others took it and ignored it, a module that never ran and a
+// mistyped directory that never failed.
+func TestPolicyOnlyWhereItDecides(t *testing.T) {
+	db := newDB(t)
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	for _, args := range [][]string{
+		{"catalog", "notice"},
+		{"catalog", "ropa"},
+		{"retention", "plan", "--db", db},
+		{"consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys"},
+		{"dsar", "list", "--db", db},
+	} {
+		code, _, errs := ctl(t, "", append(args, "--policy", missing)...)
+		if code != exitUsage || !strings.Contains(errs, "unknown flag: --policy") {
+			t.Errorf("%v --policy: exit %d %q; want 2, an unknown flag", args, code, errs)
+		}
+	}
+	if code, _, errs := ctl(t, surveyRequest, "decide", "--db", db, "--policy", missing); code != exitUsage || !strings.Contains(errs, missing) {
+		t.Errorf("decide --policy of a missing directory: exit %d %q", code, errs)
 	}
 }

@@ -85,7 +85,7 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.register(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	purpose := fs.String("purpose", "", "purpose `key` (required)")
 	version := fs.String("version", "", "policy `version` the subject was shown (default: the purpose's consent_version)")
