@@ -180,6 +180,9 @@ Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
 		Args:          cobra.ArbitraryArgs,
 		RunE:          unknownVerb,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSubjectFlag(cmd); err != nil {
+				return err
+			}
 			return c.chooseOutput(cmd)
 		},
 	}
@@ -338,6 +341,21 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	}
 	return usagef("%s: %s (run %s --help)", cmd.CommandPath(), msg, cmd.CommandPath())
+}
+
+// checkSubjectFlag refuses a --subject with white space at either end: ids
+// are compared exactly, so " u-1" (a pasted id) would record an objection,
+// restriction or withdrawal for no one while u-1's processing goes on. The
+// error names the flag, not the id.
+func checkSubjectFlag(cmd *cobra.Command) error {
+	f := cmd.Flags().Lookup("subject")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if v := f.Value.String(); v != strings.TrimSpace(v) {
+		return usagef("--subject: the id has white space at its start or end; ids are compared exactly")
+	}
+	return nil
 }
 
 // chooseOutput settles the output format: the flag or PRIVACY_OUTPUT, else

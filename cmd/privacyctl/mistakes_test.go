@@ -398,3 +398,20 @@ func TestPolicyOnlyWhereItDecides(t *testing.T) {
 		t.Errorf("decide --policy of a missing directory: exit %d %q", code, errs)
 	}
 }
+
+// TestSubjectWithSurroundingSpace: a --subject with white space at either
+// end (a pasted id) is refused: it would object, restrict or withdraw for
+// a subject no request names, while the one meant is processed on.
+func TestSubjectWithSurroundingSpace(t *testing.T) {
+	db := newDB(t)
+	for _, args := range [][]string{
+		{"subject", "object", "--subject", " u-1", "--all-marketing"},
+		{"subject", "restrict", "--subject", "u-1\n"},
+		{"consent", "show", "--subject", "u-1 "},
+	} {
+		code, _, errs := ctl(t, "", append(args, "--db", db)...)
+		if code != exitUsage || !strings.Contains(errs, "--subject") || strings.Contains(errs, "u-1") {
+			t.Errorf("%v: exit %d %q; want 2 naming --subject, not the id", args, code, errs)
+		}
+	}
+}
