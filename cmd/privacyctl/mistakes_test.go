@@ -415,3 +415,21 @@ func TestSubjectWithSurroundingSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardianMethodNeedsTheFlag: --method guardian without --guardian is
+// refused: the decision reads the flag, so the record would say a
+// guardian consented while decisions for the child deny.
+func TestGuardianMethodNeedsTheFlag(t *testing.T) {
+	db := newDB(t)
+	code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "kid", "--purpose", "research.surveys", "--method", "guardian")
+	if code != exitUsage || !strings.Contains(errs, "--guardian") {
+		t.Errorf("--method guardian alone: exit %d %q; want 2 naming --guardian", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "kid", "--purpose", "research.surveys", "--method", "guardian", "--guardian"); code != exitOK {
+		t.Fatalf("--method guardian --guardian: exit %d %s", code, errs)
+	}
+	child := `{"subject":{"id":"kid","kind":"user","age":14,"country":"NL"},"purpose":"research.surveys","data":["instance.contact.email"]}`
+	if _, out, _ := ctl(t, child, "decide", "--db", db); !decision(t, out).Allowed {
+		t.Errorf("with the guardian's consent: %s", out)
+	}
+}

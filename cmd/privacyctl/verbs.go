@@ -102,6 +102,12 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 		if err := required("subject", *subjectID, "purpose", *purpose, "method", *method, "collected-by", *collectedBy); err != nil {
 			return err
 		}
+		if *method == consent.MethodGuardian && !*guardian {
+			// The decision reads --guardian (Art. 8), not the method: a
+			// record saying a guardian consented without it would deny
+			// a child's processing the operator believes authorised.
+			return usagef("--method guardian: give --guardian too, the flag the decision reads for the authorisation of the holder of parental responsibility (Art. 8)")
+		}
 		cat, err := pf.loadCatalog()
 		if err != nil {
 			return err
