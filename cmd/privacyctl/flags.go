@@ -99,7 +99,7 @@ type storeFlags struct {
 // and PRIVACY_DSN, and, for a verb that writes, --create.
 func (s *storeFlags) register(fs *pflag.FlagSet) {
 	s.registerRead(fs)
-	fs.BoolVar(&s.create, "create", false, "create the SQLite database if it is absent (as init does)")
+	fs.BoolVar(&s.create, "create", false, "make the database if it is absent or has no privacy schema yet (as init does)")
 }
 
 // registerRead registers the store flags of a verb that only reads.
@@ -204,6 +204,11 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if mode == modeRead {
 			open = postgres.OpenReadOnly
 		}
+		if mode == modeWrite {
+			if err := s.requirePrivacySchema(ctx); err != nil {
+				return nil, err
+			}
+		}
 		var opts []postgres.Option
 		if keys != nil {
 			opts = append(opts, postgres.WithLedgerKeys(keys))
@@ -217,6 +222,11 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 	}
 	if err := checkDBPath(s.db, mode); err != nil {
 		return nil, err
+	}
+	if mode == modeWrite {
+		if err := s.requirePrivacySchema(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var opts []sqlite.Option
 	if keys != nil {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/privacykit/privacy/internal/pgtest"
 )
 
 // The tests of this file hold what an audit of the command line from the
@@ -431,5 +434,57 @@ func TestGuardianMethodNeedsTheFlag(t *testing.T) {
 	child := `{"subject":{"id":"kid","kind":"user","age":14,"country":"NL"},"purpose":"research.surveys","data":["instance.contact.email"]}`
 	if _, out, _ := ctl(t, child, "decide", "--db", db); !decision(t, out).Allowed {
 		t.Errorf("with the guardian's consent: %s", out)
+	}
+}
+
+// TestWriteVerbNeedsAPrivacyDatabase: a verb that writes, given a --db
+// that exists but is no privacy database (a service's database named by
+// mistake, an empty file), fails as a missing file does (exit 3, naming
+// init and --create) and leaves the file as it was; before, it installed
+// the whole privacy schema into it and wrote there. migrate too.
+func TestWriteVerbNeedsAPrivacyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	service := filepath.Join(dir, "service.db")
+	sqldb, err := sql.Open("sqlite", service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqldb.Exec(`CREATE TABLE users (id TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	sqldb.Close()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{service, empty} {
+		before, _ := os.ReadFile(db)
+		for _, args := range [][]string{{"subject", "restrict", "--subject", "u-1"}, {"migrate"}} {
+			code, _, errs := ctl(t, "", append(args, "--db", db)...)
+			if code != exitNotFound || !strings.Contains(errs, db) || !strings.Contains(errs, "privacyctl init") {
+				t.Errorf("%v on %s: exit %d %q; want 3 naming the file and init", args, filepath.Base(db), code, errs)
+			}
+		}
+		if after, _ := os.ReadFile(db); string(after) != string(before) {
+			t.Errorf("%s changed", filepath.Base(db))
+		}
+	}
+	if code, _, errs := ctl(t, "", "subject", "restrict", "--subject", "u-1", "--db", empty, "--create"); code != exitOK {
+		t.Errorf("with --create: exit %d %s", code, errs)
+	}
+}
+
+// TestWriteVerbNeedsAPrivacySchemaOnPostgres: the same for a PostgreSQL
+// schema init never made.
+func TestWriteVerbNeedsAPrivacySchemaOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if code, _, errs := ctl(t, "", "subject", "restrict", "--dsn", dsn, "--subject", "u-1"); code != exitNotFound || !strings.Contains(errs, "privacyctl init") {
+		t.Errorf("write verb on a schema never initialised: exit %d %q; want 3 naming init", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "init", "--dsn", dsn); code != exitOK {
+		t.Fatalf("init: exit %d %s", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "subject", "restrict", "--dsn", dsn, "--subject", "u-1"); code != exitOK {
+		t.Errorf("after init: exit %d %s", code, errs)
 	}
 }
