@@ -498,15 +498,18 @@ func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
 	if r.CollectedAt.IsZero() {
 		r.CollectedAt = time.Now().UTC()
 	}
-	// A record dated ahead of now (a replica's clock running fast, a
+	// A grant dated ahead of now (a replica's clock running fast, a
 	// grant dated in the future) would otherwise outrank the withdrawal
 	// once its time came: date the withdrawal no earlier, and ledger order
-	// breaks the tie in its favour.
+	// breaks the tie in its favour. Only a grant: an expiry, refusal or
+	// withdrawal dated ahead makes nothing live when its time comes, and
+	// dating the withdrawal after it would leave the consent live until
+	// then (Art. 7(3): the withdrawal counts from the next decision).
 	latest, err := s.State(ctx, r.SubjectID, r.Purpose, endOfTime)
 	if err != nil {
 		return Record{}, fmt.Errorf("withdraw consent: %w", err)
 	}
-	if latest.CollectedAt.After(r.CollectedAt) {
+	if latest.Event == Given && latest.CollectedAt.After(r.CollectedAt) {
 		r.CollectedAt = latest.CollectedAt
 	}
 	return s.Append(ctx, r)

@@ -198,7 +198,11 @@ func (d *Desk) check(r *Request) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
 	if !r.Kind.Valid() {
-		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
+		kinds := make([]string, 0, len(Kinds()))
+		for _, k := range Kinds() {
+			kinds = append(kinds, string(k))
+		}
+		return bad("kind", "must be one of %v, got %q%s", Kinds(), r.Kind, privacy.DidYouMean(string(r.Kind), kinds))
 	}
 	if r.Kind == KindOffboarding {
 		return bad("kind", "an offboarding is the customer's choice at the end of its contract, made with Desk.Offboard")
@@ -207,7 +211,11 @@ func (d *Desk) check(r *Request) error {
 		return err
 	}
 	if d.catalog.SubjectKind(r.Subject.Kind) == nil {
-		return bad("subject.kind", "unknown subject kind %q", r.Subject.Kind)
+		var kinds []string
+		for _, k := range d.catalog.SubjectKinds {
+			kinds = append(kinds, string(k.Kind))
+		}
+		return bad("subject.kind", "unknown subject kind %q%s", r.Subject.Kind, privacy.DidYouMean(string(r.Subject.Kind), kinds))
 	}
 	if d.processor(r.Subject.Kind) && strings.TrimSpace(r.Subject.Controller) == "" {
 		return bad("subject.controller", "is required for a %s: the operator is a processor and forwards the request to the controller", r.Subject.Kind)
@@ -230,7 +238,7 @@ func (d *Desk) check(r *Request) error {
 	}
 	for i, p := range r.Purposes {
 		if d.catalog.Purpose(p) == nil {
-			return bad(fmt.Sprintf("purposes[%d]", i), "unknown purpose %q", p)
+			return bad(fmt.Sprintf("purposes[%d]", i), "unknown purpose %q%s", p, privacy.DidYouMean(p, d.catalog.PurposeKeys()))
 		}
 	}
 	switch {
@@ -245,7 +253,13 @@ func (d *Desk) check(r *Request) error {
 func (d *Desk) checkCategory(kind privacy.SubjectKind, key string) error {
 	leaves := d.catalog.Leaves(key)
 	if leaves == nil {
-		return fmt.Errorf("unknown category %q", key)
+		var keys []string
+		for _, c := range d.catalog.Categories {
+			if c.Subject == kind {
+				keys = append(keys, c.Key)
+			}
+		}
+		return fmt.Errorf("unknown category %q%s", key, privacy.DidYouMean(key, keys))
 	}
 	for _, l := range leaves {
 		if c := d.catalog.Category(l); c == nil || c.Subject != kind {

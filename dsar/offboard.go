@@ -90,7 +90,7 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 	}
 	names := d.sourceNames()
 	if len(names) == 0 {
-		return Request{}, fmt.Errorf("offboard %s: no source is registered (WithSource): the customer's data is in the services' sources", o.Controller)
+		return Request{}, fmt.Errorf("offboard %s: %w (WithSource): the customer's data is in the services' sources", o.Controller, ErrNoSource)
 	}
 	for _, n := range names {
 		if _, ok := d.sources[n].(ControllerSource); !ok {

@@ -85,6 +85,12 @@ type Hold struct {
 // why. It returns a *privacy.ValidationError naming the field.
 func (h *Hold) Validate() error {
 	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
+	if h.SubjectID != "" {
+		// An id as every other: bounded, valid UTF-8, no NUL.
+		if err := privacy.CheckID("subject_id", h.SubjectID); err != nil {
+			return err
+		}
+	}
 	switch {
 	case h.SubjectID == "" && h.Category == "":
 		return bad("subject_id", "a hold needs a subject, a category or both")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,15 +59,16 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 			req.Data = slices.Clone(p.Categories)
 		}
 		for _, d := range req.Data {
-			if cat.Category(d) == nil {
-				return usagef("--data: the catalog declares no category %q", d)
+			// A parent key means all its children, as in a request.
+			if cat.Leaves(d) == nil {
+				return usagef("--data: the catalog declares no category %q%s", d, privacy.DidYouMean(d, categoryKeys(cat)))
 			}
 		}
 		if *recipient != "" {
-			dec := json.NewDecoder(strings.NewReader(*recipient))
-			dec.DisallowUnknownFields()
+			// As strict as a request's recipient: unknown, duplicate and
+			// trailing keys or data are errors naming the field.
 			var r privacy.Recipient
-			if err := dec.Decode(&r); err != nil {
+			if err := privacy.DecodeJSON(strings.NewReader(*recipient), "recipient", privacy.MaxRequestBytes, "MaxRequestBytes", &r); err != nil {
 				return usagef("--recipient: want a JSON recipient: %v", err)
 			}
 			req.Recipient = &r
@@ -101,12 +101,28 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 			if *subjectsFile != "-" {
 				f, err := os.Open(*subjectsFile)
 				if err != nil {
-					return usagef("--subjects: %v", err)
+					return usagef("--subjects: %v%s", err, missingFileHint(*subjectsFile, err))
 				}
 				defer f.Close()
 				in = f
 			}
-			population = subjectLines(in)
+			population = subjectLines(in, func(s privacy.Subject) error {
+				// Each line checked as the subject of the request, so
+				// that the error names the line as well as the field.
+				r := req
+				r.Subject = s
+				if err := r.Validate(); err != nil {
+					return err
+				}
+				if cat.SubjectKind(s.Kind) == nil {
+					var kinds []string
+					for _, k := range cat.SubjectKinds {
+						kinds = append(kinds, string(k.Kind))
+					}
+					return fmt.Errorf("subject.kind: unknown subject kind %q%s", s.Kind, privacy.DidYouMean(string(s.Kind), kinds))
+				}
+				return nil
+			})
 		} else {
 			states, err := st.consents.Latest(ctx, purpose)
 			if err != nil {
@@ -144,8 +160,9 @@ func cmdAudience(c *cli, fs *pflag.FlagSet) runFunc {
 	}
 }
 
-// subjectLines reads one JSON subject a line; an error names the line.
-func subjectLines(r io.Reader) iter.Seq2[privacy.Subject, error] {
+// subjectLines reads one JSON subject a line, strictly (privacy.DecodeJSON),
+// and checks each with check; an error names the line and the field.
+func subjectLines(r io.Reader, check func(privacy.Subject) error) iter.Seq2[privacy.Subject, error] {
 	return func(yield func(privacy.Subject, error) bool) {
 		sc := bufio.NewScanner(r)
 		// A line is a subject: bounded as a request is.
@@ -157,11 +174,13 @@ func subjectLines(r io.Reader) iter.Seq2[privacy.Subject, error] {
 			if len(b) == 0 {
 				continue
 			}
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
 			var s privacy.Subject
-			if err := dec.Decode(&s); err != nil {
+			if err := privacy.DecodeJSON(bytes.NewReader(b), "subject", privacy.MaxRequestBytes, "MaxRequestBytes", &s); err != nil {
 				yield(privacy.Subject{}, usagef("--subjects line %d: want a JSON subject: %v", line, err))
+				return
+			}
+			if err := check(s); err != nil {
+				yield(privacy.Subject{}, usagef("--subjects line %d: %v", line, err))
 				return
 			}
 			if !yield(s, nil) {

@@ -47,7 +47,7 @@ func (f *datasetFlags) options(ctx context.Context, cat *privacy.Catalog, sf *st
 	ds, err := sqlsource.Load(f.file, cat)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("--dataset %s: no such file: %w", f.file, privacy.ErrNotFound)
+			return nil, nil, fmt.Errorf("--dataset %s: no such file%s: %w", f.file, siblingHint(f.file), privacy.ErrNotFound)
 		}
 		return nil, nil, err
 	}
@@ -89,7 +89,7 @@ func openDatasetDB(ctx context.Context, dsn string) (*sql.DB, sqlsource.Dialect,
 	st, err := os.Stat(dsn)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, sqlsource.Dialect{}, nil, fmt.Errorf("--dataset-dsn %s: no such database: %w", dsn, privacy.ErrNotFound)
+		return nil, sqlsource.Dialect{}, nil, fmt.Errorf("--dataset-dsn %s: no such database%s: %w", dsn, siblingHint(dsn), privacy.ErrNotFound)
 	case err != nil:
 		return nil, sqlsource.Dialect{}, nil, fmt.Errorf("--dataset-dsn %s: %w", dsn, unwrapPath(err))
 	case st.IsDir():

@@ -19,7 +19,7 @@ import (
 
 func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	format := fs.String("format", "markdown", "output `format`: markdown, csv or json")
 	logs := fs.StringArray("decision-log", nil, "a decision log `file` (policies.WithDecisionLog, JSON lines) whose allowed transfers name the third countries, safeguards and Art. 49 derogations used, and whose guest decisions name the customers (repeatable)")
 	inputFile := fs.String("record-input", "", "a JSON `file` of declared transfers and customers (accountability.RecordInput)")
@@ -32,7 +32,9 @@ func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 		read := func(path, flag string, parse func(io.Reader) (accountability.RecordInput, error)) error {
 			f, err := os.Open(path)
 			if err != nil {
-				return fmt.Errorf("--%s: %w", flag, err)
+				// A file named on the command line that cannot be read
+				// is bad input (exit 2), as for every other input file.
+				return usagef("--%s: %v%s", flag, err, missingFileHint(path, err))
 			}
 			defer f.Close()
 			more, err := parse(f)
@@ -70,7 +72,7 @@ func cmdCatalogROPA(c *cli, fs *pflag.FlagSet) runFunc {
 
 func cmdCatalogNotice(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	return func(ctx context.Context, args []string) error {
 		cat, err := pf.loadCatalog()
 		if err != nil {
@@ -84,14 +86,14 @@ func cmdCatalogNotice(c *cli, fs *pflag.FlagSet) runFunc {
 // any, so that a pipeline can gate on a published notice.
 func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 1 {
 			return usagef("catalog diff-notice: give the notice text FILE")
 		}
 		text, err := privacy.ReadFile(args[0], "notice", privacy.MaxTextBytes, "MaxTextBytes")
 		if err != nil {
-			return usagef("%v", err)
+			return usagef("%v%s", err, missingFileHint(args[0], err))
 		}
 		cat, err := pf.loadCatalog()
 		if err != nil {
@@ -122,7 +124,7 @@ func cmdCatalogDiffNotice(c *cli, fs *pflag.FlagSet) runFunc {
 
 func cmdCatalogDiagram(c *cli, fs *pflag.FlagSet) runFunc {
 	var pf policyFlags
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	format := fs.String("format", "mermaid", "output `format`: mermaid, dot, svg or png (svg and png need Graphviz dot)")
 	return func(ctx context.Context, args []string) error {
 		cat, err := pf.loadCatalog()

@@ -55,11 +55,11 @@ func (f *disclosureFlags) option() ([]dsar.Option, error) {
 		return nil, usagef("--decision-log needs --decision-log-key-file: the log names subjects by a keyed pseudonym")
 	}
 	if _, err := os.Stat(f.log); err != nil {
-		return nil, usagef("--decision-log: %v", err)
+		return nil, usagef("--decision-log: %v%s", err, missingFileHint(f.log, err))
 	}
 	raw, err := privacy.ReadFile(f.keyFile, "decision log key", privacy.MaxKeyBytes, "MaxKeyBytes")
 	if err != nil {
-		return nil, usagef("--decision-log-key-file: %v", err)
+		return nil, usagef("--decision-log-key-file: %v%s", err, missingFileHint(f.keyFile, err))
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil || len(key) < 16 {
@@ -80,7 +80,7 @@ func (d *dsarEnv) registerRead(fs *pflag.FlagSet, withID bool) {
 }
 
 func (d *dsarEnv) registerRest(fs *pflag.FlagSet, withID bool) {
-	d.pf.register(fs)
+	d.pf.registerCatalog(fs)
 	if withID {
 		fs.StringVar(&d.id, "id", "", "request `id` (required)")
 	}
@@ -367,6 +367,9 @@ func cmdDSAROffboard(c *cli, fs *pflag.FlagSet) runFunc {
 		}
 		defer closeFn()
 		r, err := desk.Offboard(ctx, dsar.Offboarding{Controller: *controller, Kind: privacy.SubjectKind(*kind), Return: *ret, By: *by, Reference: *reference})
+		if errors.Is(err, dsar.ErrNoSource) && r.ID == "" {
+			return usagef("dsar offboard: the customer's data is in the services' tables and no --dataset describes them: give --dataset FILE (docs/datasets.md)")
+		}
 		if err != nil && r.ID == "" {
 			return err
 		}

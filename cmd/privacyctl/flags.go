@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +65,16 @@ func timeFlag(name, value string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// pastTimeFlag is timeFlag for the time something happened: a time to
+// come is bad input, and why says why.
+func pastTimeFlag(name, value, why string) (time.Time, error) {
+	t, err := timeFlag(name, value)
+	if err == nil && t.After(time.Now()) {
+		return time.Time{}, usagef("--%s: %s is in the future: %s", name, t.Format(time.RFC3339), why)
+	}
+	return t, err
+}
+
 // required checks flags given as name, value pairs and names the first
 // one that is empty.
 func required(pairs ...string) error {
@@ -87,14 +99,14 @@ type storeFlags struct {
 // and PRIVACY_DSN, and, for a verb that writes, --create.
 func (s *storeFlags) register(fs *pflag.FlagSet) {
 	s.registerRead(fs)
-	fs.BoolVar(&s.create, "create", false, "create the SQLite database if it is absent (as init does)")
+	fs.BoolVar(&s.create, "create", false, "make the database if it is absent or has no privacy schema yet (as init does)")
 }
 
 // registerRead registers the store flags of a verb that only reads.
 func (s *storeFlags) registerRead(fs *pflag.FlagSet) {
 	s.fs = fs
 	fs.StringVar(&s.db, "db", envOr("PRIVACY_DB", "privacy.db"), "SQLite database `file`; it must exist (privacyctl init makes one) [$PRIVACY_DB]")
-	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over --db unless --db is given [$PRIVACY_DSN]")
+	fs.StringVar(&s.dsn, "dsn", os.Getenv("PRIVACY_DSN"), "PostgreSQL `URL` (postgres://...); wins over the default --db, not over a --db given (both given is an error) [$PRIVACY_DSN]")
 	fs.StringVar(&s.keyFile, "key-file", os.Getenv("PRIVACY_LEDGER_KEY_FILE"), "the consent ledger's keyring `file` (else $"+consent.EnvKeys+" if set) [$PRIVACY_LEDGER_KEY_FILE]")
 }
 
@@ -105,7 +117,7 @@ func (s *storeFlags) keys() (consent.KeyProvider, error) {
 	if s.keyFile != "" {
 		kr, err := consent.LoadKeyFile(s.keyFile)
 		if err != nil {
-			return nil, usagef("--key-file %s: %v", s.keyFile, err)
+			return nil, usagef("--key-file %s: %v%s", s.keyFile, err, missingFileHint(s.keyFile, err))
 		}
 		return kr, nil
 	}
@@ -176,6 +188,10 @@ func (s *storeFlags) postgres() bool {
 }
 
 func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
+	if s.fs != nil && s.fs.Changed("db") && s.fs.Changed("dsn") {
+		// Which database was meant is not for privacyctl to guess.
+		return nil, usagef("--db and --dsn: give one")
+	}
 	keys, err := s.keys()
 	if err != nil {
 		return nil, err
@@ -188,6 +204,11 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if mode == modeRead {
 			open = postgres.OpenReadOnly
 		}
+		if mode == modeWrite {
+			if err := s.requirePrivacySchema(ctx); err != nil {
+				return nil, err
+			}
+		}
 		var opts []postgres.Option
 		if keys != nil {
 			opts = append(opts, postgres.WithLedgerKeys(keys))
@@ -196,11 +217,16 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-			retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
+		return s.checked(ctx, mode, &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+			retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close})
 	}
 	if err := checkDBPath(s.db, mode); err != nil {
 		return nil, err
+	}
+	if mode == modeWrite {
+		if err := s.requirePrivacySchema(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var opts []sqlite.Option
 	if keys != nil {
@@ -215,8 +241,48 @@ func (s *storeFlags) openMode(ctx context.Context, mode int) (*stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
 	}
-	return &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
-		retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close}, nil
+	return s.checked(ctx, mode, &stores{consents: db.ConsentStore(), subjects: db.StateStore(), requests: db.RequestStore(),
+		retention: db.RetentionStore(), inventory: db.Inventory(), keys: keys, close: db.Close})
+}
+
+// checked returns st opened for mode once a verb that writes is given
+// keys that hold the key of the ledger's last record; it closes st and
+// fails otherwise.
+func (s *storeFlags) checked(ctx context.Context, mode int, st *stores) (*stores, error) {
+	if mode == modeRead || st.keys == nil {
+		return st, nil
+	}
+	if err := keysHoldHead(ctx, st.consents, st.keys); err != nil {
+		st.close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// keysHoldHead refuses keys that do not hold the key the ledger's last
+// record is sealed with: a --key-file (or $PRIVACY_LEDGER_KEYS) of another
+// ledger, or a rotation that replaced the keyring instead of adding a key,
+// would chain new records under a key no keyring of this ledger holds, and
+// the ledger no longer verifies with its own keys.
+func keysHoldHead(ctx context.Context, l consent.Ledger, keys consent.KeyProvider) error {
+	head, err := l.Head(ctx)
+	if err != nil || head.Seq == 0 {
+		return err
+	}
+	var last consent.Record
+	if err := l.Scan(ctx, head.Seq-1, func(r consent.Record) error { last = r; return nil }); err != nil {
+		return err
+	}
+	if last.KeyID == "" {
+		return nil
+	}
+	if _, err := keys.Key(ctx, last.KeyID); err != nil {
+		if errors.Is(err, consent.ErrUnknownKey) {
+			return usagef("--key-file: the consent ledger's last record is sealed with key %q, which the keys given do not hold: give this ledger's keyring (rotate by adding a key to it, keeping the old ones)", last.KeyID)
+		}
+		return err
+	}
+	return nil
 }
 
 // checkDBPath checks the SQLite path before SQLite sees it, so that each
@@ -229,16 +295,23 @@ func checkDBPath(path string, mode int) error {
 	}
 	st, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && mode != modeCreate:
-		return fmt.Errorf("--db %s: no such database (make one with: privacyctl init --db %s): %w", path, path, privacy.ErrNotFound)
 	case errors.Is(err, fs.ErrNotExist):
+		// A missing directory is a mistake about the path (exit 4), which
+		// init could not mend either; only a missing file in a directory
+		// that is there is "no such database".
 		dir := filepath.Dir(path)
 		dst, derr := os.Stat(dir)
 		switch {
-		case derr != nil:
+		case derr != nil && mode == modeCreate:
 			return fmt.Errorf("--db %s: cannot create it: directory %s: %w", path, dir, unwrapPath(derr))
-		case !dst.IsDir():
+		case derr != nil:
+			return fmt.Errorf("--db %s: directory %s: %w", path, dir, unwrapPath(derr))
+		case !dst.IsDir() && mode == modeCreate:
 			return fmt.Errorf("--db %s: cannot create it: %s is not a directory", path, dir)
+		case !dst.IsDir():
+			return fmt.Errorf("--db %s: %s is not a directory", path, dir)
+		case mode != modeCreate:
+			return fmt.Errorf("--db %s: no such database%s (make one with: privacyctl init --db %s): %w", path, siblingHint(path), path, privacy.ErrNotFound)
 		}
 		return nil
 	case err != nil:
@@ -334,13 +407,17 @@ func (p *policyFlags) loadBundle() (*policies.Bundle, error) {
 	if p.bundleKey != "" {
 		key, err := privacy.ReadFile(p.bundleKey, "bundle key", privacy.MaxKeyBytes, "MaxKeyBytes")
 		if err != nil {
-			return nil, usagef("--bundle-key: %v", err)
+			return nil, usagef("--bundle-key: %v%s", err, missingFileHint(p.bundleKey, err))
 		}
 		opts = append(opts, policies.WithVerificationKey(p.bundleAlg, strings.TrimSpace(string(key))))
 	}
 	b, err := policies.LoadBundle(context.Background(), p.bundle, opts...)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
-		return nil, usagef("--bundle: %v", err)
+		hint := ""
+		if _, serr := os.Stat(p.bundle); errors.Is(serr, fs.ErrNotExist) {
+			hint = nearestSibling(p.bundle, true)
+		}
+		return nil, usagef("--bundle: %v%s", err, hint)
 	}
 	return b, err
 }
@@ -361,7 +438,7 @@ func (p *policyFlags) loadCatalog() (*privacy.Catalog, error) {
 	}
 	c, err := privacy.LoadCatalog(p.catalog)
 	if err != nil && !errors.Is(err, privacy.ErrInvalidCatalog) {
-		return nil, usagef("--catalog: %v", err) // unreadable file: bad input
+		return nil, usagef("--catalog: %v%s", err, missingFileHint(p.catalog, err)) // unreadable file: bad input
 	}
 	return c, err
 }
@@ -385,7 +462,11 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 	if p.policy != "" {
 		entries, err := os.ReadDir(p.policy)
 		if err != nil {
-			return nil, usagef("--policy: %v", err)
+			hint := ""
+			if errors.Is(err, fs.ErrNotExist) {
+				hint = nearestSibling(p.policy, true)
+			}
+			return nil, usagef("--policy: %v%s", err, hint)
 		}
 		for _, e := range entries {
 			name := e.Name()
@@ -406,4 +487,64 @@ func (p *policyFlags) options() ([]policies.Option, error) {
 // declare, with the nearest declared one.
 func undeclaredPurpose(cat *privacy.Catalog, purpose string) error {
 	return usagef("--purpose: the catalog declares no purpose %q%s", purpose, privacy.DidYouMean(purpose, cat.PurposeKeys()))
+}
+
+// siblingHint returns ` (did you mean "DIR/NAME"?)` for a path that names
+// nothing, with the file beside it whose name is nearest (privacy.Suggest),
+// or "" when none is near: a mistyped path gets the one meant.
+func siblingHint(path string) string { return nearestSibling(path, false) }
+
+// nearestSibling is siblingHint, among directories too when dirs is set
+// (for a flag that takes a directory).
+func nearestSibling(path string, dirs bool) string {
+	dir, base := filepath.Split(path)
+	d, err := os.Open(cmp.Or(dir, "."))
+	if err != nil {
+		return ""
+	}
+	defer d.Close()
+	entries, _ := d.ReadDir(maxHintEntries)
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if (e.IsDir() && !dirs) || strings.HasSuffix(name, "-wal") || strings.HasSuffix(name, "-shm") || strings.HasSuffix(name, "-journal") {
+			continue
+		}
+		names = append(names, name)
+	}
+	if s := privacy.Suggest(base, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", dir+s)
+	}
+	return ""
+}
+
+// maxHintEntries bounds the directory entries siblingHint reads.
+const maxHintEntries = 1000
+
+// missingFileHint returns siblingHint(path) when err says that path does
+// not exist, else "".
+func missingFileHint(path string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return siblingHint(path)
+	}
+	return ""
+}
+
+// categoryKeys returns every category key of the catalog, its leaves and
+// their parents ("instance.financial"), sorted: what a --data or
+// --category may name, for a "did you mean".
+func categoryKeys(cat *privacy.Catalog) []string {
+	var keys []string
+	for _, c := range cat.Categories {
+		for key := c.Key; key != ""; {
+			keys = append(keys, key)
+			i := strings.LastIndexByte(key, '.')
+			if i < 0 {
+				break
+			}
+			key = key[:i]
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/consent"
+	"github.com/privacykit/privacy/lawfulbasis"
 
 	"github.com/spf13/pflag"
 )
@@ -39,7 +40,7 @@ func cmdLedgerVerify(c *cli, fs *pflag.FlagSet) runFunc {
 		if *cpFlag != "" {
 			f, err := os.Open(*cpFlag)
 			if err != nil {
-				return usagef("--checkpoint: %v", err)
+				return usagef("--checkpoint: %v%s", err, missingFileHint(*cpFlag, err))
 			}
 			c, err := consent.ReadCheckpoint(f)
 			f.Close()
@@ -79,7 +80,7 @@ func cmdConsentReceipt(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.registerRead(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	id := fs.String("record", "", "consent record `id` (required)")
 	return func(ctx context.Context, args []string) error {
 		if err := required("record", *id); err != nil {
@@ -137,7 +138,15 @@ func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 		if v == "" {
 			v = p.ConsentVersion
 		}
-		if !privacy.ValidVersion(v) {
+		onConsent := false
+		for _, k := range p.Subjects {
+			onConsent = onConsent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
+		}
+		switch {
+		case !onConsent:
+			// Not "give --version": no consent to it is recorded at all.
+			return usagef("--purpose: %s is not processed on consent (its bases: %v): no consent to it is recorded, none can be stale", *purpose, p.Bases)
+		case !privacy.ValidVersion(v):
 			return usagef("--version: purpose %s has no consent_version; give --version", *purpose)
 		}
 		opts, err := pf.options()

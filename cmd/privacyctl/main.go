@@ -180,6 +180,9 @@ Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
 		Args:          cobra.ArbitraryArgs,
 		RunE:          unknownVerb,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSubjectFlag(cmd); err != nil {
+				return err
+			}
 			return c.chooseOutput(cmd)
 		},
 	}
@@ -205,7 +208,40 @@ Exit status: 0 success (decide: allowed or denied), 1 denied or findings,
 		}
 		root.AddCommand(parent)
 	}
+	// cobra's completion verbs take their writer when they are made.
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	strictBuiltins(root)
 	return root
+}
+
+// strictBuiltins makes cobra's help and completion commands treat an
+// unknown topic or shell as every other verb treats an unknown verb (exit
+// 2, with a "did you mean"): by themselves they print help and exit 0.
+func strictBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, sub := range root.Commands() {
+		switch sub.Name() {
+		case "completion":
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = unknownVerb
+		case "help":
+			sub.Run = nil
+			sub.RunE = func(cmd *cobra.Command, args []string) error {
+				target, rest, err := cmd.Root().Find(args)
+				switch {
+				case err != nil:
+					return usagef("%s: %v", cmd.CommandPath(), err)
+				case len(rest) > 0 && target.HasSubCommands():
+					return unknownVerb(target, rest)
+				case len(rest) > 0:
+					return usagef("%s: unexpected argument %q", target.CommandPath(), rest[0])
+				}
+				return target.Help()
+			}
+		}
+	}
 }
 
 func newVerb(c *cli, name string, v verb) *cobra.Command {
@@ -305,6 +341,21 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	}
 	return usagef("%s: %s (run %s --help)", cmd.CommandPath(), msg, cmd.CommandPath())
+}
+
+// checkSubjectFlag refuses a --subject with white space at either end: ids
+// are compared exactly, so " u-1" (a pasted id) would record an objection,
+// restriction or withdrawal for no one while u-1's processing goes on. The
+// error names the flag, not the id.
+func checkSubjectFlag(cmd *cobra.Command) error {
+	f := cmd.Flags().Lookup("subject")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if v := f.Value.String(); v != strings.TrimSpace(v) {
+		return usagef("--subject: the id has white space at its start or end; ids are compared exactly")
+	}
+	return nil
 }
 
 // chooseOutput settles the output format: the flag or PRIVACY_OUTPUT, else

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/retention"
 
 	"github.com/spf13/pflag"
@@ -19,7 +20,7 @@ func cmdRetentionPlan(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.registerRead(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	items := fs.Bool("items", false, "print every due or held record as a JSON line before the summary")
 	return func(ctx context.Context, args []string) error {
 		cat, err := pf.loadCatalog()
@@ -53,7 +54,7 @@ func cmdRetentionSweep(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.register(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	batch := fs.Int("batch", 500, "records erased per batch (each batch is audited and checkpointed)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	return func(ctx context.Context, args []string) error {
@@ -108,7 +109,7 @@ func cmdRetentionHold(c *cli, fs *pflag.FlagSet) runFunc {
 				return err
 			}
 			if len(cat.Leaves(*category)) == 0 {
-				return usagef("--category: the catalog has no category %q", *category)
+				return usagef("--category: the catalog has no category %q%s", *category, privacy.DidYouMean(*category, categoryKeys(cat)))
 			}
 		}
 		h := retention.Hold{SubjectID: *subjectID, Category: *category, PlacedBy: *by, Reason: *reason, PlacedAt: time.Now().UTC()}

@@ -50,7 +50,34 @@ func cmdDecide(c *cli, fs *pflag.FlagSet) runFunc {
 		if err != nil && errors.Is(err, privacy.ErrInvalidRequest) {
 			return fmt.Errorf("request on stdin: %w", err)
 		}
+		if err == nil {
+			hintUnknownNames(c.stderr, eng.Catalog(), req, d)
+		}
 		return err
+	}
+}
+
+// hintUnknownNames prints, on stderr, the name meant for a purpose or data
+// category the decision found unknown, where one is near: a mistyped name
+// is a denial (purpose.undeclared, data.unknown_category, exit 0 as SPEC
+// has it), which the operator should not take for the policy's answer.
+// The decision is the policy's; this only reads its codes.
+func hintUnknownNames(w io.Writer, cat *privacy.Catalog, req privacy.Request, d privacy.Decision) {
+	if d.Has(privacy.ReasonPurposeUndeclared) {
+		if s := privacy.DidYouMean(req.Purpose, cat.PurposeKeys()); s != "" {
+			fmt.Fprintf(w, "privacyctl: note: purpose %q is not in the catalog%s\n", req.Purpose, s)
+		}
+	}
+	if d.Has(privacy.ReasonDataUnknownCategory) {
+		keys := categoryKeys(cat)
+		for _, k := range req.Data {
+			if cat.Leaves(k) != nil {
+				continue
+			}
+			if s := privacy.DidYouMean(k, keys); s != "" {
+				fmt.Fprintf(w, "privacyctl: note: data category %q is not in the catalog%s\n", k, s)
+			}
+		}
 	}
 }
 
@@ -58,7 +85,7 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	var pf policyFlags
 	sf.register(fs)
-	pf.register(fs)
+	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	purpose := fs.String("purpose", "", "purpose `key` (required)")
 	version := fs.String("version", "", "policy `version` the subject was shown (default: the purpose's consent_version)")
@@ -70,8 +97,16 @@ func cmdConsentGrant(c *cli, fs *pflag.FlagSet) runFunc {
 	controller := fs.String("controller", "", "controller the consent is given to (default: the catalog's controller)")
 	act := fs.String("act", "", "the affirmative act: unticked_box, button, signed_form, recorded_verbal or api (api needs --collected-by); pre-ticked boxes, silence, implied or continued-use consent are refused")
 	return func(ctx context.Context, args []string) error {
-		if err := required("subject", *subjectID, "purpose", *purpose); err != nil {
+		// How and by what the consent was collected are its evidence
+		// (Art. 7(1)): given empty, they are a mistake, not a default.
+		if err := required("subject", *subjectID, "purpose", *purpose, "method", *method, "collected-by", *collectedBy); err != nil {
 			return err
+		}
+		if *method == consent.MethodGuardian && !*guardian {
+			// The decision reads --guardian (Art. 8), not the method: a
+			// record saying a guardian consented without it would deny
+			// a child's processing the operator believes authorised.
+			return usagef("--method guardian: give --guardian too, the flag the decision reads for the authorisation of the holder of parental responsibility (Art. 8)")
 		}
 		cat, err := pf.loadCatalog()
 		if err != nil {
@@ -126,10 +161,16 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 	via := fs.String("via", "privacyctl", "the `system` through which the subject withdrew (a preference center, support desk …)")
 	method := fs.String("method", consent.MethodCLI, "how the withdrawal was made (checkbox, api, email …)")
 	return func(ctx context.Context, args []string) error {
-		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via); err != nil {
+		if err := required("subject", *subjectID, "purpose", *purpose, "via", *via, "method", *method); err != nil {
 			return err
 		}
-		_, undeclared := pf.declaredPurpose(*purpose)
+		purposeToCheck := *purpose
+		if base, _, ok := privacy.ParseTransferConsentPurpose(*purpose); ok {
+			// The explicit consent to a transfer (Art. 49(1)(a)) is kept
+			// under "transfer.<purpose>.<country>": its purpose is base.
+			purposeToCheck = base
+		}
+		_, undeclared := pf.declaredPurpose(purposeToCheck)
 		if undeclared != nil && !isUsage(undeclared) {
 			return undeclared
 		}
@@ -138,16 +179,20 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		defer st.close()
-		if undeclared != nil {
-			// A purpose since removed from the catalog can still be withdrawn
-			// from (Art. 7(3)); a name never consented to is a mistake.
-			history, err := st.consents.History(ctx, *subjectID)
-			if err != nil {
-				return err
+		// A withdrawal withdraws a consent on record: a purpose since
+		// removed from the catalog can still be withdrawn from (Art. 7(3)),
+		// but a subject or purpose never consented to is a mistake (a
+		// mistyped --subject would be taken for done while the consent of
+		// the subject meant stays live). The error names neither subject.
+		history, err := st.consents.History(ctx, *subjectID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
+			if undeclared != nil {
+				return usagef("%v, and the --subject given never consented to it", undeclared)
 			}
-			if !slices.ContainsFunc(history, func(r consent.Record) bool { return r.Purpose == *purpose }) {
-				return usagef("--purpose: the catalog declares no purpose %q and %s never consented to it", *purpose, *subjectID)
-			}
+			return fmt.Errorf("the --subject given has no consent to purpose %q on record, so none to withdraw: %w", *purpose, privacy.ErrNotFound)
 		}
 		rec, err := consent.Withdraw(ctx, st.consents, consent.Record{SubjectID: *subjectID, Purpose: *purpose, Method: *method, CollectedBy: *via})
 		if err != nil {
@@ -161,9 +206,11 @@ func cmdConsentWithdraw(c *cli, fs *pflag.FlagSet) runFunc {
 func cmdConsentExpire(c *cli, fs *pflag.FlagSet) runFunc {
 	var sf storeFlags
 	sf.register(fs)
-	atFlag := fs.String("at", "", "RFC 3339 `time` up to which to record expiries (default: now)")
+	atFlag := fs.String("at", "", "RFC 3339 `time`, not in the future, up to which to record expiries (default: now)")
 	return func(ctx context.Context, args []string) error {
-		at, err := timeFlag("at", *atFlag)
+		// The ledger records what happened: an expiry recorded ahead of
+		// its time is a record of something yet to come.
+		at, err := pastTimeFlag("at", *atFlag, "an expiry is recorded once it has passed")
 		if err != nil {
 			return err
 		}
@@ -279,10 +326,16 @@ func cmdSubjectFlag(which string, on bool) func(*cli, *pflag.FlagSet) runFunc {
 				return err
 			}
 			defer st.close()
-			if which == flagRestrict {
-				err = subject.SetRestricted(ctx, st.subjects, *subjectID, on)
-			} else {
-				err = subject.SetDeactivated(ctx, st.subjects, *subjectID, on)
+			switch {
+			case !on:
+				// Lifting a restriction or deactivation never recorded is
+				// an error (not found), as lifting an objection is: a
+				// mistyped --subject is not taken for done.
+				err = liftFlag(ctx, st.subjects, *subjectID, which)
+			case which == flagRestrict:
+				err = subject.SetRestricted(ctx, st.subjects, *subjectID, true)
+			default:
+				err = subject.SetDeactivated(ctx, st.subjects, *subjectID, true)
 			}
 			if err != nil {
 				return err
@@ -290,6 +343,25 @@ func cmdSubjectFlag(which string, on bool) func(*cli, *pflag.FlagSet) runFunc {
 			return showSubject(ctx, c, st, *subjectID)
 		}
 	}
+}
+
+// liftFlag lifts the subject's restriction or deactivation, and fails
+// with privacy.ErrNotFound, naming no subject, when there is none.
+func liftFlag(ctx context.Context, s subject.StateStore, subjectID, which string) error {
+	if err := privacy.CheckID("subject_id", subjectID); err != nil {
+		return err
+	}
+	return s.Update(ctx, subjectID, func(st *subject.State) error {
+		flag, what := &st.Restricted, "restricted"
+		if which == flagDeactivate {
+			flag, what = &st.Deactivated, "deactivated"
+		}
+		if !*flag {
+			return fmt.Errorf("the --subject given is not %s: %w", what, privacy.ErrNotFound)
+		}
+		*flag = false
+		return nil
+	})
 }
 
 // cmdSubjectUnobject lifts an objection: to one purpose, or to all direct
@@ -317,7 +389,14 @@ func cmdSubjectUnobject(c *cli, fs *pflag.FlagSet) runFunc {
 			if !s.WithdrawObjection(*purpose) {
 				what := "all direct marketing"
 				if *purpose != "" {
-					what = fmt.Sprintf("purpose %q", *purpose)
+					// The nearest purpose the subject did object to.
+					var objected []string
+					for _, o := range s.Objections {
+						if o.Purpose != "" {
+							objected = append(objected, o.Purpose)
+						}
+					}
+					what = fmt.Sprintf("purpose %q%s", *purpose, privacy.DidYouMean(*purpose, objected))
 				}
 				return fmt.Errorf("the --subject given has no objection to %s: %w", what, privacy.ErrNotFound)
 			}
@@ -394,7 +473,7 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 	pf.registerCatalog(fs)
 	subjectID := fs.String("subject", "", "subject `id` (required)")
 	trigger := fs.String("trigger", "", "the retention trigger that happened: account_closed, last_activity … (required)")
-	atFlag := fs.String("at", "", "RFC 3339 `time` it happened (default: now)")
+	atFlag := fs.String("at", "", "RFC 3339 `time`, not in the future, it happened (default: now)")
 	forget := fs.Bool("clear", false, "forget the trigger's time instead (the account was reopened …)")
 	return func(ctx context.Context, args []string) error {
 		if err := required("subject", *subjectID, "trigger", *trigger); err != nil {
@@ -404,10 +483,14 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(cat.Retention, func(r privacy.RetentionRule) bool { return string(r.Trigger) == *trigger }) {
-			return usagef("--trigger: no retention rule of the catalog runs from %q", *trigger)
+		var triggers []string
+		for _, r := range cat.Retention {
+			triggers = append(triggers, string(r.Trigger))
 		}
-		at, err := timeFlag("at", *atFlag)
+		if !slices.Contains(triggers, *trigger) {
+			return usagef("--trigger: no retention rule of the catalog runs from %q%s", *trigger, privacy.DidYouMean(*trigger, triggers))
+		}
+		at, err := pastTimeFlag("at", *atFlag, "a trigger is recorded once it has happened, or the retention clock would start late")
 		if err != nil {
 			return err
 		}
@@ -484,7 +567,7 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 			name = args[0]
 			cat, err = privacy.LoadCatalog(name)
 			if err != nil {
-				return usagef("%v", err) // unreadable or invalid: bad input either way
+				return usagef("%v%s", err, missingFileHint(name, err)) // unreadable or invalid: bad input either way
 			}
 		} else {
 			cat = privacy.DefaultCatalog()
