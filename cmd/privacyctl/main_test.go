@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -278,5 +279,31 @@ func TestVersionPrintsTheModuleVersion(t *testing.T) {
 	}
 	if want := "privacyctl " + privacy.Version + "\n"; out != want {
 		t.Fatalf("version printed %q, want %q", out, want)
+	}
+}
+
+// TestStatusLinesAsJSON: version and catalog check print their line of
+// text by default, and JSON when -o json is asked for (a script that asks
+// for JSON must not have to parse a sentence).
+func TestStatusLinesAsJSON(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want map[string]any
+	}{
+		{[]string{"version", "-o", "json"}, map[string]any{"version": privacy.Version}},
+		{[]string{"catalog", "check", "-o", "json"}, map[string]any{"ok": true, "checked": "reference catalog (embedded)", "policy_version": "1.2",
+			"subject_kinds": float64(2), "categories": float64(25), "purposes": float64(14)}},
+	} {
+		code, out, errs := ctl(t, "", c.args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v printed %q, not JSON: %v", c.args, out, err)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v = %v, want %v", c.args, got, c.want)
+		}
 	}
 }

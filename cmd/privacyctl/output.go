@@ -61,6 +61,17 @@ func (c *cli) print(v any) error {
 	return err
 }
 
+// printLine prints the one line of text of a verb that confirms or names
+// something (version, catalog check), or v as JSON when -o json was asked
+// for explicitly: a script that asks for JSON gets JSON.
+func (c *cli) printLine(line string, v any) error {
+	if c.outputGiven && c.output == "json" {
+		return printJSON(c.stdout, v)
+	}
+	_, err := fmt.Fprintln(c.stdout, line)
+	return err
+}
+
 // printDecision prints decide's result: the decision JSON of the contract,
 // unless -o text was asked for explicitly.
 func (c *cli) printDecision(d privacy.Decision) error {

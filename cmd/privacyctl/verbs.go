@@ -559,9 +559,7 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 				return usagef("--bundle %s: %v", *bundlePath, err)
 			}
 			cat, _ = pf.loadCatalog()
-			fmt.Fprintf(c.stdout, "ok: bundle %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
-				*bundlePath, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
-			return nil
+			return c.printCatalogCheck("bundle "+*bundlePath, cat)
 		}
 		if len(args) == 1 {
 			name = args[0]
@@ -576,10 +574,22 @@ func cmdCatalogCheck(c *cli, fs *pflag.FlagSet) runFunc {
 		if _, err := policies.New(ctx, policies.WithMemoryStores(), policies.WithCatalog(cat)); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "ok: %s: policy %s, %d subject kinds, %d categories, %d purposes\n",
-			name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes))
-		return nil
+		return c.printCatalogCheck(name, cat)
 	}
+}
+
+// printCatalogCheck reports a catalog that passed catalog check.
+func (c *cli) printCatalogCheck(name string, cat *privacy.Catalog) error {
+	return c.printLine(fmt.Sprintf("ok: %s: policy %s, %d subject kinds, %d categories, %d purposes",
+		name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes)),
+		struct {
+			OK            bool   `json:"ok"`
+			Checked       string `json:"checked"`
+			PolicyVersion string `json:"policy_version"`
+			SubjectKinds  int    `json:"subject_kinds"`
+			Categories    int    `json:"categories"`
+			Purposes      int    `json:"purposes"`
+		}{true, name, cat.PolicyVersion, len(cat.SubjectKinds), len(cat.Categories), len(cat.Purposes)})
 }
 
 func cmdCatalogPrint(c *cli, fs *pflag.FlagSet) runFunc {
@@ -591,8 +601,9 @@ func cmdCatalogPrint(c *cli, fs *pflag.FlagSet) runFunc {
 
 func cmdVersion(c *cli, fs *pflag.FlagSet) runFunc {
 	return func(ctx context.Context, args []string) error {
-		_, err := fmt.Fprintf(c.stdout, "privacyctl %s\n", privacy.Version)
-		return err
+		return c.printLine("privacyctl "+privacy.Version, struct {
+			Version string `json:"version"`
+		}{privacy.Version})
 	}
 }
 
