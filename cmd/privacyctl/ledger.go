@@ -98,7 +98,8 @@ func cmdConsentReceipt(c *cli, fs *pflag.FlagSet) runFunc {
 		rec, err := st.consents.Record(ctx, *id)
 		if err != nil {
 			if privacy.ErrorCode(err) == privacy.ENOTFOUND {
-				return usagef("--record: no consent record %q", *id)
+				// Not found (exit 3), as docs/cli.md's exit table has it.
+				return &exitError{code: exitNotFound, msg: fmt.Sprintf("--record: no consent record %q", *id)}
 			}
 			return err
 		}

@@ -30,8 +30,8 @@ func TestLedgerVerifyReceiptAndStale(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"KI-CR-v1.1.0"`) || !strings.Contains(out, `"piiPrincipalId"`) || !strings.Contains(out, "research.surveys") {
 		t.Fatalf("consent receipt = %d %s %s", code, out, errs)
 	}
-	if code, _, _ := ctl(t, "", "consent", "receipt", "--db", db, "--record", "nope"); code != exitUsage {
-		t.Errorf("receipt of an unknown record: exit %d, want 2", code)
+	if code, _, _ := ctl(t, "", "consent", "receipt", "--db", db, "--record", "nope"); code != exitNotFound {
+		t.Errorf("receipt of an unknown record: exit %d, want 3 (not found)", code)
 	}
 
 	_, out, _ = ctl(t, "", "consent", "stale", "--db", db, "--purpose", "research.surveys")
