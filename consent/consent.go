@@ -485,6 +485,10 @@ func CheckGrant(cat *privacy.Catalog, r Record) error {
 // decision. r names the subject, the purpose, how the withdrawal was
 // received (Method, Act) and the system that received it (CollectedBy);
 // Controller, Language and Jurisdiction are kept as given. CollectedAt, if zero, is now; Event is set to Withdrawn.
+// A grant on record dated after CollectedAt gets a withdrawal of its own
+// at its time (in one batch where the store is a Batcher), so that it
+// does not come back into force then; the record returned is the
+// withdrawal dated CollectedAt.
 // A purpose removed from the catalog can still be withdrawn from, so no
 // catalog is needed.
 func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
@@ -498,23 +502,47 @@ func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
 	if r.CollectedAt.IsZero() {
 		r.CollectedAt = time.Now().UTC()
 	}
-	// A record dated ahead of now (a replica's clock running fast, a
-	// grant dated in the future) would otherwise outrank the withdrawal
-	// once its time came: date the withdrawal no earlier, and ledger order
-	// breaks the tie in its favour.
-	latest, err := s.State(ctx, r.SubjectID, r.Purpose, endOfTime)
+	// A grant dated ahead of the withdrawal (a replica's clock running
+	// fast, a grant dated in the future) would come back into force at its
+	// time. Dating the withdrawal as late as that grant would leave an
+	// earlier grant in force until then: the withdrawal is dated as asked
+	// and repeated at the time of each grant dated later, where ledger
+	// order breaks the tie in its favour.
+	hist, err := s.History(ctx, r.SubjectID)
 	if err != nil {
 		return Record{}, fmt.Errorf("withdraw consent: %w", err)
 	}
-	if latest.CollectedAt.After(r.CollectedAt) {
-		r.CollectedAt = latest.CollectedAt
+	rs := []Record{r}
+	for _, h := range hist {
+		if h.Purpose == r.Purpose && h.Event == Given && h.CollectedAt.After(r.CollectedAt) {
+			again := r
+			again.CollectedAt = h.CollectedAt
+			rs = append(rs, again)
+		}
 	}
-	return s.Append(ctx, r)
+	if len(rs) == 1 {
+		return s.Append(ctx, r)
+	}
+	slices.SortStableFunc(rs[1:], func(a, b Record) int { return a.CollectedAt.Compare(b.CollectedAt) })
+	rs = slices.CompactFunc(rs, func(a, b Record) bool { return a.CollectedAt.Equal(b.CollectedAt) })
+	if b, ok := s.(Batcher); ok {
+		stored, err := b.AppendBatch(ctx, rs)
+		if err != nil {
+			return Record{}, err
+		}
+		return stored[0], nil
+	}
+	first, err := s.Append(ctx, rs[0])
+	if err != nil {
+		return Record{}, err
+	}
+	for _, again := range rs[1:] {
+		if _, err := s.Append(ctx, again); err != nil {
+			return Record{}, fmt.Errorf("withdraw consent: the withdrawal is recorded, but not again at %s, the time of a grant dated later: %w", again.CollectedAt.Format(time.RFC3339Nano), err)
+		}
+	}
+	return first, nil
 }
-
-// endOfTime is later than any time a store keeps (the SQL stores keep
-// nanoseconds since 1970 in 64 bits: up to the year 2262).
-var endOfTime = time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC)
 
 // Expire records that the subject's consent for the purpose lapsed at at
 // (DPV ConsentExpired), so that the ledger shows the end of a consent

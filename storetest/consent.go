@@ -630,18 +630,23 @@ func testConsentCanceledContext(t *testing.T, s consent.Store) {
 
 // testWithdrawOutranksFutureGrant: a grant dated ahead of now (a replica
 // whose clock runs fast) must not come back once its time passes, after
-// the subject withdrew.
+// the subject withdrew; nor may it keep an earlier grant in force until
+// then (Art. 7(3): the withdrawal counts from the next decision).
 func testWithdrawOutranksFutureGrant(t *testing.T, s consent.Store) {
-	ahead := time.Now().Add(time.Hour).UTC()
+	now := time.Now().UTC()
+	ahead, further := now.Add(time.Hour), now.Add(2*time.Hour)
+	mustAppend(t, s, grant("u-1", "research.surveys", now.Add(-time.Hour)))
+	mustAppend(t, s, grant("u-1", "research.surveys", further))
 	mustAppend(t, s, grant("u-1", "research.surveys", ahead))
 	w, err := consent.Withdraw(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "research.surveys", Method: consent.MethodAPI, CollectedBy: "storetest"})
 	if err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}
-	if w.CollectedAt.Before(ahead) {
-		t.Errorf("withdrawal dated %v, before the grant it withdraws (%v)", w.CollectedAt, ahead)
+	after := time.Now().UTC()
+	if w.CollectedAt.After(after) {
+		t.Errorf("withdrawal dated %v, after now (%v): the grant of an hour ago stays in force until then", w.CollectedAt, after)
 	}
-	for _, at := range []time.Time{ahead, ahead.Add(time.Hour)} {
+	for _, at := range []time.Time{after, ahead, ahead.Add(time.Minute), further, further.Add(time.Hour)} {
 		if st := mustState(t, s, "u-1", "research.surveys", at); st.Event != consent.Withdrawn {
 			t.Errorf("state at %v: %q, want withdrawn", at, st.Event)
 		}
