@@ -173,7 +173,9 @@ type Record struct {
 	Hash string `json:"hash"`
 }
 
-// Validate checks the fields a caller supplies, naming the first at fault.
+// Validate checks the fields a caller supplies, naming the first at fault:
+// ids and times in range, a known event, a version, an affirmative act,
+// and the optional text fields and categories as ids (privacy.CheckID).
 func (r *Record) Validate() error {
 	bad := func(field, msg string) error {
 		return &privacy.ValidationError{Field: field, Message: msg}
@@ -196,7 +198,32 @@ func (r *Record) Validate() error {
 	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.CollectedAt):
 		return bad("expires_at", "must be after collected_at")
 	}
-	return checkAct(r.Act, r.Event, r.CollectedBy)
+	if err := checkAct(r.Act, r.Event, r.CollectedBy); err != nil {
+		return err
+	}
+	// The optional text fields are ids too: bounded, and UTF-8 without NUL,
+	// which PostgreSQL refuses and which a store keeping text would give
+	// back as other bytes than the hash covers.
+	for _, f := range [...]struct{ name, value string }{
+		{"controller", r.Controller}, {"method", r.Method}, {"collected_by", r.CollectedBy},
+		{"language", r.Language}, {"jurisdiction", r.Jurisdiction},
+	} {
+		if f.value != "" {
+			if err := privacy.CheckID(f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	if len(r.Categories) > privacy.MaxDataKeys {
+		return bad("personal_data", fmt.Sprintf("names %d categories, more than %d", len(r.Categories), privacy.MaxDataKeys))
+	}
+	for i, c := range r.Categories {
+		if err := privacy.CheckID("", c); err != nil {
+			err.(*privacy.ValidationError).Field = fmt.Sprintf("personal_data[%d]", i)
+			return err
+		}
+	}
+	return nil
 }
 
 // checkStored returns what makes r, as a store returned it, a record no

@@ -237,6 +237,25 @@ func testAppendRejectsInvalid(t *testing.T, s consent.Store) {
 		{"continued use", func(r *consent.Record) { r.Act = consent.ActContinuedUse }, "act"},
 		{"unknown act", func(r *consent.Record) { r.Act = "nod" }, "act"},
 		{"api act without the collecting system", func(r *consent.Record) { r.Act, r.CollectedBy = consent.ActAPI, " " }, "collected_by"},
+		// The free-text fields: PostgreSQL refuses NUL and invalid UTF-8
+		// with a driver error, and stores that keep text as UTF-8 would
+		// give back other bytes than the hash covers.
+		{"NUL in the method", func(r *consent.Record) { r.Method = "check\x00box" }, "method"},
+		{"invalid UTF-8 in the controller", func(r *consent.Record) { r.Controller = "acme\xff" }, "controller"},
+		{"NUL in collected_by", func(r *consent.Record) { r.CollectedBy = "form\x00" }, "collected_by"},
+		{"NUL in the language", func(r *consent.Record) { r.Language = "nl\x00" }, "language"},
+		{"invalid UTF-8 in the jurisdiction", func(r *consent.Record) { r.Jurisdiction = "N\xff" }, "jurisdiction"},
+		{"overlong method", func(r *consent.Record) { r.Method = strings.Repeat("m", privacy.MaxIDLength+1) }, "method"},
+		{"invalid UTF-8 in a category", func(r *consent.Record) {
+			r.Categories = []string{"instance.contact.email", "instance.\xff"}
+		}, "personal_data[1]"},
+		{"blank category", func(r *consent.Record) { r.Categories = []string{" "} }, "personal_data[0]"},
+		{"too many categories", func(r *consent.Record) {
+			r.Categories = make([]string, privacy.MaxDataKeys+1)
+			for i := range r.Categories {
+				r.Categories[i] = "instance.contact.email"
+			}
+		}, "personal_data"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
