@@ -376,7 +376,7 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	if err := fn(&st); err != nil {
 		return err
 	}
-	if err := st.CheckTimes(); err != nil {
+	if err := st.Check(); err != nil {
 		return fmt.Errorf("update subject state: %w", err)
 	}
 	st.SubjectID = subjectID

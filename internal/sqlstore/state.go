@@ -192,7 +192,7 @@ func (s *StateStore) lifecycle(ctx context.Context, tx *sql.Tx, st *subject.Stat
 
 // write stores st over the subject's row and objections.
 func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) error {
-	if err := st.CheckTimes(); err != nil {
+	if err := st.Check(); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
