@@ -445,6 +445,15 @@ func testTimesRoundTrip(t *testing.T, s consent.Store) {
 		t.Errorf("record collected in CET: CollectedAt %s, Hash %q, Digest() %q, appended Hash %q",
 			rec.CollectedAt, rec.Hash, rec.Digest(), z.Hash)
 	}
+	// Every store gives it back in UTC, as Append returned it and as
+	// State reads it: a receipt or an export shows the same instant the
+	// same way whichever store kept it.
+	for where, at := range map[string]time.Time{"Append": z.CollectedAt, "Record": rec.CollectedAt,
+		"State": mustState(t, s, "u-2", "research.surveys", collected).CollectedAt} {
+		if at.Location() != time.UTC {
+			t.Errorf("record collected in CET: %s gives CollectedAt %s, want it in UTC", where, at)
+		}
+	}
 }
 
 // testActRoundTrip: the act a grant names comes back from Append, Record
