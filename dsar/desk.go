@@ -218,6 +218,15 @@ func (d *Desk) check(r *Request) error {
 	if err := r.checkIDs(); err != nil {
 		return err
 	}
+	if err := privacy.CheckTime("received_at", r.ReceivedAt); err != nil {
+		return err
+	}
+	if now := d.now(); r.ReceivedAt.After(now) {
+		// The deadline runs from receipt (Art. 12(3)): a receipt dated
+		// ahead would move it as far.
+		return bad("received_at", "%s is after now (%s): a request is recorded once it is received",
+			r.ReceivedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	for i, key := range r.Categories {
 		if err := d.checkCategory(r.Subject.Kind, key); err != nil {
 			return bad(fmt.Sprintf("categories[%d]", i), "%v", err)
