@@ -1,10 +1,12 @@
 package retention
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/privacykit/privacy"
 )
@@ -82,7 +84,9 @@ type Hold struct {
 }
 
 // Validate checks that the hold names what it holds, who placed it and
-// why. It returns a *privacy.ValidationError naming the field.
+// why, with times every store keeps (privacy.CheckTime), ids that are ids
+// (privacy.CheckID) and a reason of at most MaxReasonBytes of UTF-8
+// without NUL. It returns a *privacy.ValidationError naming the field.
 func (h *Hold) Validate() error {
 	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
 	switch {
@@ -97,8 +101,33 @@ func (h *Hold) Validate() error {
 	case !h.Until.IsZero() && !h.Until.After(h.PlacedAt):
 		return bad("until", "must be after placed_at")
 	}
+	// What every store keeps: times as 64-bit nanoseconds since 1970, ids
+	// and text as UTF-8 without NUL (PostgreSQL refuses it), bounded.
+	if err := cmp.Or(privacy.CheckTime("placed_at", h.PlacedAt), privacy.CheckTime("until", h.Until)); err != nil {
+		return err
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"id", h.ID}, {"subject_id", h.SubjectID}, {"category", h.Category}, {"placed_by", h.PlacedBy},
+	} {
+		if f.value != "" {
+			if err := privacy.CheckID(f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case len(h.Reason) > MaxReasonBytes:
+		return bad("reason", fmt.Sprintf("is %d bytes long, more than %d (retention.MaxReasonBytes)", len(h.Reason), MaxReasonBytes))
+	case !utf8.ValidString(h.Reason):
+		return bad("reason", "is not valid UTF-8")
+	case strings.IndexByte(h.Reason, 0) >= 0:
+		return bad("reason", "holds a NUL byte")
+	}
 	return nil
 }
+
+// MaxReasonBytes bounds the Reason of a Hold.
+const MaxReasonBytes = 16 << 10
 
 // CheckRelease checks a release of h by by at at, as stores do before
 // they record it: the person releasing is named, and the release is not
@@ -109,6 +138,11 @@ func CheckRelease(h Hold, by string, at time.Time) error {
 		return &privacy.ValidationError{Field: "released_by", Message: "must name the person who releases the hold"}
 	case at.IsZero():
 		return &privacy.ValidationError{Field: "released_at", Message: "is required"}
+	}
+	if err := cmp.Or(privacy.CheckID("released_by", by), privacy.CheckTime("released_at", at)); err != nil {
+		return err
+	}
+	switch {
 	case at.Before(h.PlacedAt):
 		return &privacy.ValidationError{Field: "released_at", Message: fmt.Sprintf("is before the hold was placed (%s)", h.PlacedAt.Format(time.RFC3339))}
 	}
