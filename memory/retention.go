@@ -120,6 +120,10 @@ func (s *RetentionStore) SetOverride(ctx context.Context, o retention.Override) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	o.SetAt = o.SetAt.UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := [2]string{o.Controller, o.Category}

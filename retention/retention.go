@@ -190,6 +190,22 @@ type Override struct {
 	SetAt time.Time `json:"set_at"`
 }
 
+// Validate checks what every store keeps of a choice: the controller and
+// category as ids (privacy.CheckID), SetBy as one when given, and SetAt as
+// a time the stores hold (privacy.CheckTime). It returns a
+// *privacy.ValidationError naming the field. Whether the catalog lets the
+// controller choose, and the period is in bounds, is CheckOverride's to say.
+func (o *Override) Validate() error {
+	if err := cmp.Or(privacy.CheckID("controller", o.Controller), privacy.CheckID("category", o.Category),
+		privacy.CheckTime("set_at", o.SetAt)); err != nil {
+		return err
+	}
+	if o.SetBy != "" {
+		return privacy.CheckID("set_by", o.SetBy)
+	}
+	return nil
+}
+
 // HoldStore keeps legal holds.
 //
 // Guarantees: PlaceHold and ReleaseHold are atomic; a hold placed or
@@ -213,7 +229,8 @@ type HoldStore interface {
 // OverrideStore keeps controllers' retention choices.
 type OverrideStore interface {
 	// SetOverride stores o, replacing the controller's earlier choice for
-	// the category; a zero Period removes it. It does not check bounds:
+	// the category; a zero Period removes it. It returns the
+	// *privacy.ValidationError of o.Validate; it does not check bounds:
 	// use CheckOverride first.
 	SetOverride(ctx context.Context, o Override) error
 	// Overrides returns every choice, ordered by controller and category.

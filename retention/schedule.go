@@ -79,8 +79,8 @@ func CheckOverride(c *privacy.Catalog, o Override) error {
 	bad := func(field, format string, args ...any) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
-	if strings.TrimSpace(o.Controller) == "" {
-		return bad("controller", "is required")
+	if err := o.Validate(); err != nil {
+		return err
 	}
 	leaves := c.Leaves(o.Category)
 	if len(leaves) == 0 {
