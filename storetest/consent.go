@@ -128,6 +128,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"ConcurrentAppendsManySubjects", testConcurrentAppendsManySubjects},
 		{"CanceledContext", testConsentCanceledContext},
 		{"ErrorsNameNoSubject", testConsentErrorsNameNoSubject},
+		{"ReadsOfIDsNoStoreHolds", testConsentReadsOfBadIDs},
 	})
 }
 
@@ -725,6 +726,30 @@ func testConsentErrorsNameNoSubject(t *testing.T, s consent.Store) {
 			if err != nil && strings.Contains(err.Error(), who) {
 				t.Errorf("%s canceled at step %d: the error %q names the subject", name, n, err)
 			}
+		}
+	}
+}
+
+// testConsentReadsOfBadIDs: an id no store can hold (a NUL byte, invalid
+// UTF-8, longer than privacy.MaxIDLength) has nothing on record, and every
+// store says so alike: no consent, no history, no record (PostgreSQL
+// failed with a driver error where memory and SQLite found nothing).
+func testConsentReadsOfBadIDs(t *testing.T, s consent.Store) {
+	mustAppend(t, s, grant("u-1", "research.surveys", base()))
+	for _, id := range []string{"u-1\x00", "u-1\xff", strings.Repeat("u", privacy.MaxIDLength+1)} {
+		st, err := s.State(t.Context(), id, "research.surveys", base())
+		if err != nil || st.Event != "" {
+			t.Errorf("State(%.10q): %+v, %v; want no consent and no error", id, st, err)
+		}
+		st, err = s.State(t.Context(), "u-1", id, base())
+		if err != nil || st.Event != "" {
+			t.Errorf("State(u-1, purpose %.10q): %+v, %v; want no consent and no error", id, st, err)
+		}
+		if h, err := s.History(t.Context(), id); err != nil || len(h) != 0 {
+			t.Errorf("History(%.10q): %d records, %v; want none and no error", id, len(h), err)
+		}
+		if _, err := s.Record(t.Context(), id); !errors.Is(err, consent.ErrNotFound) {
+			t.Errorf("Record(%.10q): %v; want ErrNotFound", id, err)
 		}
 	}
 }

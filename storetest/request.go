@@ -149,6 +149,16 @@ func testRequestNotFound(t *testing.T, s dsar.RequestStore) {
 	if _, err := s.Request(t.Context(), "nope"); !errors.Is(err, dsar.ErrNotFound) {
 		t.Errorf("Request: got %v, want ErrNotFound", err)
 	}
+	// An id no store can hold is not found alike in every store, and
+	// lists nothing (PostgreSQL failed with a driver error).
+	for _, id := range []string{"r\x00", "r\xff"} {
+		if _, err := s.Request(t.Context(), id); !errors.Is(err, dsar.ErrNotFound) {
+			t.Errorf("Request(%q): got %v, want ErrNotFound", id, err)
+		}
+		if got, err := s.List(t.Context(), dsar.Filter{SubjectID: id}); err != nil || len(got) != 0 {
+			t.Errorf("List(subject %q): %d requests, %v; want none and no error", id, len(got), err)
+		}
+	}
 	called := false
 	_, err := s.Update(t.Context(), "nope", func(*dsar.Request) error { called = true; return nil })
 	if !errors.Is(err, dsar.ErrNotFound) || called {

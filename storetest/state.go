@@ -404,6 +404,11 @@ func testStateBadIDs(t *testing.T, s subject.StateStore) {
 		if !errors.As(err, &ve) || ve.Field != "subject_id" {
 			t.Errorf("Update(%q): error %v, want a ValidationError naming subject_id", id, err)
 		}
+		// Nothing can be on record for it: its state is the zero state,
+		// in every store alike (PostgreSQL failed with a driver error).
+		if st, err := s.State(t.Context(), id); err != nil || !emptyState(st) {
+			t.Errorf("State(%q): %+v, %v; want the zero state and no error", id, st, err)
+		}
 	}
 }
 
@@ -459,4 +464,8 @@ func testStateBadText(t *testing.T, s subject.StateStore) {
 	if diff := cmp.Diff(want, mustSubject(t, s, "u-1")); diff != "" {
 		t.Errorf("state after refused updates (-want +got):\n%s", diff)
 	}
+}
+
+func emptyState(st subject.State) bool {
+	return len(st.Objections) == 0 && len(st.Assessments) == 0 && !st.Restricted && !st.Deactivated && len(st.Lifecycle) == 0
 }
