@@ -213,7 +213,7 @@ func (o *Override) Validate() error {
 // every process using it.
 type HoldStore interface {
 	// PlaceHold validates and stores a hold, assigning an ID when it has
-	// none. It returns the stored hold, a *privacy.ValidationError, or an
+	// none. It does not know the catalog: use CheckHold first. It returns the stored hold, a *privacy.ValidationError, or an
 	// error wrapping privacy.ErrConflict when the ID is taken.
 	PlaceHold(ctx context.Context, h Hold) (Hold, error)
 	// ReleaseHold ends the hold with the id at the time, naming who released
