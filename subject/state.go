@@ -245,7 +245,8 @@ type StateStore interface {
 
 func checkID(id string) error { return privacy.CheckID("subject_id", id) }
 
-// Object records an objection of the subject to the purpose, made now.
+// Object records an objection of the subject to the purpose, made now. It
+// does not know the catalog: use CheckObjection first.
 func Object(ctx context.Context, s StateStore, subjectID, purpose string) error {
 	return RecordObjection(ctx, s, subjectID, Objection{Purpose: purpose})
 }
@@ -282,6 +283,29 @@ func RecordObjection(ctx context.Context, s StateStore, subjectID string, o Obje
 		st.Object(o)
 		return nil
 	})
+}
+
+// CheckObjection checks an objection against the catalog before it is
+// recorded (Object and RecordObjection have no catalog): what they check,
+// and that the purpose objected to is one the catalog declares. An
+// objection to a purpose the catalog does not know (a misspelt key)
+// would be recorded and stop nothing. It returns a
+// *privacy.ValidationError naming the field, with the nearest purpose.
+func CheckObjection(cat *privacy.Catalog, o Objection) error {
+	switch {
+	case o.DirectMarketing && o.Purpose != "":
+		return &privacy.ValidationError{Field: "purpose", Message: "must be empty in an objection to all direct marketing"}
+	case o.DirectMarketing:
+		return privacy.CheckTime("at", o.At)
+	}
+	if err := cmp.Or(privacy.CheckID("purpose", o.Purpose), privacy.CheckTime("at", o.At)); err != nil {
+		return err
+	}
+	if cat.Purpose(o.Purpose) == nil {
+		return &privacy.ValidationError{Field: "purpose", Message: fmt.Sprintf("the catalog declares no purpose %q%s",
+			o.Purpose, privacy.DidYouMean(o.Purpose, cat.PurposeKeys()))}
+	}
+	return nil
 }
 
 // SetRestricted restricts (Art. 18) or lifts the restriction of the subject.

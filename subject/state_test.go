@@ -63,3 +63,37 @@ func TestRecordObjectionKeepsUTC(t *testing.T) {
 		t.Errorf("state %+v, %v; want the objection at %v in UTC", st, err, at)
 	}
 }
+
+// TestCheckObjection: an objection to a purpose the catalog does not know
+// would be recorded and stop nothing; CheckObjection refuses it, naming
+// the field, with the nearest purpose.
+func TestCheckObjection(t *testing.T) {
+	t.Parallel()
+	cat := privacy.DefaultCatalog()
+	tests := []struct {
+		name      string
+		o         subject.Objection
+		wantField string
+		wantText  string
+	}{
+		{name: "a declared purpose", o: subject.Objection{Purpose: "marketing.announcements"}},
+		{name: "all direct marketing", o: subject.Objection{DirectMarketing: true}},
+		{name: "a misspelt purpose", o: subject.Objection{Purpose: "marketing.anouncements"}, wantField: "purpose", wantText: "marketing.announcements"},
+		{name: "odd case", o: subject.Objection{Purpose: "Marketing.Announcements"}, wantField: "purpose", wantText: "marketing.announcements"},
+		{name: "direct marketing and a purpose", o: subject.Objection{Purpose: "support", DirectMarketing: true}, wantField: "purpose"},
+		{name: "no purpose", o: subject.Objection{}, wantField: "purpose"},
+	}
+	for _, tc := range tests {
+		err := subject.CheckObjection(cat, tc.o)
+		if tc.wantField == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want nil", tc.name, err)
+			}
+			continue
+		}
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.wantField || !strings.Contains(err.Error(), tc.wantText) {
+			t.Errorf("%s: %v, want a ValidationError on %s mentioning %q", tc.name, err, tc.wantField, tc.wantText)
+		}
+	}
+}
