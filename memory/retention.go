@@ -260,10 +260,16 @@ func (inv *Inventory) Add(r retention.Record) {
 	inv.records[r.Key] = r
 }
 
-// Put adds or replaces records.
+// Put adds or replaces records, all or none: a record Validate refuses is
+// a *privacy.ValidationError naming it (records[i].field).
 func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for i := range recs {
+		if err := recs[i].Validate(); err != nil {
+			return retention.RecordError(i, err)
+		}
 	}
 	for _, r := range recs {
 		inv.Add(r)

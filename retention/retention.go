@@ -3,6 +3,7 @@ package retention
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,6 +82,57 @@ type Hold struct {
 	// ReleasedAt and ReleasedBy record the release; zero while active.
 	ReleasedAt time.Time `json:"released_at,omitzero"`
 	ReleasedBy string    `json:"released_by,omitempty"`
+}
+
+// Validate checks what every inventory keeps of a record: a key, and the
+// key, subject id, controller, category and triggers as UTF-8 text
+// without NUL (PostgreSQL's text holds nothing else), and trigger times
+// the stores hold (privacy.CheckTime; a zero time is a trigger that has
+// not happened). It returns a *privacy.ValidationError naming the field.
+func (r *Record) Validate() error {
+	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
+	if strings.TrimSpace(r.Key) == "" {
+		return bad("key", "is required")
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"key", r.Key}, {"subject_id", r.SubjectID}, {"controller", r.Controller}, {"category", r.Category},
+	} {
+		if msg := textProblem(f.value); msg != "" {
+			return bad(f.name, msg)
+		}
+	}
+	for tr, at := range r.Times {
+		if msg := textProblem(string(tr)); msg != "" || tr == "" {
+			return bad("times", fmt.Sprintf("trigger %q is not a trigger", tr))
+		}
+		if err := privacy.CheckTime("times."+string(tr), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textProblem says what keeps s from being stored as text, or "".
+func textProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "holds a NUL byte"
+	}
+	return ""
+}
+
+// RecordError returns err, a record's validation error, with its field
+// prefixed by the record's index, as inventories report it.
+func RecordError(i int, err error) error {
+	var ve *privacy.ValidationError
+	if errors.As(err, &ve) {
+		c := *ve
+		c.Field = fmt.Sprintf("records[%d].%s", i, ve.Field)
+		return &c
+	}
+	return err
 }
 
 // Validate checks that the hold names what it holds, who placed it and

@@ -316,6 +316,11 @@ func NewInventory(db *sql.DB, d Dialect) *Inventory { return &Inventory{db: db, 
 // transaction. A trigger the table has no column for is a
 // *privacy.ValidationError.
 func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
+	for i := range recs {
+		if err := recs[i].Validate(); err != nil {
+			return retention.RecordError(i, err)
+		}
+	}
 	// Small statements: SQLite looks $n parameters up by name, which costs
 	// quadratically in a statement with thousands of them.
 	const chunk = 50
