@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -220,6 +221,17 @@ func (d *Desk) check(r *Request) error {
 	}
 	if err := privacy.CheckTime("received_at", r.ReceivedAt); err != nil {
 		return err
+	}
+	if r.Channel != "" {
+		if err := privacy.CheckID("channel", r.Channel); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(r.Note) > subject.MaxReasonBytes:
+		return bad("note", "is %d bytes long, more than %d", len(r.Note), subject.MaxReasonBytes)
+	case !utf8.ValidString(r.Note) || strings.IndexByte(r.Note, 0) >= 0:
+		return bad("note", "must be UTF-8 text without NUL bytes")
 	}
 	if now := d.now(); r.ReceivedAt.After(now) {
 		// The deadline runs from receipt (Art. 12(3)): a receipt dated

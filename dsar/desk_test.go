@@ -567,6 +567,9 @@ func TestOpenValidates(t *testing.T) {
 			ReceivedAt: received.AddDate(0, 3, 0)}, wantField: "received_at"},
 		{name: "received before 1970", req: dsar.Request{Kind: dsar.KindAccess, Subject: user,
 			ReceivedAt: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)}, wantField: "received_at"},
+		{name: "channel with a NUL byte", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Channel: "email\x00"}, wantField: "channel"},
+		{name: "note of megabytes", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Note: strings.Repeat("n", 4<<20)}, wantField: "note"},
+		{name: "note with invalid UTF-8", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Note: "n\xff"}, wantField: "note"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
