@@ -159,8 +159,9 @@ func (d *Desk) processor(kind privacy.SubjectKind) bool {
 // and sets its due date one calendar month later. The caller fills Kind,
 // Subject, RequestedBy and what the kind needs (Purposes or
 // DirectMarketing for an objection, Corrections for a rectification,
-// optionally Categories); anything else it sets is replaced. Open calls no
-// source and no notifier.
+// optionally Categories); anything else it sets is replaced. A ReceivedAt
+// after the Desk's clock is refused, since the deadline runs from receipt.
+// Open calls no source and no notifier.
 func (d *Desk) Open(ctx context.Context, r Request) (Request, error) {
 	if err := d.check(&r); err != nil {
 		return Request{}, err
