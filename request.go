@@ -268,7 +268,9 @@ type Request struct {
 }
 
 // Validate checks the request's shape without a catalog: required fields,
-// recipient kind, safeguard, country codes and age. It returns a
+// ids (the subject's, the purpose, data keys, and the controller and
+// recipient id when given: not blank, at most MaxIDLength bytes of UTF-8
+// without NUL), recipient kind, safeguard, country codes and age. It returns a
 // *ValidationError wrapping ErrInvalidRequest that names the first field at
 // fault. Whether the subject kind, purpose and categories exist is for the
 // catalog and the policy to say.
@@ -281,14 +283,22 @@ func (r *Request) Validate() error {
 		return invalidRequest("subject.kind", "is required")
 	case r.Subject.Age < 0 || r.Subject.Age > 150:
 		return invalidRequest("subject.age", "must be between 0 (unknown) and 150, got %d", r.Subject.Age)
-	case strings.TrimSpace(r.Purpose) == "":
-		return invalidRequest("purpose", "is required")
+	}
+	if r.Subject.Controller != "" {
+		// Optional, but kept in the decision log and the cache key: bounded
+		// and printable like every id.
+		if err := CheckID("subject.controller", r.Subject.Controller); err != nil {
+			return asRequestError(err)
+		}
+	}
+	if err := CheckID("purpose", r.Purpose); err != nil {
+		return asRequestError(err)
+	}
+	switch {
 	case len(r.Data) == 0:
 		return invalidRequest("data", "must name at least one category")
 	case len(r.Data) > MaxDataKeys:
 		return invalidRequest("data", "names %d categories, more than %d", len(r.Data), MaxDataKeys)
-	case len(r.Purpose) > MaxIDLength:
-		return invalidRequest("purpose", "is %d bytes long, more than %d", len(r.Purpose), MaxIDLength)
 	}
 	if err := CheckTime("time", r.Time); err != nil {
 		return asRequestError(err)
@@ -308,6 +318,14 @@ func (r *Request) Validate() error {
 		return invalidRequest("basis", "unknown lawful basis %q%s", r.Basis, DidYouMean(string(r.Basis), strs(append(lawfulbasis.All(), lawfulbasis.ControllerInstruction))))
 	}
 	if rc := r.Recipient; rc != nil {
+		if rc.ID != "" {
+			// Optional, but an organisation's id is kept verbatim in the
+			// decision log: bounded, so that one request cannot make a log
+			// line too long to read back.
+			if err := CheckID("recipient.id", rc.ID); err != nil {
+				return asRequestError(err)
+			}
+		}
 		if rc.Kind == "" {
 			return invalidRequest("recipient.kind", "is required when a recipient is given")
 		}

@@ -172,6 +172,17 @@ func TestValidateLimits(t *testing.T) {
 		{"invalid UTF-8 in the subject id", func(r *privacy.Request) { r.Subject.ID = "u\xff" }, "subject.id"},
 		{"overlong subject id", func(r *privacy.Request) { r.Subject.ID = strings.Repeat("u", privacy.MaxIDLength+1) }, "subject.id"},
 		{"overlong purpose", func(r *privacy.Request) { r.Purpose = strings.Repeat("p", privacy.MaxIDLength+1) }, "purpose"},
+		{"NUL in the purpose", func(r *privacy.Request) { r.Purpose = "billing\x00" }, "purpose"},
+		{"invalid UTF-8 in the purpose", func(r *privacy.Request) { r.Purpose = "billing\xff" }, "purpose"},
+		{"overlong controller", func(r *privacy.Request) { r.Subject.Controller = strings.Repeat("c", privacy.MaxIDLength+1) }, "subject.controller"},
+		{"NUL in the controller", func(r *privacy.Request) { r.Subject.Controller = "acme\x00" }, "subject.controller"},
+		{"blank controller", func(r *privacy.Request) { r.Subject.Controller = " " }, "subject.controller"},
+		{"overlong recipient id", func(r *privacy.Request) {
+			r.Recipient = &privacy.Recipient{ID: strings.Repeat("r", 2<<20), Kind: "processor", Country: "NL", DPA: true}
+		}, "recipient.id"},
+		{"invalid UTF-8 in the recipient id", func(r *privacy.Request) {
+			r.Recipient = &privacy.Recipient{ID: "psp\xff", Kind: "processor", Country: "NL", DPA: true}
+		}, "recipient.id"},
 		{"too many data keys", func(r *privacy.Request) {
 			r.Data = make([]string, privacy.MaxDataKeys+1)
 			for i := range r.Data {

@@ -173,7 +173,9 @@ type Record struct {
 	Hash string `json:"hash"`
 }
 
-// Validate checks the fields a caller supplies, naming the first at fault.
+// Validate checks the fields a caller supplies, naming the first at fault:
+// ids and times in range, a known event, a version, an affirmative act,
+// and the optional text fields and categories as ids (privacy.CheckID).
 func (r *Record) Validate() error {
 	bad := func(field, msg string) error {
 		return &privacy.ValidationError{Field: field, Message: msg}
@@ -196,7 +198,32 @@ func (r *Record) Validate() error {
 	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.CollectedAt):
 		return bad("expires_at", "must be after collected_at")
 	}
-	return checkAct(r.Act, r.Event, r.CollectedBy)
+	if err := checkAct(r.Act, r.Event, r.CollectedBy); err != nil {
+		return err
+	}
+	// The optional text fields are ids too: bounded, and UTF-8 without NUL,
+	// which PostgreSQL refuses and which a store keeping text would give
+	// back as other bytes than the hash covers.
+	for _, f := range [...]struct{ name, value string }{
+		{"controller", r.Controller}, {"method", r.Method}, {"collected_by", r.CollectedBy},
+		{"language", r.Language}, {"jurisdiction", r.Jurisdiction},
+	} {
+		if f.value != "" {
+			if err := privacy.CheckID(f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	if len(r.Categories) > privacy.MaxDataKeys {
+		return bad("personal_data", fmt.Sprintf("names %d categories, more than %d", len(r.Categories), privacy.MaxDataKeys))
+	}
+	for i, c := range r.Categories {
+		if err := privacy.CheckID("", c); err != nil {
+			err.(*privacy.ValidationError).Field = fmt.Sprintf("personal_data[%d]", i)
+			return err
+		}
+	}
+	return nil
 }
 
 // checkStored returns what makes r, as a store returned it, a record no
@@ -485,6 +512,10 @@ func CheckGrant(cat *privacy.Catalog, r Record) error {
 // decision. r names the subject, the purpose, how the withdrawal was
 // received (Method, Act) and the system that received it (CollectedBy);
 // Controller, Language and Jurisdiction are kept as given. CollectedAt, if zero, is now; Event is set to Withdrawn.
+// A grant on record dated after CollectedAt gets a withdrawal of its own
+// at its time (in one batch where the store is a Batcher), so that it
+// does not come back into force then; the record returned is the
+// withdrawal dated CollectedAt.
 // A purpose removed from the catalog can still be withdrawn from, so no
 // catalog is needed.
 func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
@@ -498,26 +529,47 @@ func Withdraw(ctx context.Context, s Store, r Record) (Record, error) {
 	if r.CollectedAt.IsZero() {
 		r.CollectedAt = time.Now().UTC()
 	}
-	// A grant dated ahead of now (a replica's clock running fast, a
-	// grant dated in the future) would otherwise outrank the withdrawal
-	// once its time came: date the withdrawal no earlier, and ledger order
-	// breaks the tie in its favour. Only a grant: an expiry, refusal or
-	// withdrawal dated ahead makes nothing live when its time comes, and
-	// dating the withdrawal after it would leave the consent live until
-	// then (Art. 7(3): the withdrawal counts from the next decision).
-	latest, err := s.State(ctx, r.SubjectID, r.Purpose, endOfTime)
+	// A grant dated ahead of the withdrawal (a replica's clock running
+	// fast, a grant dated in the future) would come back into force at its
+	// time. Dating the withdrawal as late as that grant would leave an
+	// earlier grant in force until then: the withdrawal is dated as asked
+	// and repeated at the time of each grant dated later, where ledger
+	// order breaks the tie in its favour.
+	hist, err := s.History(ctx, r.SubjectID)
 	if err != nil {
 		return Record{}, fmt.Errorf("withdraw consent: %w", err)
 	}
-	if latest.Event == Given && latest.CollectedAt.After(r.CollectedAt) {
-		r.CollectedAt = latest.CollectedAt
+	rs := []Record{r}
+	for _, h := range hist {
+		if h.Purpose == r.Purpose && h.Event == Given && h.CollectedAt.After(r.CollectedAt) {
+			again := r
+			again.CollectedAt = h.CollectedAt
+			rs = append(rs, again)
+		}
 	}
-	return s.Append(ctx, r)
+	if len(rs) == 1 {
+		return s.Append(ctx, r)
+	}
+	slices.SortStableFunc(rs[1:], func(a, b Record) int { return a.CollectedAt.Compare(b.CollectedAt) })
+	rs = slices.CompactFunc(rs, func(a, b Record) bool { return a.CollectedAt.Equal(b.CollectedAt) })
+	if b, ok := s.(Batcher); ok {
+		stored, err := b.AppendBatch(ctx, rs)
+		if err != nil {
+			return Record{}, err
+		}
+		return stored[0], nil
+	}
+	first, err := s.Append(ctx, rs[0])
+	if err != nil {
+		return Record{}, err
+	}
+	for _, again := range rs[1:] {
+		if _, err := s.Append(ctx, again); err != nil {
+			return Record{}, fmt.Errorf("withdraw consent: the withdrawal is recorded, but not again at %s, the time of a grant dated later: %w", again.CollectedAt.Format(time.RFC3339Nano), err)
+		}
+	}
+	return first, nil
 }
-
-// endOfTime is later than any time a store keeps (the SQL stores keep
-// nanoseconds since 1970 in 64 bits: up to the year 2262).
-var endOfTime = time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC)
 
 // Expire records that the subject's consent for the purpose lapsed at at
 // (DPV ConsentExpired), so that the ledger shows the end of a consent

@@ -64,6 +64,7 @@ func TestOpenSetsDueInTheDesksLocation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, dsar.WithLocation(tc.loc))
+			f.clock.Set(tc.received.Add(time.Minute))
 			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user, ReceivedAt: tc.received})
 			if err != nil {
 				t.Fatalf("Open: %v", err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -158,8 +159,9 @@ func (d *Desk) processor(kind privacy.SubjectKind) bool {
 // and sets its due date one calendar month later. The caller fills Kind,
 // Subject, RequestedBy and what the kind needs (Purposes or
 // DirectMarketing for an objection, Corrections for a rectification,
-// optionally Categories); anything else it sets is replaced. Open calls no
-// source and no notifier.
+// optionally Categories); anything else it sets is replaced. A ReceivedAt
+// after the Desk's clock is refused, since the deadline runs from receipt.
+// Open calls no source and no notifier.
 func (d *Desk) Open(ctx context.Context, r Request) (Request, error) {
 	if err := d.check(&r); err != nil {
 		return Request{}, err
@@ -225,6 +227,26 @@ func (d *Desk) check(r *Request) error {
 	}
 	if err := r.checkIDs(); err != nil {
 		return err
+	}
+	if err := privacy.CheckTime("received_at", r.ReceivedAt); err != nil {
+		return err
+	}
+	if r.Channel != "" {
+		if err := privacy.CheckID("channel", r.Channel); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(r.Note) > subject.MaxReasonBytes:
+		return bad("note", "is %d bytes long, more than %d", len(r.Note), subject.MaxReasonBytes)
+	case !utf8.ValidString(r.Note) || strings.IndexByte(r.Note, 0) >= 0:
+		return bad("note", "must be UTF-8 text without NUL bytes")
+	}
+	if now := d.now(); r.ReceivedAt.After(now) {
+		// The deadline runs from receipt (Art. 12(3)): a receipt dated
+		// ahead would move it as far.
+		return bad("received_at", "%s is after now (%s): a request is recorded once it is received",
+			r.ReceivedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	for i, key := range r.Categories {
 		if err := d.checkCategory(r.Subject.Kind, key); err != nil {

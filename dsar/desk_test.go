@@ -561,6 +561,15 @@ func TestOpenValidates(t *testing.T) {
 			Subject: privacy.Subject{ID: "g", Kind: "guest", Controller: strings.Repeat("c", privacy.MaxIDLength+1)}}, wantField: "subject.controller"},
 		{name: "rectification without a value", req: dsar.Request{Kind: dsar.KindRectification, Subject: user,
 			Corrections: []dsar.Correction{{Category: "instance.contact.email"}}}, wantField: "corrections[0].value"},
+		// A receipt dated ahead of the desk's clock would move the
+		// deadline (Art. 12(3): one month from receipt) as far.
+		{name: "received in the future", req: dsar.Request{Kind: dsar.KindAccess, Subject: user,
+			ReceivedAt: received.AddDate(0, 3, 0)}, wantField: "received_at"},
+		{name: "received before 1970", req: dsar.Request{Kind: dsar.KindAccess, Subject: user,
+			ReceivedAt: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)}, wantField: "received_at"},
+		{name: "channel with a NUL byte", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Channel: "email\x00"}, wantField: "channel"},
+		{name: "note of megabytes", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Note: strings.Repeat("n", 4<<20)}, wantField: "note"},
+		{name: "note with invalid UTF-8", req: dsar.Request{Kind: dsar.KindAccess, Subject: user, Note: "n\xff"}, wantField: "note"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

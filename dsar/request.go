@@ -1,6 +1,7 @@
 package dsar
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -235,10 +236,12 @@ func (r *Request) Validate() error {
 		return bad("kind", "must be one of %v, got %q", Kinds(), r.Kind)
 	case r.Subject.Kind == "":
 		return bad("subject.kind", "is required")
-	case r.ReceivedAt.IsZero():
-		return bad("received_at", "is required")
-	case r.Due.IsZero():
-		return bad("due", "is required")
+	}
+	// Times in the range every store keeps (privacy.CheckTime).
+	if err := cmp.Or(privacy.CheckRequiredTime("received_at", r.ReceivedAt), privacy.CheckRequiredTime("due", r.Due)); err != nil {
+		return err
+	}
+	switch {
 	case !r.Status.Valid():
 		return bad("status", "must be one of %v, got %q", statuses(), r.Status)
 	case r.Status == StatusBlocked && strings.TrimSpace(r.Blocked) == "":

@@ -102,6 +102,11 @@ func (s *ConsentStore) appendAll(ctx context.Context, rs []consent.Record, batch
 		r.Seq = int64(len(s.records)) + 1
 		r.RecordID = fmt.Sprintf("cr-%d", r.Seq)
 		r.Categories = slices.Clone(r.Categories)
+		// Times in UTC, as the SQL stores give them back.
+		r.CollectedAt = r.CollectedAt.UTC()
+		if !r.ExpiresAt.IsZero() {
+			r.ExpiresAt = r.ExpiresAt.UTC()
+		}
 		r.SubjectRef = consent.SubjectRef(s.key, r.SubjectID)
 		r.SealWith(prev, key)
 		s.records = append(s.records, r)
@@ -376,7 +381,7 @@ func (s *StateStore) Update(ctx context.Context, subjectID string, fn func(*subj
 	if err := fn(&st); err != nil {
 		return err
 	}
-	if err := st.CheckTimes(); err != nil {
+	if err := st.Check(); err != nil {
 		return fmt.Errorf("update subject state: %w", err)
 	}
 	st.SubjectID = subjectID

@@ -120,6 +120,10 @@ func (s *RetentionStore) SetOverride(ctx context.Context, o retention.Override) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	o.SetAt = o.SetAt.UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := [2]string{o.Controller, o.Category}
@@ -256,10 +260,16 @@ func (inv *Inventory) Add(r retention.Record) {
 	inv.records[r.Key] = r
 }
 
-// Put adds or replaces records.
+// Put adds or replaces records, all or none: a record Validate refuses is
+// a *privacy.ValidationError naming it (records[i].field).
 func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for i := range recs {
+		if err := recs[i].Validate(); err != nil {
+			return retention.RecordError(i, err)
+		}
 	}
 	for _, r := range recs {
 		inv.Add(r)

@@ -370,9 +370,9 @@ func (pc *PreferenceCenter) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The ledger's one withdraw path, which dates the withdrawal no earlier
-	// than the latest record, so that a grant stamped by a clock ahead of
-	// ours never outranks it.
+	// The ledger's one withdraw path, which repeats the withdrawal at the
+	// time of any grant stamped by a clock ahead of ours, so that such a
+	// grant never outranks it.
 	_, err := consent.Withdraw(r.Context(), pc.consents, consent.Record{
 		SubjectID:   s.ID,
 		Controller:  s.Controller,

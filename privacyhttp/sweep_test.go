@@ -111,9 +111,19 @@ func TestPreferenceCenterWithdrawsThroughTheLedger(t *testing.T) {
 	}
 	privacytest.AssertDenied(t, env.Engine, privacy.Request{Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
 		Purpose: "research.surveys", Data: []string{"instance.contact.email"}}, privacy.ReasonConsentWithdrawn)
+	// The withdrawal is dated by the preference center's clock and again
+	// at the grant's time, which it must outrank.
 	hist, err := env.Consents.History(t.Context(), "u-1")
-	if err != nil || len(hist) != 2 || hist[1].Method != consent.MethodPreferencesUI || hist[1].CollectedBy != "privacyhttp.PreferenceCenter" {
-		t.Fatalf("history %+v, %v; want the grant and the preference center's withdrawal", hist, err)
+	if err != nil || len(hist) != 3 {
+		t.Fatalf("history %+v, %v; want the grant and the preference center's withdrawal, twice", hist, err)
+	}
+	for _, h := range hist[1:] {
+		if h.Event != consent.Withdrawn || h.Method != consent.MethodPreferencesUI || h.CollectedBy != "privacyhttp.PreferenceCenter" {
+			t.Errorf("record %+v; want the preference center's withdrawal", h)
+		}
+	}
+	if !hist[1].CollectedAt.Equal(sweepNow) || !hist[2].CollectedAt.Equal(fast) {
+		t.Errorf("withdrawals dated %v and %v, want %v and %v", hist[1].CollectedAt, hist[2].CollectedAt, sweepNow, fast)
 	}
 }
 

@@ -1,10 +1,13 @@
 package retention
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/privacykit/privacy"
 )
@@ -81,8 +84,61 @@ type Hold struct {
 	ReleasedBy string    `json:"released_by,omitempty"`
 }
 
+// Validate checks what every inventory keeps of a record: a key, and the
+// key, subject id, controller, category and triggers as UTF-8 text
+// without NUL (PostgreSQL's text holds nothing else), and trigger times
+// the stores hold (privacy.CheckTime; a zero time is a trigger that has
+// not happened). It returns a *privacy.ValidationError naming the field.
+func (r *Record) Validate() error {
+	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
+	if strings.TrimSpace(r.Key) == "" {
+		return bad("key", "is required")
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"key", r.Key}, {"subject_id", r.SubjectID}, {"controller", r.Controller}, {"category", r.Category},
+	} {
+		if msg := textProblem(f.value); msg != "" {
+			return bad(f.name, msg)
+		}
+	}
+	for tr, at := range r.Times {
+		if msg := textProblem(string(tr)); msg != "" || tr == "" {
+			return bad("times", fmt.Sprintf("trigger %q is not a trigger", tr))
+		}
+		if err := privacy.CheckTime("times."+string(tr), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textProblem says what keeps s from being stored as text, or "".
+func textProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "holds a NUL byte"
+	}
+	return ""
+}
+
+// RecordError returns err, a record's validation error, with its field
+// prefixed by the record's index, as inventories report it.
+func RecordError(i int, err error) error {
+	var ve *privacy.ValidationError
+	if errors.As(err, &ve) {
+		c := *ve
+		c.Field = fmt.Sprintf("records[%d].%s", i, ve.Field)
+		return &c
+	}
+	return err
+}
+
 // Validate checks that the hold names what it holds, who placed it and
-// why. It returns a *privacy.ValidationError naming the field.
+// why, with times every store keeps (privacy.CheckTime), ids that are ids
+// (privacy.CheckID) and a reason of at most MaxReasonBytes of UTF-8
+// without NUL. It returns a *privacy.ValidationError naming the field.
 func (h *Hold) Validate() error {
 	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
 	if h.SubjectID != "" {
@@ -103,8 +159,33 @@ func (h *Hold) Validate() error {
 	case !h.Until.IsZero() && !h.Until.After(h.PlacedAt):
 		return bad("until", "must be after placed_at")
 	}
+	// What every store keeps: times as 64-bit nanoseconds since 1970, ids
+	// and text as UTF-8 without NUL (PostgreSQL refuses it), bounded.
+	if err := cmp.Or(privacy.CheckTime("placed_at", h.PlacedAt), privacy.CheckTime("until", h.Until)); err != nil {
+		return err
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"id", h.ID}, {"subject_id", h.SubjectID}, {"category", h.Category}, {"placed_by", h.PlacedBy},
+	} {
+		if f.value != "" {
+			if err := privacy.CheckID(f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case len(h.Reason) > MaxReasonBytes:
+		return bad("reason", fmt.Sprintf("is %d bytes long, more than %d (retention.MaxReasonBytes)", len(h.Reason), MaxReasonBytes))
+	case !utf8.ValidString(h.Reason):
+		return bad("reason", "is not valid UTF-8")
+	case strings.IndexByte(h.Reason, 0) >= 0:
+		return bad("reason", "holds a NUL byte")
+	}
 	return nil
 }
+
+// MaxReasonBytes bounds the Reason of a Hold.
+const MaxReasonBytes = 16 << 10
 
 // CheckRelease checks a release of h by by at at, as stores do before
 // they record it: the person releasing is named, and the release is not
@@ -115,6 +196,11 @@ func CheckRelease(h Hold, by string, at time.Time) error {
 		return &privacy.ValidationError{Field: "released_by", Message: "must name the person who releases the hold"}
 	case at.IsZero():
 		return &privacy.ValidationError{Field: "released_at", Message: "is required"}
+	}
+	if err := cmp.Or(privacy.CheckID("released_by", by), privacy.CheckTime("released_at", at)); err != nil {
+		return err
+	}
+	switch {
 	case at.Before(h.PlacedAt):
 		return &privacy.ValidationError{Field: "released_at", Message: fmt.Sprintf("is before the hold was placed (%s)", h.PlacedAt.Format(time.RFC3339))}
 	}
@@ -162,6 +248,22 @@ type Override struct {
 	SetAt time.Time `json:"set_at"`
 }
 
+// Validate checks what every store keeps of a choice: the controller and
+// category as ids (privacy.CheckID), SetBy as one when given, and SetAt as
+// a time the stores hold (privacy.CheckTime). It returns a
+// *privacy.ValidationError naming the field. Whether the catalog lets the
+// controller choose, and the period is in bounds, is CheckOverride's to say.
+func (o *Override) Validate() error {
+	if err := cmp.Or(privacy.CheckID("controller", o.Controller), privacy.CheckID("category", o.Category),
+		privacy.CheckTime("set_at", o.SetAt)); err != nil {
+		return err
+	}
+	if o.SetBy != "" {
+		return privacy.CheckID("set_by", o.SetBy)
+	}
+	return nil
+}
+
 // HoldStore keeps legal holds.
 //
 // Guarantees: PlaceHold and ReleaseHold are atomic; a hold placed or
@@ -169,7 +271,7 @@ type Override struct {
 // every process using it.
 type HoldStore interface {
 	// PlaceHold validates and stores a hold, assigning an ID when it has
-	// none. It returns the stored hold, a *privacy.ValidationError, or an
+	// none. It does not know the catalog: use CheckHold first. It returns the stored hold, a *privacy.ValidationError, or an
 	// error wrapping privacy.ErrConflict when the ID is taken.
 	PlaceHold(ctx context.Context, h Hold) (Hold, error)
 	// ReleaseHold ends the hold with the id at the time, naming who released
@@ -185,7 +287,8 @@ type HoldStore interface {
 // OverrideStore keeps controllers' retention choices.
 type OverrideStore interface {
 	// SetOverride stores o, replacing the controller's earlier choice for
-	// the category; a zero Period removes it. It does not check bounds:
+	// the category; a zero Period removes it. It returns the
+	// *privacy.ValidationError of o.Validate; it does not check bounds:
 	// use CheckOverride first.
 	SetOverride(ctx context.Context, o Override) error
 	// Overrides returns every choice, ordered by controller and category.

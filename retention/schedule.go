@@ -79,8 +79,8 @@ func CheckOverride(c *privacy.Catalog, o Override) error {
 	bad := func(field, format string, args ...any) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
-	if strings.TrimSpace(o.Controller) == "" {
-		return bad("controller", "is required")
+	if err := o.Validate(); err != nil {
+		return err
 	}
 	leaves := c.Leaves(o.Category)
 	if len(leaves) == 0 {
@@ -99,6 +99,37 @@ func CheckOverride(c *privacy.Catalog, o Override) error {
 		}
 	}
 	return nil
+}
+
+// CheckHold checks a hold against the catalog before it is placed
+// (HoldStore.PlaceHold has no catalog): what Validate checks, and that the
+// category, if any, is one the catalog declares (a leaf or a parent key).
+// A hold on a category the catalog does not know would hold nothing, and
+// the records it was placed to keep would be erased. It returns a
+// *privacy.ValidationError naming the field.
+func CheckHold(c *privacy.Catalog, h Hold) error {
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	if h.Category == "" || len(c.Leaves(h.Category)) > 0 {
+		return nil
+	}
+	var known []string
+	seen := map[string]bool{}
+	for _, cat := range c.Categories {
+		for k := cat.Key; k != ""; {
+			if !seen[k] {
+				seen[k] = true
+				known = append(known, k)
+			}
+			i := strings.LastIndexByte(k, '.')
+			if i < 0 {
+				break
+			}
+			k = k[:i]
+		}
+	}
+	return &privacy.ValidationError{Field: "category", Message: fmt.Sprintf("the catalog declares no category %q%s", h.Category, privacy.DidYouMean(h.Category, known))}
 }
 
 // Rule returns the rule that governs a leaf category, or nil.

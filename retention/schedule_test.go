@@ -1,6 +1,8 @@
 package retention_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,6 +268,44 @@ func TestCheckOverride(t *testing.T) {
 			}
 			if got != tc.wantField {
 				t.Errorf("CheckOverride error = %v, want field %q", err, tc.wantField)
+			}
+		})
+	}
+}
+
+// TestCheckHold: a hold on a category the catalog does not know would
+// hold nothing, and the records it was placed to keep would be erased
+// (Art. 17(3)(e)); CheckHold refuses it, naming the field, with a
+// suggestion.
+func TestCheckHold(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		h         retention.Hold
+		wantField string
+		wantText  string
+	}{
+		{name: "a subject", h: retention.Hold{SubjectID: "u-1", PlacedBy: "legal", Reason: "dispute 114", PlacedAt: at}},
+		{name: "a parent category", h: retention.Hold{Category: "instance.financial", PlacedBy: "legal", Reason: "audit", PlacedAt: at}},
+		{name: "a leaf of a subject", h: retention.Hold{SubjectID: "u-1", Category: "guest.contact.email", PlacedBy: "legal", Reason: "dispute", PlacedAt: at}},
+		{name: "a misspelt category", h: retention.Hold{Category: "instance.financal", PlacedBy: "legal", Reason: "audit", PlacedAt: at},
+			wantField: "category", wantText: "instance.financial"},
+		{name: "an invalid hold", h: retention.Hold{Category: "instance.financial", Reason: "audit", PlacedAt: at}, wantField: "placed_by"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := retention.CheckHold(c, tc.h)
+			if tc.wantField == "" {
+				if err != nil {
+					t.Errorf("CheckHold: %v, want nil", err)
+				}
+				return
+			}
+			var ve *privacy.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.wantField || !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("CheckHold: %v, want a ValidationError on %s mentioning %q", err, tc.wantField, tc.wantText)
 			}
 		})
 	}

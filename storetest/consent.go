@@ -128,6 +128,7 @@ func RunConsentStore(t *testing.T, newStore func(t *testing.T) consent.Store) {
 		{"ConcurrentAppendsManySubjects", testConcurrentAppendsManySubjects},
 		{"CanceledContext", testConsentCanceledContext},
 		{"ErrorsNameNoSubject", testConsentErrorsNameNoSubject},
+		{"ReadsOfIDsNoStoreHolds", testConsentReadsOfBadIDs},
 	})
 }
 
@@ -237,6 +238,25 @@ func testAppendRejectsInvalid(t *testing.T, s consent.Store) {
 		{"continued use", func(r *consent.Record) { r.Act = consent.ActContinuedUse }, "act"},
 		{"unknown act", func(r *consent.Record) { r.Act = "nod" }, "act"},
 		{"api act without the collecting system", func(r *consent.Record) { r.Act, r.CollectedBy = consent.ActAPI, " " }, "collected_by"},
+		// The free-text fields: PostgreSQL refuses NUL and invalid UTF-8
+		// with a driver error, and stores that keep text as UTF-8 would
+		// give back other bytes than the hash covers.
+		{"NUL in the method", func(r *consent.Record) { r.Method = "check\x00box" }, "method"},
+		{"invalid UTF-8 in the controller", func(r *consent.Record) { r.Controller = "acme\xff" }, "controller"},
+		{"NUL in collected_by", func(r *consent.Record) { r.CollectedBy = "form\x00" }, "collected_by"},
+		{"NUL in the language", func(r *consent.Record) { r.Language = "nl\x00" }, "language"},
+		{"invalid UTF-8 in the jurisdiction", func(r *consent.Record) { r.Jurisdiction = "N\xff" }, "jurisdiction"},
+		{"overlong method", func(r *consent.Record) { r.Method = strings.Repeat("m", privacy.MaxIDLength+1) }, "method"},
+		{"invalid UTF-8 in a category", func(r *consent.Record) {
+			r.Categories = []string{"instance.contact.email", "instance.\xff"}
+		}, "personal_data[1]"},
+		{"blank category", func(r *consent.Record) { r.Categories = []string{" "} }, "personal_data[0]"},
+		{"too many categories", func(r *consent.Record) {
+			r.Categories = make([]string, privacy.MaxDataKeys+1)
+			for i := range r.Categories {
+				r.Categories[i] = "instance.contact.email"
+			}
+		}, "personal_data"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -425,6 +445,15 @@ func testTimesRoundTrip(t *testing.T, s consent.Store) {
 	if !rec.CollectedAt.Equal(collected) || rec.Hash != rec.Digest() || rec.Hash != z.Hash {
 		t.Errorf("record collected in CET: CollectedAt %s, Hash %q, Digest() %q, appended Hash %q",
 			rec.CollectedAt, rec.Hash, rec.Digest(), z.Hash)
+	}
+	// Every store gives it back in UTC, as Append returned it and as
+	// State reads it: a receipt or an export shows the same instant the
+	// same way whichever store kept it.
+	for where, at := range map[string]time.Time{"Append": z.CollectedAt, "Record": rec.CollectedAt,
+		"State": mustState(t, s, "u-2", "research.surveys", collected).CollectedAt} {
+		if at.Location() != time.UTC {
+			t.Errorf("record collected in CET: %s gives CollectedAt %s, want it in UTC", where, at)
+		}
 	}
 }
 
@@ -630,18 +659,23 @@ func testConsentCanceledContext(t *testing.T, s consent.Store) {
 
 // testWithdrawOutranksFutureGrant: a grant dated ahead of now (a replica
 // whose clock runs fast) must not come back once its time passes, after
-// the subject withdrew.
+// the subject withdrew; nor may it keep an earlier grant in force until
+// then (Art. 7(3): the withdrawal counts from the next decision).
 func testWithdrawOutranksFutureGrant(t *testing.T, s consent.Store) {
-	ahead := time.Now().Add(time.Hour).UTC()
+	now := time.Now().UTC()
+	ahead, further := now.Add(time.Hour), now.Add(2*time.Hour)
+	mustAppend(t, s, grant("u-1", "research.surveys", now.Add(-time.Hour)))
+	mustAppend(t, s, grant("u-1", "research.surveys", further))
 	mustAppend(t, s, grant("u-1", "research.surveys", ahead))
 	w, err := consent.Withdraw(t.Context(), s, consent.Record{SubjectID: "u-1", Purpose: "research.surveys", Method: consent.MethodAPI, CollectedBy: "storetest"})
 	if err != nil {
 		t.Fatalf("Withdraw: %v", err)
 	}
-	if w.CollectedAt.Before(ahead) {
-		t.Errorf("withdrawal dated %v, before the grant it withdraws (%v)", w.CollectedAt, ahead)
+	after := time.Now().UTC()
+	if w.CollectedAt.After(after) {
+		t.Errorf("withdrawal dated %v, after now (%v): the grant of an hour ago stays in force until then", w.CollectedAt, after)
 	}
-	for _, at := range []time.Time{ahead, ahead.Add(time.Hour)} {
+	for _, at := range []time.Time{after, ahead, ahead.Add(time.Minute), further, further.Add(time.Hour)} {
 		if st := mustState(t, s, "u-1", "research.surveys", at); st.Event != consent.Withdrawn {
 			t.Errorf("state at %v: %q, want withdrawn", at, st.Event)
 		}
@@ -692,6 +726,30 @@ func testConsentErrorsNameNoSubject(t *testing.T, s consent.Store) {
 			if err != nil && strings.Contains(err.Error(), who) {
 				t.Errorf("%s canceled at step %d: the error %q names the subject", name, n, err)
 			}
+		}
+	}
+}
+
+// testConsentReadsOfBadIDs: an id no store can hold (a NUL byte, invalid
+// UTF-8, longer than privacy.MaxIDLength) has nothing on record, and every
+// store says so alike: no consent, no history, no record (PostgreSQL
+// failed with a driver error where memory and SQLite found nothing).
+func testConsentReadsOfBadIDs(t *testing.T, s consent.Store) {
+	mustAppend(t, s, grant("u-1", "research.surveys", base()))
+	for _, id := range []string{"u-1\x00", "u-1\xff", strings.Repeat("u", privacy.MaxIDLength+1)} {
+		st, err := s.State(t.Context(), id, "research.surveys", base())
+		if err != nil || st.Event != "" {
+			t.Errorf("State(%.10q): %+v, %v; want no consent and no error", id, st, err)
+		}
+		st, err = s.State(t.Context(), "u-1", id, base())
+		if err != nil || st.Event != "" {
+			t.Errorf("State(u-1, purpose %.10q): %+v, %v; want no consent and no error", id, st, err)
+		}
+		if h, err := s.History(t.Context(), id); err != nil || len(h) != 0 {
+			t.Errorf("History(%.10q): %d records, %v; want none and no error", id, len(h), err)
+		}
+		if _, err := s.Record(t.Context(), id); !errors.Is(err, consent.ErrNotFound) {
+			t.Errorf("Record(%.10q): %v; want ErrNotFound", id, err)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func (s *mapStates) Update(ctx context.Context, subjectID string, fn func(*subje
 	if err := fn(&st); err != nil {
 		return err
 	}
-	if err := st.CheckTimes(); err != nil {
+	if err := st.Check(); err != nil {
 		return err
 	}
 	st.SubjectID, st.UpdatedAt = subjectID, time.Now().UTC()

@@ -113,6 +113,12 @@ func testRequestCreateErrors(t *testing.T, s dsar.RequestStore) {
 	noID := sampleRequest("")
 	noSubject := sampleRequest("r-2")
 	noSubject.Subject.ID = ""
+	// Times the SQL stores cannot keep as 64-bit nanoseconds since 1970
+	// are refused by every store alike, naming the field.
+	oldReceipt := sampleRequest("r-3")
+	oldReceipt.ReceivedAt = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)
+	farDue := sampleRequest("r-4")
+	farDue.Due = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name      string
 		r         dsar.Request
@@ -122,6 +128,8 @@ func testRequestCreateErrors(t *testing.T, s dsar.RequestStore) {
 		{name: "duplicate id", r: sampleRequest("r-1"), wantIs: privacy.ErrConflict},
 		{name: "missing id", r: noID, wantIs: privacy.ErrInvalid, wantField: "id"},
 		{name: "missing subject", r: noSubject, wantIs: privacy.ErrInvalid, wantField: "subject.id"},
+		{name: "received before 1970", r: oldReceipt, wantIs: privacy.ErrInvalid, wantField: "received_at"},
+		{name: "due after 2262", r: farDue, wantIs: privacy.ErrInvalid, wantField: "due"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +148,16 @@ func testRequestCreateErrors(t *testing.T, s dsar.RequestStore) {
 func testRequestNotFound(t *testing.T, s dsar.RequestStore) {
 	if _, err := s.Request(t.Context(), "nope"); !errors.Is(err, dsar.ErrNotFound) {
 		t.Errorf("Request: got %v, want ErrNotFound", err)
+	}
+	// An id no store can hold is not found alike in every store, and
+	// lists nothing (PostgreSQL failed with a driver error).
+	for _, id := range []string{"r\x00", "r\xff"} {
+		if _, err := s.Request(t.Context(), id); !errors.Is(err, dsar.ErrNotFound) {
+			t.Errorf("Request(%q): got %v, want ErrNotFound", id, err)
+		}
+		if got, err := s.List(t.Context(), dsar.Filter{SubjectID: id}); err != nil || len(got) != 0 {
+			t.Errorf("List(subject %q): %d requests, %v; want none and no error", id, len(got), err)
+		}
 	}
 	called := false
 	_, err := s.Update(t.Context(), "nope", func(*dsar.Request) error { called = true; return nil })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,6 +92,15 @@ func testHoldValidation(t *testing.T, s retention.Store) {
 		{"no reason", func(h *retention.Hold) { h.Reason = " " }, "reason"},
 		{"no time", func(h *retention.Hold) { h.PlacedAt = time.Time{} }, "placed_at"},
 		{"ends before it starts", func(h *retention.Hold) { h.Until = t0.Add(-time.Hour) }, "until"},
+		// What PostgreSQL's text and the SQL stores' 64-bit nanoseconds
+		// cannot hold is refused by every store alike, naming the field.
+		{"placed before 1970", func(h *retention.Hold) { h.PlacedAt = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) }, "placed_at"},
+		{"ends after 2262", func(h *retention.Hold) { h.Until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }, "until"},
+		{"NUL in the id", func(h *retention.Hold) { h.ID = "case\x00" }, "id"},
+		{"invalid UTF-8 in the subject id", func(h *retention.Hold) { h.SubjectID = "u\xff" }, "subject_id"},
+		{"NUL in the category", func(h *retention.Hold) { h.Category = "instance\x00" }, "category"},
+		{"overlong placer", func(h *retention.Hold) { h.PlacedBy = strings.Repeat("p", privacy.MaxIDLength+1) }, "placed_by"},
+		{"NUL in the reason", func(h *retention.Hold) { h.Reason = "case\x00" }, "reason"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,6 +226,33 @@ func testOverrides(t *testing.T, s retention.Store) {
 	}
 	if diff := cmp.Diff([]retention.Override{o3, o2b}, got); diff != "" {
 		t.Errorf("Overrides (-want +got):\n%s", diff)
+	}
+	// What PostgreSQL's text and the SQL stores' 64-bit nanoseconds cannot
+	// hold is refused by every store alike, naming the field, and changes
+	// nothing.
+	bad := []struct {
+		name  string
+		edit  func(*retention.Override)
+		field string
+	}{
+		{"no controller", func(o *retention.Override) { o.Controller = "" }, "controller"},
+		{"NUL in the controller", func(o *retention.Override) { o.Controller = "acme\x00" }, "controller"},
+		{"invalid UTF-8 in the category", func(o *retention.Override) { o.Category = "guest.\xff" }, "category"},
+		{"NUL in set_by", func(o *retention.Override) { o.SetBy = "dpo\x00" }, "set_by"},
+		{"set before 1970", func(o *retention.Override) { o.SetAt = time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC) }, "set_at"},
+	}
+	for _, tc := range bad {
+		o := o3
+		o.Period = privacy.MustParsePeriod("P2Y")
+		tc.edit(&o)
+		err := s.SetOverride(t.Context(), o)
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("SetOverride (%s): error %v, want a *privacy.ValidationError on %s", tc.name, err, tc.field)
+		}
+	}
+	if got, err := s.Overrides(t.Context()); err != nil || !cmp.Equal([]retention.Override{o3, o2b}, got) {
+		t.Errorf("Overrides after refused choices = %v, %v; want them unchanged", got, err)
 	}
 }
 

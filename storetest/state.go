@@ -33,6 +33,7 @@ func RunStateStore(t *testing.T, newStore func(t *testing.T) subject.StateStore)
 		{"ConcurrentUpdatesManySubjects", testConcurrentUpdatesManySubjects},
 		{"CanceledContext", testStateCanceledContext},
 		{"UpdateRefusesIDsNoStoreHolds", testStateBadIDs},
+		{"UpdateRefusesTextNoStoreHolds", testStateBadText},
 		{"LifecycleRoundTrip", testLifecycleRoundTrip},
 		{"AssessmentsRoundTrip", testAssessmentsRoundTrip},
 	})
@@ -403,5 +404,68 @@ func testStateBadIDs(t *testing.T, s subject.StateStore) {
 		if !errors.As(err, &ve) || ve.Field != "subject_id" {
 			t.Errorf("Update(%q): error %v, want a ValidationError naming subject_id", id, err)
 		}
+		// Nothing can be on record for it: its state is the zero state,
+		// in every store alike (PostgreSQL failed with a driver error).
+		if st, err := s.State(t.Context(), id); err != nil || !emptyState(st) {
+			t.Errorf("State(%q): %+v, %v; want the zero state and no error", id, st, err)
+		}
 	}
+}
+
+// testStateBadText: the purposes, triggers and assessments a state holds
+// are ids (privacy.CheckID; an assessment's reason at most
+// subject.MaxReasonBytes): PostgreSQL's text cannot hold a NUL byte or
+// invalid UTF-8, nor its index a key of megabytes, so every store refuses
+// them alike, naming the field, and keeps the state it had.
+func testStateBadText(t *testing.T, s subject.StateStore) {
+	long := strings.Repeat("p", privacy.MaxIDLength+1)
+	at := base()
+	tests := []struct {
+		name  string
+		edit  func(st *subject.State)
+		field string
+	}{
+		{"NUL in an objection's purpose", func(st *subject.State) { st.Object(subject.Objection{Purpose: "support\x00", At: at}) }, "objections[1].purpose"},
+		{"invalid UTF-8 in an objection's purpose", func(st *subject.State) { st.Object(subject.Objection{Purpose: "support\xff", At: at}) }, "objections[1].purpose"},
+		{"overlong objection purpose", func(st *subject.State) { st.Object(subject.Objection{Purpose: long, At: at}) }, "objections[1].purpose"},
+		{"objection to nothing", func(st *subject.State) { st.Object(subject.Objection{At: at}) }, "objections[1].purpose"},
+		{"objection to direct marketing and a purpose", func(st *subject.State) {
+			st.Object(subject.Objection{Purpose: "support", DirectMarketing: true, At: at})
+		}, "objections[1].purpose"},
+		{"NUL in a trigger", func(st *subject.State) {
+			st.Lifecycle = map[privacy.Trigger]time.Time{"account_closed\x00": at}
+		}, "lifecycle"},
+		{"overlong trigger", func(st *subject.State) { st.Lifecycle = map[privacy.Trigger]time.Time{privacy.Trigger(long): at} }, "lifecycle"},
+		{"NUL in an assessment's purpose", func(st *subject.State) {
+			st.Assess(subject.Assessment{Purpose: "support\x00", By: "dpo", Reason: "r", At: at})
+		}, "assessments[0].purpose"},
+		{"invalid UTF-8 in an assessor", func(st *subject.State) {
+			st.Assess(subject.Assessment{Purpose: "support", By: "dpo\xff", Reason: "r", At: at})
+		}, "assessments[0].by"},
+		{"NUL in an assessment's reason", func(st *subject.State) {
+			st.Assess(subject.Assessment{Purpose: "support", By: "dpo", Reason: "r\x00", At: at})
+		}, "assessments[0].reason"},
+		{"overlong assessment reason", func(st *subject.State) {
+			st.Assess(subject.Assessment{Purpose: "support", By: "dpo", Reason: strings.Repeat("r", subject.MaxReasonBytes+1), At: at})
+		}, "assessments[0].reason"},
+	}
+	mustUpdate(t, s, "u-1", func(st *subject.State) error {
+		st.Object(subject.Objection{Purpose: "support", At: at})
+		return nil
+	})
+	want := mustSubject(t, s, "u-1")
+	for _, tc := range tests {
+		err := s.Update(t.Context(), "u-1", func(st *subject.State) error { tc.edit(st); return nil })
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("%s: error %v, want a ValidationError naming %s", tc.name, err, tc.field)
+		}
+	}
+	if diff := cmp.Diff(want, mustSubject(t, s, "u-1")); diff != "" {
+		t.Errorf("state after refused updates (-want +got):\n%s", diff)
+	}
+}
+
+func emptyState(st subject.State) bool {
+	return len(st.Objections) == 0 && len(st.Assessments) == 0 && !st.Restricted && !st.Deactivated && len(st.Lifecycle) == 0
 }

@@ -54,6 +54,47 @@ func RunSweeper(t *testing.T, newBackend func(t *testing.T, recs []retention.Rec
 		t.Parallel()
 		testResumeRechecks(t, newBackend)
 	})
+	t.Run("PutRefusesWhatNoInventoryHolds", func(t *testing.T) {
+		t.Parallel()
+		testPutRefuses(t, newBackend)
+	})
+}
+
+// testPutRefuses: a record no inventory can hold (no key, text with a NUL
+// byte or invalid UTF-8, a time the SQL stores cannot keep) is refused by
+// every inventory alike, naming the record and field, and the put stores
+// nothing (the memory inventory kept them all, PostgreSQL failed on text
+// with a driver error).
+func testPutRefuses(t *testing.T, newBackend func(t *testing.T, recs []retention.Record) func() Handle) {
+	h := newBackend(t, nil)()
+	good := retention.Record{Key: "k-1", SubjectID: "u-1", Category: "instance.contact.email",
+		Times: map[privacy.Trigger]time.Time{privacy.TriggerAccountClosed: t0}}
+	tests := []struct {
+		name  string
+		edit  func(r *retention.Record)
+		field string
+	}{
+		{"no key", func(r *retention.Record) { r.Key = "" }, "records[1].key"},
+		{"NUL in the key", func(r *retention.Record) { r.Key = "k\x00" }, "records[1].key"},
+		{"invalid UTF-8 in the subject id", func(r *retention.Record) { r.SubjectID = "u\xff" }, "records[1].subject_id"},
+		{"NUL in the category", func(r *retention.Record) { r.Category = "instance\x00" }, "records[1].category"},
+		{"a trigger before 1970", func(r *retention.Record) {
+			r.Times = map[privacy.Trigger]time.Time{privacy.TriggerAccountClosed: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)}
+		}, "records[1].times.account_closed"},
+	}
+	for _, tc := range tests {
+		bad := good
+		bad.Key = "k-2"
+		tc.edit(&bad)
+		err := h.Inventory.Put(t.Context(), []retention.Record{good, bad})
+		var ve *privacy.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("Put (%s): error %v, want a *privacy.ValidationError on %s", tc.name, err, tc.field)
+		}
+	}
+	if got, err := h.Inventory.Records(t.Context(), "", 10); err != nil || len(got) != 0 {
+		t.Errorf("Records after refused puts: %d records, %v; want none", len(got), err)
+	}
 }
 
 // records returns n records: a third due for deletion, a third due for

@@ -106,6 +106,63 @@ func (s *State) CheckTimes() error {
 	return nil
 }
 
+// Check returns a *privacy.ValidationError naming the first field of s
+// that no store can keep: what CheckTimes finds, an objection's purpose
+// that is not an id (privacy.CheckID) or, for an objection to all direct
+// marketing, not empty; an assessment's purpose or assessor that is not
+// an id, or a reason that is blank, longer than MaxReasonBytes, not UTF-8
+// or holds a NUL byte; a lifecycle trigger that is not an id. Stores call
+// it before they keep a state.
+func (s *State) Check() error {
+	if err := s.CheckTimes(); err != nil {
+		return err
+	}
+	bad := func(field, msg string) error { return &privacy.ValidationError{Field: field, Message: msg} }
+	for i, o := range s.Objections {
+		field := "objections[" + strconv.Itoa(i) + "].purpose"
+		if o.DirectMarketing {
+			if o.Purpose != "" {
+				return bad(field, "must be empty in an objection to all direct marketing")
+			}
+			continue
+		}
+		if err := privacy.CheckID(field, o.Purpose); err != nil {
+			return err
+		}
+	}
+	for i, a := range s.Assessments {
+		field := "assessments[" + strconv.Itoa(i) + "]."
+		if err := cmp.Or(privacy.CheckID(field+"purpose", a.Purpose), privacy.CheckID(field+"by", a.By), checkReason(field+"reason", a.Reason)); err != nil {
+			return err
+		}
+	}
+	for _, tr := range slices.Sorted(maps.Keys(s.Lifecycle)) {
+		if err := privacy.CheckID("lifecycle", string(tr)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkReason checks an assessment's reason: given, at most
+// MaxReasonBytes, UTF-8 without NUL.
+func checkReason(field, r string) error {
+	bad := func(format string, args ...any) error {
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case strings.TrimSpace(r) == "":
+		return bad("is required: state the compelling grounds and why they override the subject's interests")
+	case len(r) > MaxReasonBytes:
+		return bad("is %d bytes long, more than %d (subject.MaxReasonBytes)", len(r), MaxReasonBytes)
+	case !utf8.ValidString(r):
+		return bad("is not valid UTF-8")
+	case strings.IndexByte(r, 0) >= 0:
+		return bad("holds a NUL byte")
+	}
+	return nil
+}
+
 // ObjectsTo reports whether the state holds an objection to the purpose,
 // counting an objection to all direct marketing when directMarketing is set.
 func (s *State) ObjectsTo(purpose string, directMarketing bool) bool {
@@ -188,7 +245,8 @@ type StateStore interface {
 
 func checkID(id string) error { return privacy.CheckID("subject_id", id) }
 
-// Object records an objection of the subject to the purpose, made now.
+// Object records an objection of the subject to the purpose, made now. It
+// does not know the catalog: use CheckObjection first.
 func Object(ctx context.Context, s StateStore, subjectID, purpose string) error {
 	return RecordObjection(ctx, s, subjectID, Objection{Purpose: purpose})
 }
@@ -206,16 +264,48 @@ func RecordObjection(ctx context.Context, s StateStore, subjectID string, o Obje
 	if err := checkID(subjectID); err != nil {
 		return err
 	}
-	if !o.DirectMarketing && strings.TrimSpace(o.Purpose) == "" {
-		return &privacy.ValidationError{Field: "purpose", Message: "is required"}
+	switch {
+	case o.DirectMarketing && o.Purpose != "":
+		return &privacy.ValidationError{Field: "purpose", Message: "must be empty in an objection to all direct marketing"}
+	case !o.DirectMarketing:
+		if err := privacy.CheckID("purpose", o.Purpose); err != nil {
+			return err
+		}
+	}
+	if err := privacy.CheckTime("at", o.At); err != nil {
+		return err
 	}
 	if o.At.IsZero() {
 		o.At = time.Now().UTC()
 	}
+	o.At = o.At.UTC()
 	return s.Update(ctx, subjectID, func(st *State) error {
 		st.Object(o)
 		return nil
 	})
+}
+
+// CheckObjection checks an objection against the catalog before it is
+// recorded (Object and RecordObjection have no catalog): what they check,
+// and that the purpose objected to is one the catalog declares. An
+// objection to a purpose the catalog does not know (a misspelt key)
+// would be recorded and stop nothing. It returns a
+// *privacy.ValidationError naming the field, with the nearest purpose.
+func CheckObjection(cat *privacy.Catalog, o Objection) error {
+	switch {
+	case o.DirectMarketing && o.Purpose != "":
+		return &privacy.ValidationError{Field: "purpose", Message: "must be empty in an objection to all direct marketing"}
+	case o.DirectMarketing:
+		return privacy.CheckTime("at", o.At)
+	}
+	if err := cmp.Or(privacy.CheckID("purpose", o.Purpose), privacy.CheckTime("at", o.At)); err != nil {
+		return err
+	}
+	if cat.Purpose(o.Purpose) == nil {
+		return &privacy.ValidationError{Field: "purpose", Message: fmt.Sprintf("the catalog declares no purpose %q%s",
+			o.Purpose, privacy.DidYouMean(o.Purpose, cat.PurposeKeys()))}
+	}
+	return nil
 }
 
 // SetRestricted restricts (Art. 18) or lifts the restriction of the subject.
@@ -248,8 +338,8 @@ func RecordLifecycle(ctx context.Context, s StateStore, subjectID string, trigge
 	if err := checkID(subjectID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(string(trigger)) == "" {
-		return &privacy.ValidationError{Field: "trigger", Message: "is required"}
+	if err := privacy.CheckID("trigger", string(trigger)); err != nil {
+		return err
 	}
 	if err := privacy.CheckTime("at", at); err != nil {
 		return err
@@ -332,15 +422,8 @@ func CheckAssessment(cat *privacy.Catalog, a Assessment, now time.Time) error {
 	if err := privacy.CheckID("by", a.By); err != nil {
 		return err
 	}
-	switch {
-	case strings.TrimSpace(a.Reason) == "":
-		return bad("reason", "is required: state the compelling grounds and why they override the subject's interests")
-	case len(a.Reason) > MaxReasonBytes:
-		return bad("reason", "is %d bytes long, more than %d (subject.MaxReasonBytes)", len(a.Reason), MaxReasonBytes)
-	case !utf8.ValidString(a.Reason):
-		return bad("reason", "is not valid UTF-8")
-	case strings.IndexByte(a.Reason, 0) >= 0:
-		return bad("reason", "holds a NUL byte")
+	if err := checkReason("reason", a.Reason); err != nil {
+		return err
 	}
 	if err := privacy.CheckRequiredTime("at", a.At); err != nil {
 		return err

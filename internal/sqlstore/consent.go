@@ -554,6 +554,9 @@ func (s *ConsentStore) append(ctx context.Context, tx *sql.Tx, in []consent.Reco
 // or before at, ties broken by ledger order; a State with a zero Event when
 // there is none.
 func (s *ConsentStore) State(ctx context.Context, subjectID, purpose string, at time.Time) (consent.State, error) {
+	if !s.d.storable(subjectID, purpose) {
+		return consent.State{SubjectID: subjectID, Purpose: purpose}, nil
+	}
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return consent.State{}, fmt.Errorf("read consent state: %w", s.d.translate(err))
@@ -600,6 +603,9 @@ LIMIT 1`, subjectID, purpose, clampNanos(at),
 // History returns every record of the subject in ledger order, or an empty
 // slice.
 func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent.Record, error) {
+	if !s.d.storable(subjectID) {
+		return []consent.Record{}, nil
+	}
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return nil, fmt.Errorf("read consent history: %w", s.d.translate(err))
@@ -615,6 +621,9 @@ func (s *ConsentStore) History(ctx context.Context, subjectID string) ([]consent
 // Record returns the record with the id, or an error wrapping
 // consent.ErrNotFound.
 func (s *ConsentStore) Record(ctx context.Context, recordID string) (consent.Record, error) {
+	if !s.d.storable(recordID) {
+		return consent.Record{}, fmt.Errorf("%w: %q", consent.ErrNotFound, recordID)
+	}
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return consent.Record{}, fmt.Errorf("read consent record: %w", s.d.translate(err))

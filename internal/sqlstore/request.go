@@ -57,6 +57,9 @@ func (s *RequestStore) Create(ctx context.Context, r dsar.Request) error {
 // Request returns the request with the id, or an error wrapping
 // dsar.ErrNotFound.
 func (s *RequestStore) Request(ctx context.Context, id string) (dsar.Request, error) {
+	if !s.d.storable(id) {
+		return dsar.Request{}, fmt.Errorf("read request %q: %w", id, dsar.ErrNotFound)
+	}
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return dsar.Request{}, fmt.Errorf("read request %s: %w", id, s.d.translate(err))
@@ -145,6 +148,9 @@ func (s *RequestStore) List(ctx context.Context, f dsar.Filter) ([]dsar.Request,
 		return "$" + strconv.Itoa(len(args))
 	}
 	if f.SubjectID != "" {
+		if !s.d.storable(f.SubjectID) {
+			return []dsar.Request{}, nil
+		}
 		where = append(where, "subject_id = "+arg(f.SubjectID))
 	}
 	if f.Status != "" {

@@ -142,14 +142,14 @@ FROM privacy_retention_holds `+clause, args...)
 
 // SetOverride stores a controller's choice; a zero Period removes it.
 func (s *RetentionStore) SetOverride(ctx context.Context, o retention.Override) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	var err error
 	if o.Period.IsZero() {
 		_, err = s.db.ExecContext(ctx, `DELETE FROM privacy_retention_overrides WHERE controller = $1 AND category = $2`,
 			o.Controller, o.Category)
 	} else {
-		if err := privacy.CheckTime("set_at", o.SetAt); err != nil {
-			return err
-		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO privacy_retention_overrides (controller, category, period, set_by, set_at)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (controller, category) DO UPDATE SET period = excluded.period, set_by = excluded.set_by, set_at = excluded.set_at`,
@@ -316,6 +316,11 @@ func NewInventory(db *sql.DB, d Dialect) *Inventory { return &Inventory{db: db, 
 // transaction. A trigger the table has no column for is a
 // *privacy.ValidationError.
 func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
+	for i := range recs {
+		if err := recs[i].Validate(); err != nil {
+			return retention.RecordError(i, err)
+		}
+	}
 	// Small statements: SQLite looks $n parameters up by name, which costs
 	// quadratically in a statement with thousands of them.
 	const chunk = 50

@@ -38,6 +38,9 @@ func NewStateStore(db *sql.DB, d Dialect, o StateOptions) *StateStore {
 // State returns the subject's state, the zero State with SubjectID set and
 // no objections for a subject never seen.
 func (s *StateStore) State(ctx context.Context, subjectID string) (subject.State, error) {
+	if !s.d.storable(subjectID) {
+		return subject.State{SubjectID: subjectID, Objections: []subject.Objection{}}, nil
+	}
 	tx, err := s.db.BeginTx(ctx, readOnly())
 	if err != nil {
 		return subject.State{}, fmt.Errorf("read subject state: %w", s.d.translate(err))
@@ -192,7 +195,7 @@ func (s *StateStore) lifecycle(ctx context.Context, tx *sql.Tx, st *subject.Stat
 
 // write stores st over the subject's row and objections.
 func (s *StateStore) write(ctx context.Context, tx *sql.Tx, st subject.State) error {
-	if err := st.CheckTimes(); err != nil {
+	if err := st.Check(); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
