@@ -142,7 +142,7 @@ var reasonCodes = []CodeInfo{
 	{ReasonLIChild, "GDPR Art. 6(1)(f)",
 		"legitimate interests, subject under 18, and the assessment does not cover children"},
 	{ReasonObjectionActive, "GDPR Art. 21",
-		"the subject objected and neither legal claims nor an assessment of compelling grounds recorded for that subject after the objection (subject.Assess) lets the processing go on; absolute for direct marketing; a GPC signal objects to direct marketing and sale (Art. 21(5)); an objection to a purpose on consent counts as a withdrawal"},
+		"the subject objected and neither legal claims nor an assessment of compelling grounds recorded for that subject after the objection (subject.Assess) lets the processing go on; absolute for direct marketing; a GPC signal objects to direct marketing and sale (Art. 21(5)); an objection to a purpose on consent counts as a withdrawal of the consent given before it (a consent given again after it counts)"},
 	{ReasonRestrictionActive, "GDPR Art. 18",
 		"processing restricted; only legal purposes remain"},
 	{ReasonSubjectDeactivated, "GDPR Art. 17(1), 17(3)",
