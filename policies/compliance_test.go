@@ -375,3 +375,23 @@ func TestInformController(t *testing.T) {
 			Recipient: &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL"}}, allowed: true, absent: []string{privacy.ObligationInformController}},
 	})
 }
+
+// Guest data is the customer's, held by the operator as its processor: a
+// business partner that helps deliver the service would process it for
+// the customer too, a sub-processor that the operator may engage only
+// under a contract with the same obligations (Art. 28(2), 28(4)). It was
+// allowed without one. A partner of the operator's own (user) data may be
+// a controller of its own and needs none.
+func TestPartnerOfGuestDataIsASubprocessor(t *testing.T) {
+	t.Parallel()
+	guest := privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Country: "NL", Controller: "acme"}
+	toPartner := func(s privacy.Subject, data string, dpa bool) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: "service.delivery", Data: []string{data}, EncryptedInTransit: true,
+			Recipient: &privacy.Recipient{ID: "events", Kind: privacy.RecipientPartner, Country: "NL", DPA: dpa}}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "guest data to a partner without a contract", req: toPartner(guest, "guest.contact.email", false), codes: []string{privacy.ReasonDisclosureProcessorNoDPA}},
+		{name: "guest data to a partner under a contract", req: toPartner(guest, "guest.contact.email", true), allowed: true, basis: lawfulbasis.ControllerInstruction, codes: []string{privacy.ObligationMinimize}},
+		{name: "user data to a partner", req: toPartner(adultUser, "instance.contact.email", false), allowed: true, basis: lawfulbasis.Contract},
+	})
+}

@@ -253,6 +253,10 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		},
 		// Art. 28(3): recipients that process on the operator's behalf.
 		"dpa_required": setOf([]string{string(privacy.RecipientProcessor), string(privacy.RecipientAffiliate)}),
+		// Art. 28(2), 28(4): where the operator is itself a processor, a
+		// business partner that helps deliver the service processes the
+		// controller's data on its behalf too: a sub-processor.
+		"subprocessor_kinds": setOf([]string{string(privacy.RecipientPartner)}),
 	}
 }
 
