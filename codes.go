@@ -158,7 +158,7 @@ var reasonCodes = []CodeInfo{
 	{ReasonTransferNoSafeguard, "GDPR Art. 44-46",
 		"recipient outside the EEA without an adequacy decision in force at the request's time (the US only with dpf) and without an Art. 46 safeguard; an unknown country counts as outside; a private individual (a referral) is no importer and needs none"},
 	{ReasonAutomatedDecisionNotAllowed, "GDPR Art. 22",
-		"an automated decision with legal or similar effect where the catalog or Art. 22(2) does not allow it"},
+		"an automated decision with legal or similar effect where the catalog or Art. 22(2) does not allow it, or one on a category that may hold special categories of data other than on consent or legal_obligation (Art. 22(4))"},
 	{ReasonSecurityUnencryptedFinance, "GDPR Art. 32(1)(a)",
 		"financial data sent to a recipient without encryption in transit"},
 	{ReasonRetentionExpired, "GDPR Art. 5(1)(e), 17(1)(a)",

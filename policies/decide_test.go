@@ -641,3 +641,31 @@ func TestDecisionJSON(t *testing.T) {
 		}
 	}
 }
+
+// Art. 22(4): a catalog may allow automated decisions (Art. 22(2)), but
+// not on special categories of data unless on explicit consent or a
+// substantial public interest laid down in law (Art. 9(2)(a), (g)). A
+// decision on contract over a meeting recording was allowed.
+func TestAutomatedDecisionOnSpecialCategories(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	c.Purpose("support").AutomatedDecision = true
+	f := newFixture(t, policies.WithCatalog(c))
+	automated := func(data string) privacy.Request {
+		return with(req(user, "support", data), func(r *privacy.Request) { r.AutomatedDecision = true })
+	}
+	d, err := f.eng.Decide(t.Context(), automated("instance.meeting.recording"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"automated_decision.not_permitted"}, d.Codes()); diff != "" {
+		t.Errorf("automated decision on a recording, on contract (-want +got):\n%s", diff)
+	}
+	d, err = f.eng.Decide(t.Context(), automated("instance.meeting.data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed || !d.Requires(privacy.ObligationHumanReview) {
+		t.Errorf("automated decision on meeting data, on contract: %s, want allowed with human_review", d)
+	}
+}
