@@ -395,3 +395,34 @@ func TestPartnerOfGuestDataIsASubprocessor(t *testing.T) {
 		{name: "user data to a partner", req: toPartner(adultUser, "instance.contact.email", false), allowed: true, basis: lawfulbasis.Contract},
 	})
 }
+
+// The explicit consent to a transfer (Art. 49(1)(a)) is a consent like any
+// other: a child under the age of digital consent of their country gives
+// it only with a guardian (Art. 8(1)), and it lasts no longer than the
+// purpose's maximum age of consent (the catalog's default, P24M, for
+// service.delivery). A 15-year-old's own consent, and one given five years
+// ago, covered the transfer.
+func TestTransferConsentOfAChildAndItsAge(t *testing.T) {
+	t.Parallel()
+	child := privacy.Subject{ID: "c-1", Kind: privacy.SubjectUser, Age: 15, Country: "NL"}
+	delivery := func(s privacy.Subject) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: "service.delivery", Data: []string{"instance.meeting.data"},
+			Recipient: &privacy.Recipient{ID: "reseller", Kind: privacy.RecipientPartner, Country: "IN", Derogation: privacy.DerogationExplicitConsent, Occasional: true}}
+	}
+	transferConsent := func(s privacy.Subject, collected time.Time, guardian bool) seed {
+		return func(ctx context.Context, f *fixture) error {
+			_, err := f.consents.Append(ctx, consent.Record{SubjectID: s.ID, Purpose: privacy.TransferConsentPurpose("service.delivery", "IN"),
+				Event: consent.Given, PolicyVersion: "1.2", Method: consent.MethodCheckbox, Act: consent.ActButton, Guardian: guardian,
+				CollectedBy: "checkout form", CollectedAt: collected})
+			return err
+		}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "a child's own consent", req: delivery(child), seeds: []seed{transferConsent(child, now.Add(-time.Hour), false)},
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "a child's consent given by a guardian", req: delivery(child), seeds: []seed{transferConsent(child, now.Add(-time.Hour), true)}, allowed: true},
+		{name: "an adult's consent of five years ago", req: delivery(adultUser), seeds: []seed{transferConsent(adultUser, now.AddDate(-5, 0, 0), false)},
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "an adult's consent of a year ago", req: delivery(adultUser), seeds: []seed{transferConsent(adultUser, now.AddDate(-1, 0, 0), false)}, allowed: true},
+	})
+}
