@@ -148,7 +148,7 @@ var reasonCodes = []CodeInfo{
 	{ReasonSubjectDeactivated, "GDPR Art. 17(1), 17(3)",
 		"account deactivated or erased; only legal purposes remain"},
 	{ReasonProcessorOutsideInstruction, "GDPR Art. 28(3)(a), 28(10), 29",
-		"data of a subject the operator processes as a processor (a guest), for a purpose outside the controller's instructions"},
+		"data of a subject the operator processes as a processor (a guest), for a purpose outside the controller's instructions, unless on a legal obligation (Art. 28(3)(a): processing the law requires needs no instruction; the controller is told first, obligation inform_controller)"},
 	{ReasonDisclosureSaleProhibited, "GDPR Art. 5(1)(a)-(b), 6(1)",
 		"a sale or rental of the data, or any disclosure to a third party for direct marketing (\"We do not sell or rent…\")"},
 	{ReasonDisclosureProcessorNoDPA, "GDPR Art. 28(3)-(4)",

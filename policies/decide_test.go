@@ -626,6 +626,33 @@ func TestControllerInstructions(t *testing.T) {
 	}
 }
 
+// Art. 28(3)(a): a processor follows the controller's instructions
+// "unless required to do so by Union or Member State law to which the
+// processor is subject", telling the controller first. A subpoena for the
+// guest data of a controller whose instructions leave out legal.compliance
+// was denied as processor.outside_instructions.
+func TestLegalObligationOutsideControllerInstructions(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	c.Processor.Controllers = map[string][]string{"acme": {"service.delivery"}}
+	f := newFixture(t, policies.WithCatalog(c))
+	subpoena := with(req(guest, "legal.compliance", "guest.contact.email"), func(r *privacy.Request) {
+		r.EncryptedInTransit = true
+		r.Recipient = &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL"}
+	})
+	d, err := f.eng.Decide(t.Context(), subpoena)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed || d.Basis != lawfulbasis.LegalObligation || !d.Requires(privacy.ObligationInformController) {
+		t.Errorf("subpoena for a guest of a controller that did not instruct legal.compliance: %s, want allowed on legal_obligation with %s", d, privacy.ObligationInformController)
+	}
+	d, _ = f.eng.Decide(t.Context(), req(guest, "support", "guest.contact.email"))
+	if diff := cmp.Diff([]string{"processor.outside_instructions"}, d.Codes()); diff != "" {
+		t.Errorf("support, not instructed (-want +got):\n%s", diff)
+	}
+}
+
 func TestDecisionJSON(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
