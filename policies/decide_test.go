@@ -653,6 +653,44 @@ func TestLegalObligationOutsideControllerInstructions(t *testing.T) {
 	}
 }
 
+// A denial carries every reason that applies. A request that names a
+// basis its purpose does not declare, or an undeclared purpose, leaves the
+// policy no bases to try; the account's deactivation and the data's
+// retention applied all the same but were left out of the reasons.
+func TestEveryReasonWithoutBasesToTry(t *testing.T) {
+	t.Parallel()
+	closed := func(ctx context.Context, f *fixture) error {
+		return subject.RecordLifecycle(ctx, f.subjects, "u-1", privacy.TriggerAccountClosed, now.AddDate(0, 0, -100))
+	}
+	for _, tc := range []struct {
+		name string
+		req  privacy.Request
+		want []string
+	}{
+		{"a basis the purpose does not declare", with(req(user, "research.surveys", "instance.contact.email"), func(r *privacy.Request) { r.Basis = lawfulbasis.Contract }),
+			[]string{"basis.not_declared", "retention.expired", "subject.deactivated"}},
+		{"an undeclared purpose", req(user, "no.such.purpose", "instance.contact.email"),
+			[]string{"purpose.undeclared", "retention.expired", "subject.deactivated"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			for _, s := range []seed{deactivate("u-1"), closed} {
+				if err := s(t.Context(), f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d, err := f.eng.Decide(t.Context(), tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, d.Codes()); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDecisionJSON(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

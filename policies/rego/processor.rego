@@ -12,23 +12,18 @@ instructions := data.catalog.instructions.controllers[input.request.subject.cont
 instructions := data.catalog.instructions.default if not data.catalog.instructions.controllers[input.request.subject.controller]
 
 deny contains outside_instructions if {
-	not on_legal_obligation
+	not lib.on_legal_obligation
 	outside_instructions
 }
 
 # A purpose that may rest on a legal obligation goes on, on that basis
 # only, without an instruction; every other basis of it needs one.
 basis_deny[b] contains outside_instructions if {
-	on_legal_obligation
+	lib.on_legal_obligation
 	outside_instructions
 	some b in lib.candidates
 	b != "legal_obligation"
 }
-
-# A helper, so that candidates that are undefined (a basis the purpose
-# does not declare) count as no legal obligation: the negation of an
-# expression that reads an undefined value directly is itself undefined.
-on_legal_obligation if "legal_obligation" in lib.candidates
 
 outside_instructions := lib.reason("processor.outside_instructions", sprintf("the operator processes %s data as a processor: purpose %q is not among the instructions of controller %q", [input.request.subject.kind, input.request.purpose, controller])) if {
 	data.catalog.processor_kinds[input.request.subject.kind]
