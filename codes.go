@@ -164,7 +164,7 @@ var reasonCodes = []CodeInfo{
 	{ReasonRetentionExpired, "GDPR Art. 5(1)(e), 17(1)(a)",
 		"a category past the retention period of its catalog rule, counted from the subject's recorded trigger (account closed, last activity …); legal purposes are exempt"},
 	{ReasonTransferDerogationNotApplicable, "GDPR Art. 49(1), 49(3); Recital 111",
-		"the recipient's derogation does not cover the transfer: a systematic transfer (recipient.occasional false), Art. 49(1)(a)-(c) for a disclosure to a public authority, no explicit consent to that transfer on record (or one a child under the age of digital consent gave without a guardian, or one past the purpose's maximum age of consent), a purpose that serves no contract with the subject or no legal claim, an international agreement for a recipient that is no authority"},
+		"the recipient's derogation does not cover the transfer: a systematic transfer (recipient.occasional false), Art. 49(1)(a)-(c) for a disclosure to a public authority, no explicit consent to that transfer on record (or one a child under the age of digital consent gave without a guardian, or one past the purpose's maximum age of consent), a purpose that serves no contract with the subject or no legal claim, an international agreement for a recipient that is no authority or for a disclosure on no legal obligation (Art. 48 recognises orders only)"},
 	{ReasonDisclosureForeignAuthority, "GDPR Art. 48, 6(3)",
 		"a disclosure on legal_obligation to an authority or court of a country outside the EEA (recipient.jurisdiction, else recipient.country), with no international agreement and no Art. 49 derogation that applies: a foreign order is not a legal obligation under Union or member-state law"},
 	{ReasonBasisRecipientMismatch, "GDPR Art. 6(1)(b)-(c)",

@@ -426,3 +426,28 @@ func TestTransferConsentOfAChildAndItsAge(t *testing.T) {
 		{name: "an adult's consent of a year ago", req: delivery(adultUser), seeds: []seed{transferConsent(adultUser, now.AddDate(-1, 0, 0), false)}, allowed: true},
 	})
 }
+
+// Art. 48: an international agreement such as a mutual legal assistance
+// treaty makes a third-country order that requires a disclosure
+// recognisable; it is no transfer tool for a disclosure the operator makes
+// of its own accord on legitimate interests. A fraud report to a US
+// authority "under an international agreement" was allowed without any
+// Chapter V ground.
+func TestInternationalAgreementCoversOnlyAnOrder(t *testing.T) {
+	t.Parallel()
+	usAuthority := func(d privacy.Derogation, occasional bool) *privacy.Recipient {
+		r := authority("US", "")
+		r.Derogation, r.Occasional = d, occasional
+		return r
+	}
+	report := func(r *privacy.Recipient) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "security.fraud_prevention", Data: []string{"instance.network.ip_address"}, Recipient: r}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "fraud report under an international agreement", req: report(usAuthority(privacy.DerogationInternationalAgreement, false)),
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable, privacy.ReasonTransferNoSafeguard}},
+		{name: "fraud report, occasional, important public interest", req: report(usAuthority(privacy.DerogationPublicInterest, true)), allowed: true},
+		{name: "a US court's order under a treaty", req: privacy.Request{Subject: adultUser, Purpose: "legal.compliance", Data: []string{"instance.contact.email"},
+			Recipient: usAuthority(privacy.DerogationInternationalAgreement, false)}, allowed: true, basis: lawfulbasis.LegalObligation},
+	})
+}

@@ -181,6 +181,15 @@ derogation_problems contains "an international agreement covers only an order of
 	input.request.recipient.kind != "public_authority"
 }
 
+# Art. 48 recognises a third-country order that requires the disclosure;
+# a disclosure the operator makes of its own accord (legitimate interests:
+# a fraud report, its own legal claims) rests on no order, and needs a
+# transfer tool of its own (Art. 46, or 49(1)(d)-(e) for an occasional one).
+derogation_problems contains sprintf("an international agreement covers only an order that requires the disclosure, on legal_obligation; purpose %q does not rest on one (Art. 48)", [input.request.purpose]) if {
+	derogation == "international_agreement"
+	not lib.on_legal_obligation
+}
+
 # The subject's consent to this transfer (TransferConsentPurpose), given,
 # live and by an affirmative act.
 transfer_consent_given if {

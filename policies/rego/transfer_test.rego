@@ -164,6 +164,17 @@ test_foreign_authority if {
 	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as partner_in("IN", {"derogation": "international_agreement"})
 }
 
+# Art. 48: an international agreement makes a third-country order that
+# requires the disclosure recognisable; it is no ground for a disclosure
+# the operator makes of its own accord, on legitimate interests (a fraud
+# report, its own legal claims: Art. 49(1)(e) serves those).
+test_international_agreement_covers_only_an_order if {
+	fraud := {"purpose": "security.fraud_prevention", "data": ["instance.network.ip_address"]}
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as fixtures.with_request(object.union(fraud, rcpt({"kind": "public_authority", "country": "US", "derogation": "international_agreement"})))
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as fixtures.with_request(object.union(claims, rcpt({"kind": "public_authority", "country": "US", "derogation": "international_agreement"})))
+	count(transfer.deny) == 0 with input as compliance({"country": "US", "derogation": "international_agreement"})
+}
+
 test_adequacy_span_is_a_change if {
 	transfer.changes == {time.parse_rfc3339_ns("2031-12-28T00:00:00Z")} with input as req({"country": "GB"})
 	transfer.changes == {time.parse_rfc3339_ns("2026-01-26T00:00:00Z")} with input as req({"country": "BR"})
