@@ -375,3 +375,79 @@ func TestInformController(t *testing.T) {
 			Recipient: &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL"}}, allowed: true, absent: []string{privacy.ObligationInformController}},
 	})
 }
+
+// Guest data is the customer's, held by the operator as its processor: a
+// business partner that helps deliver the service would process it for
+// the customer too, a sub-processor that the operator may engage only
+// under a contract with the same obligations (Art. 28(2), 28(4)). It was
+// allowed without one. A partner of the operator's own (user) data may be
+// a controller of its own and needs none.
+func TestPartnerOfGuestDataIsASubprocessor(t *testing.T) {
+	t.Parallel()
+	guest := privacy.Subject{ID: "g-1", Kind: privacy.SubjectGuest, Country: "NL", Controller: "acme"}
+	toPartner := func(s privacy.Subject, data string, dpa bool) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: "service.delivery", Data: []string{data}, EncryptedInTransit: true,
+			Recipient: &privacy.Recipient{ID: "events", Kind: privacy.RecipientPartner, Country: "NL", DPA: dpa}}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "guest data to a partner without a contract", req: toPartner(guest, "guest.contact.email", false), codes: []string{privacy.ReasonDisclosureProcessorNoDPA}},
+		{name: "guest data to a partner under a contract", req: toPartner(guest, "guest.contact.email", true), allowed: true, basis: lawfulbasis.ControllerInstruction, codes: []string{privacy.ObligationMinimize}},
+		{name: "user data to a partner", req: toPartner(adultUser, "instance.contact.email", false), allowed: true, basis: lawfulbasis.Contract},
+	})
+}
+
+// The explicit consent to a transfer (Art. 49(1)(a)) is a consent like any
+// other: a child under the age of digital consent of their country gives
+// it only with a guardian (Art. 8(1)), and it lasts no longer than the
+// purpose's maximum age of consent (the catalog's default, P24M, for
+// service.delivery). A 15-year-old's own consent, and one given five years
+// ago, covered the transfer.
+func TestTransferConsentOfAChildAndItsAge(t *testing.T) {
+	t.Parallel()
+	child := privacy.Subject{ID: "c-1", Kind: privacy.SubjectUser, Age: 15, Country: "NL"}
+	delivery := func(s privacy.Subject) privacy.Request {
+		return privacy.Request{Subject: s, Purpose: "service.delivery", Data: []string{"instance.meeting.data"},
+			Recipient: &privacy.Recipient{ID: "reseller", Kind: privacy.RecipientPartner, Country: "IN", Derogation: privacy.DerogationExplicitConsent, Occasional: true}}
+	}
+	transferConsent := func(s privacy.Subject, collected time.Time, guardian bool) seed {
+		return func(ctx context.Context, f *fixture) error {
+			_, err := f.consents.Append(ctx, consent.Record{SubjectID: s.ID, Purpose: privacy.TransferConsentPurpose("service.delivery", "IN"),
+				Event: consent.Given, PolicyVersion: "1.2", Method: consent.MethodCheckbox, Act: consent.ActButton, Guardian: guardian,
+				CollectedBy: "checkout form", CollectedAt: collected})
+			return err
+		}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "a child's own consent", req: delivery(child), seeds: []seed{transferConsent(child, now.Add(-time.Hour), false)},
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "a child's consent given by a guardian", req: delivery(child), seeds: []seed{transferConsent(child, now.Add(-time.Hour), true)}, allowed: true},
+		{name: "an adult's consent of five years ago", req: delivery(adultUser), seeds: []seed{transferConsent(adultUser, now.AddDate(-5, 0, 0), false)},
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable}},
+		{name: "an adult's consent of a year ago", req: delivery(adultUser), seeds: []seed{transferConsent(adultUser, now.AddDate(-1, 0, 0), false)}, allowed: true},
+	})
+}
+
+// Art. 48: an international agreement such as a mutual legal assistance
+// treaty makes a third-country order that requires a disclosure
+// recognisable; it is no transfer tool for a disclosure the operator makes
+// of its own accord on legitimate interests. A fraud report to a US
+// authority "under an international agreement" was allowed without any
+// Chapter V ground.
+func TestInternationalAgreementCoversOnlyAnOrder(t *testing.T) {
+	t.Parallel()
+	usAuthority := func(d privacy.Derogation, occasional bool) *privacy.Recipient {
+		r := authority("US", "")
+		r.Derogation, r.Occasional = d, occasional
+		return r
+	}
+	report := func(r *privacy.Recipient) privacy.Request {
+		return privacy.Request{Subject: adultUser, Purpose: "security.fraud_prevention", Data: []string{"instance.network.ip_address"}, Recipient: r}
+	}
+	runCompliance(t, []complianceCase{
+		{name: "fraud report under an international agreement", req: report(usAuthority(privacy.DerogationInternationalAgreement, false)),
+			codes: []string{privacy.ReasonTransferDerogationNotApplicable, privacy.ReasonTransferNoSafeguard}},
+		{name: "fraud report, occasional, important public interest", req: report(usAuthority(privacy.DerogationPublicInterest, true)), allowed: true},
+		{name: "a US court's order under a treaty", req: privacy.Request{Subject: adultUser, Purpose: "legal.compliance", Data: []string{"instance.contact.email"},
+			Recipient: usAuthority(privacy.DerogationInternationalAgreement, false)}, allowed: true, basis: lawfulbasis.LegalObligation},
+	})
+}

@@ -223,6 +223,10 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		"objectionable_bases": objectionable, // Art. 21(1), and consent (Art. 7(3))
 		// Art. 22(2): contract, authorised by law, explicit consent.
 		"automated_decision_bases": setOf([]string{string(lawfulbasis.Contract), string(lawfulbasis.LegalObligation), string(lawfulbasis.Consent)}),
+		// Art. 22(4): on special categories, only explicit consent (Art.
+		// 9(2)(a)) or a substantial public interest laid down in law
+		// (9(2)(g)).
+		"special_automated_decision_bases": setOf([]string{string(lawfulbasis.LegalObligation), string(lawfulbasis.Consent)}),
 		// Art. 46(2): transfer tools that need no authorisation.
 		"art46_safeguards": setOf([]string{string(privacy.SafeguardSCC), string(privacy.SafeguardBCR), string(privacy.SafeguardCodeOfConduct), string(privacy.SafeguardCertification)}),
 		// Art. 49(1)(a)-(g): the derogations; the first three serve
@@ -253,6 +257,10 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		},
 		// Art. 28(3): recipients that process on the operator's behalf.
 		"dpa_required": setOf([]string{string(privacy.RecipientProcessor), string(privacy.RecipientAffiliate)}),
+		// Art. 28(2), 28(4): where the operator is itself a processor, a
+		// business partner that helps deliver the service processes the
+		// controller's data on its behalf too: a sub-processor.
+		"subprocessor_kinds": setOf([]string{string(privacy.RecipientPartner)}),
 	}
 }
 

@@ -626,6 +626,71 @@ func TestControllerInstructions(t *testing.T) {
 	}
 }
 
+// Art. 28(3)(a): a processor follows the controller's instructions
+// "unless required to do so by Union or Member State law to which the
+// processor is subject", telling the controller first. A subpoena for the
+// guest data of a controller whose instructions leave out legal.compliance
+// was denied as processor.outside_instructions.
+func TestLegalObligationOutsideControllerInstructions(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	c.Processor.Controllers = map[string][]string{"acme": {"service.delivery"}}
+	f := newFixture(t, policies.WithCatalog(c))
+	subpoena := with(req(guest, "legal.compliance", "guest.contact.email"), func(r *privacy.Request) {
+		r.EncryptedInTransit = true
+		r.Recipient = &privacy.Recipient{ID: "politie", Kind: privacy.RecipientPublicAuthority, Country: "NL"}
+	})
+	d, err := f.eng.Decide(t.Context(), subpoena)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed || d.Basis != lawfulbasis.LegalObligation || !d.Requires(privacy.ObligationInformController) {
+		t.Errorf("subpoena for a guest of a controller that did not instruct legal.compliance: %s, want allowed on legal_obligation with %s", d, privacy.ObligationInformController)
+	}
+	d, _ = f.eng.Decide(t.Context(), req(guest, "support", "guest.contact.email"))
+	if diff := cmp.Diff([]string{"processor.outside_instructions"}, d.Codes()); diff != "" {
+		t.Errorf("support, not instructed (-want +got):\n%s", diff)
+	}
+}
+
+// A denial carries every reason that applies. A request that names a
+// basis its purpose does not declare, or an undeclared purpose, leaves the
+// policy no bases to try; the account's deactivation and the data's
+// retention applied all the same but were left out of the reasons.
+func TestEveryReasonWithoutBasesToTry(t *testing.T) {
+	t.Parallel()
+	closed := func(ctx context.Context, f *fixture) error {
+		return subject.RecordLifecycle(ctx, f.subjects, "u-1", privacy.TriggerAccountClosed, now.AddDate(0, 0, -100))
+	}
+	for _, tc := range []struct {
+		name string
+		req  privacy.Request
+		want []string
+	}{
+		{"a basis the purpose does not declare", with(req(user, "research.surveys", "instance.contact.email"), func(r *privacy.Request) { r.Basis = lawfulbasis.Contract }),
+			[]string{"basis.not_declared", "retention.expired", "subject.deactivated"}},
+		{"an undeclared purpose", req(user, "no.such.purpose", "instance.contact.email"),
+			[]string{"purpose.undeclared", "retention.expired", "subject.deactivated"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			for _, s := range []seed{deactivate("u-1"), closed} {
+				if err := s(t.Context(), f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d, err := f.eng.Decide(t.Context(), tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, d.Codes()); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDecisionJSON(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -639,5 +704,33 @@ func TestDecisionJSON(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("decision JSON lacks %s:\n%s", want, got)
 		}
+	}
+}
+
+// Art. 22(4): a catalog may allow automated decisions (Art. 22(2)), but
+// not on special categories of data unless on explicit consent or a
+// substantial public interest laid down in law (Art. 9(2)(a), (g)). A
+// decision on contract over a meeting recording was allowed.
+func TestAutomatedDecisionOnSpecialCategories(t *testing.T) {
+	t.Parallel()
+	c := privacy.DefaultCatalog()
+	c.Purpose("support").AutomatedDecision = true
+	f := newFixture(t, policies.WithCatalog(c))
+	automated := func(data string) privacy.Request {
+		return with(req(user, "support", data), func(r *privacy.Request) { r.AutomatedDecision = true })
+	}
+	d, err := f.eng.Decide(t.Context(), automated("instance.meeting.recording"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"automated_decision.not_permitted"}, d.Codes()); diff != "" {
+		t.Errorf("automated decision on a recording, on contract (-want +got):\n%s", diff)
+	}
+	d, err = f.eng.Decide(t.Context(), automated("instance.meeting.data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Allowed || !d.Requires(privacy.ObligationHumanReview) {
+		t.Errorf("automated decision on meeting data, on contract: %s, want allowed with human_review", d)
 	}
 }

@@ -46,8 +46,9 @@ type facts struct {
 //
 //	{"request": {...}, "consent": {...}, "subject_state": {...}, "now_ns": N,
 //	 "retention_overrides": {leaf: period},  (only when the controller chose)
-//	 "transfer_consent": {"event", "expires_ns", "act"}}  (only for a
-//	                     recipient whose derogation is explicit_consent)
+//	 "transfer_consent": {"event", "expires_ns", "act", "guardian",
+//	                      "collected_ns"}}  (only for a recipient whose
+//	                      derogation is explicit_consent)
 //
 // Times are unix nanoseconds, 0 for none. consent.policy_version_key is the
 // consent's version in the form whose string order is the version order
@@ -137,6 +138,8 @@ func (f *facts) input(req *privacy.Request) ast.Value {
 			ast.Item(inputKey("event"), strTerm(string(tcs.Event))),
 			ast.Item(inputKey("expires_ns"), ast.InternedTerm(int(unixNano(tcs.ExpiresAt)))),
 			ast.Item(inputKey("act"), strTerm(string(tcs.Act))),
+			ast.Item(inputKey("guardian"), ast.InternedTerm(tcs.Guardian)),
+			ast.Item(inputKey("collected_ns"), ast.InternedTerm(int(unixNano(tcs.CollectedAt)))),
 		)))
 	}
 	if len(f.choices) > 0 {
@@ -218,6 +221,8 @@ func (f *facts) appendKey(b []byte, generation uint64, req *privacy.Request) []b
 		str(string(tcs.Event))
 		str(string(tcs.Act))
 		ns(tcs.ExpiresAt)
+		flag(tcs.Guardian)
+		ns(tcs.CollectedAt)
 	} else {
 		b = append(b, 0)
 	}

@@ -1,12 +1,14 @@
 package policies_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/consent"
 	"github.com/privacykit/privacy/subject"
 )
 
@@ -95,6 +97,56 @@ func TestObjectionNeedsAssessmentForTheSubject(t *testing.T) {
 	}
 	if !lc.Allowed || !lc.Requires(privacy.ObligationObjectionOverridden) {
 		t.Errorf("legal claims after an objection: want allowed with %s, got\n%s", privacy.ObligationObjectionOverridden, lc)
+	}
+}
+
+// TestConsentGivenAgainAfterAnObjection: an objection to a purpose on
+// consent withdraws the consent given before it (Art. 7(3), 21(1)). A
+// consent the subject gives again afterwards, by a new affirmative act, is
+// a new consent (Art. 6(1)(a)) that the objection does not reach; it
+// stopped every later decision before. A consent from before the
+// objection stays withdrawn, and the direct-marketing objection stays
+// absolute (Art. 21(3)).
+func TestConsentGivenAgainAfterAnObjection(t *testing.T) {
+	t.Parallel()
+	objected := now.Add(-2 * time.Hour)
+	objectAt := func(purpose string) seed {
+		return func(ctx context.Context, f *fixture) error {
+			return subject.RecordObjection(ctx, f.subjects, "u-1", subject.Objection{Purpose: purpose, At: objected})
+		}
+	}
+	at := func(tm time.Time) func(*consent.Record) { return func(r *consent.Record) { r.CollectedAt = tm } }
+	for _, tc := range []struct {
+		name    string
+		purpose string
+		seeds   []seed
+		allowed bool
+	}{
+		{"given again after the objection", "research.surveys",
+			[]seed{grant("u-1", "research.surveys", at(objected.Add(-time.Hour))), objectAt("research.surveys"), grant("u-1", "research.surveys", at(objected.Add(time.Minute)))}, true},
+		{"given before the objection only", "research.surveys",
+			[]seed{grant("u-1", "research.surveys", at(objected.Add(-time.Hour))), objectAt("research.surveys")}, false},
+		{"given at the objection's instant", "research.surveys",
+			[]seed{objectAt("research.surveys"), grant("u-1", "research.surveys", at(objected))}, false},
+		{"direct marketing stays absolute", "marketing.profiling",
+			[]seed{objectAt("marketing.profiling"), grant("u-1", "marketing.profiling", at(objected.Add(time.Minute)))}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			for _, s := range tc.seeds {
+				if err := s(t.Context(), f); err != nil {
+					t.Fatalf("seed: %v", err)
+				}
+			}
+			d, err := f.eng.Decide(t.Context(), req(user, tc.purpose, "instance.contact.email"))
+			if err != nil {
+				t.Fatalf("Decide: %v", err)
+			}
+			if d.Allowed != tc.allowed || (!tc.allowed && !d.Has(privacy.ReasonObjectionActive)) {
+				t.Errorf("allowed = %v, want %v (denied with %s)\n%s", d.Allowed, tc.allowed, privacy.ReasonObjectionActive, d)
+			}
+		})
 	}
 }
 

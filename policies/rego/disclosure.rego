@@ -19,6 +19,17 @@ deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient 
 	not input.request.recipient.dpa
 }
 
+# Where the operator is itself a processor (guest data), a business
+# partner that helps deliver the service would process the controller's
+# data on its behalf: a sub-processor, engaged only under a contract that
+# imposes the same obligations (Art. 28(2), 28(4)). A partner of the
+# operator's own data may be a controller of its own.
+deny contains lib.reason("disclosure.processor_without_dpa", sprintf("recipient %q is a %s that would process %s data the operator holds as a processor: a sub-processor needs a data-processing agreement (Art. 28(2), 28(4))", [input.request.recipient.id, input.request.recipient.kind, input.request.subject.kind])) if {
+	data.catalog.subprocessor_kinds[input.request.recipient.kind]
+	data.catalog.processor_kinds[input.request.subject.kind]
+	not input.request.recipient.dpa
+}
+
 deny contains lib.reason("disclosure.recipient_not_permitted", sprintf("purpose %q does not allow disclosure to a recipient of kind %q", [input.request.purpose, input.request.recipient.kind])) if {
 	input.request.recipient
 	lib.has_recipient

@@ -19,6 +19,19 @@ test_dpa_required_for_processors_and_affiliates if {
 	fixtures.codes(disclosure.deny) == {"disclosure.processor_without_dpa"} with input as fixtures.with_request(object.union({"purpose": "service.delivery"}, recipient({"kind": "affiliate", "dpa": false})))
 }
 
+# Where the operator is itself a processor (guest data), a business
+# partner that helps deliver the service would process the data for the
+# controller too: a sub-processor, engaged only under a contract (Art.
+# 28(2), 28(4)). For the operator's own (user) data a partner may be a
+# controller of its own and needs none.
+test_partner_for_guest_data_is_a_subprocessor if {
+	guest := {"subject": {"id": "g-1", "kind": "guest", "age": 0, "country": "NL", "controller": "acme"}, "purpose": "service.delivery", "data": ["guest.contact.name"], "encrypted_in_transit": true}
+	fixtures.codes(disclosure.deny) == {"disclosure.processor_without_dpa"} with input as fixtures.with_request(object.union(guest, recipient({"kind": "partner", "dpa": false})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(object.union(guest, recipient({"kind": "partner", "dpa": true})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(object.union({"purpose": "service.delivery"}, recipient({"kind": "partner", "dpa": false})))
+	count(disclosure.deny) == 0 with input as fixtures.with_request(object.union(object.union(guest, {"purpose": "legal.compliance"}), recipient({"kind": "public_authority", "dpa": false})))
+}
+
 test_recipient_not_permitted if {
 	fixtures.codes(disclosure.deny) == {"disclosure.recipient_not_permitted"} with input as fixtures.with_request(recipient({"kind": "partner"}))
 }

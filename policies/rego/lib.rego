@@ -52,6 +52,14 @@ candidates := [input.request.basis] if {
 
 candidates := declared_bases if input.request.basis == ""
 
+# on_legal_obligation: legal_obligation is among the bases to try. Rules
+# negate it, never `"legal_obligation" in candidates` itself: OPA
+# evaluates the operands of a negated call before the negation, so with
+# no candidates (a basis the purpose does not declare, an undeclared
+# purpose) that negation is undefined, not true, and the rule silently
+# drops its reason.
+on_legal_obligation if "legal_obligation" in candidates
+
 # A transfer in the sense of Chapter V: data made available to a
 # controller or processor outside the EEA (EDPB Guidelines 05/2021). A
 # private individual the subject asked us to inform (a referral) is

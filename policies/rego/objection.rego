@@ -9,7 +9,8 @@
 # it answers. The catalog can only rule such assessments out for a purpose
 # (lia.compelling_grounds false); it never lifts an objection by itself.
 # Direct marketing is handled, absolutely, in privacy.rules.rights; an
-# objection to a purpose on consent counts as a withdrawal.
+# objection to a purpose on consent counts as a withdrawal of the consent
+# given before it.
 package privacy.rules.objection
 
 import data.privacy.lib
@@ -20,6 +21,19 @@ basis_deny[b] contains lib.reason("objection.active", sprintf("the subject objec
 	b == "consent"
 	lib.objected_to_purpose
 	not lib.purpose.direct_marketing
+	not consented_after_objection
+}
+
+# The objection withdrew the consent given before it (Art. 7(3)); a
+# consent the subject gives again afterwards, by a new affirmative act, is
+# a new consent (Art. 6(1)(a)) that the objection does not reach. A
+# consent given at the objection's instant, or an objection whose time the
+# store does not know, leaves the objection standing. Direct marketing:
+# privacy.rules.rights, absolute (Art. 21(3)).
+consented_after_objection if {
+	input.consent.event == "given"
+	objected_ns > 0
+	input.consent.collected_ns > objected_ns
 }
 
 basis_deny[b] contains lib.reason("objection.active", why) if {

@@ -71,3 +71,22 @@ test_other_bases if {
 	state := {"objections": ["research.surveys"], "assessments": {"research.surveys": {"by": "dpo", "at_ns": 1}}}
 	fixtures.codes(objection.basis_deny.consent) == {"objection.active"} with input as fixtures.with_state(surveys, state)
 }
+
+# An objection to a purpose on consent withdraws the consent given before
+# it; a consent the subject gives again afterwards is a new one, which the
+# objection does not reach. A consent given at the objection's instant, or
+# an objection of unknown time, leaves the objection standing.
+objected_at := fixtures.base.now_ns - 1000
+
+given(at) := {"event": "given", "collected_ns": at}
+
+surveys_with(c, state) := object.union(fixtures.with_state({"purpose": "research.surveys"}, state), {"consent": object.union(fixtures.base.consent, c)})
+
+test_consent_given_after_the_objection_counts if {
+	state := {"objections": ["research.surveys"], "objected_ns": {"research.surveys": objected_at}}
+	not objection.basis_deny.consent with input as surveys_with(given(objected_at + 1), state)
+	fixtures.codes(objection.basis_deny.consent) == {"objection.active"} with input as surveys_with(given(objected_at), state)
+	fixtures.codes(objection.basis_deny.consent) == {"objection.active"} with input as surveys_with(given(objected_at - 1), state)
+	fixtures.codes(objection.basis_deny.consent) == {"objection.active"} with input as surveys_with({"event": "withdrawn", "collected_ns": objected_at + 1}, state)
+	fixtures.codes(objection.basis_deny.consent) == {"objection.active"} with input as surveys_with(given(objected_at + 1), {"objections": ["research.surveys"]})
+}

@@ -12,7 +12,7 @@ import data.privacy.lib
 deny contains r if {
 	count(input.subject_state.lifecycle) > 0
 	not lib.purpose.legal
-	not "legal_obligation" in lib.candidates
+	not lib.on_legal_obligation
 	some r in expired
 }
 
@@ -25,7 +25,7 @@ deny contains r if {
 basis_deny[b] contains r if {
 	count(input.subject_state.lifecycle) > 0
 	not lib.purpose.legal
-	"legal_obligation" in lib.candidates
+	lib.on_legal_obligation
 	some b in lib.candidates
 	b != "legal_obligation"
 	some r in expired

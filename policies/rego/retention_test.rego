@@ -131,3 +131,11 @@ test_statutory_duty_end_is_a_change if {
 	doc := billing_closed_at("2026-03-15T00:00:00Z", "2026-11-28T12:00:00Z", ["instance.financial.account"])
 	time.parse_rfc3339_ns("2034-01-01T00:00:00Z") in retention.changes with input as doc
 }
+
+# A basis the purpose does not declare, or an undeclared purpose, leaves
+# no bases to try; the data is past its retention all the same, and the
+# denial says so with the other reasons.
+test_past_retention_without_bases_to_try if {
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as fixtures.with_state({"basis": "consent"}, closed_ago(90))
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as fixtures.with_state({"purpose": "no.such.purpose"}, closed_ago(90))
+}

@@ -13,7 +13,7 @@ deny contains lib.reason("restriction.active", "processing of the subject's data
 deny contains lib.reason("subject.deactivated", "the subject's account is deactivated: only legal purposes remain") if {
 	input.subject_state.deactivated == true
 	not lib.purpose.legal
-	not "legal_obligation" in lib.candidates
+	not lib.on_legal_obligation
 }
 
 # Legal obligations survive deactivation and erasure (Art. 17(3)(b)): a
@@ -23,7 +23,7 @@ deny contains lib.reason("subject.deactivated", "the subject's account is deacti
 basis_deny[b] contains lib.reason("subject.deactivated", sprintf("the account is deactivated: %q is no longer available, only processing the law requires remains", [b])) if {
 	input.subject_state.deactivated == true
 	not lib.purpose.legal
-	"legal_obligation" in lib.candidates
+	lib.on_legal_obligation
 	some b in lib.candidates
 	b != "legal_obligation"
 }

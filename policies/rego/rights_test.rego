@@ -38,3 +38,11 @@ test_legal_obligation_survives_deactivation if {
 	not rights.basis_deny.contract with input as fixtures.with_request(billing)
 	fixtures.codes(rights.deny) == {"subject.deactivated"} with input as fixtures.with_state({"purpose": "research.surveys"}, {"deactivated": true})
 }
+
+# A basis the purpose does not declare, or an undeclared purpose, leaves
+# no bases to try; the account is deactivated all the same, and the
+# denial says so with the other reasons.
+test_deactivation_without_bases_to_try if {
+	fixtures.codes(rights.deny) == {"subject.deactivated"} with input as fixtures.with_state({"purpose": "research.surveys", "basis": "contract"}, {"deactivated": true})
+	fixtures.codes(rights.deny) == {"subject.deactivated"} with input as fixtures.with_state({"purpose": "no.such.purpose"}, {"deactivated": true})
+}

@@ -6,7 +6,8 @@
 # own recording, support it asks for, legal duties and claims: Art.
 # 9(2)(f)-(g) and the customer's instructions), and outside the legal
 # purposes only by the operator, its processors and affiliates, never a
-# partner, third party or individual.
+# partner, third party or individual. No automated decision rests on such
+# a category but on consent or a legal obligation (Art. 22(4)).
 package privacy.rules.special
 
 import data.privacy.lib
@@ -39,3 +40,15 @@ attested if data.catalog.no_special_categories[customer]
 customer := input.request.subject.controller if input.request.subject.controller != ""
 
 customer := input.request.subject.id if input.request.subject.controller == ""
+
+# Art. 22(4): an automated decision with legal or similar effect may not
+# rest on special categories of data, whatever Art. 22(2) allows, unless
+# on explicit consent (Art. 9(2)(a)) or a substantial public interest laid
+# down in Union or member-state law (9(2)(g); legal_obligation here).
+basis_deny[b] contains lib.reason("automated_decision.not_permitted", sprintf("an automated decision for purpose %q would rest on category %q, which may hold special categories of data: not on %q (Art. 22(4))", [input.request.purpose, leaf, b])) if {
+	input.request.automated_decision == true
+	data.catalog.purposes_where.automated_decision[input.request.purpose]
+	some leaf in special_leaves
+	some b in lib.candidates
+	not data.catalog.special_automated_decision_bases[b]
+}

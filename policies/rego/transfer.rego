@@ -7,6 +7,7 @@
 package privacy.rules.transfer
 
 import data.privacy.lib
+import data.privacy.rules.retention
 
 deny contains lib.reason("transfer.no_safeguard", sprintf("recipient %q in %q is outside the EEA and nothing covers the transfer: %s; no Art. 46 safeguard (safeguard %q); no Art. 49 derogation that applies", [input.request.recipient.id, country, concat("; ", sort(adequacy_gaps)), object.get(input.request.recipient, "safeguard", "")])) if {
 	input.request.recipient
@@ -73,8 +74,8 @@ adequacy_gaps contains sprintf("the adequacy decision %s applies only from %s", 
 adequacy_gaps contains sprintf("the adequacy decision %s ended after %s", [adequacy_decision.decision, adequacy_decision.until]) if lib.reached(adequacy_decision.end_ns)
 
 # The answer changes when the recipient country's adequacy decision starts
-# or ends, and when the subject's consent to the transfer expires
-# (lib.changes).
+# or ends, and when the subject's consent to the transfer expires or
+# reaches its maximum age (lib.changes).
 changes contains adequacy_decision.start_ns if data.catalog.adequacy[input.request.recipient.country]
 
 changes contains adequacy_decision.end_ns if data.catalog.adequacy[input.request.recipient.country]
@@ -134,6 +135,35 @@ derogation_problems contains sprintf("no explicit consent of the subject to tran
 	not transfer_consent_given
 }
 
+# The consent to a transfer is a consent like any other (Art. 4(11), 7, 8;
+# EDPB Guidelines 2/2018): a child under the age of digital consent of
+# their country gives it only with a guardian, and it is asked again at
+# the purpose's maximum age of consent, as for the purpose's own consent
+# (privacy.rules.bases).
+derogation_problems contains sprintf("the subject is under the age of digital consent of their country (%d) and no guardian gave or authorised the consent to the transfer (Art. 8(1), 49(1)(a))", [age]) if {
+	derogation == "explicit_consent"
+	transfer_consent_given
+	age := object.get(data.catalog.consent_age.countries, input.request.subject.country, data.catalog.consent_age.default)
+	input.request.subject.age > 0
+	input.request.subject.age < age
+	not input.transfer_consent.guardian
+}
+
+derogation_problems contains sprintf("the consent to the transfer is older than %s: ask again (EDPB Guidelines 05/2020, para. 110)", [lib.purpose.consent_max_age.period]) if {
+	derogation == "explicit_consent"
+	transfer_consent_given
+	lib.reached(transfer_consent_renewal_due)
+}
+
+# When the consent to the transfer reaches the purpose's maximum age of
+# consent.
+transfer_consent_renewal_due := retention.add_period(input.transfer_consent.collected_ns, lib.purpose.consent_max_age) if {
+	input.transfer_consent.event == "given"
+	input.transfer_consent.collected_ns > 0
+}
+
+changes contains transfer_consent_renewal_due
+
 derogation_problems contains sprintf("purpose %q is not necessary for a contract with the subject (Art. 49(1)(b)-(c))", [input.request.purpose]) if {
 	derogation in {"contract", "contract_in_interest"}
 	not contract_purpose
@@ -149,6 +179,15 @@ derogation_problems contains sprintf("purpose %q does not serve legal claims (Ar
 derogation_problems contains "an international agreement covers only an order of a public authority or court (Art. 48)" if {
 	derogation == "international_agreement"
 	input.request.recipient.kind != "public_authority"
+}
+
+# Art. 48 recognises a third-country order that requires the disclosure;
+# a disclosure the operator makes of its own accord (legitimate interests:
+# a fraud report, its own legal claims) rests on no order, and needs a
+# transfer tool of its own (Art. 46, or 49(1)(d)-(e) for an occasional one).
+derogation_problems contains sprintf("an international agreement covers only an order that requires the disclosure, on legal_obligation; purpose %q does not rest on one (Art. 48)", [input.request.purpose]) if {
+	derogation == "international_agreement"
+	not lib.on_legal_obligation
 }
 
 # The subject's consent to this transfer (TransferConsentPurpose), given,

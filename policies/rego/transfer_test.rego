@@ -121,6 +121,28 @@ test_explicit_consent_derogation if {
 	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as with_transfer_consent(authority, {"event": "given", "expires_ns": 0, "act": "button"})
 }
 
+# The consent to a transfer is a consent like any other: a child under
+# the age of digital consent of their country gives it only with a
+# guardian (Art. 8(1)), and it must be asked again at the purpose's
+# maximum age of consent (EDPB Guidelines 05/2020), which the decision's
+# validity window names.
+test_explicit_consent_of_a_child_and_its_age if {
+	doc := partner_in("IN", {"derogation": "explicit_consent", "occasional": true})
+	child := object.union(doc, {"request": object.union(doc.request, {"subject": object.union(doc.request.subject, {"age": 15})})})
+	given := {"event": "given", "expires_ns": 0, "act": "button", "guardian": false, "collected_ns": fixtures.base.now_ns - 1000}
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as with_transfer_consent(child, given)
+	count(transfer.deny) == 0 with input as with_transfer_consent(child, object.union(given, {"guardian": true}))
+	count(transfer.deny) == 0 with input as with_transfer_consent(doc, given)
+
+	# P24M, the catalog's default for a purpose without a maximum age of its own.
+	due := time.add_date(fixtures.base.now_ns, 0, 24, 0)
+	old := object.union(given, {"collected_ns": time.add_date(fixtures.base.now_ns, 0, -24, 0)})
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as with_transfer_consent(doc, old)
+	count(transfer.deny) == 0 with input as with_transfer_consent(doc, object.union(old, {"collected_ns": old.collected_ns + 1}))
+	count(transfer.deny) == 0 with input as with_transfer_consent(doc, object.union(given, {"collected_ns": fixtures.base.now_ns}))
+	due in transfer.changes with input as with_transfer_consent(doc, object.union(given, {"collected_ns": fixtures.base.now_ns}))
+}
+
 compliance(patch) := fixtures.with_request(object.union({"purpose": "legal.compliance", "data": ["instance.contact.email"]}, rcpt(object.union({"kind": "public_authority"}, patch))))
 
 # Art. 48: a third-country authority's order is no legal obligation unless
@@ -140,6 +162,17 @@ test_foreign_authority if {
 	fixtures.codes(transfer.deny) == {"transfer.no_safeguard"} with input as compliance({"country": "US"})
 	# An international agreement covers only orders of authorities.
 	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as partner_in("IN", {"derogation": "international_agreement"})
+}
+
+# Art. 48: an international agreement makes a third-country order that
+# requires the disclosure recognisable; it is no ground for a disclosure
+# the operator makes of its own accord, on legitimate interests (a fraud
+# report, its own legal claims: Art. 49(1)(e) serves those).
+test_international_agreement_covers_only_an_order if {
+	fraud := {"purpose": "security.fraud_prevention", "data": ["instance.network.ip_address"]}
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as fixtures.with_request(object.union(fraud, rcpt({"kind": "public_authority", "country": "US", "derogation": "international_agreement"})))
+	fixtures.codes(transfer.deny) == {"transfer.no_safeguard", "transfer.derogation_not_applicable"} with input as fixtures.with_request(object.union(claims, rcpt({"kind": "public_authority", "country": "US", "derogation": "international_agreement"})))
+	count(transfer.deny) == 0 with input as compliance({"country": "US", "derogation": "international_agreement"})
 }
 
 test_adequacy_span_is_a_change if {
