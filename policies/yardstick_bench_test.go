@@ -6,9 +6,11 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
@@ -135,6 +137,23 @@ func BenchmarkYardstick(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	floor := func(name string, in ast.Value, opts ...func(*rego.Rego)) {
+		pq, err := rego.New(append(slices.Clip(uncached.policy.Load().regoBase), opts...)...).PrepareForEval(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("opa_floor/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if rs, err := pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalMetrics(noMetrics)); err != nil || len(rs) != 1 {
+					b.Fatal(rs, err)
+				}
+			}
+			if y := yardNs["allow"]; y > 0 {
+				b.ReportMetric(nsPerOp(b)/y, "x-yardstick")
+			}
+		})
+	}
 	for _, fl := range []struct {
 		name, query string
 		keep        func(name string) bool
@@ -143,27 +162,28 @@ func BenchmarkYardstick(b *testing.B) {
 		{"decision_without_rules", query, func(n string) bool { return n == "rego/lib.rego" || n == "rego/decision.rego" }},
 		{"whole_policy", query, func(string) bool { return true }},
 	} {
-		opts := slices.Clip(uncached.policy.Load().regoBase)
+		opts := []func(*rego.Rego){rego.Query(fl.query), rego.GenerateJSON(resultTerm)}
 		for _, m := range mods {
 			if fl.keep(m.name) {
 				opts = append(opts, rego.Module(m.name, m.source))
 			}
 		}
-		pq, err := rego.New(append(opts, rego.Query(fl.query), rego.GenerateJSON(resultTerm))...).PrepareForEval(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("opa_floor/"+fl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if rs, err := pq.Eval(ctx, rego.EvalParsedInput(floorIn), rego.EvalMetrics(noMetrics)); err != nil || len(rs) != 1 {
-					b.Fatal(rs, err)
-				}
-			}
-			if y := yardNs["allow"]; y > 0 {
-				b.ReportMetric(nsPerOp(b)/y, "x-yardstick")
-			}
-		})
+		floor(fl.name, floorIn, opts...)
+	}
+	// The least a combining step and a rule can cost in OPA, on policies
+	// made for the measurement (floorModule): a result over one deny set;
+	// the basis choice, reasons and validity window as comprehensions
+	// like decision.rego's, with no rule, with twenty rules whose first
+	// expression OPA's index skips, and with twenty whose first
+	// expression it cannot index.
+	for _, fl := range []struct {
+		name string
+		n    int
+		kind string
+	}{{"minimal_combine", 0, "minimal"}, {"comprehension_combine", 0, "indexed"},
+		{"comprehension_combine_20_indexed_rules", 20, "indexed"}, {"comprehension_combine_20_unindexed_rules", 20, "unindexed"}} {
+		floor(fl.name, floorModuleInput, rego.Query("data.floor.result"), rego.GenerateJSON(resultTerm),
+			rego.Module("floor.rego", floorModule(fl.kind, fl.n)))
 	}
 
 	// Scaling: the same work from one goroutine and from GOMAXPROCS.
@@ -218,3 +238,65 @@ func BenchmarkYardstick(b *testing.B) {
 		})
 	}
 }
+
+// floorModule is a policy for the opa_floor cases: with kind "minimal" a
+// result over one deny set; otherwise n deny rules, each failing on its
+// first expression, which is an equality on an input field OPA's index
+// skips ("indexed") or a comparison it cannot index ("unindexed"), and
+// a combining step written as decision.rego's is: the first workable
+// candidate, the reasons of each, the validity window.
+func floorModule(kind string, n int) string {
+	var b strings.Builder
+	b.WriteString("package floor\n\ndeny contains {\"code\": \"never\"} if input.never == true\n\n")
+	if kind == "minimal" {
+		b.WriteString(`result := {"basis": input.static.candidates[0], "reasons": input.static.general | deny, "obligations": input.static.obligations}` + "\n")
+		return b.String()
+	}
+	for i := range n {
+		guard := fmt.Sprintf("input.flag%d == true", i)
+		if kind == "unindexed" {
+			guard = "count(input.subject_state) > 100"
+		}
+		fmt.Fprintf(&b, "deny contains {\"code\": \"c%d\", \"message\": sprintf(\"m %%v\", [input.request.purpose])} if {\n\t%s\n\tinput.consent.expires_ns > %d\n}\n\n", i, guard, i)
+	}
+	b.WriteString(`basis_deny[b] contains r if {
+	some b in input.static.candidates
+	some r in input.static.basis_deny[b]
+}
+
+general := input.static.general | deny
+
+per_basis[b] := {r | some r in basis_deny[b]} if some b in input.static.candidates
+
+workable := [b | some b in input.static.candidates; count(object.get(per_basis, b, set())) == 0]
+
+default basis := ""
+
+basis := workable[0] if {
+	count(general) == 0
+	count(workable) > 0
+}
+
+reasons := general if basis != ""
+
+reasons := general | {r | some b in input.static.candidates; some r in per_basis[b]} if basis == ""
+
+default valid_until := 0
+
+valid_until := min(f) if {
+	f := {t | some t in input.static.changes; t > input.now_ns}
+	count(f) > 0
+}
+
+result := {"basis": basis, "reasons": reasons, "obligations": input.static.obligations, "valid_until_ns": valid_until}
+`)
+	return b.String()
+}
+
+// floorModuleInput is the input of floorModule's policies: a request, no
+// consent or state, and what a previous step would have computed.
+var floorModuleInput = ast.MustParseTerm(`{"request": {"purpose": "marketing.announcements", "subject": {"id": "u-1", "kind": "customer", "age": 0}},
+	"consent": {"event": "", "expires_ns": 0}, "subject_state": {"restricted": false, "deactivated": false},
+	"now_ns": 1000,
+	"static": {"candidates": ["legitimate_interests"], "basis_deny": {}, "general": set(), "changes": [],
+	           "obligations": {{"code": "x", "message": "y"}, {"code": "z", "message": "w"}}}}`).Value
