@@ -125,6 +125,9 @@ func TestKeyedLedgerAndCheckpoint(t *testing.T) {
 	}
 	if rep, err := consent.VerifyWith(t.Context(), rotated, consent.VerifyOptions{Keys: k1}); err != nil || rep.Problem != consent.Unverifiable {
 		t.Errorf("VerifyWith without the new key: %s, %v; want unverifiable", rep, err)
+	} else if msg := rep.String(); strings.Contains(msg, "broken") || !strings.Contains(msg, "not a sign of tampering") {
+		// A keyring without the key is not evidence of a change.
+		t.Errorf("unverifiable report reads %q: it must not call the ledger broken", msg)
 	}
 	rep, err = consent.VerifyWith(t.Context(), s, consent.VerifyOptions{Keys: both, Checkpoint: &ckpt})
 	if err != nil || !rep.Intact || !rep.Checkpoint || rep.Keyed != 2 {

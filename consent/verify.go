@@ -80,6 +80,10 @@ func (r Report) String() string {
 	if r.Intact {
 		return fmt.Sprintf("intact: %d records, head %d %s", r.Checked, r.Head.Seq, r.Head.Hash)
 	}
+	if r.Problem == Unverifiable {
+		// Not evidence of a change: the keys given cannot check it.
+		return fmt.Sprintf("cannot be verified from seq %d with the keys given: %s (not a sign of tampering: give the keyring that holds that key)", r.Seq, r.Message)
+	}
 	return fmt.Sprintf("broken at seq %d: %s: %s", r.Seq, r.Problem, r.Message)
 }
 

@@ -68,3 +68,33 @@ func TestLedgerKeysAndCheckpoint(t *testing.T) {
 		t.Errorf("verify against another ledger's checkpoint: exit %d (%s %s), want %d", code, out, errs, exitFailure)
 	}
 }
+
+// TestVerifyWithAnotherKeyring: a keyring without the ledger's key cannot
+// check it: exit 1 (not verified), saying so, and not calling the ledger
+// broken, which would read as evidence of tampering.
+func TestVerifyWithAnotherKeyring(t *testing.T) {
+	db := newDB(t)
+	dir := t.TempDir()
+	keyFile, otherFile := filepath.Join(dir, "ledger.keys"), filepath.Join(dir, "other.keys")
+	if err := os.WriteFile(keyFile, []byte("k1 "+strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(otherFile, []byte("k9 "+strings.Repeat("cd", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := ctl(t, "", "consent", "grant", "--db", db, "--subject", "u-1", "--purpose", "research.surveys", "--method", "checkbox", "--key-file", keyFile); code != exitOK {
+		t.Fatalf("grant: exit %d: %s", code, errs)
+	}
+	code, out, errs := ctl(t, "", "ledger", "verify", "--db", db, "--key-file", otherFile, "-o", "text")
+	if code != exitFailure {
+		t.Fatalf("verify with another keyring: exit %d (%s), want %d", code, errs, exitFailure)
+	}
+	for _, s := range []string{out, errs} {
+		if strings.Contains(s, "broken") || strings.Contains(s, "NOT intact") {
+			t.Errorf("verify with another keyring reads %q: it must not call the ledger broken", s)
+		}
+	}
+	if !strings.Contains(out, "could NOT be verified") {
+		t.Errorf("verify with another keyring printed %q, want it to say the ledger could not be verified", out)
+	}
+}

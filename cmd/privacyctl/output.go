@@ -101,6 +101,10 @@ func textReport(w io.Writer, r consent.Report) error {
 		_, err := fmt.Fprintf(w, "The ledger is intact: %d records checked; head %d:%s.\n", r.Checked, r.Head.Seq, r.Head.Hash)
 		return err
 	}
+	if r.Problem == consent.Unverifiable {
+		_, err := fmt.Fprintf(w, "The ledger could NOT be verified: it %s.\n", r.String())
+		return err
+	}
 	_, err := fmt.Fprintf(w, "The ledger is NOT intact: %s.\n", r.String())
 	return err
 }
