@@ -134,8 +134,34 @@ func (pc *PreferenceCenter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, privacy.MaxHTTPBodyBytes)
-	pc.handler.ServeHTTP(w, r)
+	tw := &trackingWriter{ResponseWriter: w}
+	var err error
+	func() {
+		defer recovered(&err, "the preference center (its engine, a store or the resolver)")
+		pc.handler.ServeHTTP(tw, r)
+	}()
+	if err != nil {
+		pc.log.ErrorContext(r.Context(), "privacy: preference center", "error", err)
+		if !tw.wrote {
+			writeError(w, http.StatusInternalServerError, "the preferences could not be read or changed")
+		}
+	}
 }
+
+// trackingWriter records whether an answer was begun.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) { t.wrote = true; t.ResponseWriter.WriteHeader(code) }
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // Preferences is the JSON the preference center answers with.
 type Preferences struct {
@@ -181,7 +207,7 @@ type PurposePreference struct {
 }
 
 func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (privacy.Subject, bool) {
-	s, err := pc.resolve(r)
+	s, err := resolve(pc.resolve, r)
 	switch {
 	case errors.Is(err, privacy.ErrNotFound):
 		writeError(w, http.StatusUnauthorized, "sign in to see your privacy preferences")
