@@ -2,6 +2,7 @@ package privacyhttp
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -215,6 +216,26 @@ func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (pri
 	case err != nil:
 		pc.log.ErrorContext(r.Context(), "privacy: resolve subject", "error", err)
 		writeError(w, http.StatusInternalServerError, "the subject could not be resolved")
+		return s, false
+	}
+	// The resolver is the service's code: a kind the catalog does not
+	// know is its fault, refused before anything is read or recorded.
+	cat := pc.engine.Catalog()
+	if cat == nil || len(cat.SubjectKinds) == 0 {
+		// No engine, or one without a catalog: fail closed.
+		pc.log.ErrorContext(r.Context(), "privacy: preference center", "error", "no catalog: the preference center has no engine")
+		writeError(w, http.StatusInternalServerError, "the preferences could not be read or changed")
+		return s, false
+	}
+	if cat.SubjectKind(s.Kind) == nil {
+		known := make([]string, len(cat.SubjectKinds))
+		for i, k := range cat.SubjectKinds {
+			known[i] = string(k.Kind)
+		}
+		err := &privacy.ValidationError{Field: "subject.kind", Kind: privacy.ErrInvalidRequest,
+			Message: fmt.Sprintf("unknown subject kind %q%s (the catalog declares %s)", s.Kind,
+				privacy.DidYouMean(string(s.Kind), known), strings.Join(known, ", "))}
+		writeError(w, http.StatusBadRequest, err.Error())
 		return s, false
 	}
 	return s, true
