@@ -52,7 +52,8 @@ func (l DisclosureLog) Disclosures(ctx context.Context, subjectID string) ([]dsa
 // limits and errors) and returns the allowed disclosures of the subject
 // whose pseudonym is given: one per recipient (id, kind, country) and
 // purpose, with the data keys disclosed, how many decisions allowed it and
-// the earliest and latest moments judged. Internal uses (no recipient) are left out.
+// the earliest and latest moments judged. Internal uses (no recipient)
+// and audit replays are left out.
 func ReadDisclosures(r io.Reader, pseudonym string) ([]dsar.Disclosure, error) {
 	out := []dsar.Disclosure{}
 	index := map[[4]string]int{}

@@ -185,10 +185,14 @@ type logRecord struct {
 	Decision *struct {
 		Allowed bool `json:"allowed"`
 	} `json:"decision"`
+	// Replay marks an audit replay (policies.Engine.Replay): a past
+	// processing decided again, which processes nothing.
+	Replay bool `json:"replay"`
 }
 
 // scanDecisionLog calls fn with each decision record of a decision log
-// that allowed the processing, and its line number. A line that is not
+// that allowed the processing, and its line number; audit replays are
+// skipped, they process nothing. A line that is not
 // JSON or a record without request or decision is an error naming the
 // line; a log or a line longer than its limit is the TooLarge error.
 func scanDecisionLog(r io.Reader, fn func(n int, rec *logRecord) error) error {
@@ -210,7 +214,7 @@ func scanDecisionLog(r io.Reader, fn func(n int, rec *logRecord) error) error {
 		if rec.Request == nil || rec.Decision == nil {
 			return &privacy.ValidationError{Field: fmt.Sprintf("decision log line %d", n), Message: "a decision record without request or decision"}
 		}
-		if !rec.Decision.Allowed {
+		if !rec.Decision.Allowed || rec.Replay {
 			continue
 		}
 		if err := fn(n, &rec); err != nil {
@@ -239,7 +243,7 @@ func scanDecisionLog(r io.Reader, fn func(n int, rec *logRecord) error) error {
 // purpose, subject kind, customer, recipient, country and safeguard with
 // their count (BuildRecordWith keeps those outside the EEA), and the
 // controllers on whose behalf guest data was processed. Lines of other
-// messages are skipped; a line that is not JSON, a record without a
+// messages and audit replays (Engine.Replay, "replay": true) are skipped; a line that is not JSON, a record without a
 // request, or a recipient country that is not an ISO 3166-1 alpha-2 code
 // is an error naming the line. A log longer than
 // privacy.MaxDecisionLogBytes or with a line longer than

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/privacykit/privacy"
 	"github.com/privacykit/privacy/subject"
@@ -23,7 +24,9 @@ const DecisionLogMessage = "privacy decision"
 // request minus identifiers, the consent and subject state the engine read,
 // and the outcome (allowed, basis, reason and obligation codes, and
 // replay: true for an audit replay, Engine.Replay). Reason messages are not
-// logged: an auditor re-creates them by deciding again.
+// logged: an auditor re-creates them by deciding again. A request refused
+// for its size is logged cut to the request's limits (privacy.MaxIDLength,
+// MaxDataKeys) and marked truncated: true.
 //
 // A recipient's id is kept when the recipient is an organisation (every
 // kind but individual) and pseudonymised with the same key when it is an
@@ -129,6 +132,10 @@ type loggedRequest struct {
 	EncryptedInTransit bool               `json:"encrypted_in_transit"`
 	Signals            privacy.Signals    `json:"signals"`
 	Time               time.Time          `json:"time,omitzero"`
+	// Truncated reports that a string or list of the request was over
+	// the request's limits (privacy.MaxIDLength, MaxDataKeys) and is
+	// logged cut to them; such a request was refused as invalid.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 type loggedSubject struct {
@@ -140,17 +147,18 @@ type loggedSubject struct {
 }
 
 func (l *decisionLog) request(req *privacy.Request) loggedRequest {
+	var c clipper
 	out := loggedRequest{
 		Subject: loggedSubject{
 			Pseudonym:  Pseudonym(l.key, req.Subject.ID),
-			Kind:       req.Subject.Kind,
+			Kind:       privacy.SubjectKind(c.clip(string(req.Subject.Kind))),
 			Age:        req.Subject.Age,
-			Country:    req.Subject.Country,
-			Controller: req.Subject.Controller,
+			Country:    c.clip(req.Subject.Country),
+			Controller: c.clip(req.Subject.Controller),
 		},
-		Purpose:            req.Purpose,
-		Data:               append([]string(nil), req.Data...),
-		Basis:              string(req.Basis),
+		Purpose:            c.clip(req.Purpose),
+		Data:               c.list(req.Data),
+		Basis:              c.clip(string(req.Basis)),
 		AutomatedDecision:  req.AutomatedDecision,
 		EncryptedInTransit: req.EncryptedInTransit,
 		Signals:            req.Signals,
@@ -161,7 +169,48 @@ func (l *decisionLog) request(req *privacy.Request) loggedRequest {
 		if !isOrganisation(rc.Kind) {
 			rc.ID = Pseudonym(l.key, rc.ID)
 		}
+		rc.ID = c.clip(rc.ID)
+		rc.Kind = privacy.RecipientKind(c.clip(string(rc.Kind)))
+		rc.Country = c.clip(rc.Country)
+		rc.Safeguard = privacy.Safeguard(c.clip(string(rc.Safeguard)))
+		rc.Sector = c.clip(rc.Sector)
+		rc.Jurisdiction = c.clip(rc.Jurisdiction)
+		rc.Derogation = privacy.Derogation(c.clip(string(rc.Derogation)))
+		rc.Certifications = c.list(rc.Certifications)
 		out.Recipient = &rc
+	}
+	out.Truncated = c.cut
+	return out
+}
+
+// clipper cuts what a request holds to the request's limits, so that a
+// request refused for its size is logged bounded: a valid request is
+// within them and logged whole.
+type clipper struct{ cut bool }
+
+func (c *clipper) clip(s string) string {
+	if len(s) <= privacy.MaxIDLength {
+		return s
+	}
+	c.cut = true
+	n := privacy.MaxIDLength
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func (c *clipper) list(xs []string) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	if len(xs) > privacy.MaxDataKeys {
+		c.cut = true
+		xs = xs[:privacy.MaxDataKeys]
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = c.clip(x)
 	}
 	return out
 }

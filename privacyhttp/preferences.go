@@ -2,6 +2,7 @@ package privacyhttp
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -134,8 +135,34 @@ func (pc *PreferenceCenter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, privacy.MaxHTTPBodyBytes)
-	pc.handler.ServeHTTP(w, r)
+	tw := &trackingWriter{ResponseWriter: w}
+	var err error
+	func() {
+		defer recovered(&err, "the preference center (its engine, a store or the resolver)")
+		pc.handler.ServeHTTP(tw, r)
+	}()
+	if err != nil {
+		pc.log.ErrorContext(r.Context(), "privacy: preference center", "error", err)
+		if !tw.wrote {
+			writeError(w, http.StatusInternalServerError, "the preferences could not be read or changed")
+		}
+	}
 }
+
+// trackingWriter records whether an answer was begun.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) { t.wrote = true; t.ResponseWriter.WriteHeader(code) }
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // Preferences is the JSON the preference center answers with.
 type Preferences struct {
@@ -181,7 +208,7 @@ type PurposePreference struct {
 }
 
 func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (privacy.Subject, bool) {
-	s, err := pc.resolve(r)
+	s, err := resolve(pc.resolve, r)
 	switch {
 	case errors.Is(err, privacy.ErrNotFound):
 		writeError(w, http.StatusUnauthorized, "sign in to see your privacy preferences")
@@ -189,6 +216,26 @@ func (pc *PreferenceCenter) subject(w http.ResponseWriter, r *http.Request) (pri
 	case err != nil:
 		pc.log.ErrorContext(r.Context(), "privacy: resolve subject", "error", err)
 		writeError(w, http.StatusInternalServerError, "the subject could not be resolved")
+		return s, false
+	}
+	// The resolver is the service's code: a kind the catalog does not
+	// know is its fault, refused before anything is read or recorded.
+	cat := pc.engine.Catalog()
+	if cat == nil || len(cat.SubjectKinds) == 0 {
+		// No engine, or one without a catalog: fail closed.
+		pc.log.ErrorContext(r.Context(), "privacy: preference center", "error", "no catalog: the preference center has no engine")
+		writeError(w, http.StatusInternalServerError, "the preferences could not be read or changed")
+		return s, false
+	}
+	if cat.SubjectKind(s.Kind) == nil {
+		known := make([]string, len(cat.SubjectKinds))
+		for i, k := range cat.SubjectKinds {
+			known[i] = string(k.Kind)
+		}
+		err := &privacy.ValidationError{Field: "subject.kind", Kind: privacy.ErrInvalidRequest,
+			Message: fmt.Sprintf("unknown subject kind %q%s (the catalog declares %s)", s.Kind,
+				privacy.DidYouMean(string(s.Kind), known), strings.Join(known, ", "))}
+		writeError(w, http.StatusBadRequest, err.Error())
 		return s, false
 	}
 	return s, true

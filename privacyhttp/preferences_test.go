@@ -145,3 +145,47 @@ func TestPreferenceCenterShowsConsentInEffect(t *testing.T) {
 		}
 	}
 }
+
+// TestPreferenceCenterRefusesUnknownSubjectKind: a resolver that returns a
+// subject kind the catalog does not know is a fault of the service, told
+// as Require tells it (400 naming subject.kind, with a suggestion), not a
+// page of no purposes that looks like a subject with nothing to choose.
+func TestPreferenceCenterRefusesUnknownSubjectKind(t *testing.T) {
+	env := privacytest.New(t)
+	res := func(*http.Request) (privacy.Subject, error) {
+		return privacy.Subject{ID: "u-1", Kind: "usr", Age: 30, Country: "NL"}, nil
+	}
+	pc := privacyhttp.NewPreferenceCenter(env.Engine, env.Consents, env.Subjects, privacyhttp.WithResolver(res))
+	for _, r := range []*http.Request{
+		httptest.NewRequest(http.MethodGet, "/preferences", nil),
+		httptest.NewRequest(http.MethodPost, "/objections/direct-marketing", nil),
+	} {
+		w := httptest.NewRecorder()
+		pc.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "subject.kind") || !strings.Contains(w.Body.String(), `\"user\"`) {
+			t.Errorf("%s %s: status %d, body %s; want 400 naming subject.kind and suggesting \"user\"", r.Method, r.URL, w.Code, w.Body)
+		}
+	}
+	st, err := env.Subjects.State(t.Context(), "u-1")
+	if err != nil || len(st.Objections) != 0 {
+		t.Errorf("state %+v, %v: want nothing recorded", st, err)
+	}
+	// Without an engine there is no catalog to check against: 500, and
+	// nothing recorded either.
+	pc = privacyhttp.NewPreferenceCenter(nil, env.Consents, env.Subjects, privacyhttp.WithResolver(byHeader))
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		r := httptest.NewRequest(m, "/preferences", nil)
+		if m == http.MethodPost {
+			r = httptest.NewRequest(m, "/objections/direct-marketing", nil)
+		}
+		r.Header.Set("X-User", "u-2")
+		w := httptest.NewRecorder()
+		pc.ServeHTTP(w, r)
+		if w.Code != http.StatusInternalServerError {
+			t.Errorf("no engine: %s %s: status %d, body %s; want 500", r.Method, r.URL, w.Code, w.Body)
+		}
+	}
+	if st, _ := env.Subjects.State(t.Context(), "u-2"); len(st.Objections) != 0 {
+		t.Errorf("no engine: an objection was recorded: %+v", st)
+	}
+}

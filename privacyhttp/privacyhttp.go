@@ -132,7 +132,7 @@ func (m *Middleware) subject(r *http.Request) (privacy.Subject, bool, error) {
 	if m.resolve == nil {
 		return privacy.Subject{}, false, nil
 	}
-	s, err := m.resolve(r)
+	s, err := resolve(m.resolve, r)
 	switch {
 	case errors.Is(err, privacy.ErrNotFound):
 		return privacy.Subject{}, false, nil
@@ -162,7 +162,9 @@ func (m *Middleware) RequirePurpose(purpose string, data ...string) func(http.Ha
 // Answers: 401 with {"error": …} when the request has no subject; 403 with
 // the decision JSON on a denial; 400 with the decision JSON when the request
 // is invalid (a subject kind the catalog does not know); 500 with
-// {"error": …} when the decision could not be evaluated, without details.
+// {"error": …} when the subject could not be resolved or the decision
+// could not be evaluated (a panic of the resolver or decider included),
+// without details.
 func (m *Middleware) Require(tmpl privacy.Request) func(http.Handler) http.Handler {
 	tmpl.Data = append([]string(nil), tmpl.Data...)
 	if tmpl.Recipient != nil {
@@ -190,7 +192,7 @@ func (m *Middleware) Require(tmpl privacy.Request) func(http.Handler) http.Handl
 			}
 			req := tmpl
 			req.Subject, req.Signals = s, signals
-			d, err := m.decider.Decide(ctx, req)
+			d, err := decide(ctx, m.decider, req)
 			if err != nil {
 				if privacy.ErrorCode(err) == privacy.EINVALID {
 					d.Allowed = false // whatever a custom Decider returned with its error
@@ -208,6 +210,42 @@ func (m *Middleware) Require(tmpl privacy.Request) func(http.Handler) http.Handl
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, decisionKey, d)))
 		})
 	}
+}
+
+// resolve calls the resolver; a panic of the resolver becomes an error.
+func resolve(res Resolver, r *http.Request) (s privacy.Subject, err error) {
+	defer recovered(&err, "the resolver")
+	return res(r)
+}
+
+// decide asks d; a panic of the decider becomes an error, and the
+// decision a denial.
+func decide(ctx context.Context, d Decider, req privacy.Request) (privacy.Decision, error) {
+	dec, err := decideOrPanic(ctx, d, req)
+	if err != nil {
+		dec.Allowed = false
+	}
+	return dec, err
+}
+
+func decideOrPanic(ctx context.Context, d Decider, req privacy.Request) (dec privacy.Decision, err error) {
+	defer recovered(&err, "the decider")
+	return d.Decide(ctx, req)
+}
+
+// recovered, deferred, turns a panic into an error wrapping
+// privacy.ErrEvaluation, so that it is answered with 500 and logged
+// instead of dropping the connection. The panic's value is not quoted: it
+// may hold personal data. http.ErrAbortHandler is let through.
+func recovered(err *error, what string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if r == http.ErrAbortHandler {
+		panic(r)
+	}
+	*err = fmt.Errorf("privacyhttp: %s panicked (a %T; the value is withheld, it may hold personal data): %w", what, r, privacy.ErrEvaluation)
 }
 
 // Status returns the HTTP status for an error of this module by its
