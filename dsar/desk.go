@@ -770,6 +770,16 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 			notDone = append(notDone, msg)
 		}
 	}
+	// A source an earlier run fanned out to and that is not done is still
+	// owed its part, though this Desk does not register it (a restart
+	// without it, a renamed source): completing would say the request was
+	// answered when that source's data was never exported, erased or
+	// corrected.
+	for _, o := range r.Sources {
+		if _, ok := d.sources[o.Source]; !ok && o.Status != OutcomeDone {
+			notDone = append(notDone, fmt.Sprintf("%s: %s and not registered on this desk (WithSource)", o.Source, o.Status))
+		}
+	}
 	if len(notDone) > 0 {
 		return r, fmt.Errorf("run %s: %w: %s", r.ID, ErrIncomplete, strings.Join(notDone, "; "))
 	}

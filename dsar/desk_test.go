@@ -257,6 +257,36 @@ func TestFailingSourceIsRetriedAlone(t *testing.T) {
 	}
 }
 
+// A Desk that no longer registers a source an earlier run fanned out to
+// (restarted without it, or with it renamed) must not complete the
+// request: that source's part was never done.
+func TestUnregisteredSourceNotDoneKeepsRequestOpen(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []dsar.Kind{dsar.KindAccess, dsar.KindErasure} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.meetings.failNext(1)
+			r := f.openVerified(t, dsar.Request{Kind: kind, Subject: user})
+			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
+				t.Fatalf("first Run: got %v, want ErrIncomplete", err)
+			}
+			crmOnly := dsar.NewDesk(f.requests, f.states, dsar.WithClock(f.clock.Now), dsar.WithSource("crm", f.crm))
+			r, err := crmOnly.Run(t.Context(), r.ID)
+			if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: failed and not registered") {
+				t.Errorf("Run without meetings: got %v, want ErrIncomplete naming meetings as not registered", err)
+			}
+			if r.Status != dsar.StatusInProgress {
+				t.Errorf("Run without meetings: status %s, want in_progress", r.Status)
+			}
+			// With meetings back, the request completes.
+			if r = f.run(t, r.ID); r.Status != dsar.StatusCompleted {
+				t.Errorf("Run with meetings back: status %s, want completed", r.Status)
+			}
+		})
+	}
+}
+
 func TestResumeAfterCrash(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dsar.WithLease(5*time.Minute))
