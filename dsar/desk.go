@@ -1,6 +1,7 @@
 package dsar
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -194,6 +195,28 @@ func cmpOr(s, def string) string {
 	return s
 }
 
+// checkText returns a *privacy.ValidationError naming field when s, free
+// text that goes into the trail, is longer than subject.MaxReasonBytes,
+// not UTF-8 or holds a NUL byte: what Open checks of a request's note.
+func checkText(field, s string) error {
+	switch {
+	case len(s) > subject.MaxReasonBytes:
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf("is %d bytes long, more than %d", len(s), subject.MaxReasonBytes)}
+	case !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0:
+		return &privacy.ValidationError{Field: field, Message: "must be UTF-8 text without NUL bytes"}
+	}
+	return nil
+}
+
+// checkActor checks an optional actor (who did a step; the Desk when
+// empty) as an id.
+func checkActor(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	return privacy.CheckID(field, s)
+}
+
 // check validates a new request against the catalog.
 func (d *Desk) check(r *Request) error {
 	bad := func(field, format string, args ...any) error {
@@ -318,6 +341,9 @@ func (d *Desk) Verify(ctx context.Context, id string, ev Evidence) (Request, err
 	if err != nil {
 		return Request{}, err
 	}
+	if err := cmp.Or(checkActor("method", ev.Method), checkActor("by", ev.By), checkText("note", ev.Note)); err != nil {
+		return r, err
+	}
 	if d.processor(r.Subject.Kind) {
 		return r, fmt.Errorf("verify %s: %w: the controller %s verifies its %s and instructs (Instruct)", id, ErrTransition, r.Subject.Controller, r.Subject.Kind)
 	}
@@ -359,6 +385,9 @@ func (d *Desk) Extend(ctx context.Context, id string, months int, reason, by str
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why"}
 	}
+	if err := cmp.Or(checkText("reason", reason), checkActor("by", by)); err != nil {
+		return Request{}, err
+	}
 	today := Date(d.now().In(d.loc))
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if !r.Status.Open() {
@@ -395,8 +424,8 @@ type Instruction struct {
 // the subject's identity) and ready to Run; to decline rejects it. It
 // returns an error wrapping ErrTransition unless the request is forwarded.
 func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request, error) {
-	if strings.TrimSpace(in.By) == "" {
-		return Request{}, &privacy.ValidationError{Field: "by", Message: "is required"}
+	if err := cmp.Or(privacy.CheckID("by", in.By), checkText("reference", in.Reference), checkText("note", in.Note)); err != nil {
+		return Request{}, err
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status != StatusForwarded {
@@ -424,6 +453,9 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why (Art. 12(4))"}
 	}
+	if err := cmp.Or(checkText("reason", reason), checkActor("by", by)); err != nil {
+		return Request{}, err
+	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status.Final() || r.Status == StatusInProgress || (r.Status == StatusBlocked && len(r.Sources) > 0) {
 			return fmt.Errorf("reject %s: %w: %s", id, ErrTransition, r.Status)
@@ -442,6 +474,9 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 func (d *Desk) Resume(ctx context.Context, id, note, by string) (Request, error) {
 	if strings.TrimSpace(note) == "" {
 		return Request{}, &privacy.ValidationError{Field: "note", Message: "is required: what removed the cause"}
+	}
+	if err := cmp.Or(checkText("note", note), checkActor("by", by)); err != nil {
+		return Request{}, err
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status != StatusBlocked {

@@ -705,3 +705,65 @@ func TestAttestation(t *testing.T) {
 var (
 	_ dsar.ConsentEraser = (*memory.ConsentStore)(nil)
 )
+
+// The text an operator or controller gives a step goes into the trail
+// that every store keeps: it is bounded and checked as Open checks a
+// request's note, and the field is named.
+func TestStepTextIsChecked(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", subject.MaxReasonBytes+1)
+	cases := []struct {
+		name, field string
+		call        func(d *dsar.Desk, id string) error
+	}{
+		{"extend long reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Extend(t.Context(), id, 1, long, "op")
+			return err
+		}},
+		{"extend NUL by", "by", func(d *dsar.Desk, id string) error {
+			_, err := d.Extend(t.Context(), id, 1, "numerous requests", "op\x00")
+			return err
+		}},
+		{"reject invalid UTF-8 reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Reject(t.Context(), id, "unfounded \xff", "op")
+			return err
+		}},
+		{"reject long reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Reject(t.Context(), id, long, "op")
+			return err
+		}},
+		{"resume long note", "note", func(d *dsar.Desk, id string) error {
+			_, err := d.Resume(t.Context(), id, long, "op")
+			return err
+		}},
+		{"verify long note", "note", func(d *dsar.Desk, id string) error {
+			_, err := d.Verify(t.Context(), id, dsar.Evidence{Method: "email_link", By: "op", Note: long})
+			return err
+		}},
+		{"verify NUL method", "method", func(d *dsar.Desk, id string) error {
+			_, err := d.Verify(t.Context(), id, dsar.Evidence{Method: "email\x00", By: "op"})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.call(f.desk, r.ID)
+			if ve, ok := errors.AsType[*privacy.ValidationError](err); !ok || ve.Field != c.field {
+				t.Errorf("got %v, want a *privacy.ValidationError naming %s", err, c.field)
+			}
+			got, err := f.desk.Request(t.Context(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"opened"}, actions(got)); diff != "" {
+				t.Errorf("trail after a refused step (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -261,6 +261,9 @@ func (d *Desk) Notify(ctx context.Context, id, name, by, exempt string) (Request
 	if err := privacy.CheckID("by", by); err != nil {
 		return Request{}, err
 	}
+	if err := checkText("exempt", exempt); err != nil {
+		return Request{}, err
+	}
 	if exempt != "" && strings.TrimSpace(exempt) == "" {
 		return Request{}, &privacy.ValidationError{Field: "exempt", Message: "is blank: say why telling the recipient is impossible or disproportionate"}
 	}
