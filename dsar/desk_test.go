@@ -767,3 +767,50 @@ func TestStepTextIsChecked(t *testing.T) {
 		})
 	}
 }
+
+// A Desk built with a nil store or option, or a lease or concurrency that
+// is not positive, says so from every method instead of panicking at
+// first use (a nil source panicked in a goroutine of Run) or letting two
+// Runs claim one source at once (a lease of zero).
+func TestBadOptionsAreErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, field string
+		opt         dsar.Option
+	}{
+		{"nil location", "WithLocation", dsar.WithLocation(nil)},
+		{"nil clock", "WithClock", dsar.WithClock(nil)},
+		{"nil source", "WithSource", dsar.WithSource("billing", nil)},
+		{"blank source name", "WithSource name", dsar.WithSource(" ", newSource(user.ID))},
+		{"zero lease", "WithLease", dsar.WithLease(0)},
+		{"negative lease", "WithLease", dsar.WithLease(-time.Minute)},
+		{"zero concurrency", "WithConcurrency", dsar.WithConcurrency(0)},
+		{"nil verifier", "WithVerifier", dsar.WithVerifier(nil)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+			d := dsar.NewDesk(f.requests, f.states, dsar.WithSource("crm", f.crm), c.opt)
+			check := func(what string, err error) {
+				t.Helper()
+				if ve, ok := errors.AsType[*privacy.ValidationError](err); !ok || ve.Field != c.field {
+					t.Errorf("%s: got %v, want a *privacy.ValidationError naming %s", what, err, c.field)
+				}
+			}
+			_, err := d.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
+			check("Open", err)
+			_, err = d.Run(t.Context(), r.ID)
+			check("Run", err)
+			_, err = d.Overdue(t.Context())
+			check("Overdue", err)
+			if f.crm.total() != 0 {
+				t.Errorf("a source was called by a Desk with a bad option")
+			}
+		})
+	}
+	if _, err := dsar.NewDesk(nil, memory.NewStateStore()).Request(t.Context(), "r-1"); err == nil {
+		t.Errorf("a Desk without a request store: Request returned no error")
+	}
+}
