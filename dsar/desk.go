@@ -910,17 +910,29 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 // request started (while a source was down, after a crash, or while
 // another source erased) keeps its categories from every source that has
 // not erased yet. It returns the exemptions the source was called with.
-func (d *Desk) callHeld(ctx context.Context, r Request, name string) (Outcome, []Exemption) {
+func (d *Desk) callHeld(ctx context.Context, r Request, name string) (o Outcome, held []Exemption) {
+	defer func() {
+		// A source (or the holds) that panics fails its outcome, to be
+		// retried, instead of taking the process down from Run's
+		// goroutine. The panic's value is left out: it may hold the
+		// subject's data.
+		if p := recover(); p != nil {
+			o = *r.Outcome(name)
+			o.Status, o.Error, o.FinishedAt = OutcomeFailed, fmt.Sprintf("the source panicked (%T)", p), d.stamp()
+			o.Records, o.Erased, o.Kept, o.Rectified = nil, nil, nil, 0
+			held = nil
+		}
+	}()
 	if r.Kind != KindErasure {
 		return d.call(ctx, r, name), nil
 	}
-	held, err := d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
+	more, err := d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
 	if err != nil {
 		o := *r.Outcome(name)
 		o.Status, o.Error, o.FinishedAt = OutcomeFailed, "ask the holds: "+err.Error(), d.stamp()
 		return o, nil
 	}
-	r.Exemptions = mergeExemptions(r.Exemptions, held)
+	r.Exemptions = mergeExemptions(r.Exemptions, more)
 	return d.call(ctx, r, name), r.Exemptions
 }
 

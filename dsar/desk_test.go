@@ -814,3 +814,40 @@ func TestBadOptionsAreErrors(t *testing.T) {
 		t.Errorf("a Desk without a request store: Request returned no error")
 	}
 }
+
+// panicSource panics in every method, as a buggy service adapter might.
+type panicSource struct{}
+
+func (panicSource) Export(context.Context, privacy.Subject) ([]dsar.Record, error) {
+	panic("index out of range for u-1")
+}
+
+func (panicSource) Erase(context.Context, privacy.Subject, []string) ([]dsar.Erased, error) {
+	panic("index out of range for u-1")
+}
+
+func (panicSource) Rectify(context.Context, privacy.Subject, []dsar.Correction) (int, error) {
+	panic("index out of range for u-1")
+}
+
+// A source that panics fails its outcome (without the panic's text, which
+// may hold the subject's data) instead of taking the process down from
+// Run's goroutine; the others' outcomes are recorded.
+func TestPanickingSourceFailsItsOutcome(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dsar.WithSource("billing", panicSource{}))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+	r, err := f.desk.Run(t.Context(), r.ID)
+	if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "billing: the source panicked") {
+		t.Fatalf("Run: got %v, want ErrIncomplete naming billing as panicked", err)
+	}
+	if strings.Contains(err.Error(), user.ID) {
+		t.Errorf("Run's error names the subject: %v", err)
+	}
+	if o := r.Outcome("crm"); o == nil || o.Status != dsar.OutcomeDone {
+		t.Errorf("crm outcome: %+v, want done", o)
+	}
+	if r.Status != dsar.StatusInProgress {
+		t.Errorf("status %s, want in_progress", r.Status)
+	}
+}
