@@ -1,6 +1,7 @@
 package dsar
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -44,6 +45,9 @@ type Desk struct {
 	newID       func() string
 	log         *slog.Logger
 	tracer      trace.Tracer
+	// err is what is wrong with the options NewDesk was given; every
+	// method returns it.
+	err error
 }
 
 // Option configures a Desk.
@@ -85,14 +89,8 @@ func WithClock(now func() time.Time) Option { return func(d *Desk) { d.now = now
 func WithLocation(loc *time.Location) Option { return func(d *Desk) { d.loc = loc } }
 
 // WithConcurrency bounds how many sources one Run calls at once. The
-// default is 4.
-func WithConcurrency(n int) Option {
-	return func(d *Desk) {
-		if n > 0 {
-			d.concurrency = n
-		}
-	}
-}
+// default is 4; n must be positive.
+func WithConcurrency(n int) Option { return func(d *Desk) { d.concurrency = n } }
 
 // WithLease sets how long a source claimed by a Run is left alone by other
 // Runs: after a crash, its source is retried once the lease has passed. The
@@ -108,7 +106,11 @@ func WithIDs(next func() string) Option { return func(d *Desk) { d.newID = next 
 func WithLogger(l *slog.Logger) Option { return func(d *Desk) { d.log = l } }
 
 // NewDesk returns a Desk that keeps requests in store and writes subject
-// state (objections, restriction, deactivation) to states.
+// state (objections, restriction, deactivation) to states. A nil store or
+// option (WithClock, WithLocation, WithVerifier, WithIDs, WithLogger,
+// WithSource), a source name that is not an id, or a lease or concurrency
+// that is not positive makes every method of the Desk return an error
+// that names them, wrapping *privacy.ValidationError.
 func NewDesk(store RequestStore, states subject.StateStore, opts ...Option) *Desk {
 	d := &Desk{
 		store:       store,
@@ -132,7 +134,60 @@ func NewDesk(store RequestStore, states subject.StateStore, opts ...Option) *Des
 	if d.holds == nil {
 		d.holds = &CatalogHolds{Catalog: d.catalog}
 	}
+	d.err = d.checkOptions()
 	return d
+}
+
+// checkOptions returns what is wrong with the Desk's stores and options:
+// a nil store, clock, location, verifier or source, a source name that is
+// not an id, a lease or concurrency that is not positive. Each would
+// panic at its first use (a nil source in a goroutine of Run, taking the
+// process down) or, for a lease, let concurrent Runs claim the same
+// source at once.
+func (d *Desk) checkOptions() error {
+	var errs []error
+	bad := func(field, msg string) {
+		errs = append(errs, &privacy.ValidationError{Field: field, Message: msg})
+	}
+	if d.store == nil {
+		bad("store", "is nil: NewDesk needs a RequestStore")
+	}
+	if d.states == nil {
+		bad("states", "is nil: NewDesk needs a subject.StateStore")
+	}
+	if d.now == nil {
+		bad("WithClock", "is nil")
+	}
+	if d.loc == nil {
+		bad("WithLocation", "is nil: name the controller's time zone (time.UTC for UTC)")
+	}
+	if d.verifier == nil {
+		bad("WithVerifier", "is nil")
+	}
+	if d.newID == nil {
+		bad("WithIDs", "is nil")
+	}
+	if d.log == nil {
+		bad("WithLogger", "is nil")
+	}
+	if d.concurrency <= 0 {
+		bad("WithConcurrency", fmt.Sprintf("must be positive, got %d", d.concurrency))
+	}
+	if d.lease <= 0 {
+		bad("WithLease", fmt.Sprintf("must be positive, got %s: a shorter lease lets concurrent Runs claim the same source", d.lease))
+	}
+	for _, name := range d.sourceNames() {
+		if err := privacy.CheckID("WithSource name", name); err != nil {
+			errs = append(errs, err)
+		}
+		if d.sources[name] == nil {
+			bad("WithSource", fmt.Sprintf("source %q is nil", name))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("dsar: NewDesk: %w", errors.Join(errs...))
+	}
+	return nil
 }
 
 func randomID() string {
@@ -163,6 +218,9 @@ func (d *Desk) processor(kind privacy.SubjectKind) bool {
 // after the Desk's clock is refused, since the deadline runs from receipt.
 // Open calls no source and no notifier.
 func (d *Desk) Open(ctx context.Context, r Request) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if err := d.check(&r); err != nil {
 		return Request{}, err
 	}
@@ -192,6 +250,28 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// checkText returns a *privacy.ValidationError naming field when s, free
+// text that goes into the trail, is longer than subject.MaxReasonBytes,
+// not UTF-8 or holds a NUL byte: what Open checks of a request's note.
+func checkText(field, s string) error {
+	switch {
+	case len(s) > subject.MaxReasonBytes:
+		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf("is %d bytes long, more than %d", len(s), subject.MaxReasonBytes)}
+	case !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0:
+		return &privacy.ValidationError{Field: field, Message: "must be UTF-8 text without NUL bytes"}
+	}
+	return nil
+}
+
+// checkActor checks an optional actor (who did a step; the Desk when
+// empty) as an id.
+func checkActor(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	return privacy.CheckID(field, s)
 }
 
 // check validates a new request against the catalog.
@@ -294,17 +374,26 @@ func (d *Desk) checkCategory(kind privacy.SubjectKind, key string) error {
 // Request returns the request with the id, or an error wrapping
 // ErrNotFound.
 func (d *Desk) Request(ctx context.Context, id string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	return d.store.Request(ctx, id)
 }
 
 // List returns the requests the filter selects, oldest first.
 func (d *Desk) List(ctx context.Context, f Filter) ([]Request, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
 	return d.store.List(ctx, f)
 }
 
 // Overdue returns the open requests whose due date has passed, today read
 // in the Desk's location.
 func (d *Desk) Overdue(ctx context.Context) ([]Request, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
 	return d.store.List(ctx, Filter{OverdueOn: Date(d.now().In(d.loc))})
 }
 
@@ -314,9 +403,15 @@ func (d *Desk) Overdue(ctx context.Context) ([]Request, error) {
 // again with better evidence or rejected. It returns an error wrapping
 // ErrTransition unless the request is received.
 func (d *Desk) Verify(ctx context.Context, id string, ev Evidence) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return Request{}, err
+	}
+	if err := cmp.Or(checkActor("method", ev.Method), checkActor("by", ev.By), checkText("note", ev.Note)); err != nil {
+		return r, err
 	}
 	if d.processor(r.Subject.Kind) {
 		return r, fmt.Errorf("verify %s: %w: the controller %s verifies its %s and instructs (Instruct)", id, ErrTransition, r.Subject.Controller, r.Subject.Kind)
@@ -353,11 +448,17 @@ func (d *Desk) Verify(ctx context.Context, id string, ev Evidence) (Request, err
 // *privacy.ValidationError for bad arguments and an error wrapping
 // ErrTransition when the request may not be extended.
 func (d *Desk) Extend(ctx context.Context, id string, months int, reason, by string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if months < 1 || months > MaxExtensionMonths {
 		return Request{}, &privacy.ValidationError{Field: "months", Message: fmt.Sprintf("must be 1 or 2 (Art. 12(3)), got %d", months)}
 	}
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why"}
+	}
+	if err := cmp.Or(checkText("reason", reason), checkActor("by", by)); err != nil {
+		return Request{}, err
 	}
 	today := Date(d.now().In(d.loc))
 	return d.store.Update(ctx, id, func(r *Request) error {
@@ -395,8 +496,11 @@ type Instruction struct {
 // the subject's identity) and ready to Run; to decline rejects it. It
 // returns an error wrapping ErrTransition unless the request is forwarded.
 func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request, error) {
-	if strings.TrimSpace(in.By) == "" {
-		return Request{}, &privacy.ValidationError{Field: "by", Message: "is required"}
+	if d.err != nil {
+		return Request{}, d.err
+	}
+	if err := cmp.Or(privacy.CheckID("by", in.By), checkText("reference", in.Reference), checkText("note", in.Note)); err != nil {
+		return Request{}, err
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status != StatusForwarded {
@@ -421,8 +525,14 @@ func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request
 // request in progress has changed data already and must be run to
 // completion; it returns ErrTransition.
 func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if strings.TrimSpace(reason) == "" {
 		return Request{}, &privacy.ValidationError{Field: "reason", Message: "is required: the subject must be told why (Art. 12(4))"}
+	}
+	if err := cmp.Or(checkText("reason", reason), checkActor("by", by)); err != nil {
+		return Request{}, err
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status.Final() || r.Status == StatusInProgress || (r.Status == StatusBlocked && len(r.Sources) > 0) {
@@ -440,8 +550,14 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 // note says what was done, for the trail. It returns an error wrapping
 // ErrTransition unless the request is blocked.
 func (d *Desk) Resume(ctx context.Context, id, note, by string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if strings.TrimSpace(note) == "" {
 		return Request{}, &privacy.ValidationError{Field: "note", Message: "is required: what removed the cause"}
+	}
+	if err := cmp.Or(checkText("note", note), checkActor("by", by)); err != nil {
+		return Request{}, err
 	}
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status != StatusBlocked {
@@ -507,6 +623,9 @@ func (d *Desk) halt(ctx context.Context, r Request, step string, err error) (Req
 // error wrapping ErrIncomplete that names them; run it again to retry only
 // those. A final request is returned as it is.
 func (d *Desk) Run(ctx context.Context, id string) (r Request, err error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	// The request's id is random (WithIDs); the subject stays out.
 	ctx, span := d.tracer.Start(ctx, "privacy.dsar.run", trace.WithAttributes(attribute.String("privacy.dsar.request", id)))
 	defer func() {
@@ -770,6 +889,16 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 			notDone = append(notDone, msg)
 		}
 	}
+	// A source an earlier run fanned out to and that is not done is still
+	// owed its part, though this Desk does not register it (a restart
+	// without it, a renamed source): completing would say the request was
+	// answered when that source's data was never exported, erased or
+	// corrected.
+	for _, o := range r.Sources {
+		if _, ok := d.sources[o.Source]; !ok && o.Status != OutcomeDone {
+			notDone = append(notDone, fmt.Sprintf("%s: %s and not registered on this desk (WithSource)", o.Source, o.Status))
+		}
+	}
 	if len(notDone) > 0 {
 		return r, fmt.Errorf("run %s: %w: %s", r.ID, ErrIncomplete, strings.Join(notDone, "; "))
 	}
@@ -781,17 +910,29 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 // request started (while a source was down, after a crash, or while
 // another source erased) keeps its categories from every source that has
 // not erased yet. It returns the exemptions the source was called with.
-func (d *Desk) callHeld(ctx context.Context, r Request, name string) (Outcome, []Exemption) {
+func (d *Desk) callHeld(ctx context.Context, r Request, name string) (o Outcome, held []Exemption) {
+	defer func() {
+		// A source (or the holds) that panics fails its outcome, to be
+		// retried, instead of taking the process down from Run's
+		// goroutine. The panic's value is left out: it may hold the
+		// subject's data.
+		if p := recover(); p != nil {
+			o = *r.Outcome(name)
+			o.Status, o.Error, o.FinishedAt = OutcomeFailed, fmt.Sprintf("the source panicked (%T)", p), d.stamp()
+			o.Records, o.Erased, o.Kept, o.Rectified = nil, nil, nil, 0
+			held = nil
+		}
+	}()
 	if r.Kind != KindErasure {
 		return d.call(ctx, r, name), nil
 	}
-	held, err := d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
+	more, err := d.holds.Held(ctx, r.Subject, d.scope(&r), d.now())
 	if err != nil {
 		o := *r.Outcome(name)
 		o.Status, o.Error, o.FinishedAt = OutcomeFailed, "ask the holds: "+err.Error(), d.stamp()
 		return o, nil
 	}
-	r.Exemptions = mergeExemptions(r.Exemptions, held)
+	r.Exemptions = mergeExemptions(r.Exemptions, more)
 	return d.call(ctx, r, name), r.Exemptions
 }
 

@@ -257,6 +257,36 @@ func TestFailingSourceIsRetriedAlone(t *testing.T) {
 	}
 }
 
+// A Desk that no longer registers a source an earlier run fanned out to
+// (restarted without it, or with it renamed) must not complete the
+// request: that source's part was never done.
+func TestUnregisteredSourceNotDoneKeepsRequestOpen(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []dsar.Kind{dsar.KindAccess, dsar.KindErasure} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.meetings.failNext(1)
+			r := f.openVerified(t, dsar.Request{Kind: kind, Subject: user})
+			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
+				t.Fatalf("first Run: got %v, want ErrIncomplete", err)
+			}
+			crmOnly := dsar.NewDesk(f.requests, f.states, dsar.WithClock(f.clock.Now), dsar.WithSource("crm", f.crm))
+			r, err := crmOnly.Run(t.Context(), r.ID)
+			if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: failed and not registered") {
+				t.Errorf("Run without meetings: got %v, want ErrIncomplete naming meetings as not registered", err)
+			}
+			if r.Status != dsar.StatusInProgress {
+				t.Errorf("Run without meetings: status %s, want in_progress", r.Status)
+			}
+			// With meetings back, the request completes.
+			if r = f.run(t, r.ID); r.Status != dsar.StatusCompleted {
+				t.Errorf("Run with meetings back: status %s, want completed", r.Status)
+			}
+		})
+	}
+}
+
 func TestResumeAfterCrash(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dsar.WithLease(5*time.Minute))
@@ -675,3 +705,149 @@ func TestAttestation(t *testing.T) {
 var (
 	_ dsar.ConsentEraser = (*memory.ConsentStore)(nil)
 )
+
+// The text an operator or controller gives a step goes into the trail
+// that every store keeps: it is bounded and checked as Open checks a
+// request's note, and the field is named.
+func TestStepTextIsChecked(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", subject.MaxReasonBytes+1)
+	cases := []struct {
+		name, field string
+		call        func(d *dsar.Desk, id string) error
+	}{
+		{"extend long reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Extend(t.Context(), id, 1, long, "op")
+			return err
+		}},
+		{"extend NUL by", "by", func(d *dsar.Desk, id string) error {
+			_, err := d.Extend(t.Context(), id, 1, "numerous requests", "op\x00")
+			return err
+		}},
+		{"reject invalid UTF-8 reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Reject(t.Context(), id, "unfounded \xff", "op")
+			return err
+		}},
+		{"reject long reason", "reason", func(d *dsar.Desk, id string) error {
+			_, err := d.Reject(t.Context(), id, long, "op")
+			return err
+		}},
+		{"resume long note", "note", func(d *dsar.Desk, id string) error {
+			_, err := d.Resume(t.Context(), id, long, "op")
+			return err
+		}},
+		{"verify long note", "note", func(d *dsar.Desk, id string) error {
+			_, err := d.Verify(t.Context(), id, dsar.Evidence{Method: "email_link", By: "op", Note: long})
+			return err
+		}},
+		{"verify NUL method", "method", func(d *dsar.Desk, id string) error {
+			_, err := d.Verify(t.Context(), id, dsar.Evidence{Method: "email\x00", By: "op"})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.call(f.desk, r.ID)
+			if ve, ok := errors.AsType[*privacy.ValidationError](err); !ok || ve.Field != c.field {
+				t.Errorf("got %v, want a *privacy.ValidationError naming %s", err, c.field)
+			}
+			got, err := f.desk.Request(t.Context(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"opened"}, actions(got)); diff != "" {
+				t.Errorf("trail after a refused step (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A Desk built with a nil store or option, or a lease or concurrency that
+// is not positive, says so from every method instead of panicking at
+// first use (a nil source panicked in a goroutine of Run) or letting two
+// Runs claim one source at once (a lease of zero).
+func TestBadOptionsAreErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, field string
+		opt         dsar.Option
+	}{
+		{"nil location", "WithLocation", dsar.WithLocation(nil)},
+		{"nil clock", "WithClock", dsar.WithClock(nil)},
+		{"nil source", "WithSource", dsar.WithSource("billing", nil)},
+		{"blank source name", "WithSource name", dsar.WithSource(" ", newSource(user.ID))},
+		{"zero lease", "WithLease", dsar.WithLease(0)},
+		{"negative lease", "WithLease", dsar.WithLease(-time.Minute)},
+		{"zero concurrency", "WithConcurrency", dsar.WithConcurrency(0)},
+		{"nil verifier", "WithVerifier", dsar.WithVerifier(nil)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+			d := dsar.NewDesk(f.requests, f.states, dsar.WithSource("crm", f.crm), c.opt)
+			check := func(what string, err error) {
+				t.Helper()
+				if ve, ok := errors.AsType[*privacy.ValidationError](err); !ok || ve.Field != c.field {
+					t.Errorf("%s: got %v, want a *privacy.ValidationError naming %s", what, err, c.field)
+				}
+			}
+			_, err := d.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
+			check("Open", err)
+			_, err = d.Run(t.Context(), r.ID)
+			check("Run", err)
+			_, err = d.Overdue(t.Context())
+			check("Overdue", err)
+			if f.crm.total() != 0 {
+				t.Errorf("a source was called by a Desk with a bad option")
+			}
+		})
+	}
+	if _, err := dsar.NewDesk(nil, memory.NewStateStore()).Request(t.Context(), "r-1"); err == nil {
+		t.Errorf("a Desk without a request store: Request returned no error")
+	}
+}
+
+// panicSource panics in every method, as a buggy service adapter might.
+type panicSource struct{}
+
+func (panicSource) Export(context.Context, privacy.Subject) ([]dsar.Record, error) {
+	panic("index out of range for u-1")
+}
+
+func (panicSource) Erase(context.Context, privacy.Subject, []string) ([]dsar.Erased, error) {
+	panic("index out of range for u-1")
+}
+
+func (panicSource) Rectify(context.Context, privacy.Subject, []dsar.Correction) (int, error) {
+	panic("index out of range for u-1")
+}
+
+// A source that panics fails its outcome (without the panic's text, which
+// may hold the subject's data) instead of taking the process down from
+// Run's goroutine; the others' outcomes are recorded.
+func TestPanickingSourceFailsItsOutcome(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dsar.WithSource("billing", panicSource{}))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+	r, err := f.desk.Run(t.Context(), r.ID)
+	if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "billing: the source panicked") {
+		t.Fatalf("Run: got %v, want ErrIncomplete naming billing as panicked", err)
+	}
+	if strings.Contains(err.Error(), user.ID) {
+		t.Errorf("Run's error names the subject: %v", err)
+	}
+	if o := r.Outcome("crm"); o == nil || o.Status != dsar.OutcomeDone {
+		t.Errorf("crm outcome: %+v, want done", o)
+	}
+	if r.Status != dsar.StatusInProgress {
+		t.Errorf("status %s, want in_progress", r.Status)
+	}
+}

@@ -115,6 +115,9 @@ func retentionOf(c *privacy.Catalog, key string) string {
 // an error wrapping ErrTransition for another kind of request or one not
 // completed.
 func (d *Desk) Export(ctx context.Context, id string) (*Export, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
 	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, err

@@ -70,6 +70,9 @@ type Offboarding struct {
 // Once the returned data is handed over, Returned deletes the copy the
 // request holds.
 func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	bad := func(field, format string, args ...any) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}
@@ -309,6 +312,9 @@ func offboardDetail(returned bool, o Outcome) string {
 // returns an error wrapping ErrTransition unless the request is a
 // completed offboarding with data still to hand over.
 func (d *Desk) Returned(ctx context.Context, id, by string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if err := privacy.CheckID("by", by); err != nil {
 		return Request{}, err
 	}

@@ -240,6 +240,9 @@ func (d *Desk) listNotices(ctx context.Context, r *Request) ([]Notice, *Entry, e
 // the list the subject is given on request (Art. 19). It is empty for
 // other kinds and until the request completes.
 func (d *Desk) Recipients(ctx context.Context, id string) ([]Notice, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
 	r, err := d.store.Request(ctx, id)
 	if err != nil {
 		return nil, err
@@ -258,7 +261,13 @@ func (d *Desk) Recipients(ctx context.Context, id string) ([]Notice, error) {
 // the names on the request) and an error wrapping ErrTransition for a
 // request that is not completed or lists no recipients.
 func (d *Desk) Notify(ctx context.Context, id, name, by, exempt string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
 	if err := privacy.CheckID("by", by); err != nil {
+		return Request{}, err
+	}
+	if err := checkText("exempt", exempt); err != nil {
 		return Request{}, err
 	}
 	if exempt != "" && strings.TrimSpace(exempt) == "" {

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +27,11 @@ type ErasureHolds struct {
 // Held returns one exemption per held category, in the order given: the
 // statutory hold first, else the first legal hold that covers it.
 func (e *ErasureHolds) Held(ctx context.Context, s privacy.Subject, categories []string, at time.Time) ([]dsar.Exemption, error) {
+	if e.Catalog == nil {
+		// Without the rules nothing would be kept: the Desk would erase
+		// what the law keeps.
+		return nil, errors.New("erasure holds: no catalog (ErasureHolds.Catalog)")
+	}
 	var holds []Hold
 	if e.Holds != nil {
 		var err error

@@ -92,3 +92,13 @@ func TestErasureHoldsAgreeWithCatalogHolds(t *testing.T) {
 		t.Errorf("kept %v: want the payment records, not the card numbers", want)
 	}
 }
+
+// ErasureHolds without a catalog is an error, not a panic in the Desk's
+// fan-out (where it took the process down).
+func TestErasureHoldsWithoutCatalog(t *testing.T) {
+	t.Parallel()
+	e := &retention.ErasureHolds{}
+	if _, err := e.Held(t.Context(), privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser}, []string{"instance.contact.email"}, time.Now()); err == nil {
+		t.Errorf("Held without a catalog: no error")
+	}
+}

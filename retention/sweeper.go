@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -98,6 +99,15 @@ func NewSweeper(c *privacy.Catalog, store Store, inv Inventory, eraser Eraser, o
 	}
 	if s.batch <= 0 || s.page <= 0 || s.lease <= 0 {
 		return nil, errors.New("new sweeper: batch size, page size and lease must be positive")
+	}
+	if s.now == nil {
+		return nil, &privacy.ValidationError{Field: "WithClock", Message: "is nil"}
+	}
+	// The name keys the checkpoint, lease and audit trail in every store,
+	// the owner the lease: ids as every other (PostgreSQL refuses NUL; a
+	// blank name or owner names nothing).
+	if err := cmp.Or(privacy.CheckID("WithName", s.name), privacy.CheckID("WithOwner", s.owner)); err != nil {
+		return nil, fmt.Errorf("new sweeper: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -454,3 +454,27 @@ func TestSweepStalledSweeperStops(t *testing.T) {
 		t.Errorf("audits count %d erased records, want %d (each once)", erased, len(f.due))
 	}
 }
+
+// NewSweeper refuses a nil clock (Sweep panicked) and a name or owner that
+// is no id: a blank name or owner keyed the checkpoint and lease under
+// nothing, and a NUL in either was kept by the memory store and refused
+// by PostgreSQL mid-sweep.
+func TestNewSweeperRefusesBadNameOwnerClock(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		opt   retention.Option
+		field string
+	}{
+		"nil clock":   {retention.WithClock(nil), "WithClock"},
+		"empty name":  {retention.WithName(""), "WithName"},
+		"NUL name":    {retention.WithName("retention\x00"), "WithName"},
+		"blank owner": {retention.WithOwner(" "), "WithOwner"},
+	} {
+		inv := memory.NewInventory()
+		_, err := retention.NewSweeper(testCatalog(t), memory.NewRetentionStore(), inv, inv, tc.opt)
+		var ve *privacy.ValidationError
+		if !asValidation(err, &ve) || ve.Field != tc.field {
+			t.Errorf("%s: got %v, want a *privacy.ValidationError naming %s", name, err, tc.field)
+		}
+	}
+}
