@@ -59,6 +59,11 @@ type CategoryInfo struct {
 	Purposes []PurposeInfo `json:"purposes"`
 	// Retention is how long the category is kept (Art. 15(1)(d)).
 	Retention string `json:"retention"`
+	// Source says where data the subject did not give comes from (Art.
+	// 15(1)(g)): for a category the operator derives (privacy.Category
+	// Derived), the catalog's Source; empty for data collected from the
+	// subject.
+	Source string `json:"source,omitempty"`
 }
 
 // PurposeInfo is a purpose of processing as the export states it.
@@ -175,6 +180,9 @@ func (d *Desk) Export(ctx context.Context, id string) (*Export, error) {
 		info := CategoryInfo{Category: key, Purposes: []PurposeInfo{}, Retention: retentionOf(c, key)}
 		if cat := c.Category(key); cat != nil {
 			info.Description, info.DPV = cat.Description, cat.DPV
+			if cat.Derived {
+				info.Source = cmpOr(cat.Source, "derived by the operator from other data it holds of the subject")
+			}
 		}
 		for _, p := range d.usedBy(r.Subject.Kind, key) {
 			info.Purposes = append(info.Purposes, PurposeInfo{
@@ -255,9 +263,13 @@ func (e *Export) Summary() string {
 		for _, p := range c.Purposes {
 			uses = append(uses, p.Purpose)
 		}
-		fmt.Fprintf(&b, "- %s (%s): %s; used for %s; kept %s\n",
+		fmt.Fprintf(&b, "- %s (%s): %s; used for %s; kept %s",
 			cmpOr(c.Description, "not in the catalog"), c.Category, plural(n, "record"),
 			cmpOr(strings.Join(uses, ", "), "no declared purpose"), c.Retention)
+		if c.Source != "" {
+			fmt.Fprintf(&b, "; not collected from you: %s", c.Source)
+		}
+		b.WriteString("\n")
 	}
 	e.writeDisclosed(&b)
 	if len(e.Recipients.Kinds) > 0 {

@@ -136,3 +136,39 @@ func TestAccessExportListsTheRecipients(t *testing.T) {
 		t.Errorf("Run with a failing log: %v, status %s; want an error and not completed", err, got.Status)
 	}
 }
+
+// Art. 15(1)(g): where data was not collected from the subject, the answer
+// says where it comes from: a derived category carries the catalog's
+// source; data the subject gave carries none.
+func TestExportStatesTheSourceOfDerivedData(t *testing.T) {
+	t.Parallel()
+	marketing := newSource(user.ID,
+		dsar.Record{Category: "instance.marketing.profile", ID: "p-1", Value: "interests: webinars"},
+		dsar.Record{Category: "instance.contact.email", ID: "e-1", Value: "a@example.com"})
+	f := newFixture(t, dsar.WithSource("marketing", marketing))
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindAccess, Subject: user})
+	f.run(t, r.ID)
+	e, err := f.desk.Export(t.Context(), r.ID)
+	if err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	want := map[string]string{
+		"instance.marketing.profile": privacy.DefaultCatalog().Category("instance.marketing.profile").Source,
+		"instance.contact.email":     "",
+	}
+	if want["instance.marketing.profile"] == "" {
+		t.Fatal("the reference catalog gives instance.marketing.profile no source")
+	}
+	seen := 0
+	for _, c := range e.Categories {
+		if w, ok := want[c.Category]; ok {
+			seen++
+			if c.Source != w {
+				t.Errorf("%s: source %q, want %q", c.Category, c.Source, w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("export categories %v, want both of %v", e.Categories, want)
+	}
+}
