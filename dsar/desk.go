@@ -523,7 +523,11 @@ func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request
 // forwarded, or blocked before any source ran), for the reason given
 // (Art. 12(4): the subject is told why and of their right to complain). A
 // request in progress has changed data already and must be run to
-// completion; it returns ErrTransition.
+// completion; it returns ErrTransition. So does the request of a subject
+// for whom the operator is a processor (a guest): whether it is honoured
+// is the controller's to decide, which the processor assists and follows
+// (Art. 28(3)(e)); the controller's decline is Instruct with Proceed
+// false.
 func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, error) {
 	if d.err != nil {
 		return Request{}, d.err
@@ -537,6 +541,10 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 	return d.store.Update(ctx, id, func(r *Request) error {
 		if r.Status.Final() || r.Status == StatusInProgress || (r.Status == StatusBlocked && len(r.Sources) > 0) {
 			return fmt.Errorf("reject %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		if d.processor(r.Subject.Kind) {
+			return fmt.Errorf("reject %s: %w: the operator is a processor for a %s: the controller decides whether the request is honoured (Art. 28(3)(e)); record its decline with Instruct",
+				id, ErrTransition, r.Subject.Kind)
 		}
 		r.Status, r.ClosedAt, r.Blocked = StatusRejected, d.stamp(), ""
 		d.note(r, cmpOr(by, deskActor), "rejected", "", reason)

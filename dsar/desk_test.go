@@ -563,6 +563,25 @@ func TestGuestRequestWithoutNotifierStaysReceived(t *testing.T) {
 	}
 }
 
+// The request of a subject the operator processes for a controller (a
+// guest) is the controller's to decide (Art. 28(3)(e)): the operator
+// cannot reject it, received or after the controller said to proceed; the
+// controller's decline rejects it.
+func TestProcessorCannotRejectAGuestRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r, err := f.desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: guest})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if got, err := f.desk.Reject(t.Context(), r.ID, "we would rather not", "op"); !errors.Is(err, dsar.ErrTransition) || got.Status == dsar.StatusRejected {
+		t.Errorf("Reject of a guest's request: status %s, error %v; want ErrTransition", got.Status, err)
+	}
+	if got, err := f.desk.Request(t.Context(), r.ID); err != nil || got.Status != dsar.StatusReceived {
+		t.Errorf("after the refused Reject: status %s, error %v; want received", got.Status, err)
+	}
+}
+
 func TestOpenValidates(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
