@@ -70,7 +70,7 @@ func TestDisclosuresFromTheDecisionLog(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	desk := dsar.NewDesk(memory.NewRequestStore(), states, dsar.WithDisclosures(accountability.DisclosureLog{Path: path, Key: key}))
+	desk := dsar.NewDesk(memory.NewRequestStore(), states, dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithDisclosures(accountability.DisclosureLog{Path: path, Key: key}))
 	r, err := desk.Open(t.Context(), dsar.Request{Kind: dsar.KindRestriction, Subject: ann})
 	if err != nil {
 		t.Fatal(err)

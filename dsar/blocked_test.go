@@ -45,7 +45,7 @@ func newFaultyDesk(t *testing.T) (*fixture, *faultyStates) {
 	t.Helper()
 	f := newFixture(t)
 	states := &faultyStates{StateStore: f.states}
-	f.desk = dsar.NewDesk(f.requests, states, dsar.WithClock(f.clock.Now),
+	f.desk = dsar.NewDesk(f.requests, states, dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithClock(f.clock.Now),
 		dsar.WithSource("crm", f.crm), dsar.WithSource("meetings", f.meetings))
 	return f, states
 }

@@ -72,9 +72,22 @@ func WithVerifier(v Verifier) Option { return func(d *Desk) { d.verifier = v } }
 // controller. Without one, such requests stay received.
 func WithNotifier(n Notifier) Option { return func(d *Desk) { d.notifier = n } }
 
-// WithHolds sets what erasure must keep. The default is a CatalogHolds over
-// the Desk's catalog with no legal holds.
+// WithHolds sets what erasure must keep: retention.ErasureHolds (the
+// catalog's statutory holds and the legal holds placed in the retention
+// store), or a CatalogHolds (the catalog's statutory holds and the legal
+// holds it lists). There is no default: a Desk without it refuses to erase
+// (Run of an erasure, Offboard) rather than erase what a legal hold placed
+// elsewhere keeps (Art. 17(3)(b),(e)).
 func WithHolds(h Holds) Option { return func(d *Desk) { d.holds = h } }
+
+// needHolds is the error of an erasure on a Desk without WithHolds.
+func (d *Desk) needHolds() error {
+	if d.holds != nil {
+		return nil
+	}
+	return &privacy.ValidationError{Field: "holds", Message: "the desk knows no holds, so an erasure could remove what a legal or statutory hold keeps (Art. 17(3)(b),(e)): " +
+		"give dsar.WithHolds(&retention.ErasureHolds{...}) for the holds in the retention store, or dsar.WithHolds(&dsar.CatalogHolds{Catalog: c}) for the catalog's statutory holds only"}
+}
 
 // WithConsent registers the consent ledger's pseudonymisation, called when
 // an erasure completes. Without it the ledger is left as it is.
@@ -130,9 +143,6 @@ func NewDesk(store RequestStore, states subject.StateStore, opts ...Option) *Des
 	}
 	if d.catalog == nil {
 		d.catalog = privacy.DefaultCatalog()
-	}
-	if d.holds == nil {
-		d.holds = &CatalogHolds{Catalog: d.catalog}
 	}
 	d.err = d.checkOptions()
 	return d
@@ -674,6 +684,11 @@ func (d *Desk) run(ctx context.Context, id string) (Request, error) {
 		// Answering "we hold nothing" because no service is plugged in
 		// would be false.
 		return r, fmt.Errorf("run %s: %w: the %s request runs over the services' data: run it where the services register their sources (WithSource)", id, ErrNoSource, r.Kind)
+	}
+	if r.Kind == KindErasure {
+		if err := d.needHolds(); err != nil {
+			return r, fmt.Errorf("run %s: %w", id, err)
+		}
 	}
 	return d.fanOut(ctx, r)
 }

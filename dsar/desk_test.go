@@ -271,7 +271,7 @@ func TestUnregisteredSourceNotDoneKeepsRequestOpen(t *testing.T) {
 			if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
 				t.Fatalf("first Run: got %v, want ErrIncomplete", err)
 			}
-			crmOnly := dsar.NewDesk(f.requests, f.states, dsar.WithClock(f.clock.Now), dsar.WithSource("crm", f.crm))
+			crmOnly := dsar.NewDesk(f.requests, f.states, dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithClock(f.clock.Now), dsar.WithSource("crm", f.crm))
 			r, err := crmOnly.Run(t.Context(), r.ID)
 			if !errors.Is(err, dsar.ErrIncomplete) || !strings.Contains(err.Error(), "meetings: failed and not registered") {
 				t.Errorf("Run without meetings: got %v, want ErrIncomplete naming meetings as not registered", err)
@@ -676,7 +676,7 @@ func TestRejectInProgress(t *testing.T) {
 
 func TestRunWithoutSources(t *testing.T) {
 	t.Parallel()
-	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore())
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}))
 	r, err := desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: user})
 	if err != nil {
 		t.Fatal(err)
@@ -811,7 +811,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
-			d := dsar.NewDesk(f.requests, f.states, dsar.WithSource("crm", f.crm), c.opt)
+			d := dsar.NewDesk(f.requests, f.states, dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithSource("crm", f.crm), c.opt)
 			check := func(what string, err error) {
 				t.Helper()
 				if ve, ok := errors.AsType[*privacy.ValidationError](err); !ok || ve.Field != c.field {
@@ -829,7 +829,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := dsar.NewDesk(nil, memory.NewStateStore()).Request(t.Context(), "r-1"); err == nil {
+	if _, err := dsar.NewDesk(nil, memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()})).Request(t.Context(), "r-1"); err == nil {
 		t.Errorf("a Desk without a request store: Request returned no error")
 	}
 }
@@ -868,5 +868,40 @@ func TestPanickingSourceFailsItsOutcome(t *testing.T) {
 	}
 	if r.Status != dsar.StatusInProgress {
 		t.Errorf("status %s, want in_progress", r.Status)
+	}
+}
+
+// A Desk given no holds (WithHolds) erases nothing: an erasure or an
+// offboarding is refused, naming holds, before any source is called or the
+// request changes, rather than erase what a legal hold placed in the
+// retention store keeps (Art. 17(3)(e)). Requests that erase nothing run.
+func TestErasureNeedsHolds(t *testing.T) {
+	t.Parallel()
+	src := newSource(user.ID, dsar.Record{Category: "instance.contact.email", ID: "e-1", Value: "a@example.com"})
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource("crm", src))
+	open := func(kind dsar.Kind) dsar.Request {
+		r, err := desk.Open(t.Context(), dsar.Request{Kind: kind, Subject: user})
+		if err != nil {
+			t.Fatalf("Open %s: %v", kind, err)
+		}
+		if r, err = desk.Verify(t.Context(), r.ID, dsar.Evidence{Method: "attestation", By: "op"}); err != nil {
+			t.Fatalf("Verify %s: %v", kind, err)
+		}
+		return r
+	}
+	r := open(dsar.KindErasure)
+	got, err := desk.Run(t.Context(), r.ID)
+	var ve *privacy.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "holds" {
+		t.Fatalf("Run of an erasure without holds: %v, want a ValidationError naming holds", err)
+	}
+	if got.Status != dsar.StatusVerified || len(src.calls) != 0 {
+		t.Errorf("after the refused Run: status %s, source calls %v; want verified and none", got.Status, src.calls)
+	}
+	if _, err := desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme"}); !errors.As(err, &ve) || ve.Field != "holds" {
+		t.Errorf("Offboard without holds: %v, want a ValidationError naming holds", err)
+	}
+	if got, err := desk.Run(t.Context(), open(dsar.KindAccess).ID); err != nil || got.Status != dsar.StatusCompleted {
+		t.Errorf("access without holds: status %s, error %v; want completed", got.Status, err)
 	}
 }

@@ -54,7 +54,7 @@ func ExampleDesk() {
 	ctx := context.Background()
 	now := time.Date(2026, time.January, 31, 10, 0, 0, 0, time.UTC)
 	n := 0
-	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("contacts", &contacts{emails: map[string]string{"u-1": "ann@example.com"}}),
 		dsar.WithClock(func() time.Time { return now }),
 		dsar.WithIDs(func() string { n++; return fmt.Sprintf("dsar-%d", n) }),

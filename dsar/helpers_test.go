@@ -171,6 +171,7 @@ func newFixture(t *testing.T, opts ...dsar.Option) *fixture {
 	f.states.Now = f.clock.Now
 	n := 0
 	base := []dsar.Option{
+		dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithClock(f.clock.Now),
 		dsar.WithIDs(func() string { n++; return fmt.Sprintf("r-%d", n) }),
 		dsar.WithSource("crm", f.crm),

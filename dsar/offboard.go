@@ -73,6 +73,9 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 	if d.err != nil {
 		return Request{}, d.err
 	}
+	if err := d.needHolds(); err != nil {
+		return Request{}, err
+	}
 	bad := func(field, format string, args ...any) error {
 		return &privacy.ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 	}

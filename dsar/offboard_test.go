@@ -108,7 +108,7 @@ func TestOffboardKeepsWhatAHoldPlacedSinceItStartedKeeps(t *testing.T) {
 	holds := &lateHolds{}
 	a := &controllerSource{source: newSource("x"), onErase: holds.place}
 	b := &controllerSource{source: newSource("x")}
-	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("a", a), dsar.WithSource("b", b), dsar.WithConcurrency(1), dsar.WithHolds(holds))
 	r, err := desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
 	if err != nil || r.Status != dsar.StatusCompleted {
@@ -152,7 +152,7 @@ func TestOffboardKeepsWhatAHoldOnOneSubjectKeeps(t *testing.T) {
 	src := guestData(held, other)
 	holds := &dsar.CatalogHolds{Catalog: privacy.DefaultCatalog(), LegalHolds: []dsar.LegalHold{
 		{ID: "lh-7", SubjectID: held, Categories: []string{"guest.contact"}, Reason: "dispute 2026-17"}}}
-	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource("meetings", src), dsar.WithHolds(holds))
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithSource("meetings", src), dsar.WithHolds(holds))
 	r, err := desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
 	if err != nil || r.Status != dsar.StatusCompleted {
 		t.Fatalf("Offboard: %v, %s", err, r.Status)
@@ -211,7 +211,7 @@ func TestOffboardKeepsWhatAHoldOnOneSubjectPlacedSinceItStartedKeeps(t *testing.
 	holds := &subjectHolds{}
 	a, b := guestData(guest), guestData(guest)
 	a.onErase = func() { holds.place(guest) }
-	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+	desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("a", a), dsar.WithSource("b", b), dsar.WithConcurrency(1), dsar.WithHolds(holds))
 	r, err := desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
 	if err != nil || r.Status != dsar.StatusCompleted {

@@ -49,7 +49,7 @@ func TestDeskResumesAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desk := dsar.NewDesk(db.RequestStore(), db.StateStore(),
+	desk := dsar.NewDesk(db.RequestStore(), db.StateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("crm", crm), dsar.WithSource("billing", billing))
 	r, err := desk.Open(t.Context(), dsar.Request{Kind: dsar.KindAccess, Subject: ann})
 	if err != nil {
@@ -66,7 +66,7 @@ func TestDeskResumesAfterRestart(t *testing.T) {
 	}
 
 	db = open(t, path)
-	desk = dsar.NewDesk(db.RequestStore(), db.StateStore(),
+	desk = dsar.NewDesk(db.RequestStore(), db.StateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("crm", crm), dsar.WithSource("billing", billing))
 	r, err = desk.Run(t.Context(), r.ID)
 	if err != nil || r.Status != dsar.StatusCompleted {

@@ -170,7 +170,7 @@ func crashDesk(ctx context.Context, b crashBackend, places map[string]string, pr
 		}
 		opts = append(opts, dsar.WithSource(name, journaled{Source: src, name: name, print: print}))
 	}
-	return dsar.NewDesk(db.RequestStore(), db.StateStore(), opts...), db, nil
+	return dsar.NewDesk(db.RequestStore(), db.StateStore(), append([]dsar.Option{dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()})}, opts...)...), db, nil
 }
 
 func mustRead(path string) []byte {

@@ -63,7 +63,7 @@ func TestOffboardCustomer(t *testing.T) {
 			t.Fatalf("guest rows before offboarding = %d, want 3", got)
 		}
 
-		desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource(ds.Name(), src),
+		desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithSource(ds.Name(), src),
 			dsar.WithHolds(ds.Holds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()})))
 		r, err := desk.Offboard(ctx, dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, Return: true, By: "ops@operator.example", Reference: "termination 2026-88"})
 		if err != nil {
@@ -150,7 +150,7 @@ func TestOffboardKeepsAGuestUnderAHold(t *testing.T) {
 		const gus = "gus@guest.example"
 		holds := &dsar.CatalogHolds{Catalog: privacy.DefaultCatalog(), LegalHolds: []dsar.LegalHold{
 			{ID: "lh-17", SubjectID: gus, Categories: []string{"guest.contact"}, Reason: "dispute 2026-17"}}}
-		desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource(ds.Name(), src), dsar.WithHolds(ds.Holds(holds)))
+		desk := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithSource(ds.Name(), src), dsar.WithHolds(ds.Holds(holds)))
 		r, err := desk.Offboard(ctx, dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
 		if err != nil || r.Status != dsar.StatusCompleted {
 			t.Fatalf("Offboard: %v, %+v", err, r)

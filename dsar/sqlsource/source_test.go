@@ -113,7 +113,7 @@ func TestGuestDataIsAnsweredPerController(t *testing.T) {
 // desk returns a Desk over the source with the dataset's holds on top of
 // next.
 func desk(src dsar.Source, holds dsar.Holds) *dsar.Desk {
-	return dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(),
+	return dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
 		dsar.WithSource("meetings", src),
 		dsar.WithHolds(holds),
 		dsar.WithClock(func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }))
@@ -402,7 +402,7 @@ func TestErasureKeepsWhatAHoldPlacedSinceItStartedKeeps(t *testing.T) {
 		ds, src := sampleSource(t, db, b)
 		holds := memory.NewRetentionStore()
 		down := &holdPlacer{Source: src, failFirst: true}
-		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithSource("meetings", down),
+		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithSource("meetings", down),
 			dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: holds})))
 		r, err := d.Open(ctx, dsar.Request{Kind: dsar.KindErasure, Subject: ann})
 		if err != nil {
@@ -444,7 +444,7 @@ func TestErasureKeepsWhatAHoldPlacedSinceItStartedKeeps(t *testing.T) {
 				}
 			})
 		}
-		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithConcurrency(1),
+		d := dsar.NewDesk(memory.NewRequestStore(), memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithConcurrency(1),
 			dsar.WithSource("a", &holdPlacer{Source: src1, place: place}), dsar.WithSource("b", &holdPlacer{Source: src2, place: place}),
 			dsar.WithHolds(ds.Holds(&retention.ErasureHolds{Catalog: c, Holds: holds})))
 		r := run(t, d, dsar.KindErasure, ann)
