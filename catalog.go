@@ -221,6 +221,17 @@ func (p *Purpose) BasesFor(kind SubjectKind) []lawfulbasis.Basis {
 	return p.Bases
 }
 
+// Declares reports whether the purpose may rest on basis b for any of the
+// subject kinds it covers.
+func (p *Purpose) Declares(b lawfulbasis.Basis) bool {
+	for _, k := range p.Subjects {
+		if lawfulbasis.Contains(p.BasesFor(k), b) {
+			return true
+		}
+	}
+	return false
+}
+
 // ProcessorTerms are the instructions under which the operator processes
 // the data of subjects for whom it is a processor (Art. 28(3)(a)).
 type ProcessorTerms struct {
@@ -734,11 +745,7 @@ func (c *Catalog) Check() error {
 		if strings.TrimSpace(p.Reason) == "" {
 			return &CatalogError{Entry: entry, Field: "reason", Message: "must quote the policy text that declares the purpose"}
 		}
-		li, consent := false, false
-		for _, k := range p.Subjects {
-			li = li || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.LegitimateInterests)
-			consent = consent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
-		}
+		li, consent := p.Declares(lawfulbasis.LegitimateInterests), p.Declares(lawfulbasis.Consent)
 		if li {
 			if p.LIA == nil {
 				return &CatalogError{Entry: entry, Field: "lia", Message: "legitimate_interests needs a legitimate-interest assessment"}

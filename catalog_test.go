@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/privacykit/privacy"
+	"github.com/privacykit/privacy/lawfulbasis"
 )
 
 func TestDefaultCatalog(t *testing.T) {
@@ -189,4 +190,22 @@ func withoutBlock(t *testing.T, text, start string) string {
 	}
 	j := strings.Index(text[i:], "\n\n")
 	return text[:i] + text[i+j+1:]
+}
+
+func TestPurposeDeclares(t *testing.T) {
+	c := privacy.DefaultCatalog()
+	for _, tc := range []struct {
+		purpose string
+		basis   lawfulbasis.Basis
+		want    bool
+	}{
+		{"research.surveys", lawfulbasis.Consent, true},
+		{"billing", lawfulbasis.Consent, false},
+		{"billing", lawfulbasis.LegalObligation, true},
+		{"service.delivery", lawfulbasis.ControllerInstruction, true}, // a guest's basis only
+	} {
+		if got := c.Purpose(tc.purpose).Declares(tc.basis); got != tc.want {
+			t.Errorf("%s declares %s = %v, want %v", tc.purpose, tc.basis, got, tc.want)
+		}
+	}
 }

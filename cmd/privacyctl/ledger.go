@@ -139,12 +139,8 @@ func cmdConsentStale(c *cli, fs *pflag.FlagSet) runFunc {
 		if v == "" {
 			v = p.ConsentVersion
 		}
-		onConsent := false
-		for _, k := range p.Subjects {
-			onConsent = onConsent || lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Consent)
-		}
 		switch {
-		case !onConsent:
+		case !p.Declares(lawfulbasis.Consent):
 			// Not "give --version": no consent to it is recorded at all.
 			return usagef("--purpose: %s is not processed on consent (its bases: %v): no consent to it is recorded, none can be stale", *purpose, p.Bases)
 		case !privacy.ValidVersion(v):
