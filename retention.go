@@ -3,6 +3,7 @@ package privacy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,9 +222,12 @@ const (
 func (a RetentionAction) Valid() bool { return a == ActionDelete || a == ActionAnonymise }
 
 // RetentionRule says how long the records of a category are kept: from
-// the Trigger event, for Period, after which Action applies. A rule on a
-// parent key covers every child without a rule of its own; the most
-// specific key wins.
+// the Trigger event, for Period, after which Action applies. A rule may
+// name further events in Also, each with its own period; then the
+// retention ends at the earliest end among the clocks whose event has
+// happened ("as long as the consent lasts, and no longer than the
+// account"). A rule on a parent key covers every child without a rule of
+// its own; the most specific key wins.
 type RetentionRule struct {
 	// Category is a leaf or parent category key.
 	Category string `json:"category"`
@@ -231,6 +235,12 @@ type RetentionRule struct {
 	Trigger Trigger `json:"trigger"`
 	// Period is how long after the trigger the record is kept.
 	Period Period `json:"period"`
+	// Also are further events that end the retention too, each after its
+	// own period, whichever comes first: a marketing profile ends 30 days
+	// after the consent is withdrawn, or 30 days after the account is
+	// closed if that comes first. A controller's choice of period (Min,
+	// Max) applies to Period only.
+	Also []RetentionClock `json:"also,omitempty"`
 	// Action is what happens when the period ends.
 	Action RetentionAction `json:"action"`
 	// Reason says, in a line, why the period is what it is: the policy's
@@ -247,6 +257,19 @@ type RetentionRule struct {
 	// period.
 	Min *Period `json:"min,omitempty"`
 	Max *Period `json:"max,omitempty"`
+}
+
+// RetentionClock is a further event that ends a rule's retention, and
+// how long after it.
+type RetentionClock struct {
+	Trigger Trigger `json:"trigger"`
+	Period  Period  `json:"period"`
+}
+
+// Clocks returns the rule's clocks, its own first and then Also, each with
+// the period the rule states (a controller's choice is retention.Due's).
+func (r *RetentionRule) Clocks() []RetentionClock {
+	return append([]RetentionClock{{Trigger: r.Trigger, Period: r.Period}}, r.Also...)
 }
 
 // StatutoryHold is a legal duty to keep records.
@@ -324,6 +347,27 @@ func (c *Catalog) RetentionRule(category string) *RetentionRule {
 	return nil
 }
 
+// Triggers returns the events the catalog's retention runs from, each
+// once, in catalog order: the clocks of every rule (Trigger, then Also)
+// and the statutory holds.
+func (c *Catalog) Triggers() []Trigger {
+	var out []Trigger
+	add := func(t Trigger) {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for i := range c.Retention {
+		for _, clock := range c.Retention[i].Clocks() {
+			add(clock.Trigger)
+		}
+		if h := c.Retention[i].StatutoryHold; h != nil {
+			add(h.Trigger)
+		}
+	}
+	return out
+}
+
 var triggerPattern = keyPattern
 
 // validateRetention checks the retention rules against the categories and
@@ -350,6 +394,20 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 		}
 		if r.Period.IsZero() {
 			return bad(entry, "period", "must be an ISO 8601 duration longer than zero, such as \"P30D\"")
+		}
+		for j, a := range r.Also {
+			field := fmt.Sprintf("also[%d]", j)
+			if !triggerPattern.MatchString(string(a.Trigger)) {
+				return bad(entry, field+".trigger", "must be a lower-case event name such as %q, got %q", TriggerAccountClosed, a.Trigger)
+			}
+			if a.Period.IsZero() {
+				return bad(entry, field+".period", "must be an ISO 8601 duration longer than zero, such as \"P30D\"")
+			}
+			for _, c := range r.Clocks()[:j+1] {
+				if c.Trigger == a.Trigger {
+					return bad(entry, field+".trigger", "%s already ends this rule's retention; a trigger has one period", a.Trigger)
+				}
+			}
 		}
 		if !r.Action.Valid() {
 			return bad(entry, "action", "must be delete or anonymise, got %q", r.Action)
@@ -395,7 +453,14 @@ func (c *Catalog) validateRetention(leaves map[string][]string, kinds map[Subjec
 // such as "P90D after account_closed, then delete; kept at least
 // P7Y after collected (AWR art. 52(4); BW 2:10(3))".
 func (r *RetentionRule) Describe() string {
-	s := fmt.Sprintf("%s after %s, then %s", r.Period, r.Trigger, r.Action)
+	s := fmt.Sprintf("%s after %s", r.Period, r.Trigger)
+	for _, a := range r.Also {
+		s += fmt.Sprintf(" or %s after %s", a.Period, a.Trigger)
+	}
+	if len(r.Also) > 0 {
+		s += ", whichever comes first"
+	}
+	s += ", then " + string(r.Action)
 	if h := r.StatutoryHold; h != nil {
 		from := string(h.Trigger)
 		if h.BookYearEnd != "" {

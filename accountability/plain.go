@@ -73,7 +73,14 @@ func plainAction(a privacy.RetentionAction) string {
 // end of the book year in which it was collected (our book year ends on 31
 // December)".
 func plainRetention(r *privacy.RetentionRule) string {
-	s := fmt.Sprintf("kept for %s after %s, then %s", plainPeriod(r.Period), plainTrigger(r.Trigger), plainAction(r.Action))
+	s := fmt.Sprintf("kept for %s after %s", plainPeriod(r.Period), plainTrigger(r.Trigger))
+	for _, a := range r.Also {
+		s += fmt.Sprintf(" or %s after %s", plainPeriod(a.Period), plainTrigger(a.Trigger))
+	}
+	if len(r.Also) > 0 {
+		s += ", whichever comes first"
+	}
+	s += ", then " + plainAction(r.Action)
 	if h := r.StatutoryHold; h != nil {
 		from := "after " + plainTrigger(h.Trigger)
 		if h.BookYearEnd != "" {

@@ -302,15 +302,17 @@ func periodsIn(c clause) []privacy.Period {
 
 // catalogPeriods returns the periods the catalog's retention rules state
 // for the categories a sentence mentions, or for all of them when it
-// mentions none: each rule's period, its statutory hold and a
-// controller's bounds. A statutory hold counts for data in general only
+// mentions none: each rule's periods (its own and Also), its statutory
+// hold and a controller's bounds. A statutory hold counts for data in general only
 // where the sentence cites the law ("seven years, as tax law requires"):
 // "we keep your data for 7 years" lengthens the retention of everything
 // but invoices.
 func catalogPeriods(c *privacy.Catalog, cats []string, law bool) []privacy.Period {
 	var out []privacy.Period
 	add := func(r *privacy.RetentionRule) {
-		out = append(out, r.Period)
+		for _, c := range r.Clocks() {
+			out = append(out, c.Period)
+		}
 		if r.StatutoryHold != nil && (law || len(cats) > 0) {
 			out = append(out, r.StatutoryHold.Period)
 		}

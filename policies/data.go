@@ -178,6 +178,17 @@ func catalogData(c *privacy.Catalog) map[string]any {
 		}
 		entry := periodData(r.Period)
 		entry["rule"], entry["trigger"] = r.Category, string(r.Trigger)
+		if len(r.Also) > 0 {
+			// Further clocks: the retention ends at the earliest
+			// (retention.End).
+			also := make([]any, len(r.Also))
+			for i, a := range r.Also {
+				clock := periodData(a.Period)
+				clock["trigger"] = string(a.Trigger)
+				also[i] = clock
+			}
+			entry["also"] = also
+		}
 		if r.Adjustable() && r.Min != nil && r.Max != nil {
 			// The bounds of a controller's choice (retention.Due).
 			entry["min"], entry["max"] = periodData(*r.Min), periodData(*r.Max)

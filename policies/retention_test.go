@@ -3,6 +3,7 @@ package policies_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +47,8 @@ func TestRetentionExpired(t *testing.T) {
 			request("u-1", "support", closed.AddDate(0, 0, 90), "instance.contact.email"), []string{privacy.ReasonRetentionExpired}},
 		{"a category with a longer rule is not expired",
 			request("u-1", "support", closed.AddDate(0, 0, 31), "instance.meeting.recording"), []string{}},
+		{"a recording goes with the account, before its year has ended",
+			request("u-1", "support", closed.AddDate(0, 0, 90), "instance.meeting.recording"), []string{privacy.ReasonRetentionExpired}},
 		{"the profile's 30 days",
 			request("u-1", "account.profile", closed.AddDate(0, 0, 31), "instance.profile.photo"), []string{privacy.ReasonRetentionExpired}},
 		{"legal purposes survive",
@@ -69,6 +72,42 @@ func TestRetentionExpired(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRetentionWhicheverFirst: the marketing profile is built on consent
+// and kept "as long as your account is active": 30 days after the consent
+// is withdrawn or 30 days after the account closes, whichever comes
+// first. The profile of a closed account whose consent was never
+// withdrawn used to be kept for ever.
+func TestRetentionWhicheverFirst(t *testing.T) {
+	t.Parallel()
+	closed := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	states := memory.NewStateStore()
+	if err := subject.RecordLifecycle(t.Context(), states, "u-1", privacy.TriggerAccountClosed, closed); err != nil {
+		t.Fatalf("RecordLifecycle: %v", err)
+	}
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithSubjects(states))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	for _, tc := range []struct {
+		days    int
+		expired bool
+	}{{29, false}, {30, true}, {400, true}} {
+		d, err := eng.Decide(t.Context(), privacy.Request{
+			Subject: privacy.Subject{ID: "u-1", Kind: privacy.SubjectUser, Age: 30, Country: "NL"},
+			Purpose: "marketing.profiling", Data: []string{"instance.marketing.profile"}, Time: closed.AddDate(0, 0, tc.days),
+		})
+		if err != nil {
+			t.Fatalf("Decide: %v", err)
+		}
+		if got := slices.Contains(d.Codes(), privacy.ReasonRetentionExpired); got != tc.expired {
+			t.Errorf("%d days after the account closed: retention.expired %v, want %v (reasons %v)", tc.days, got, tc.expired, d.Codes())
+		}
+		if d.Allowed {
+			t.Errorf("%d days after the account closed: allowed without consent", tc.days)
+		}
 	}
 }
 

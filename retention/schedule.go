@@ -35,9 +35,12 @@ type Verdict struct {
 	// Period is the period applied: the rule's, or the controller's
 	// choice within the rule's bounds.
 	Period privacy.Period `json:"period"`
-	// DueAt is when the retention ends; zero when the trigger has not
-	// happened.
+	// DueAt is when the retention ends; zero when no trigger of the rule
+	// has happened.
 	DueAt time.Time `json:"due_at,omitzero"`
+	// Trigger is the event whose clock ends the retention first (a rule
+	// with Also has several); empty when none has happened.
+	Trigger privacy.Trigger `json:"trigger,omitempty"`
 	// HeldBy says, for a held record, what holds it, one line per hold.
 	HeldBy []string `json:"held_by,omitempty"`
 }
@@ -144,13 +147,9 @@ func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
 		return Verdict{Status: StatusUnruled}
 	}
 	v := Verdict{Status: StatusRetained, Rule: rule.Category, Action: rule.Action, Period: rule.Period}
-	start, ok := r.Times[rule.Trigger]
-	if !ok || start.IsZero() {
-		return v
-	}
 	choice, chosen := s.Choice(r.Controller, r.Category)
-	v.DueAt, v.Period = Due(rule, choice, chosen, start)
-	if at.Before(v.DueAt) {
+	v.DueAt, v.Period, v.Trigger = End(rule, choice, chosen, r.Times)
+	if v.DueAt.IsZero() || at.Before(v.DueAt) {
 		return v
 	}
 	if h := rule.StatutoryHold; h != nil {
@@ -173,6 +172,37 @@ func (s *Schedule) Evaluate(r *Record, holds []Hold, at time.Time) Verdict {
 		v.Status = StatusDue
 	}
 	return v
+}
+
+// End returns when the retention of data governed by rule ends, given the
+// times its triggers happened: the earliest end among the rule's clocks
+// (its own, with the controller's choice as Due applies it, and Also)
+// whose trigger happened, with the period and trigger of that clock. The
+// zero time when none has happened. Decisions (policies) and sweeps agree
+// with it.
+func End(rule *privacy.RetentionRule, choice privacy.Period, chosen bool, times map[privacy.Trigger]time.Time) (time.Time, privacy.Period, privacy.Trigger) {
+	var (
+		due    time.Time
+		period privacy.Period
+		by     privacy.Trigger
+	)
+	if start, ok := times[rule.Trigger]; ok && !start.IsZero() {
+		due, period = Due(rule, choice, chosen, start)
+		by = rule.Trigger
+	}
+	for _, c := range rule.Also {
+		start, ok := times[c.Trigger]
+		if !ok || start.IsZero() {
+			continue
+		}
+		if end := c.Period.AddTo(start); due.IsZero() || end.Before(due) {
+			due, period, by = end, c.Period, c.Trigger
+		}
+	}
+	if due.IsZero() {
+		period = rule.Period
+	}
+	return due, period, by
 }
 
 // Due returns when data governed by rule whose trigger happened at start

@@ -222,6 +222,40 @@ func TestScheduleEvaluate(t *testing.T) {
 			want: retention.Verdict{Status: retention.StatusDue, Rule: "guest.it.cookies", Action: privacy.ActionDelete,
 				Period: privacy.MustParsePeriod("P1M"), DueAt: t0.Add(-days(40)).AddDate(0, 1, 0)},
 		},
+		// Rules with further clocks (also): whichever ends first.
+		{
+			name:   "marketing profile of a closed account whose consent was never withdrawn",
+			record: retention.Record{SubjectID: "u-3", Category: "instance.marketing.profile", Times: at(privacy.TriggerAccountClosed, days(31))},
+			want: retention.Verdict{Status: retention.StatusDue, Rule: "instance.marketing", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P30D"), DueAt: t0.Add(-days(1)), Trigger: privacy.TriggerAccountClosed},
+		},
+		{
+			name: "marketing profile: the withdrawal ends it first",
+			record: retention.Record{SubjectID: "u-3", Category: "instance.marketing.profile", Times: map[privacy.Trigger]time.Time{
+				privacy.TriggerAccountClosed: t0.Add(-days(10)), privacy.TriggerConsentWithdrawn: t0.Add(-days(31))}},
+			want: retention.Verdict{Status: retention.StatusDue, Rule: "instance.marketing", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P30D"), DueAt: t0.Add(-days(1)), Trigger: privacy.TriggerConsentWithdrawn},
+		},
+		{
+			name: "recording of a closed account: the account's grace ends before the recording's year",
+			record: retention.Record{SubjectID: "u-3", Category: "instance.meeting.recording", Times: map[privacy.Trigger]time.Time{
+				privacy.TriggerMeetingEnded: t0.Add(-days(100)), privacy.TriggerAccountClosed: t0.Add(-days(91))}},
+			want: retention.Verdict{Status: retention.StatusDue, Rule: "instance.meeting.recording", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P90D"), DueAt: t0.Add(-days(1)), Trigger: privacy.TriggerAccountClosed},
+		},
+		{
+			name: "recording: its year ends before the account's grace",
+			record: retention.Record{SubjectID: "u-3", Category: "instance.meeting.recording", Times: map[privacy.Trigger]time.Time{
+				privacy.TriggerMeetingEnded: t0.Add(-days(400)), privacy.TriggerAccountClosed: t0.Add(-days(10))}},
+			want: retention.Verdict{Status: retention.StatusDue, Rule: "instance.meeting.recording", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P1Y"), DueAt: t0.Add(-days(400)).AddDate(1, 0, 0), Trigger: privacy.TriggerMeetingEnded},
+		},
+		{
+			name:   "recording of an open account: retained until its year ends",
+			record: retention.Record{SubjectID: "u-3", Category: "instance.meeting.recording", Times: at(privacy.TriggerMeetingEnded, days(10))},
+			want: retention.Verdict{Status: retention.StatusRetained, Rule: "instance.meeting.recording", Action: privacy.ActionDelete,
+				Period: privacy.MustParsePeriod("P1Y"), DueAt: t0.Add(-days(10)).AddDate(1, 0, 0), Trigger: privacy.TriggerMeetingEnded},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,6 +263,10 @@ func TestScheduleEvaluate(t *testing.T) {
 			s, err := retention.NewSchedule(c, tc.overr)
 			if err != nil {
 				t.Fatalf("NewSchedule: %v", err)
+			}
+			if tc.want.Trigger == "" && !tc.want.DueAt.IsZero() {
+				// A rule with one clock: its own trigger ends it.
+				tc.want.Trigger = c.RetentionRule(tc.want.Rule).Trigger
 			}
 			got := s.Evaluate(&tc.record, tc.holds, t0)
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {

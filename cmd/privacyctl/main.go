@@ -39,7 +39,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"sort"
 	"strings"
 
@@ -279,10 +278,8 @@ func completeFromCatalog(cmd *cobra.Command) {
 			return out
 		},
 		"trigger": func(c *privacy.Catalog) (out []string) {
-			for _, r := range c.Retention {
-				if !slices.Contains(out, string(r.Trigger)) {
-					out = append(out, string(r.Trigger))
-				}
+			for _, t := range c.Triggers() {
+				out = append(out, string(t))
 			}
 			return out
 		},

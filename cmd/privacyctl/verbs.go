@@ -484,8 +484,8 @@ func cmdSubjectLifecycle(c *cli, fs *pflag.FlagSet) runFunc {
 			return err
 		}
 		var triggers []string
-		for _, r := range cat.Retention {
-			triggers = append(triggers, string(r.Trigger))
+		for _, t := range cat.Triggers() {
+			triggers = append(triggers, string(t))
 		}
 		if !slices.Contains(triggers, *trigger) {
 			return usagef("--trigger: no retention rule of the catalog runs from %q%s", *trigger, privacy.DidYouMean(*trigger, triggers))

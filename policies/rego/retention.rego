@@ -4,7 +4,9 @@
 # a statutory duty keeps data beyond its period (Art. 17(3)(b),(e)). The
 # period runs from the trigger the rule names (account closed, last
 # activity …), whose time for this subject the engine reads from the
-# subject's state; a trigger that has not happened starts no clock.
+# subject's state; a trigger that has not happened starts no clock. A rule
+# may name further triggers (also), each with its own period: whichever
+# clock ends first ends the retention.
 package privacy.rules.retention
 
 import data.privacy.lib
@@ -44,12 +46,33 @@ basis_deny[b] contains lib.reason("retention.expired", sprintf("category %q of t
 	not held(rule)
 }
 
+basis_deny[b] contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)%s", [leaf, c.period, c.trigger, rule.rule, hold_note(rule)])) if {
+	count(input.subject_state.lifecycle) > 0
+	not lib.purpose.legal
+	some b in lib.candidates
+	b == "legal_obligation"
+	some leaf in lib.leaves
+	rule := data.catalog.retention[leaf]
+	some c in rule.also
+	lib.reached(add_period(input.subject_state.lifecycle[c.trigger], c))
+	not held(rule)
+}
+
 expired contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)", [leaf, period, rule.trigger, rule.rule])) if {
 	some leaf in lib.leaves
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
 	[due, period] := due_at(start, leaf, rule)
 	lib.reached(due)
+}
+
+# A rule's further clocks (also) end the retention too, whichever comes
+# first (retention.End): the retention has ended when any clock has.
+expired contains lib.reason("retention.expired", sprintf("category %q of the subject is past its retention: %s from %s (rule %s)", [leaf, c.period, c.trigger, rule.rule])) if {
+	some leaf in lib.leaves
+	rule := data.catalog.retention[leaf]
+	some c in rule.also
+	lib.reached(add_period(input.subject_state.lifecycle[c.trigger], c))
 }
 
 # The answer changes when the retention of a requested leaf ends, and when
@@ -60,6 +83,12 @@ changes contains due if {
 	rule := data.catalog.retention[leaf]
 	start := input.subject_state.lifecycle[rule.trigger]
 	[due, _] := due_at(start, leaf, rule)
+}
+
+changes contains add_period(input.subject_state.lifecycle[c.trigger], c) if {
+	count(input.subject_state.lifecycle) > 0
+	some leaf in lib.leaves
+	some c in data.catalog.retention[leaf].also
 }
 
 changes contains hold_end(input.subject_state.lifecycle[h.trigger], h) if {

@@ -139,3 +139,31 @@ test_past_retention_without_bases_to_try if {
 	fixtures.codes(retention.deny) == {"retention.expired"} with input as fixtures.with_state({"basis": "consent"}, closed_ago(90))
 	fixtures.codes(retention.deny) == {"retention.expired"} with input as fixtures.with_state({"purpose": "no.such.purpose"}, closed_ago(90))
 }
+
+# A rule with further clocks (also) ends at whichever comes first. The
+# marketing profile (reference catalog): 30 days after the consent is
+# withdrawn, or 30 days after the account closes.
+profile_with(lifecycle) := fixtures.with_state({"purpose": "marketing.profiling", "data": ["instance.marketing.profile"]}, {"lifecycle": lifecycle})
+
+test_also_clock_ends_the_retention if {
+	count(retention.deny) == 0 with input as profile_with({"account_closed": fixtures.base.now_ns - (29 * day)})
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as profile_with({"account_closed": fixtures.base.now_ns - (30 * day)})
+	some r in retention.deny with input as profile_with({"account_closed": fixtures.base.now_ns - (30 * day)})
+	contains(r.message, "P30D from account_closed")
+}
+
+test_own_clock_still_ends_the_retention if {
+	fixtures.codes(retention.deny) == {"retention.expired"} with input as profile_with({
+		"account_closed": fixtures.base.now_ns - (10 * day),
+		"consent_withdrawn": fixtures.base.now_ns - (31 * day),
+	})
+	count(retention.deny) == 0 with input as profile_with({
+		"account_closed": fixtures.base.now_ns - (10 * day),
+		"consent_withdrawn": fixtures.base.now_ns - (20 * day),
+	})
+}
+
+# The decision stays valid until the earliest clock ends.
+test_also_clock_bounds_the_validity if {
+	retention.changes == {fixtures.base.now_ns + (20 * day)} with input as profile_with({"account_closed": fixtures.base.now_ns - (10 * day)})
+}
