@@ -68,7 +68,9 @@ type Offboarding struct {
 // its trail and returns an error wrapping ErrIncomplete; erasure is
 // idempotent, so offboarding again finishes the job in a new request.
 // Once the returned data is handed over, Returned deletes the copy the
-// request holds.
+// request holds. A controller for which no source lists a subject and
+// that was never offboarded is ErrNoControllerData (a mistyped id), and
+// nothing is recorded.
 func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 	if d.err != nil {
 		return Request{}, d.err
@@ -102,6 +104,9 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		if _, ok := d.sources[n].(ControllerSource); !ok {
 			return Request{}, fmt.Errorf("offboard %s: source %s cannot act on a controller's data at once (dsar.ControllerSource)", o.Controller, n)
 		}
+	}
+	if err := d.holdsControllerData(ctx, names, o); err != nil {
+		return Request{}, err
 	}
 	var scope []string
 	for _, c := range d.catalog.Categories {
@@ -173,6 +178,30 @@ func (d *Desk) Offboard(ctx context.Context, o Offboarding) (Request, error) {
 		return r, fmt.Errorf("offboard %s: %w: %s", o.Controller, ErrIncomplete, strings.Join(failed, "; "))
 	}
 	return r, nil
+}
+
+// holdsControllerData returns ErrNoControllerData when no source lists
+// a subject of the kind for the controller and no earlier offboarding of
+// it is on record: a mistyped customer id would otherwise record an
+// offboarding completed having returned and deleted nothing, and the
+// customer's data would stay. Offboarding a controller again (its data is
+// gone) records that nothing was left. A source that fails to answer may
+// hold data: the offboarding goes on and records its failure.
+func (d *Desk) holdsControllerData(ctx context.Context, names []string, o Offboarding) error {
+	for _, n := range names {
+		ids, err := d.sources[n].(ControllerSource).ControllerSubjects(ctx, o.Kind, o.Controller)
+		if err != nil || slices.ContainsFunc(ids, func(id string) bool { return strings.TrimSpace(id) != "" }) {
+			return nil
+		}
+	}
+	earlier, err := d.store.List(ctx, Filter{SubjectID: o.Controller})
+	if err != nil {
+		return fmt.Errorf("offboard %s: read earlier offboardings: %w", o.Controller, err)
+	}
+	if slices.ContainsFunc(earlier, func(r Request) bool { return r.Kind == KindOffboarding && r.Subject.Controller == o.Controller }) {
+		return nil
+	}
+	return fmt.Errorf("offboard %s: %w: none of the %d sources lists a %s subject of it, and it was never offboarded; check the controller's id", o.Controller, ErrNoControllerData, len(names), o.Kind)
 }
 
 // offboardSource erases what one source holds for the controller of sub

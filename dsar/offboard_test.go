@@ -2,6 +2,7 @@ package dsar_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -254,4 +255,34 @@ func (h *subjectHolds) Held(_ context.Context, s privacy.Subject, categories []s
 		out = append(out, dsar.Exemption{Category: c, Ground: dsar.GroundLegalClaims, Reason: "legal hold lh-9: placed during the offboarding"})
 	}
 	return out, nil
+}
+
+// TestOffboardUnknownController: an offboarding of a controller for which
+// no source lists a subject, and that was never offboarded (a mistyped
+// customer id), is ErrNoControllerData and records nothing. Before, it
+// was recorded as completed having returned and deleted nothing, while
+// the real customer's data stayed. Offboarding a controller again, once
+// its data is gone, still records that nothing was left.
+func TestOffboardUnknownController(t *testing.T) {
+	t.Parallel()
+	requests := memory.NewRequestStore()
+	src := guestData("g-1")
+	desk := dsar.NewDesk(requests, memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
+		dsar.WithSource("meetings", src))
+	empty := dsar.NewDesk(requests, memory.NewStateStore(), dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}),
+		dsar.WithSource("meetings", guestData()))
+	_, err := empty.Offboard(t.Context(), dsar.Offboarding{Controller: "acmee", Kind: privacy.SubjectGuest, By: "ops"})
+	if !errors.Is(err, dsar.ErrNoControllerData) || !errors.Is(err, privacy.ErrNotFound) || !strings.Contains(err.Error(), "acmee") {
+		t.Fatalf("Offboard of an unknown controller: %v, want ErrNoControllerData naming it", err)
+	}
+	if rs, err := requests.List(t.Context(), dsar.Filter{}); err != nil || len(rs) != 0 {
+		t.Fatalf("requests after a refused offboarding: %d, %v; want none", len(rs), err)
+	}
+	if r, err := desk.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"}); err != nil || r.Status != dsar.StatusCompleted {
+		t.Fatalf("Offboard: %v, %s", err, r.Status)
+	}
+	again, err := empty.Offboard(t.Context(), dsar.Offboarding{Controller: "acme", Kind: privacy.SubjectGuest, By: "ops"})
+	if err != nil || again.Status != dsar.StatusCompleted {
+		t.Errorf("Offboard again once the data is gone: %v, %s; want completed", err, again.Status)
+	}
 }

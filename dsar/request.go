@@ -409,6 +409,10 @@ var (
 	// portability, rectification, erasure) and the Desk has no source
 	// registered (WithSource); it is left as it was.
 	ErrNoSource = fmt.Errorf("no source registered: %w", privacy.ErrConflict)
+	// ErrNoControllerData: an offboarding names a controller no source
+	// holds data for and never offboarded (a mistyped customer id);
+	// nothing is recorded.
+	ErrNoControllerData = fmt.Errorf("no source holds data for the controller: %w", privacy.ErrNotFound)
 )
 
 // RequestStore keeps data-subject requests.

@@ -24,6 +24,10 @@ func TestDSAROffboard(t *testing.T) {
 	if code, _, errs := ctl(t, "", args()...); code != exitUsage || !strings.Contains(errs, "--return or --delete") {
 		t.Errorf("offboard without a choice: exit %d %s", code, errs)
 	}
+	typo := []string{"dsar", "offboard", "--db", db, "--dataset", sampleDataset, "--dataset-dsn", svc, "--controller", "acmee", "--by", "ops", "--delete"}
+	if code, out, errs := ctl(t, "", typo...); code != exitNotFound || !strings.Contains(errs, "acmee") || out != "" {
+		t.Errorf("offboard of a mistyped controller: exit %d %q %s; want exit 3 naming it and no record", code, out, errs)
+	}
 	code, out, errs := ctl(t, "", args("--return", "--reference", "termination 2026-88")...)
 	if code != exitOK {
 		t.Fatalf("offboard --return: exit %d %s", code, errs)
