@@ -530,8 +530,10 @@ func (d *Desk) Instruct(ctx context.Context, id string, in Instruction) (Request
 }
 
 // Reject refuses a request that has not started (received, verified,
-// forwarded, or blocked before any source ran), for the reason given
-// (Art. 12(4): the subject is told why and of their right to complain). A
+// forwarded, or blocked before any source ran), for the reason given. The
+// request's Refusal is what the subject is told (Art. 12(4)): the reason,
+// and the right to complain to a supervisory authority and to a judicial
+// remedy. A
 // request in progress has changed data already and must be run to
 // completion; it returns ErrTransition. So does the request of a subject
 // for whom the operator is a processor (a guest): whether it is honoured
@@ -557,7 +559,8 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 				id, ErrTransition, r.Subject.Kind)
 		}
 		r.Status, r.ClosedAt, r.Blocked = StatusRejected, d.stamp(), ""
-		d.note(r, cmpOr(by, deskActor), "rejected", "", reason)
+		r.Refusal = &Refusal{Reason: reason, Remedies: slices.Clone(Remedies)}
+		d.note(r, cmpOr(by, deskActor), "rejected", "", reason+"; the subject is told of the right to complain to a supervisory authority and to a judicial remedy (Art. 12(4), 77, 79)")
 		return nil
 	})
 }

@@ -650,6 +650,19 @@ func TestReject(t *testing.T) {
 	if err != nil || r.Status != dsar.StatusRejected {
 		t.Fatalf("Reject: status %s, error %v", r.Status, err)
 	}
+	// Art. 12(4): the subject is told why, and of the right to complain to
+	// a supervisory authority and to a judicial remedy; the stored request
+	// keeps what they were told.
+	stored, err := f.desk.Request(t.Context(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []dsar.Request{r, stored} {
+		if got.Refusal == nil || got.Refusal.Reason != "identity could not be established (Art. 12(6))" ||
+			len(got.Refusal.Remedies) != 2 || !strings.Contains(got.Refusal.Remedies[0], "Art. 77") || !strings.Contains(got.Refusal.Remedies[1], "Art. 79") {
+			t.Errorf("refusal %+v: want the reason and the remedies of Art. 77 and 79", got.Refusal)
+		}
+	}
 	if _, err := f.desk.Reject(t.Context(), r.ID, "again", "op"); !errors.Is(err, dsar.ErrTransition) {
 		t.Errorf("Reject twice: got %v, want ErrTransition", err)
 	}

@@ -191,6 +191,10 @@ type Request struct {
 	// showed of the recipients the data in scope went to (Art. 15(1)(c));
 	// nil without a log. Export states it.
 	Disclosed *Disclosed `json:"disclosed,omitempty"`
+	// Refusal is, for a request the operator rejected (Desk.Reject), what
+	// the subject is told (Art. 12(4)): why no action is taken, and the
+	// remedies open to them.
+	Refusal *Refusal `json:"refusal,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
 	// Blocked says, while Status is StatusBlocked, which step could not
@@ -389,6 +393,21 @@ func (f Filter) Match(r *Request) bool {
 	return (f.SubjectID == "" || r.Subject.ID == f.SubjectID) &&
 		(f.Status == "" || r.Status == f.Status) &&
 		(f.OverdueOn.IsZero() || (r.Status.Open() && r.Due.Before(f.OverdueOn)))
+}
+
+// Refusal is what a subject whose request is rejected is told (Art.
+// 12(4)): the reasons for not taking action, and the possibility of
+// lodging a complaint with a supervisory authority and of seeking a
+// judicial remedy.
+type Refusal struct {
+	Reason   string   `json:"reason"`
+	Remedies []string `json:"remedies"`
+}
+
+// Remedies are the remedies a Refusal names (Art. 12(4), 77, 79).
+var Remedies = []string{
+	"lodging a complaint with a supervisory authority, in particular in the EU member state where you live or work or where the alleged infringement took place (GDPR Art. 77)",
+	"an effective judicial remedy against the controller, before the courts of the member state where it is established or where you live (GDPR Art. 79)",
 }
 
 // Errors the Desk and stores return. Each wraps a privacy sentinel so that
