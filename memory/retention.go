@@ -240,17 +240,29 @@ type Inventory struct {
 	erased  map[string]privacy.RetentionAction
 }
 
-// NewInventory returns an inventory holding the records.
+// NewInventory returns an inventory holding the records, which are
+// written in the code (tests, examples): it panics when one fails
+// retention.Record.Validate, as regexp.MustCompile does. Records from
+// elsewhere go in with Put or Add, which return the error.
 func NewInventory(records ...retention.Record) *Inventory {
 	inv := &Inventory{records: map[string]retention.Record{}, erased: map[string]privacy.RetentionAction{}}
-	for _, r := range records {
-		inv.Add(r)
+	if err := inv.Put(context.Background(), records); err != nil {
+		panic("memory.NewInventory: " + err.Error())
 	}
 	return inv
 }
 
-// Add adds or replaces a record.
-func (inv *Inventory) Add(r retention.Record) {
+// Add adds or replaces a record; one that fails retention.Record.Validate
+// is a *privacy.ValidationError naming the field, and nothing is added.
+func (inv *Inventory) Add(r retention.Record) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	inv.add(r)
+	return nil
+}
+
+func (inv *Inventory) add(r retention.Record) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if _, ok := inv.records[r.Key]; !ok {
@@ -272,7 +284,7 @@ func (inv *Inventory) Put(ctx context.Context, recs []retention.Record) error {
 		}
 	}
 	for _, r := range recs {
-		inv.Add(r)
+		inv.add(r)
 	}
 	return nil
 }
