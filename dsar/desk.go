@@ -565,6 +565,55 @@ func (d *Desk) Reject(ctx context.Context, id, reason, by string) (Request, erro
 	})
 }
 
+// Retire records that a source a request's earlier run used was taken
+// out of service for good before it did its part, and that what it held
+// no longer exists; note says how (the database destroyed, a ticket). The
+// source's outcome becomes OutcomeRetired and the next Run completes the
+// request without it; until then a request owed a source this Desk does
+// not register stays in progress (Run returns ErrIncomplete). A source
+// registered on the Desk is not retired: Run calls it. It returns a
+// *privacy.ValidationError for a missing note, a registered source or one
+// the request has no outcome of, and an error wrapping ErrTransition for a
+// closed request, a source done or retired already, or one a Run may be
+// calling (its lease has not passed).
+func (d *Desk) Retire(ctx context.Context, id, source, note, by string) (Request, error) {
+	if d.err != nil {
+		return Request{}, d.err
+	}
+	if strings.TrimSpace(note) == "" {
+		return Request{}, &privacy.ValidationError{Field: "note", Message: "is required: how the source's data ceased to exist"}
+	}
+	if err := cmp.Or(privacy.CheckID("source", source), checkText("note", note), checkActor("by", by)); err != nil {
+		return Request{}, err
+	}
+	if _, ok := d.sources[source]; ok {
+		return Request{}, &privacy.ValidationError{Field: "source", Message: fmt.Sprintf("%q is registered on this desk: Run calls it; only a source taken out of service is retired", source)}
+	}
+	return d.store.Update(ctx, id, func(r *Request) error {
+		if r.Status.Final() {
+			return fmt.Errorf("retire %s: %w: %s", id, ErrTransition, r.Status)
+		}
+		o := r.Outcome(source)
+		if o == nil {
+			var names []string
+			for _, o := range r.Sources {
+				names = append(names, o.Source)
+			}
+			return &privacy.ValidationError{Field: "source", Message: fmt.Sprintf("the request has no outcome of source %q%s", source, privacy.DidYouMean(source, names))}
+		}
+		now := d.now()
+		switch {
+		case o.Status.settled():
+			return fmt.Errorf("retire %s: %w: source %s is %s", id, ErrTransition, source, o.Status)
+		case o.Status == OutcomeRunning && now.Before(o.StartedAt.Add(d.lease)):
+			return fmt.Errorf("retire %s: %w: source %s is claimed by a run until %s", id, ErrTransition, source, o.StartedAt.Add(d.lease).UTC().Format(time.RFC3339))
+		}
+		o.Status, o.Error, o.FinishedAt = OutcomeRetired, "", d.stamp()
+		d.note(r, cmpOr(by, deskActor), "source_retired", source, note)
+		return nil
+	})
+}
+
 // Resume returns a blocked request to where it stood (in progress when
 // sources have run, verified otherwise) once an operator has removed the
 // cause Request.Blocked names; the next Run retries the step that failed.
@@ -905,7 +954,7 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	r = cur
 	var notDone []string
 	for _, name := range d.sourceNames() {
-		if o := r.Outcome(name); o == nil || o.Status != OutcomeDone {
+		if o := r.Outcome(name); o == nil || !o.Status.settled() {
 			msg := name
 			if o != nil && o.Error != "" {
 				msg += ": " + o.Error
@@ -921,8 +970,8 @@ func (d *Desk) fanOut(ctx context.Context, r Request) (Request, error) {
 	// answered when that source's data was never exported, erased or
 	// corrected.
 	for _, o := range r.Sources {
-		if _, ok := d.sources[o.Source]; !ok && o.Status != OutcomeDone {
-			notDone = append(notDone, fmt.Sprintf("%s: %s and not registered on this desk (WithSource)", o.Source, o.Status))
+		if _, ok := d.sources[o.Source]; !ok && !o.Status.settled() {
+			notDone = append(notDone, fmt.Sprintf("%s: %s and not registered on this desk (WithSource; Retire it if it was taken out of service)", o.Source, o.Status))
 		}
 	}
 	if len(notDone) > 0 {

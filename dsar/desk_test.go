@@ -287,6 +287,56 @@ func TestUnregisteredSourceNotDoneKeepsRequestOpen(t *testing.T) {
 	}
 }
 
+// TestRetireDecommissionedSource: a source taken out of service for good
+// (its data destroyed) after a request's earlier run used it can be
+// retired, with a note saying how; the next Run completes the request.
+// Before, such a request stayed in progress for ever. A registered source,
+// one the request never used, a missing note and a source done already
+// are refused.
+func TestRetireDecommissionedSource(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.meetings.failNext(1)
+	r := f.openVerified(t, dsar.Request{Kind: dsar.KindErasure, Subject: user})
+	if _, err := f.desk.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
+		t.Fatalf("first Run: got %v, want ErrIncomplete", err)
+	}
+	crmOnly := dsar.NewDesk(f.requests, f.states, dsar.WithHolds(&dsar.CatalogHolds{Catalog: privacy.DefaultCatalog()}), dsar.WithClock(f.clock.Now), dsar.WithSource("crm", f.crm))
+	var ve *privacy.ValidationError
+	if _, err := crmOnly.Retire(t.Context(), r.ID, "meetings", "", "ops"); !errors.As(err, &ve) || ve.Field != "note" {
+		t.Errorf("Retire without a note: %v, want a ValidationError on note", err)
+	}
+	if _, err := crmOnly.Retire(t.Context(), r.ID, "crm", "gone", "ops"); !errors.As(err, &ve) || ve.Field != "source" {
+		t.Errorf("Retire of a registered source: %v, want a ValidationError on source", err)
+	}
+	if _, err := crmOnly.Retire(t.Context(), r.ID, "meeting", "gone", "ops"); !errors.As(err, &ve) || ve.Field != "source" || !strings.Contains(err.Error(), `did you mean "meetings"`) {
+		t.Errorf("Retire of a source the request never used: %v, want a ValidationError suggesting meetings", err)
+	}
+	if _, err := crmOnly.Run(t.Context(), r.ID); !errors.Is(err, dsar.ErrIncomplete) {
+		t.Fatalf("Run without meetings: got %v, want ErrIncomplete", err)
+	}
+	got, err := crmOnly.Retire(t.Context(), r.ID, "meetings", "meetings database destroyed with its backups, ticket OPS-12", "ops")
+	if err != nil {
+		t.Fatalf("Retire: %v", err)
+	}
+	if o := got.Outcome("meetings"); o == nil || o.Status != dsar.OutcomeRetired {
+		t.Fatalf("meetings outcome after Retire: %+v, want retired", o)
+	}
+	last := got.Trail[len(got.Trail)-1]
+	if last.Action != "source_retired" || last.Source != "meetings" || last.Actor != "ops" || !strings.Contains(last.Detail, "OPS-12") {
+		t.Errorf("trail entry %+v, want source_retired by ops with the note", last)
+	}
+	if _, err := crmOnly.Retire(t.Context(), r.ID, "meetings", "again", "ops"); !errors.Is(err, dsar.ErrTransition) {
+		t.Errorf("Retire twice: %v, want ErrTransition", err)
+	}
+	if got, err = crmOnly.Run(t.Context(), r.ID); err != nil || got.Status != dsar.StatusCompleted {
+		t.Errorf("Run after Retire: %v, status %s; want completed", err, got.Status)
+	}
+	if _, err := crmOnly.Retire(t.Context(), r.ID, "meetings", "closed", "ops"); !errors.Is(err, dsar.ErrTransition) {
+		t.Errorf("Retire on a completed request: %v, want ErrTransition", err)
+	}
+}
+
 func TestResumeAfterCrash(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dsar.WithLease(5*time.Minute))

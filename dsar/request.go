@@ -338,7 +338,15 @@ const (
 	OutcomeRunning OutcomeStatus = "running"
 	OutcomeDone    OutcomeStatus = "done"
 	OutcomeFailed  OutcomeStatus = "failed"
+	// OutcomeRetired: the source was taken out of service before it did
+	// its part, and what it held no longer exists (Desk.Retire); the
+	// request completes without it.
+	OutcomeRetired OutcomeStatus = "retired"
 )
+
+// settled reports whether a source has nothing left to do for the
+// request: done, or retired.
+func (s OutcomeStatus) settled() bool { return s == OutcomeDone || s == OutcomeRetired }
 
 // Outcome is what one source did for a request.
 type Outcome struct {
@@ -371,7 +379,7 @@ type Entry struct {
 	Actor string `json:"actor"`
 	// Action names the step: opened, verified, verification_failed,
 	// extended, forwarded, instructed, started, source_done,
-	// source_failed, exempted, state_written, consent_pseudonymised,
+	// source_failed, source_retired, exempted, state_written, consent_pseudonymised,
 	// exports_cleared, returned, recipients_listed, recipient_notified,
 	// recipient_exempt, step_failed, blocked, resumed, completed, rejected.
 	Action string `json:"action"`

@@ -240,3 +240,16 @@ func TestDSARRunOverADatasetOnPostgres(t *testing.T) {
 		t.Errorf("after erasure on PostgreSQL: %d users without email, %d invoices; want 1 and 1 (kept)", users, invoices)
 	}
 }
+
+// TestDSARRetire: dsar retire is wired to Desk.Retire: it requires a note
+// and refuses a source the request never used.
+func TestDSARRetire(t *testing.T) {
+	db := newDB(t)
+	id := request(t, db, "--kind", "erasure", "--subject", "u-1")
+	if code, _, errs := ctl(t, "", "dsar", "retire", "--db", db, "--id", id, "--source", "meetings", "--by", "ops"); code != exitUsage || !strings.Contains(errs, "--note") {
+		t.Errorf("retire without --note: exit %d %s", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "dsar", "retire", "--db", db, "--id", id, "--source", "meetings", "--note", "gone", "--by", "ops"); code != exitUsage || !strings.Contains(errs, "no outcome of source") {
+		t.Errorf("retire of a source the request never used: exit %d %s", code, errs)
+	}
+}

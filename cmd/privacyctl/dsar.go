@@ -490,6 +490,32 @@ func deskNote(textFlag, textUsage, byUsage string, step func(d *dsar.Desk, ctx c
 // cmdDSARReject rejects a request that has not started.
 var cmdDSARReject = deskNote("reason", "why (the subject is told, with their right to complain)", "who rejects", (*dsar.Desk).Reject)
 
+// cmdDSARRetire records that a source a request's earlier run used was
+// taken out of service and its data destroyed; the next dsar run
+// completes the request without it.
+func cmdDSARRetire(c *cli, fs *pflag.FlagSet) runFunc {
+	var env dsarEnv
+	env.register(fs, true)
+	source := fs.String("source", "", "the source (a --dataset table's name) taken out of service (required)")
+	note := fs.String("note", "", "how its data ceased to exist, for the trail (required)")
+	by := fs.String("by", "", "who retires it (required)")
+	return func(ctx context.Context, args []string) error {
+		if err := required("id", env.id, "source", *source, "note", *note, "by", *by); err != nil {
+			return err
+		}
+		desk, closeFn, err := env.open(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		r, err := desk.Retire(ctx, env.id, *source, *note, *by)
+		if err != nil {
+			return err
+		}
+		return c.print(r)
+	}
+}
+
 // cmdDSARResume returns a blocked request (a step of the desk's own that
 // could not proceed, Request.Blocked) to where it stood, once the operator
 // has removed the cause; the next dsar run retries the step.

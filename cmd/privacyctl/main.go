@@ -132,6 +132,7 @@ func verbs() map[string]map[string]verb {
 			"instruct":   {summary: "record a controller's instruction on a forwarded request", build: cmdDSARInstruct},
 			"reject":     {summary: "reject a request that has not started", build: cmdDSARReject},
 			"resume":     {summary: "return a blocked request to where it stood once its cause is removed; the next run retries", build: cmdDSARResume},
+			"retire":     {summary: "record that a source a request used was taken out of service and its data destroyed; the next run completes without it", build: cmdDSARRetire},
 		},
 		"retention": {
 			"plan":    {summary: "dry run: what the inventory holds that is due, held or retained, and why", build: cmdRetentionPlan},
