@@ -805,9 +805,46 @@ func (d *Desk) writeState(ctx context.Context, r Request) (Request, error) {
 			r.Notices = notices
 			d.note(r, deskActor, listed.Action, "", listed.Detail)
 		}
+		if r.Kind == KindObjection {
+			if why := d.objectionWithoutEffect(r); why != "" {
+				r.Refusal = &Refusal{Reason: why, Remedies: slices.Clone(Remedies)}
+				d.note(r, deskActor, "objection_without_effect", "", why+"; the subject is told why and of the remedies (Art. 12(4))")
+			}
+		}
 		d.complete(r)
 		return nil
 	})
+}
+
+// objectionWithoutEffect says, for an objection naming purposes that the
+// catalog processes for the subject's kind on no basis an objection
+// reaches (public task or legitimate interests, Art. 21(1); consent, which
+// an objection withdraws, Art. 7(3)) and that are not direct marketing
+// (Art. 21(2)), that the objection to them is recorded and processing
+// goes on, and why; "" when every purpose named is reached. The subject
+// is to be told (Art. 12(4)): a recorded objection that changes nothing
+// would otherwise look honoured.
+func (d *Desk) objectionWithoutEffect(r *Request) string {
+	var parts []string
+	for _, key := range r.Purposes {
+		p := d.catalog.Purpose(key)
+		if p == nil || p.DirectMarketing {
+			continue
+		}
+		bases := p.BasesFor(r.Subject.Kind)
+		if slices.ContainsFunc(bases, func(b lawfulbasis.Basis) bool { return b == lawfulbasis.Consent || b.Objectionable() }) {
+			continue
+		}
+		var names []string
+		for _, b := range bases {
+			names = append(names, string(b))
+		}
+		parts = append(parts, fmt.Sprintf("%s (on %s)", key, strings.Join(names, ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the objection to %s is recorded, but the right to object (GDPR Art. 21(1)) covers only processing on public task or legitimate interests: processing for it goes on", strings.Join(parts, "; "))
 }
 
 func objectionList(r Request) []string {

@@ -3,6 +3,7 @@ package dsar_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -122,6 +123,28 @@ func TestKinds(t *testing.T) {
 				}
 				if !st.ObjectsTo("marketing.announcements", true) {
 					t.Errorf("state does not object to direct marketing")
+				}
+				if r.Refusal != nil {
+					t.Errorf("refusal %+v for an objection every purpose of which it reaches", r.Refusal)
+				}
+			},
+		},
+		{
+			// Art. 21(1) gives no right to object to processing on
+			// contract or legal obligation: the objection is recorded, and
+			// the subject is told that processing goes on, why, and of the
+			// remedies (Art. 12(4)). Before, the request completed as if
+			// the objection had been honoured.
+			name: "objection to a purpose on contract is recorded and explained",
+			req: dsar.Request{Kind: dsar.KindObjection, Subject: user,
+				Purposes: []string{"service.delivery", "service.personalisation"}},
+			check: func(t *testing.T, f *fixture, r dsar.Request) {
+				if r.Refusal == nil || !strings.Contains(r.Refusal.Reason, "service.delivery (on contract)") ||
+					strings.Contains(r.Refusal.Reason, "service.personalisation") || len(r.Refusal.Remedies) != 2 {
+					t.Errorf("refusal %+v, want service.delivery explained (and not service.personalisation) with the remedies", r.Refusal)
+				}
+				if !slices.Contains(actions(r), "objection_without_effect") {
+					t.Errorf("trail %v lacks objection_without_effect", actions(r))
 				}
 			},
 		},

@@ -191,9 +191,10 @@ type Request struct {
 	// showed of the recipients the data in scope went to (Art. 15(1)(c));
 	// nil without a log. Export states it.
 	Disclosed *Disclosed `json:"disclosed,omitempty"`
-	// Refusal is, for a request the operator rejected (Desk.Reject), what
-	// the subject is told (Art. 12(4)): why no action is taken, and the
-	// remedies open to them.
+	// Refusal is, for a request the operator rejected (Desk.Reject) or an
+	// objection that changes nothing for some purpose it names (one on
+	// contract or legal obligation, Art. 21(1)), what the subject is told
+	// (Art. 12(4)): why no action is taken, and the remedies open to them.
 	Refusal *Refusal `json:"refusal,omitempty"`
 	// Trail is the audit trail: every step, in order.
 	Trail []Entry `json:"trail"`
@@ -379,7 +380,8 @@ type Entry struct {
 	Actor string `json:"actor"`
 	// Action names the step: opened, verified, verification_failed,
 	// extended, forwarded, instructed, started, source_done,
-	// source_failed, source_retired, exempted, state_written, consent_pseudonymised,
+	// source_failed, source_retired, exempted, state_written,
+	// objection_without_effect, consent_pseudonymised,
 	// exports_cleared, returned, recipients_listed, recipient_notified,
 	// recipient_exempt, step_failed, blocked, resumed, completed, rejected.
 	Action string `json:"action"`
