@@ -23,17 +23,31 @@ import (
 // schedule (retention.Schedule.Evaluate) says the retention has ended. The
 // two are written apart (Rego for decisions, Go for sweeps) and must not
 // drift: a rule with several clocks (also) ends at whichever ends first in
-// both.
+// both, and a controller's choice of period (guest data of acme; globex
+// chose none) applies alike.
 func TestRetentionDecisionsAgreeWithSweeps(t *testing.T) {
 	t.Parallel()
 	cat := privacy.DefaultCatalog()
-	sched, err := retention.NewSchedule(cat, nil)
+	// Controller acme chose its own periods where the catalog lets it
+	// (guest data): both sides apply the choice within the rule's bounds.
+	overrides := []retention.Override{
+		{Controller: "acme", Category: "guest.contact", Period: privacy.MustParsePeriod("P30D")},
+		{Controller: "acme", Category: "guest.it.cookies", Period: privacy.MustParsePeriod("P1M")},
+	}
+	store := memory.NewRetentionStore()
+	for _, o := range overrides {
+		if err := store.SetOverride(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sched, err := retention.NewSchedule(cat, overrides)
 	if err != nil {
 		t.Fatal(err)
 	}
 	states := memory.NewStateStore()
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithSubjects(states), policies.WithClock(func() time.Time { return at }))
+	eng, err := policies.New(t.Context(), policies.WithMemoryStores(), policies.WithSubjects(states), policies.WithRetentionOverrides(store),
+		policies.WithClock(func() time.Time { return at }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +64,17 @@ func TestRetentionDecisionsAgreeWithSweeps(t *testing.T) {
 		}
 		for i := range 12 {
 			times := map[privacy.Trigger]time.Time{}
-			for _, clock := range rule.Clocks() {
+			controller := ""
+			if sk := cat.SubjectKind(c.Subject); sk != nil && sk.Role == privacy.RoleProcessor {
+				controller = []string{"acme", "globex"}[r.IntN(2)]
+			}
+			choice, chosen := sched.Choice(controller, c.Key)
+			for j, clock := range rule.Clocks() {
 				if r.IntN(4) == 0 {
 					continue // not happened
+				}
+				if j == 0 && chosen {
+					clock.Period = choice // the controller's period, within the bounds
 				}
 				// Around the clock's end: up to two days either side.
 				end := at.Add(time.Duration(r.IntN(4*24*60)-2*24*60) * time.Minute)
@@ -64,15 +86,12 @@ func TestRetentionDecisionsAgreeWithSweeps(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			sub := privacy.Subject{ID: id, Kind: c.Subject, Age: 30, Country: "NL"}
-			if sk := cat.SubjectKind(c.Subject); sk != nil && sk.Role == privacy.RoleProcessor {
-				sub.Controller = "acme"
-			}
+			sub := privacy.Subject{ID: id, Kind: c.Subject, Age: 30, Country: "NL", Controller: controller}
 			d, err := eng.Decide(t.Context(), privacy.Request{Subject: sub, Purpose: purpose, Data: []string{c.Key}, Time: at})
 			if err != nil {
 				t.Fatalf("Decide %s for %s: %v", c.Key, purpose, err)
 			}
-			v := sched.Evaluate(&retention.Record{Key: id, SubjectID: id, Category: c.Key, Times: times}, nil, at)
+			v := sched.Evaluate(&retention.Record{Key: id, SubjectID: id, Controller: controller, Category: c.Key, Times: times}, nil, at)
 			ended := !v.DueAt.IsZero() && !at.Before(v.DueAt)
 			if got := slices.Contains(d.Codes(), privacy.ReasonRetentionExpired); got != ended {
 				t.Errorf("%s (%s), triggers %v: decision says expired %v, sweep says due at %s (%s)", c.Key, purpose, times, got, v.DueAt, v.Trigger)
