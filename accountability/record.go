@@ -254,7 +254,7 @@ func BuildRecordWith(c *privacy.Catalog, in RecordInput) (Record, error) {
 			Subjects:          subjects,
 			Categories:        cats,
 			Recipients:        sortedRecipients(p.Recipients),
-			Transfers:         transfersFor(p),
+			Transfers:         transfersFor(p, subjects),
 			ThirdCountries:    thirdCountries(c, in.Transfers, p.Key, subjects, nil),
 			Retention:         retention(c, p, cats),
 			ConsentRenewal:    consentRenewal(c, p, subjects),
@@ -306,7 +306,7 @@ func BuildRecordWith(c *privacy.Catalog, in RecordInput) (Record, error) {
 				Subjects:       subjects,
 				Categories:     cats,
 				Recipients:     sortedRecipients(p.Recipients),
-				Transfers:      transfersFor(p),
+				Transfers:      transfersFor(p, subjects),
 				ThirdCountries: thirdCountries(c, in.Transfers, p.Key, subjects, only),
 				Retention:      retention(c, p, cats),
 			})
@@ -487,10 +487,12 @@ func consentRenewal(c *privacy.Catalog, p *privacy.Purpose, subjects []privacy.S
 	return s
 }
 
-// transfersFor says how the purpose's data may leave the EEA. The catalog
-// fixes no destination countries: every disclosure names its recipient's
-// country and the engine checks it (transfer.no_safeguard).
-func transfersFor(p *privacy.Purpose) string {
+// transfersFor says how the purpose's data of the subject kinds may leave
+// the EEA. The catalog fixes no destination countries: every disclosure
+// names its recipient's country and the engine checks it
+// (transfer.no_safeguard). The derogations are those the engine admits
+// for those kinds: (b) only where one of them is processed on contract.
+func transfersFor(p *privacy.Purpose, subjects []privacy.SubjectKind) string {
 	if len(p.Recipients) == 0 {
 		return "none: no recipients"
 	}
@@ -498,7 +500,7 @@ func transfersFor(p *privacy.Purpose) string {
 		return "none: only to individuals the subject names, who are no importers under Chapter V"
 	}
 	derogations := []string{"(a) explicit consent to the transfer"}
-	if slices.ContainsFunc(p.Subjects, func(k privacy.SubjectKind) bool { return lawfulbasis.Contains(p.BasesFor(k), lawfulbasis.Contract) }) {
+	if lawfulbasis.Contains(basesFor(p, subjects), lawfulbasis.Contract) {
 		derogations = append(derogations, "(b) a contract with the subject")
 	}
 	if p.LegalClaims {

@@ -321,3 +321,36 @@ func TestRecordCSVStatesConsentRenewal(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordDerogationsPerSubjectKind: the derogations a record lists for
+// an activity are those the engine admits for its subjects. The engine
+// admits a transfer "necessary for a contract with the subject" (Art.
+// 49(1)(b)) only where the subject's data rests on contract: a user's for
+// service.delivery, never a guest's, whose data the operator processes on
+// the controller's instructions. The processor part listed it for guests
+// because it looked at every subject kind of the purpose.
+func TestRecordDerogationsPerSubjectKind(t *testing.T) {
+	t.Parallel()
+	rec := accountability.BuildRecord(privacy.DefaultCatalog())
+	const contract = "(b) a contract with the subject"
+	seen := 0
+	for _, a := range rec.Activities {
+		if a.Purpose == "service.delivery" {
+			seen++
+			if !strings.Contains(a.Transfers, contract) {
+				t.Errorf("controller activity service.delivery: transfers %q, want %s (users are on contract)", a.Transfers, contract)
+			}
+		}
+	}
+	for _, a := range rec.ProcessorActivities {
+		if a.Purpose == "service.delivery" {
+			seen++
+		}
+		if strings.Contains(a.Transfers, contract) {
+			t.Errorf("processor activity %s (%s): transfers %q lists %s, which the engine never admits for guests", a.Purpose, a.Controller, a.Transfers, contract)
+		}
+	}
+	if seen < 2 {
+		t.Fatalf("found service.delivery in %d parts of the record, want both", seen)
+	}
+}
